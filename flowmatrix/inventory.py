@@ -1,0 +1,265 @@
+"""Read an inventory file into cases with canonical columns, items and provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .columns import CANONICAL_COLUMNS, ELEMENTS, HeaderAliases, load_header_aliases
+from .errors import InventoryStructureError, SheetNotFoundError
+from .findings import Finding
+from .readers import Sheet, open_workbook
+from .text import DEFAULT_SEPARATORS, cell_text, display, split_items
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+HEADER_SCAN_ROWS = 50  # the header row is looked for in the first rows of a sheet
+PROVENANCE_COLUMNS = ("file", "sheet", "row")
+
+
+def item_column(element: str) -> str:
+    """The column holding an element's items: "source_service" → "source_service_items"."""
+    return f"{element}_items"
+
+
+@dataclass
+class Inventory:
+    """The cases of one inventory file, and what was noticed while reading it.
+
+    `cases` has every canonical column (empty text where the file has no such column), one
+    `<element>_items` column per element (a tuple of normalised items), the file's other columns
+    under their own headers, and provenance: `file`, `sheet`, `row` (the row as Excel shows it).
+    """
+
+    path: str
+    sheet: str | None
+    cases: pd.DataFrame
+    findings: list[Finding] = field(default_factory=list)
+    header_row: int | None = None  # as Excel shows it; None for JSON
+    columns: dict[str, str] = field(default_factory=dict)  # canonical id → column letter or key
+    headers: dict[str, str] = field(default_factory=dict)  # canonical id → header as written
+    extra_columns: list[str] = field(default_factory=list)
+    encoding: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    def cell(self, column: str, row: int) -> str | None:
+        """`E12` for a canonical column and an Excel row; None for JSON input."""
+        letter = self.columns.get(column)
+        if letter is None or self.header_row is None:
+            return None
+        return f"{letter}{row}"
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def read_inventory(path: str | Path, *, sheet: str | None = None, encoding: str | None = None,
+                   separators: str = DEFAULT_SEPARATORS,
+                   headers: str | Path | None = None) -> Inventory:
+    """Read an inventory (.xlsx/.xlsm/.xls/.ods/.csv/.tsv/.json) into an `Inventory`.
+
+    sheet: the sheet to read; default the first visible sheet whose header has the four elements.
+    encoding: for CSV/TSV/JSON; default detected (BOM, UTF-8, else cp932).
+    separators: characters that separate several items in one cell (newlines always do).
+    headers: a TOML file of extra header aliases (same form as flowmatrix/data/headers.toml).
+    """
+    aliases = load_header_aliases(headers)
+    book = open_workbook(path, encoding=encoding)
+    display_path = str(path)
+    if sheet is not None and book.sheet_names == [""]:
+        raise SheetNotFoundError(f"--sheet {sheet!r} was given, but a "
+                                 f"{Path(path).suffix} file has no sheets", path=display_path)
+    if sheet is not None:
+        chosen = book.load(sheet)
+        header = _find_header(chosen, aliases)
+        _require_elements(chosen, header, aliases, display_path)
+    else:
+        chosen, header = _choose_sheet(book, aliases, display_path)
+    return _build(chosen, header, display_path, separators, book.encoding)
+
+
+@dataclass
+class _Header:
+    grid_row: int  # 0-based
+    mapping: dict[int, str]  # column index → canonical id
+    duplicates: dict[str, list[int]]  # canonical id → column indexes, where more than one
+    texts: dict[int, str]  # column index → header text as written
+
+    @property
+    def elements(self) -> list[str]:
+        found = set(self.mapping.values())
+        return [element for element in ELEMENTS if element in found]
+
+
+def _find_header(sheet: Sheet, aliases: HeaderAliases) -> _Header | None:
+    """The row within the first HEADER_SCAN_ROWS that names the most elements (then columns)."""
+    best: _Header | None = None
+    best_score = (0, 0)
+    for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+        mapping: dict[int, str] = {}
+        texts: dict[int, str] = {}
+        positions: dict[str, list[int]] = {}
+        for column, value in enumerate(row):
+            text = cell_text(value)
+            canonical = aliases.match(text) if text.strip() else None
+            if canonical:
+                positions.setdefault(canonical, []).append(column)
+                if canonical not in mapping.values():
+                    mapping[column] = canonical
+            if text.strip():
+                texts[column] = text
+        elements = sum(1 for e in ELEMENTS if e in positions)
+        score = (elements, len(positions))
+        if score > best_score:
+            best_score = score
+            duplicates = {c: cols for c, cols in positions.items() if len(cols) > 1}
+            best = _Header(index, mapping, duplicates, texts)
+    return best
+
+
+def _describe_header(header: _Header | None, sheet: Sheet) -> str:
+    if header is None or not header.mapping:
+        return "no header row naming any of the four elements was found in the first " \
+               f"{HEADER_SCAN_ROWS} rows"
+    found = ", ".join(f"{header.texts[c]!r} → {canonical}"
+                      for c, canonical in sorted(header.mapping.items()))
+    return f"the header row is row {header.grid_row + sheet.row_base}; it names {found}"
+
+
+def _require_elements(sheet: Sheet, header: _Header | None, aliases: HeaderAliases,
+                      path: str) -> None:
+    where = f"sheet {sheet.name!r}: " if sheet.name else ""
+    missing = [e for e in ELEMENTS if header is None or e not in header.elements]
+    if missing:
+        accepted = "; ".join(f"{e}: " + ", ".join(aliases.written[e][:8]) for e in missing)
+        message = (f"{where}required element columns missing: {', '.join(missing)}. "
+                   f"{_describe_header(header, sheet)}. Accepted headers include — {accepted} "
+                   "(add your own with --headers FILE)")
+        finding = Finding("error", "missing-columns", message, file=path, sheet=sheet.name,
+                          row=header.grid_row + sheet.row_base if header else None)
+        raise InventoryStructureError(message, path=path, sheet=sheet.name, findings=[finding])
+    assert header is not None
+    if header.duplicates:
+        findings = []
+        parts = []
+        for canonical, columns in header.duplicates.items():
+            cells = [_cell_ref(sheet, column, header.grid_row) for column in columns]
+            parts.append(f"{canonical} is named by {len(columns)} columns ({', '.join(cells)})")
+        message = (f"{where}duplicated columns in the header row: {'; '.join(parts)}. "
+                   "Rename or remove one of each so it is clear which to read")
+        findings.append(Finding("error", "duplicate-column", message, file=path, sheet=sheet.name,
+                                row=header.grid_row + sheet.row_base))
+        raise InventoryStructureError(message, path=path, sheet=sheet.name,
+                                      code="duplicate-column", findings=findings)
+
+
+def _cell_ref(sheet: Sheet, column: int, grid_row: int) -> str:
+    if not sheet.has_cells:
+        return f"key {cell_text(sheet.rows[0][column])!r}"
+    return f"{column_letter(column)}{grid_row + sheet.row_base}"
+
+
+def _choose_sheet(book, aliases: HeaderAliases, path: str) -> tuple[Sheet, _Header]:
+    tried = []
+    for name in book.sheet_names:
+        sheet = book.load(name)
+        header = _find_header(sheet, aliases)
+        if header is not None and len(header.elements) == len(ELEMENTS):
+            _require_elements(sheet, header, aliases, path)  # raises on duplicated columns
+            return sheet, header
+        tried.append((sheet, header))
+    if len(tried) == 1:
+        sheet, header = tried[0]
+        _require_elements(sheet, header, aliases, path)
+    details = "; ".join(
+        f"{sheet.name!r}: "
+        + (", ".join(header.elements) + " only" if header and header.elements else "none of them")
+        for sheet, header in tried)
+    message = ("no sheet has a header row with all four elements (①データ共有元サービス, "
+               "②流通データ, ③データ共有先サービス, ④データ連携サービス). "
+               f"Found — {details or 'no visible sheets'}. "
+               "Name the sheet with --sheet to see what is missing there")
+    finding = Finding("error", "missing-columns", message, file=path)
+    raise InventoryStructureError(message, path=path, findings=[finding])
+
+
+def _fill_merged(sheet: Sheet, first_data_row: int) -> list[list[object]]:
+    """A value merged down several rows belongs to each of them (the top-left cell holds it)."""
+    rows = sheet.rows
+    for r1, c1, r2, _c2 in sheet.merged:
+        if r2 <= r1 or r2 < first_data_row or r1 >= len(rows):
+            continue
+        value = rows[r1][c1] if c1 < len(rows[r1]) else None
+        for r in range(max(r1 + 1, first_data_row), min(r2, len(rows) - 1) + 1):
+            row = rows[r]
+            if c1 >= len(row):
+                row.extend([None] * (c1 + 1 - len(row)))
+            row[c1] = value
+    return rows
+
+
+def _build(sheet: Sheet, header: _Header, path: str, separators: str,
+           encoding: str | None) -> Inventory:
+    import pandas as pd
+
+    first = header.grid_row + 1
+    rows = _fill_merged(sheet, first)
+    canonical_at = header.mapping  # column index → canonical id
+    used_names = set(CANONICAL_COLUMNS) | set(PROVENANCE_COLUMNS) | {
+        item_column(e) for e in ELEMENTS}
+    extras: dict[int, str] = {}
+    for column, text in sorted(header.texts.items()):
+        if column in canonical_at:
+            continue
+        name = display(text).replace("\n", " ")
+        base, n = name, 2
+        while name in used_names:
+            name, n = f"{base} ({n})", n + 1
+        used_names.add(name)
+        extras[column] = name
+
+    records: dict[str, list] = {c: [] for c in CANONICAL_COLUMNS}
+    records.update({name: [] for name in extras.values()})
+    items: dict[str, list] = {item_column(e): [] for e in ELEMENTS}
+    provenance_rows: list[int] = []
+    element_columns = [c for c, canonical in canonical_at.items() if canonical in ELEMENTS]
+    for grid_row in range(first, len(rows)):
+        row = rows[grid_row]
+        if not any(cell_text(row[c]).strip() for c in element_columns if c < len(row)):
+            continue  # not a case: none of the four elements filled (blank or note rows)
+        values = {canonical: "" for canonical in CANONICAL_COLUMNS}
+        for column, canonical in canonical_at.items():
+            values[canonical] = display(cell_text(row[column])) if column < len(row) else ""
+        for canonical, value in values.items():
+            records[canonical].append(value)
+        for column, name in extras.items():
+            records[name].append(display(cell_text(row[column])) if column < len(row) else "")
+        for element in ELEMENTS:
+            items[item_column(element)].append(split_items(values[element], separators))
+        provenance_rows.append(grid_row + sheet.row_base)
+
+    cases = pd.DataFrame({**records, **items}, dtype=object)
+    cases["file"] = path
+    cases["sheet"] = sheet.name or ""
+    cases["row"] = pd.Series(provenance_rows, dtype="int64")
+    if sheet.has_cells:
+        columns = {canonical: column_letter(c) for c, canonical in canonical_at.items()}
+        header_row = header.grid_row + sheet.row_base
+    else:
+        columns = {canonical: cell_text(sheet.rows[0][c]) for c, canonical in canonical_at.items()}
+        header_row = None
+    headers = {canonical: header.texts[c] for c, canonical in canonical_at.items()}
+    return Inventory(path=path, sheet=sheet.name, cases=cases, header_row=header_row,
+                     columns=columns, headers=headers, extra_columns=list(extras.values()),
+                     encoding=encoding)

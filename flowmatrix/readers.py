@@ -1,0 +1,270 @@
+"""Readers: one per file format, each turning a file into sheets of raw cell values.
+
+A `Sheet` is a grid of values where grid row 0 is what Excel shows as row 1, with the merged
+ranges of the sheet. The inventory module finds the header and the cases in it; readers only
+open files and decode them, and turn every failure into an `InputFileError` that names the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputFileError, SheetNotFoundError
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+JSON_SUFFIXES = (".json",)
+SUPPORTED_SUFFIXES = EXCEL_SUFFIXES + TEXT_SUFFIXES + JSON_SUFFIXES
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and encrypted xlsx/xlsm
+
+
+@dataclass
+class Sheet:
+    name: str | None  # None for CSV and JSON
+    rows: list[list[object]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
+    has_cells: bool = True  # False for JSON: no cell references, rows are list positions
+    row_base: int = 1  # row number shown to people = grid index + row_base
+
+
+@dataclass
+class Workbook:
+    path: Path
+    sheet_names: list[str]  # the sheets worth looking at, in workbook order
+    all_sheet_names: list[str]  # every sheet, for messages
+    load: Callable[[str], Sheet]
+    encoding: str | None = None  # the encoding a text file was decoded with
+
+
+def open_workbook(path: str | Path, *, encoding: str | None = None) -> Workbook:
+    """Open any supported inventory file. Raises InputFileError with a planner-readable reason."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError("file not found", path=str(path), code="file-not-found")
+    if path.is_dir():
+        raise InputFileError("is a folder, not an inventory file", path=str(path),
+                             code="not-a-file")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise InputFileError(
+            f"unsupported file type {suffix or '(no extension)'!r}; flowmatrix reads "
+            + ", ".join(SUPPORTED_SUFFIXES), path=str(path), code="unsupported-format")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:  # read-only: the input is never opened for writing
+            head = handle.read(8)
+    except OSError as exc:
+        raise InputFileError(f"cannot open: {exc.strerror or exc}", path=str(path)) from exc
+    if size == 0:
+        raise InputFileError("the file is empty (0 bytes)", path=str(path), code="empty-file")
+    if suffix in EXCEL_SUFFIXES:
+        return _open_excel(path, suffix, head)
+    if suffix in JSON_SUFFIXES:
+        return _single_sheet(path, _read_json(path, encoding), None)
+    rows, used = _read_delimited(path, suffix, encoding)
+    return _single_sheet(path, Sheet(None, rows), used)
+
+
+def _single_sheet(path: Path, sheet: Sheet, used_encoding: str | None) -> Workbook:
+    def load(name: str) -> Sheet:
+        return sheet
+
+    return Workbook(path, [""], [""], load, used_encoding)
+
+
+# --- Excel and OpenDocument (python-calamine) ---------------------------------------------------
+
+def _open_excel(path: Path, suffix: str, head: bytes) -> Workbook:
+    import python_calamine as calamine
+
+    if suffix in (".xlsx", ".xlsm", ".ods"):
+        if head.startswith(_OLE_MAGIC) and suffix != ".ods":
+            raise InputFileError(
+                "the workbook is password-protected (encrypted); open it in Excel and save a copy "
+                "without a password", path=str(path), code="encrypted-workbook")
+        if not head.startswith(_ZIP_MAGIC):
+            raise InputFileError(
+                f"not a valid {suffix} workbook (it does not start like one; is it a CSV or "
+                "another file renamed?)", path=str(path), code="corrupt-workbook")
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+        metadata = book.sheets_metadata
+    except calamine.PasswordError as exc:
+        raise InputFileError("the workbook is password-protected; save a copy without a password",
+                             path=str(path), code="encrypted-workbook") from exc
+    except Exception as exc:  # calamine raises several types for damaged files
+        raise InputFileError(f"cannot read the workbook (corrupt or truncated?): {exc}",
+                             path=str(path), code="corrupt-workbook") from exc
+    all_names = [m.name for m in metadata]
+    usable = [m.name for m in metadata
+              if m.typ == calamine.SheetTypeEnum.WorkSheet
+              and m.visible == calamine.SheetVisibleEnum.Visible]
+
+    def load(name: str) -> Sheet:
+        if name not in all_names:
+            raise SheetNotFoundError(
+                f"no sheet named {name!r}; the workbook has: "
+                + ", ".join(repr(n) for n in all_names), path=str(path))
+        try:
+            sheet = book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = sheet.merged_cell_ranges or []
+        except Exception as exc:
+            raise InputFileError(f"cannot read sheet {name!r} (corrupt or truncated?): {exc}",
+                                 path=str(path), code="corrupt-workbook") from exc
+        spans = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in merged]
+        if suffix in (".xlsx", ".xlsm"):
+            _restore_error_values(rows, _xlsx_error_cells(path, name))
+        return Sheet(name, rows, spans)
+
+    return Workbook(path, usable, all_names, load)
+
+
+_ERROR_CELL = re.compile(rb'<c\b[^>]*\bt="e"[^>]*>')
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+_CACHED_VALUE = re.compile(rb"(?:<f\b[^>]*/>|<f\b[^>]*>.*?</f>)?\s*<v>([^<]*)</v>", re.S)
+
+
+def _xlsx_error_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
+    """Cells whose cached value is an Excel error (#REF!, #N/A, …), which calamine reads as
+    empty. Reads the sheet's XML only when it has such a cell."""
+    from defusedxml import ElementTree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "") for r in rels}
+            sheet_id = next((s.get(f"{rel}id") for s in workbook.iter(f"{main}sheet")
+                             if s.get("name") == sheet_name), None)
+            target = targets.get(sheet_id, "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            xml = archive.read(member)
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+        return {}
+    if b't="e"' not in xml:
+        return {}
+    errors = {}
+    for match in _ERROR_CELL.finditer(xml):
+        ref = _CELL_REF.search(match.group(0))
+        value = _CACHED_VALUE.match(xml, match.end())
+        if ref and value:
+            column = 0
+            for letter in ref.group(1).decode():
+                column = column * 26 + ord(letter) - 64
+            errors[(int(ref.group(2)) - 1, column - 1)] = value.group(1).decode("utf-8", "replace")
+    return errors
+
+
+def _restore_error_values(rows: list[list[object]], errors: dict[tuple[int, int], str]) -> None:
+    for (r, c), value in errors.items():
+        while len(rows) <= r:
+            rows.append([])
+        row = rows[r]
+        if len(row) <= c:
+            row.extend([""] * (c + 1 - len(row)))
+        if row[c] in ("", None):
+            row[c] = value
+
+
+# --- CSV / TSV ----------------------------------------------------------------------------------
+
+def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
+    """Decode a text file: a BOM decides, else UTF-8, else cp932 (what Japanese Excel writes).
+    `encoding` overrides the detection. Returns (text, encoding used)."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise InputFileError(f"unknown encoding {encoding!r}", path=str(path),
+                                 code="bad-encoding") from exc
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            raise InputFileError(
+                f"cannot decode as {encoding}: byte {exc.start} is not valid in that encoding",
+                path=str(path), code="bad-encoding") from exc
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError as exc:
+                raise InputFileError(f"the file starts with a {name} byte-order mark but is not "
+                                     f"valid {name}", path=str(path), code="bad-encoding") from exc
+    if b"\x00" in data:
+        raise InputFileError("this is not a text file (it contains NUL bytes)", path=str(path),
+                             code="bad-encoding")
+    for name in ("utf-8", "cp932"):
+        try:
+            return data.decode(name), name
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError(
+        "the text is neither UTF-8 nor cp932 (Shift_JIS); save it as UTF-8 or pass "
+        "--encoding (e.g. --encoding euc_jp)", path=str(path), code="bad-encoding")
+
+
+def _read_delimited(path: Path, suffix: str, encoding: str | None) -> tuple[list[list], str]:
+    text, used = decode_text(path.read_bytes(), encoding, path)
+    first_line = text.split("\n", 1)[0]
+    if suffix == ".tsv" or ("\t" in first_line and "," not in first_line):
+        delimiter = "\t"
+    else:
+        delimiter = ","
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputFileError(f"cannot parse as CSV: {exc}", path=str(path),
+                             code="bad-csv") from exc
+    return rows, used
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+def _read_json(path: Path, encoding: str | None) -> Sheet:
+    text, _ = decode_text(path.read_bytes(), encoding, path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                             path=str(path), code="bad-json") from exc
+    except RecursionError as exc:
+        raise InputFileError("the JSON is nested too deeply", path=str(path),
+                             code="bad-json") from exc
+    if isinstance(data, dict) and isinstance(data.get("cases"), list):
+        data = data["cases"]
+    if not isinstance(data, list):
+        raise InputFileError('expected a JSON list of objects (or {"cases": [...]})',
+                             path=str(path), code="bad-json")
+    keys: list[str] = []
+    for index, record in enumerate(data, start=1):
+        if not isinstance(record, dict):
+            raise InputFileError(f"item {index} of the list is not an object", path=str(path),
+                                 code="bad-json")
+        keys.extend(k for k in record if k not in keys)
+    rows: list[list[object]] = [list(keys)]
+    for record in data:
+        rows.append([_json_value(record.get(key)) for key in keys])
+    return Sheet(None, rows, has_cells=False, row_base=0)
+
+
+def _json_value(value: object) -> object:
+    """Lists become one item per line; objects stay visible as JSON text."""
+    if isinstance(value, list):
+        return "\n".join(str(_json_value(v)) for v in value if v is not None)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value

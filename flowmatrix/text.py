@@ -1,0 +1,86 @@
+"""Text from cells: turning values into text, normalising it, splitting it into items."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+
+# Separators between several items in one cell, after NFKC normalisation
+# (so the full-width ／ ， ； are covered by / , ;). Newlines always separate.
+DEFAULT_SEPARATORS = "/、,;"
+
+_WHITESPACE = re.compile(r"\s+")
+# Suffixes that mean "and so on": dropped from an item ("マイナポータルなど" → "マイナポータル").
+_ETC_SUFFIX = re.compile(r"(?:など|等々|etc\.?)$", re.IGNORECASE)
+
+
+def cell_text(value: object) -> str:
+    """The text a person sees in a cell, for any value a reader returns.
+
+    Numbers and dates in text columns are read as text: 2024.0 → "2024", a date → "2024-04-01".
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def normalise(text: str) -> str:
+    """NFKC, whitespace runs collapsed to one space, trimmed. Used for matching, not display."""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def display(text: str) -> str:
+    """The original text, trimmed, for display (full-width forms and line breaks kept)."""
+    return text.strip()
+
+
+def split_items(text: str, separators: str = DEFAULT_SEPARATORS) -> tuple[str, ...]:
+    """Split one cell into normalised items.
+
+    "タッチポイント/ 地域通貨/ バスアプリ" → ("タッチポイント", "地域通貨", "バスアプリ");
+    "市基幹システム/オンライン行政サービスなど" → ("市基幹システム", "オンライン行政サービス").
+    Separators apply after NFKC; newlines always separate; a trailing など/等々/etc. is dropped.
+    """
+    nfkc = unicodedata.normalize("NFKC", text)
+    pattern = "[\n\r" + re.escape(separators) + "]" if separators else "[\n\r]"
+    items = []
+    for part in re.split(pattern, nfkc):
+        item = _WHITESPACE.sub(" ", part).strip()
+        item = _ETC_SUFFIX.sub("", item).strip()
+        if item and item not in items:
+            items.append(item)
+    return tuple(items)
+
+
+def header_key(text: str) -> str:
+    """The key a header cell is matched by: NFKC, lower case, no spaces, no leading numbering
+    (①→"1"), no brackets' contents, no α/β, no punctuation.
+
+    "①データ共有元\\nサービス" and "データ共有元 サービス" both give "データ共有元サービス";
+    "Data α" and "data" both give "data"; "Source_Service" gives "sourceservice".
+    """
+    key = unicodedata.normalize("NFKC", text).lower()
+    key = re.sub(r"[(\[【〔（][^)\]】〕）]*[)\]】〕）]", "", key)
+    key = re.sub(r"[\s_\-‐‑–—・:：.。,、*※αβ]", "", key)
+    key = re.sub(r"^\d+(?=\D)", "", key)
+    return key
