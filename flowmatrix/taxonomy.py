@@ -1,0 +1,202 @@
+"""Taxonomies: themes (and, with the same machinery, other keyword classifications) from TOML.
+
+A taxonomy file is a list of `[[theme]]` tables, each with an id, `ja` and `en` labels, the
+labels a planner may write for it (`aliases`), weighted `keywords` and optional regular
+expression `patterns`. The packaged default is `flowmatrix/data/themes.toml`. A user file
+replaces it, or with `extends = "default"` at the top adds to it: a theme with a known id gets
+its keywords, patterns and aliases appended (and labels replaced where given); a new id is
+added before `other`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .errors import TaxonomyError
+
+FALLBACK_ID = "other"
+_LABEL_NOISE = re.compile(r"[\s/／・、,，&＆]|\band\b")
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str  # the keyword as written, NFKC-normalised and lower-cased; for a pattern, the regex
+    weight: float = 1.0
+    is_pattern: bool = False
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    ja: str
+    en: str
+    aliases: tuple[str, ...] = ()
+    terms: tuple[Term, ...] = ()
+
+    def label(self, lang: str = "ja") -> str:
+        return self.en if lang == "en" else self.ja
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    themes: tuple[Theme, ...]
+    source: str  # where it came from, for messages
+
+    @property
+    def ids(self) -> list[str]:
+        return [theme.id for theme in self.themes]
+
+    def get(self, theme_id: str) -> Theme:
+        for theme in self.themes:
+            if theme.id == theme_id:
+                return theme
+        raise KeyError(theme_id)
+
+    def find_label(self, label: str) -> Theme | None:
+        """The theme a label written in an inventory means: its id, either label or an alias,
+        compared without case, width, spaces or separators (健康・医療 = 健康／医療)."""
+        key = label_key(label)
+        if not key:
+            return None
+        for theme in self.themes:
+            if key in {label_key(x) for x in (theme.id, theme.ja, theme.en, *theme.aliases)}:
+                return theme
+        return None
+
+
+def label_key(label: str) -> str:
+    return _LABEL_NOISE.sub("", unicodedata.normalize("NFKC", label).lower())
+
+
+def normalise_term(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower().strip()
+
+
+def default_taxonomy_text(kind: str = "theme") -> str:
+    return resources.files("flowmatrix").joinpath(f"data/{kind}s.toml").read_text("utf-8")
+
+
+def load_taxonomy(path: str | Path | None = None, *, kind: str = "theme") -> Taxonomy:
+    """The packaged taxonomy, or the user's file at `path` (replacing or extending it)."""
+    if path is None:
+        return _default(kind)
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise TaxonomyError("taxonomy file not found", path=str(path)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TaxonomyError(f"cannot read the taxonomy: {exc}", path=str(path)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise TaxonomyError(f"not valid TOML: {exc}", path=str(path)) from exc
+    extends = raw.get("extends")
+    if extends not in (None, "default"):
+        raise TaxonomyError(f'extends: expected "default", got {extends!r}', path=str(path))
+    user = _parse(raw, str(path), kind, allow_empty=extends == "default")
+    if extends == "default":
+        return _merge(_default(kind), user)
+    return user
+
+
+def _default(kind: str) -> Taxonomy:
+    return _parse(tomllib.loads(default_taxonomy_text(kind)), f"flowmatrix/data/{kind}s.toml", kind)
+
+
+def _parse(raw: dict, source: str, kind: str, allow_empty: bool = False) -> Taxonomy:
+    entries = raw.get(kind, [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise TaxonomyError(f"{kind}: expected [[{kind}]] tables", path=source)
+    if not entries and not allow_empty:
+        raise TaxonomyError(f"no [[{kind}]] tables: a taxonomy needs at least one", path=source)
+    themes: list[Theme] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries, start=1):
+        where = f"{kind}[{index}]"
+        theme_id = entry.get("id")
+        if not isinstance(theme_id, str) or not re.fullmatch(r"[a-z0-9_\-]+", theme_id):
+            raise TaxonomyError(f"{where}.id: expected a lower-case id like \"health\", "
+                                f"got {theme_id!r}", path=source)
+        where = f'{kind}[{index}] (id "{theme_id}")'
+        if theme_id in seen:
+            raise TaxonomyError(f"{where}: duplicate id {theme_id!r}", path=source)
+        seen.add(theme_id)
+        labels = {}
+        for key in ("ja", "en"):
+            value = entry.get(key)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise TaxonomyError(f"{where}.{key}: expected a label", path=source)
+            labels[key] = value
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise TaxonomyError(f"{where}.aliases: expected a list of strings", path=source)
+        terms = _parse_terms(entry.get("keywords", []), f"{where}.keywords", source, False)
+        terms += _parse_terms(entry.get("patterns", []), f"{where}.patterns", source, True)
+        if not terms and theme_id != FALLBACK_ID and not allow_empty:
+            raise TaxonomyError(f"{where}: no keywords; every theme but {FALLBACK_ID!r} needs "
+                                "some", path=source)
+        themes.append(Theme(theme_id, labels["ja"] or "", labels["en"] or "",
+                            tuple(aliases), tuple(terms)))
+    if not allow_empty:
+        for theme in themes:
+            if not theme.ja or not theme.en:
+                raise TaxonomyError(f'{kind} "{theme.id}": needs both ja and en labels',
+                                    path=source)
+    return Taxonomy(tuple(themes), source)
+
+
+def _parse_terms(values: object, where: str, source: str, patterns: bool) -> list[Term]:
+    if not isinstance(values, list):
+        raise TaxonomyError(f"{where}: expected a list", path=source)
+    terms: list[Term] = []
+    seen: set[str] = set()
+    key = "regex" if patterns else "term"
+    for index, value in enumerate(values, start=1):
+        at = f"{where}[{index}]"
+        weight: object = 1.0
+        if isinstance(value, dict):
+            weight = value.get("weight", 1.0)
+            value = value.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise TaxonomyError(f"{at}: expected a non-empty string or {{ {key} = \"...\", "
+                                "weight = 1.5 }", path=source)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+            raise TaxonomyError(f"{at}: weight must be a positive number, got {weight!r}",
+                                path=source)
+        text = value if patterns else normalise_term(value)
+        if patterns:
+            try:
+                re.compile(text)
+            except re.error as exc:
+                raise TaxonomyError(f"{at}: invalid regular expression {value!r}: {exc}",
+                                    path=source) from exc
+        if text in seen:
+            continue
+        seen.add(text)
+        terms.append(Term(text, float(weight), patterns))
+    return terms
+
+
+def _merge(default: Taxonomy, user: Taxonomy) -> Taxonomy:
+    themes = {theme.id: theme for theme in default.themes}
+    order = list(themes)
+    for theme in user.themes:
+        if theme.id in themes:
+            base = themes[theme.id]
+            known = {t.text for t in base.terms}
+            themes[theme.id] = Theme(
+                theme.id, theme.ja or base.ja, theme.en or base.en,
+                base.aliases + theme.aliases,
+                base.terms + tuple(t for t in theme.terms if t.text not in known))
+        else:
+            if not theme.ja or not theme.en or not theme.terms:
+                raise TaxonomyError(f'theme "{theme.id}": a new theme needs ja, en and keywords',
+                                    path=user.source)
+            themes[theme.id] = theme
+            position = order.index(FALLBACK_ID) if FALLBACK_ID in order else len(order)
+            order.insert(position, theme.id)
+    return Taxonomy(tuple(themes[i] for i in order), f"{default.source} + {user.source}")
