@@ -1,0 +1,47 @@
+"""Shared helpers: build real inventory files (xlsx with openpyxl, CSV as bytes) in tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+from flowmatrix.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+JA_HEADER = ["No", "自治体", "①データ共有元サービス", "②流通データ", "③データ共有先サービス",
+             "④データ連携サービス", "テーマ"]
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list]], merged: dict[str, list[str]] | None = None
+               ) -> Path:
+    """A workbook with one sheet per entry, rows written from A1 down (None = empty cell)."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        for cells in (merged or {}).get(name, []):
+            sheet.merge_cells(cells)
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def make_xlsx(tmp_path):
+    def make(rows=None, *, name="cases.xlsx", sheets=None, merged=None):
+        return write_xlsx(tmp_path / name, sheets or {"Sheet1": rows}, merged)
+    return make
+
+
+@pytest.fixture
+def cli():
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, [str(a) for a in args])
+    return invoke

@@ -1,0 +1,137 @@
+"""Bad input: one clear message naming the file (and sheet/cell), a documented exit code, no
+traceback, nothing written."""
+
+import pytest
+from conftest import FIXTURES, JA_HEADER, write_xlsx
+
+
+def good_rows():
+    return [JA_HEADER, [1, "市", "地域通貨", "購買履歴", "ヘルスケアアプリ", "健康アドバイス"]]
+
+
+def run(cli, *args):
+    result = cli("validate", *args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_missing_path(cli, tmp_path):
+    result = run(cli, tmp_path / "nope.xlsx")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'nope.xlsx'}: file not found" in result.output
+
+
+def test_directory(cli, tmp_path):
+    result = run(cli, tmp_path)
+    assert result.exit_code == 2
+    assert "is a folder, not an inventory file" in result.output
+
+
+def test_empty_file(cli, tmp_path):
+    (tmp_path / "empty.xlsx").write_bytes(b"")
+    result = run(cli, tmp_path / "empty.xlsx")
+    assert result.exit_code == 2
+    assert "empty.xlsx: the file is empty" in result.output
+
+
+@pytest.mark.parametrize("name", ["cases.docx", "cases.pdf", "cases"])
+def test_unsupported_extension(cli, tmp_path, name):
+    (tmp_path / name).write_text("x")
+    result = run(cli, tmp_path / name)
+    assert result.exit_code == 2
+    assert "unsupported file type" in result.output and ".xlsx" in result.output
+
+
+def test_truncated_xlsx(cli, tmp_path):
+    whole = write_xlsx(tmp_path / "whole.xlsx", {"Sheet1": good_rows()}).read_bytes()
+    (tmp_path / "cut.xlsx").write_bytes(whole[: len(whole) // 2])
+    result = run(cli, tmp_path / "cut.xlsx")
+    assert result.exit_code == 2
+    assert "cut.xlsx: cannot read the workbook (corrupt or truncated?)" in result.output
+
+
+def test_csv_renamed_to_xlsx(cli, tmp_path):
+    (tmp_path / "renamed.xlsx").write_text("a,b,c\n1,2,3\n")
+    result = run(cli, tmp_path / "renamed.xlsx")
+    assert result.exit_code == 2
+    assert "renamed.xlsx: not a valid .xlsx workbook" in result.output
+
+
+def test_password_protected_xlsx(cli):
+    result = run(cli, FIXTURES / "encrypted.xlsx")
+    assert result.exit_code == 2
+    assert "encrypted.xlsx: the workbook is password-protected" in result.output
+
+
+def test_csv_in_another_encoding(cli, tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("source service,data,target service,linked service\ncafé,é,à,ü\n"
+                     .encode("latin-1"))
+    result = run(cli, path)
+    assert result.exit_code == 2
+    assert "latin.csv: the text is neither UTF-8 nor cp932 (Shift_JIS)" in result.output
+    assert "--encoding" in result.output
+
+
+def test_sheet_that_does_not_exist_lists_the_sheets(cli, tmp_path):
+    path = write_xlsx(tmp_path / "book.xlsx", {"事例": good_rows(), "集計": [["x"]]})
+    result = run(cli, path, "--sheet", "Cases")
+    assert result.exit_code == 2
+    assert "no sheet named 'Cases'; the workbook has: '事例', '集計'" in result.output
+
+
+def test_workbook_without_a_sheet_that_has_the_four_elements(cli, tmp_path):
+    path = write_xlsx(tmp_path / "book.xlsx", {
+        "表紙": [["事例一覧"]],
+        "一覧": [["No", "①データ共有元サービス", "②流通データ", "備考"], [1, "A", "B", "x"]]})
+    result = run(cli, path)
+    assert result.exit_code == 1
+    assert "no sheet has a header row with all four elements" in result.output
+    assert "'一覧': source_service, data only" in result.output
+
+
+def test_single_sheet_missing_columns_names_what_it_found_and_accepts(cli, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text("No,データ共有元,流通データ,共有先\n1,A,B,C\n", encoding="utf-8")
+    result = run(cli, path, "--format", "lines")
+    assert result.exit_code == 1
+    assert "required element columns missing: linked_service" in result.output
+    assert "'共有先' → target_service" in result.output
+    assert "データ連携サービス" in result.output  # an accepted alias is named
+
+
+def test_duplicated_element_columns(cli, tmp_path):
+    path = write_xlsx(tmp_path / "dup.xlsx", {"Sheet1": [
+        ["①データ共有元サービス", "②流通データ", "③データ共有先サービス", "④データ連携サービス", "流通データ"],
+        ["A", "B", "C", "D", "E"]]})
+    result = run(cli, path)
+    assert result.exit_code == 1
+    assert "duplicated columns in the header row: data is named by 2 columns (B1, E1)" in result.output
+
+
+def test_invalid_json(cli, tmp_path):
+    (tmp_path / "cases.json").write_text('[{"source_service": "A",', encoding="utf-8")
+    result = run(cli, tmp_path / "cases.json")
+    assert result.exit_code == 2
+    assert "cases.json: invalid JSON at line 1" in result.output
+
+
+def test_json_that_is_not_a_list_of_objects(cli, tmp_path):
+    (tmp_path / "cases.json").write_text('[1, 2]', encoding="utf-8")
+    result = run(cli, tmp_path / "cases.json")
+    assert result.exit_code == 2
+    assert "item 1 of the list is not an object" in result.output
+
+
+def test_malformed_taxonomy_names_file_and_key(cli, tmp_path):
+    themes = tmp_path / "themes.toml"
+    themes.write_text('[[theme]]\nid = "a"\nja = "A"\nen = "A"\nkeywords = []\n', encoding="utf-8")
+    inventory = write_xlsx(tmp_path / "book.xlsx", {"Sheet1": good_rows()})
+    result = cli("validate", inventory, "--themes", themes)
+    assert result.exit_code == 2
+    assert f'{themes}: theme[1] (id "a"): no keywords' in result.output
+
+
+def test_no_arguments_is_a_usage_error(cli):
+    assert cli("validate").exit_code == 2

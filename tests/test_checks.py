@@ -1,0 +1,113 @@
+"""`flowmatrix validate`: each check, its code, and the cell it names."""
+
+import json
+
+from conftest import JA_HEADER
+
+from flowmatrix import read_inventory, validate
+
+
+def codes(findings):
+    return [(f.code, f.sheet and f"{f.sheet}!{f.cell}" or f.cell) for f in findings]
+
+
+def test_case_missing_an_element_names_the_cell(make_xlsx):
+    path = make_xlsx(sheets={"案件": [["事例一覧"], JA_HEADER,
+                                     [1, "市", "地域通貨", None, "ヘルスケアアプリ", "健康アドバイス", None],
+                                     [2, "市", "A", "B", "C", None, None]]})
+    findings = validate(read_inventory(path))
+    assert codes(findings) == [("missing-element", "案件!D3"), ("missing-element", "案件!F4")]
+    assert findings[0].severity == "error"
+    assert findings[0].row == 3 and findings[0].column == "data"
+    assert "②流通データ" in findings[0].message
+
+
+def test_duplicate_case_ids_are_errors_on_both_rows(make_xlsx):
+    path = make_xlsx([JA_HEADER, [7, "市", "A", "B", "C", "D"], [7, "市", "E", "F", "G", "H"]])
+    findings = validate(read_inventory(path))
+    assert codes(findings) == [("duplicate-case-id", "Sheet1!A2"), ("duplicate-case-id", "Sheet1!A3")]
+    assert "row 3" in findings[0].message
+
+
+def test_same_four_elements_twice_is_a_warning_on_both_rows(make_xlsx):
+    path = make_xlsx([JA_HEADER, [1, "市", "地域通貨", "購買履歴", "ヘルスケアアプリ", "健康アドバイス"],
+                      [2, "町", "地域通貨 ", "購買履歴", "ヘルスケアアプリ", "健康アドバイス"]])
+    findings = validate(read_inventory(path))
+    assert [(f.code, f.severity, f.row) for f in findings] == [
+        ("duplicate-case", "warning", 2), ("duplicate-case", "warning", 3)]
+
+
+def test_unknown_theme_label_is_a_warning_and_variants_are_known(make_xlsx):
+    path = make_xlsx([JA_HEADER, [1, "市", "A", "B", "C", "D", "健康・医療"],
+                      [2, "市", "E", "F", "G", "H", "観光/地域経済活性化"],
+                      [3, "市", "I", "J", "K", "L", "mobility"],
+                      [4, "市", "M", "N", "O", "P", "宇宙開発"]])
+    findings = validate(read_inventory(path))
+    assert codes(findings) == [("unknown-theme", "Sheet1!G5")]
+    assert "宇宙開発" in findings[0].message
+
+
+def test_suspicious_cells(make_xlsx):
+    long_text = "住民情報" * 130
+    path = make_xlsx([JA_HEADER, [1, "市", "〃", "B", "C", "D"],
+                      [2, "市", "A", "#REF!", "C", "D"],
+                      [3, "市", "A", "B", long_text, "D"]])
+    findings = validate(read_inventory(path))
+    assert codes(findings) == [("suspicious-cell", "Sheet1!C2"), ("suspicious-cell", "Sheet1!D3"),
+                               ("suspicious-cell", "Sheet1!E4")]
+    assert all(f.severity == "warning" for f in findings)
+    assert "520 characters" in findings[2].message
+
+
+def test_csv_findings_have_cells_without_a_sheet(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text("source service,data,target service,linked service\nA,,C,D\n", encoding="utf-8")
+    (finding,) = validate(read_inventory(path))
+    assert (finding.sheet, finding.cell, finding.row, finding.location) == (None, "B2", 2, "B2")
+
+
+def test_cli_validate_json_format(cli, make_xlsx):
+    path = make_xlsx([JA_HEADER, [1, "市", "A", None, "C", "D"]])
+    result = cli("validate", path, "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    (entry,) = report["files"]
+    assert (entry["path"], entry["sheet"], entry["cases"]) == (str(path), "Sheet1", 1)
+    assert entry["findings"] == [{
+        "severity": "error", "code": "missing-element",
+        "message": entry["findings"][0]["message"], "sheet": "Sheet1", "cell": "D2", "row": 2,
+        "column": "data"}]
+
+
+def test_cli_validate_strict_makes_warnings_fail(cli, make_xlsx):
+    path = make_xlsx([JA_HEADER, [1, "市", "A", "B", "C", "D", "宇宙開発"]])
+    assert cli("validate", path).exit_code == 0
+    result = cli("validate", path, "--strict")
+    assert result.exit_code == 1
+    assert "Sheet1!G2" in result.stdout and "unknown-theme" in result.stdout
+
+
+def test_cli_validate_lines_output_names_file_sheet_and_cell(cli, make_xlsx):
+    path = make_xlsx([JA_HEADER, [1, "市", "A", None, "C", "D"]])
+    result = cli("validate", path, "--format", "lines")
+    assert f"{path}:Sheet1!D2: error [missing-element]" in result.stdout
+    assert "1 case, 1 error, 0 warnings" in result.stdout
+
+
+def test_cli_validate_several_files_each_reported(cli, make_xlsx, tmp_path):
+    good = make_xlsx([JA_HEADER, [1, "市", "A", "B", "C", "D"]], name="good.xlsx")
+    bad = make_xlsx([JA_HEADER, [1, "市", "A", None, "C", "D"]], name="bad.xlsx")
+    result = cli("validate", good, bad)
+    assert result.exit_code == 1
+    assert "good.xlsx (sheet 'Sheet1'): 1 case, all good" in result.stdout
+    assert "bad.xlsx (sheet 'Sheet1'): 1 case, 1 error" in result.stdout
+    result = cli("validate", good, tmp_path / "missing.xlsx")
+    assert result.exit_code == 2
+    assert "missing.xlsx: file not found" in result.stdout
+
+
+def test_cli_validate_limit(cli, make_xlsx):
+    rows = [[n, "市", "A", None, "C", "D"] for n in range(1, 6)]
+    result = cli("validate", make_xlsx([JA_HEADER, *rows]), "--limit", "2", "--format", "lines")
+    assert result.stdout.count("[missing-element]") == 2
+    assert "and 3 more" in result.stdout

@@ -1,0 +1,70 @@
+"""The command line: version, help, template, the bundled sample."""
+
+import subprocess
+import sys
+
+from conftest import ROOT
+from openpyxl import load_workbook
+
+from flowmatrix import __version__, read_inventory
+
+
+def test_version(cli):
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"flowmatrix {__version__}"
+
+
+def test_help_documents_exit_codes_and_every_command_has_an_example(cli):
+    result = cli("--help")
+    assert result.exit_code == 0
+    assert "Exit codes" in result.stdout and "2 the command could not run" in result.stdout
+    for command in ("validate", "template"):
+        text = cli(command, "--help").stdout
+        assert "Example:" in text and f"flowmatrix {command}" in text
+        assert "Exit codes" in text
+
+
+def test_python_dash_m_runs_the_cli():
+    out = subprocess.run([sys.executable, "-m", "flowmatrix", "--version"], capture_output=True,
+                         text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == f"flowmatrix {__version__}"
+
+
+def test_template_is_a_valid_inventory_with_dropdown_and_guide(cli, tmp_path):
+    path = tmp_path / "事例一覧.xlsx"
+    result = cli("template", path)
+    assert result.exit_code == 0
+    book = load_workbook(path)
+    cases, guide = book.worksheets
+    assert cases.title == "事例一覧" and guide.title == "記入方法"
+    header = [c.value for c in cases[1]]
+    assert header[4:8] == ["①データ共有元サービス", "②流通データ", "③データ共有先サービス",
+                           "④データ連携サービス"]
+    assert cases.freeze_panes == "A2"
+    assert cases["E2"].value == "ヘルスケアアプリ・ウェアラブルデバイス"
+    (rule,) = cases.data_validations.dataValidation
+    assert rule.type == "list" and "I2" in str(rule.sqref)
+    theme_cells = guide[rule.formula1.split("!")[1].replace("$", "")]
+    assert [row[0].value for row in theme_cells][:5] == [
+        "観光／地域経済活性化", "健康／医療", "防災／防犯", "行政", "モビリティ"]
+    inventory = read_inventory(path)
+    assert len(inventory) == 1 and inventory.sheet == "事例一覧"
+    assert cli("validate", path, "--strict").exit_code == 0
+
+
+def test_template_english_and_refuses_to_overwrite(cli, tmp_path):
+    path = tmp_path / "cases.xlsx"
+    assert cli("template", path, "--lang", "en").exit_code == 0
+    assert load_workbook(path).worksheets[0]["E1"].value == "① Source service"
+    assert read_inventory(path).cases.loc[0, "linked_service"].startswith("Efficiency")
+    before = path.read_bytes()
+    result = cli("template", path)
+    assert result.exit_code == 2 and "already exists" in result.output
+    assert path.read_bytes() == before
+    assert cli("template", path, "--force").exit_code == 0
+
+
+def test_template_needs_xlsx_name(cli, tmp_path):
+    result = cli("template", tmp_path / "cases.csv")
+    assert result.exit_code == 2 and "ending in .xlsx" in result.output
