@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 
 from .errors import FlowmatrixError
+from .output import write_atomic
 from .taxonomy import Taxonomy, load_taxonomy
 
 # (canonical id, ja header, en header, width, required, ja explanation, en explanation)
@@ -133,12 +133,6 @@ def write_template(path: str | Path, *, lang: str = "ja", taxonomy: Taxonomy | N
     choices.add(f"{theme_letter}2:{theme_letter}{rows + 1}")
     sheet.add_data_validation(choices)
 
-    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent, prefix=".flowmatrix-")
-    os.close(handle)
-    try:
-        book.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return write_atomic(path, buffer.getvalue())
