@@ -51,6 +51,17 @@ class ValidateFormat(StrEnum):
     json = "json"
 
 
+class ClassifyFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
 SheetOption = Annotated[str | None, typer.Option(
     "--sheet", help="Sheet to read. Default: the first sheet whose header has the four elements.")]
 EncodingOption = Annotated[str | None, typer.Option(
@@ -65,6 +76,8 @@ SeparatorsOption = Annotated[str, typer.Option(
 ThemesOption = Annotated[Path | None, typer.Option(
     "--themes", help="Your theme taxonomy (TOML). Replaces the built-in one, or adds to it when "
     'the file starts with extends = "default".', dir_okay=False)]
+LangOption = Annotated[Lang, typer.Option("--lang", help="Language of theme labels and "
+                                          "headings: ja or en.")]
 
 
 def _version(value: bool) -> None:
@@ -188,6 +201,174 @@ def _print_results(results, fmt: ValidateFormat, limit: int) -> None:
         if len(result.findings) > len(shown):
             out.print(f"  … and {len(result.findings) - len(shown)} more "
                       "(--limit N shows more, --format json shows all)")
+
+
+# --- classify -----------------------------------------------------------------------------------
+
+@app.command(epilog=EXIT_CODES, help=(
+    "Classify every case by theme (観光／地域経済活性化, 健康／医療, 防災／防犯, 行政, "
+    "モビリティ, …) and show why.\n\n"
+    "Keyword hits are scored per element: ④ linked service and ③ target service weigh most, then "
+    "② data, the title, and ① source — a theme follows the purpose of the flow. A theme written "
+    "in the inventory's theme column is kept (theme_source = declared); when the keywords clearly "
+    "point elsewhere you get a warning. Secondary themes are other themes scoring at least half "
+    "the top score.\n\n"
+    "Example: [bold]flowmatrix classify data/cases.xlsx --explain[/bold]  ·  "
+    "[bold]flowmatrix classify cases.xlsx -o themes.csv[/bold]"))
+def classify(
+    file: Annotated[Path, typer.Argument(help="The inventory file.", show_default=False)],
+    *,
+    explain: Annotated[bool, typer.Option("--explain", help="Show the matched terms per "
+                                          "element.")] = False,
+    output_format: Annotated[ClassifyFormat | None, typer.Option(
+        "--format", help="table (terminal), csv (UTF-8 with BOM, opens in Excel) or json. "
+        "Default: from the -o file name, else table.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file "
+                                                "instead of the terminal.", dir_okay=False)] = None,
+    ignore_declared: Annotated[bool, typer.Option(
+        "--ignore-declared", help="Classify from the text alone, ignoring the theme column.")
+    ] = False,
+    lang: LangOption = Lang.ja,
+    themes: ThemesOption = None,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    headers: HeadersOption = None,
+    separators: SeparatorsOption = "/、,;",
+) -> None:
+    """Classify every case by theme and show why."""
+    from .classifier import case_records, disagreement_findings
+    from .classifier import classify as classify_cases
+    from .export import csv_bytes, json_bytes
+    from .inventory import read_inventory
+    from .output import write_atomic
+    from .taxonomy import load_taxonomy
+
+    fmt = output_format or _format_from_name(output) or ClassifyFormat.table
+    if output is not None and fmt is ClassifyFormat.table:
+        raise _fail(FlowmatrixError("-o writes csv or json: name the file .csv or .json or pass "
+                                    "--format", code="usage"))
+    try:
+        taxonomy = load_taxonomy(themes)
+        inventory = read_inventory(file, sheet=sheet, encoding=encoding, headers=headers,
+                                   separators=separators)
+        classified = classify_cases(inventory, taxonomy, ignore_declared=ignore_declared)
+        findings = disagreement_findings(inventory, classified, taxonomy, lang.value)
+        records = case_records(classified, taxonomy, lang.value)
+        if fmt is ClassifyFormat.table:
+            _print_classification(classified, records, taxonomy, lang.value, explain)
+        else:
+            data = json_bytes(records) if fmt is ClassifyFormat.json else csv_bytes(
+                [_flat(r, taxonomy, lang.value) for r in records], CLASSIFY_CSV_COLUMNS)
+            if output is None:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            else:
+                write_atomic(output, data, inputs=(file,))
+                _console(stderr=True).print(f"wrote {_escape(str(output))} "
+                                            f"({_count(len(records), 'case')})")
+    except FlowmatrixError as exc:
+        raise _fail(exc) from exc
+    _print_findings_brief(findings)
+
+
+CLASSIFY_CSV_COLUMNS = [
+    "case_id", "file", "sheet", "row", "municipality", "title", "source_service", "data",
+    "target_service", "linked_service", "theme_id", "theme", "theme_source", "declared_theme",
+    "secondary_theme_ids", "secondary_themes", "score", "matched_terms"]
+
+
+def _flat(record: dict, taxonomy, lang: str) -> dict:
+    from .classifier import explain_terms
+
+    terms = tuple((t["element"], t["term"], t["theme_id"]) for t in record["matched_terms"])
+    return {**record, "matched_terms": explain_terms(terms, taxonomy, lang)}
+
+
+def _format_from_name(path: Path | None) -> ClassifyFormat | None:
+    if path is None:
+        return None
+    return {".csv": ClassifyFormat.csv, ".json": ClassifyFormat.json}.get(path.suffix.lower())
+
+
+def _print_classification(classified, records, taxonomy, lang: str, explain: bool) -> None:
+    from rich.table import Table
+
+    from .classifier import explain_terms
+
+    out = _console()
+    english = lang == "en"
+    table = Table(pad_edge=False, show_lines=explain)
+    for heading in (("row", "id", "title", "theme", "secondary", "score") if english else
+                    ("行", "No", "事例名", "テーマ", "副テーマ", "点")):
+        table.add_column(heading, overflow="fold", no_wrap=heading in ("theme", "テーマ"))
+    if explain:
+        table.add_column("matched terms" if english else "一致した語", overflow="fold",
+                         ratio=2)
+    for record, terms in zip(records, classified["matched_terms"], strict=True):
+        title = record["title"] or record["linked_service"]
+        theme = record["theme"] + (" *" if record["theme_source"] == "declared" else "")
+        cells = [str(record["row"]), record["case_id"], _short(title, 28), theme,
+                 ", ".join(record["secondary_themes"]), f"{record['score']:g}"]
+        if explain:
+            cells.append(explain_terms(terms, taxonomy, lang, separator="\n"))
+        table.add_row(*(_escape(c) for c in cells))
+    out.print(table)
+    out.print(("* declared in the theme column" if english else "* テーマ列の記載を採用") +
+              f" · {_count(len(records), 'case')}")
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_findings_brief(findings, shown: int = 5) -> None:
+    if not findings:
+        return
+    err = _console(stderr=True)
+    err.print(f"[yellow]{_count(len(findings), 'warning')}[/yellow]:")
+    for f in findings[:shown]:
+        err.print(f"  {_escape(f.location)}: {_escape(f.message)}")
+    if len(findings) > shown:
+        err.print(f"  … and {len(findings) - shown} more")
+
+
+# --- themes -------------------------------------------------------------------------------------
+
+@app.command(epilog=EXIT_CODES, help=(
+    "List the themes of the taxonomy with their labels and keyword counts.\n\n"
+    "Example: [bold]flowmatrix themes[/bold]  ·  "
+    "[bold]flowmatrix themes --themes my_themes.toml --format json[/bold]"))
+def themes(
+    *,
+    themes: ThemesOption = None,
+    output_format: Annotated[ListFormat, typer.Option("--format", help="table or json.")
+                             ] = ListFormat.table,
+) -> None:
+    """List the themes of the taxonomy."""
+    from rich.table import Table
+
+    from .taxonomy import load_taxonomy
+
+    try:
+        taxonomy = load_taxonomy(themes)
+    except FlowmatrixError as exc:
+        raise _fail(exc) from exc
+    rows = [{"id": t.id, "ja": t.ja, "en": t.en,
+             "keywords": sum(1 for term in t.terms if not term.is_pattern),
+             "patterns": sum(1 for term in t.terms if term.is_pattern),
+             "aliases": list(t.aliases)} for t in taxonomy.themes]
+    if output_format is ListFormat.json:
+        typer.echo(json.dumps({"source": taxonomy.source, "themes": rows}, ensure_ascii=False,
+                              indent=2))
+        return
+    table = Table(pad_edge=False, title=taxonomy.source)
+    for heading in ("id", "ja", "en", "keywords", "patterns"):
+        table.add_column(heading, justify="right" if heading in ("keywords", "patterns")
+                         else "left")
+    for row in rows:
+        table.add_row(row["id"], row["ja"], row["en"], str(row["keywords"]), str(row["patterns"]))
+    _console().print(table)
 
 
 # --- template -----------------------------------------------------------------------------------

@@ -146,6 +146,8 @@ def _parse(raw: dict, source: str, kind: str, allow_empty: bool = False) -> Taxo
             if not theme.ja or not theme.en:
                 raise TaxonomyError(f'{kind} "{theme.id}": needs both ja and en labels',
                                     path=source)
+        if FALLBACK_ID not in seen:  # every taxonomy has a place for what matches nothing
+            themes.append(Theme(FALLBACK_ID, "その他", "Other"))
     return Taxonomy(tuple(themes), source)
 
 

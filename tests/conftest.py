@@ -40,7 +40,7 @@ def make_xlsx(tmp_path):
 
 @pytest.fixture
 def cli():
-    runner = CliRunner()
+    runner = CliRunner(env={"COLUMNS": "200"})  # rich wraps tables to the terminal width
 
     def invoke(*args: str):
         return runner.invoke(app, [str(a) for a in args])

@@ -1,0 +1,85 @@
+"""Theme classification on the hand-labelled evaluation set, and its speed.
+
+    python benchmarks/classify_eval.py [--cases 100000]
+
+Reads data/eval_cases.csv, classifies every case from its text alone (the theme column is
+ignored), and prints top-1 accuracy, accuracy counting secondary themes, the confusion matrix
+and the misclassified rows; then times classification of N synthetic cases (the evaluation rows
+repeated with a distinct suffix each, so every text is new) and prints cases/second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from flowmatrix import read_inventory
+from flowmatrix.classifier import classify
+from flowmatrix.columns import ELEMENTS
+from flowmatrix.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def evaluate(path: Path) -> None:
+    taxonomy = load_taxonomy()
+    inventory = read_inventory(path)
+    truth = inventory.cases["theme"].tolist()
+    classified = classify(inventory, taxonomy, ignore_declared=True)
+    predicted = classified["theme_id"].tolist()
+    secondary = classified["secondary_theme_ids"].tolist()
+    n = len(truth)
+    top1 = sum(t == p for t, p in zip(truth, predicted, strict=True))
+    any_hit = sum(t == p or t in s for t, p, s in zip(truth, predicted, secondary, strict=True))
+    print(f"evaluation set: {path.relative_to(ROOT)} ({n} cases)")
+    print(f"top-1 accuracy:                  {top1 / n:6.1%}  ({top1}/{n})")
+    print(f"accuracy counting secondaries:   {any_hit / n:6.1%}  ({any_hit}/{n})")
+    ids = taxonomy.ids
+    matrix = pd.crosstab(pd.Categorical(truth, ids), pd.Categorical(predicted, ids),
+                         rownames=["label"], colnames=["predicted"], dropna=False)
+    print("\nconfusion matrix (rows: hand label, columns: flowmatrix)")
+    print(matrix.to_string())
+    wrong = classified[classified["theme_id"] != classified["theme"]]
+    if len(wrong):
+        print("\nmisclassified:")
+        for _, case in wrong.iterrows():
+            terms = ", ".join(f"{t}({th})" for _, t, th in case["matched_terms"])
+            print(f"  {case['case_id']} label={case['theme']} got={case['theme_id']} "
+                  f"scores={case['scores']} | {case['title']} | {terms}")
+
+
+def speed(path: Path, n_cases: int) -> None:
+    """Time N cases twice: titles distinct but elements drawn from the evaluation rows (as in a
+    real national inventory, where service and data names repeat), and every text distinct."""
+    cases = read_inventory(path).cases
+    repeats = -(-n_cases // len(cases))
+    base = pd.concat([cases] * repeats, ignore_index=True).head(n_cases).copy()
+    suffix = " 第" + pd.Series(range(n_cases)).astype(str) + "号"
+    taxonomy = load_taxonomy()
+    classify(base.head(10), taxonomy)  # build the automaton outside the timing
+    for label, columns in (("titles distinct, elements repeat", ("title",)),
+                           ("every text distinct", ("title", *ELEMENTS))):
+        big = base.copy()
+        for column in columns:
+            big[column] = big[column] + suffix
+        start = time.perf_counter()
+        classify(big, taxonomy, ignore_declared=True)
+        elapsed = time.perf_counter() - start
+        print(f"speed, {label}: {n_cases:,} cases in {elapsed:.2f} s = "
+              f"{n_cases / elapsed:,.0f} cases/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000, help="synthetic cases to time")
+    parser.add_argument("--eval", type=Path, default=ROOT / "data" / "eval_cases.csv")
+    args = parser.parse_args()
+    evaluate(args.eval)
+    speed(args.eval, args.cases)
+
+
+if __name__ == "__main__":
+    main()
