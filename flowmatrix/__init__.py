@@ -27,12 +27,21 @@ _LAZY = {
     "load_taxonomy": "taxonomy",
     "Taxonomy": "taxonomy",
     "write_template": "template",
+    "classify": "classifier",
+    "theme_tally": "tally",
+    "flow_matrix": "matrix",
+    "analyze_inventory": "analysis",
+    "Analysis": "analysis",
 }
 
 if TYPE_CHECKING:
+    from .analysis import Analysis, analyze_inventory
     from .checks import validate, validate_files
+    from .classifier import classify
     from .findings import Finding
     from .inventory import Inventory, read_inventory
+    from .matrix import flow_matrix
+    from .tally import theme_tally
     from .taxonomy import Taxonomy, load_taxonomy
     from .template import write_template
 

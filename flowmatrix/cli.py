@@ -203,6 +203,150 @@ def _print_results(results, fmt: ValidateFormat, limit: int) -> None:
                       "(--limit N shows more, --format json shows all)")
 
 
+# --- analyze ------------------------------------------------------------------------------------
+
+@app.command(epilog=EXIT_CODES, help=(
+    "From inventory to finished report: read, check, classify, count and chart, then write a "
+    "report folder.\n\n"
+    "For each input, [bold]OUT/<file name>/[/bold] gets report.xlsx (summary, cases, theme tally "
+    "with a chart, data-flow matrices coloured by count, other tallies, findings), report.html "
+    "(one self-contained page), report.md (for a repository or wiki), summary.json (every "
+    "number), cases.csv (UTF-8 with BOM) and charts/ (theme tally, heatmap, flow diagrams "
+    "overall and per theme, PNG and SVG). A folder is replaced only once everything was "
+    "written. Several inputs (files, folders, quoted globs) also give OUT/_combined/ over all "
+    "cases and OUT/index.html; a bad input is reported and the others are still written "
+    "(exit 1).\n\n"
+    "Example: [bold]flowmatrix analyze data/cases.xlsx[/bold]  ·  "
+    "[bold]flowmatrix analyze inventories/ 'reports-2024/*.xlsx' --out reports/ --lang en"
+    "[/bold]"))
+def analyze(
+    inputs: Annotated[list[str], typer.Argument(help="Inventory files, folders or quoted glob "
+                                                "patterns.", show_default=False)],
+    *,
+    out: Annotated[Path, typer.Option("--out", help="Folder the report folders go in.",
+                                      file_okay=False)] = Path("reports"),
+    formats: Annotated[str, typer.Option(
+        "--format", help="Comma-separated subset of xlsx,html,md,json,csv,png,svg.")
+    ] = "xlsx,html,md,json,csv,png,svg",
+    lang: LangOption = Lang.ja,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows and columns kept in report "
+                                     "matrices and charts; the rest fold into その他.")] = 12,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
+    stamp: Annotated[bool, typer.Option("--stamp", help="Put the date and time in the "
+                                        "reports (they are byte-identical run to run "
+                                        "without it).")] = False,
+    themes: ThemesOption = None,
+    ignore_declared: IgnoreDeclaredOption = False,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    headers: HeadersOption = None,
+    separators: SeparatorsOption = "/、,;",
+) -> None:
+    """Write the report of one inventory or many."""
+    import datetime as dt
+    import os
+
+    from .batch import analyze_files, expand_inputs
+    from .report.folder import parse_formats
+    from .taxonomy import load_taxonomy
+
+    try:
+        chosen = parse_formats(formats)
+        taxonomy = load_taxonomy(themes)
+        paths = expand_inputs(inputs)
+        if not paths:
+            raise FlowmatrixError("no inventory files found in " + ", ".join(inputs),
+                                  code="no-input")
+    except FlowmatrixError as exc:
+        raise _fail(exc) from exc
+    when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z") if stamp else None
+    options = {"sheet": sheet, "encoding": encoding, "headers": headers,
+               "separators": separators}
+    batch = len(paths) > 1
+    progress, finish = _progress(quiet or not batch, plain=not sys.stdout.isatty()
+                                 or bool(os.environ.get("CI")))
+    try:
+        results, combined, index = analyze_files(
+            paths, out, formats=chosen, taxonomy=taxonomy, lang=lang.value, top=top,
+            ignore_declared=ignore_declared, stamp=when, read_options=options,
+            progress=progress)
+    finally:
+        finish()
+    failures = [r for r in results if r.error is not None]
+    for result in failures:
+        _console(stderr=True).print(f"[bold red]error:[/bold red] {_escape(str(result.error))}")
+    if not batch:
+        (result,) = results
+        if result.error is not None:
+            raise typer.Exit(result.error.exit_code)
+        if not quiet:
+            _print_analysis(result.analysis, result.folder, lang.value)
+        raise typer.Exit(EXIT_INVENTORY_ERRORS if result.analysis.counts["error"] else EXIT_OK)
+    if not quiet:
+        written = [r for r in results if r.error is None]
+        combined_analysis = None
+        if combined is not None:
+            from .analysis import combine
+
+            combined_analysis = combine([r.analysis for r in written])
+            _print_analysis(combined_analysis, combined, lang.value)
+        _console().print(f"{len(written)} of {len(results)} inputs reported · index: "
+                         f"{_escape(str(index))}")
+    raise typer.Exit(EXIT_INVENTORY_ERRORS if failures else EXIT_OK)
+
+
+def _progress(silent: bool, *, plain: bool):
+    """A progress callback for the batch and a function to close it: a rich bar on a terminal,
+    one line per file otherwise, nothing when silent."""
+    if silent:
+        return None, lambda: None
+    if plain:
+        def line(result, index, total):
+            status = "ok" if result.error is None else "failed"
+            _console().print(f"[{index}/{total}] {_escape(str(result.path))}: {status}")
+        return line, lambda: None
+    from rich.progress import Progress
+
+    bar = Progress(console=_console(stderr=True), transient=True)
+    task = bar.add_task("analyse", total=None)
+    bar.start()
+
+    def advance(result, index, total):
+        bar.update(task, completed=index, total=total,
+                   description=_escape(str(result.path.name)))
+    return advance, bar.stop
+
+
+def _print_analysis(analysis, folder, lang: str) -> None:
+    from rich.table import Table
+
+    out = _console()
+    english = lang == "en"
+    counts = analysis.counts
+    out.print(f"[bold]{_escape(analysis.name)}[/bold]: {_count(len(analysis.cases), 'case')}, "
+              f"{_count(counts['error'], 'error')}, {_count(counts['warning'], 'warning')}")
+    tally = Table(pad_edge=False, title="Cases by theme" if english else "テーマ別の事例数")
+    for heading, justify in ((("theme", "left"), ("cases", "right"), ("share", "right"))
+                             if english else
+                             (("テーマ", "left"), ("事例数", "right"), ("割合", "right"))):
+        tally.add_column(heading, justify=justify)
+    for row in analysis.theme_tally.to_dict("records"):
+        if row["cases"]:
+            tally.add_row(_escape(row["theme"]), str(row["cases"]), f"{row['share']:.1%}")
+    out.print(tally)
+    if analysis.top_flows:
+        out.print("Largest flows:" if english else "主なデータの流れ:")
+        for flow in analysis.top_flows[:5]:
+            out.print(f"  {_escape(flow['source_service'])} → {_escape(flow['target_service'])}"
+                      f" ({flow['count']}): {_escape('、'.join(flow['data']))}")
+    for finding in analysis.findings[:5]:
+        out.print(f"  [yellow]{finding.severity}[/yellow] {_escape(finding.location)}: "
+                  f"{_escape(finding.message)}")
+    if len(analysis.findings) > 5:
+        out.print(f"  … {len(analysis.findings) - 5} more findings in the report")
+    out.print(f"report: {_escape(str(folder))}/")
+
+
 # --- classify -----------------------------------------------------------------------------------
 
 @app.command(epilog=EXIT_CODES, help=(
@@ -284,10 +428,13 @@ def _flat(record: dict, taxonomy, lang: str) -> dict:
     return {**record, "matched_terms": explain_terms(terms, taxonomy, lang)}
 
 
-def _format_from_name(path: Path | None) -> ClassifyFormat | None:
+def _format_from_name(path: Path | None, kind=None):
+    """The output format a file name implies (.csv, .json, .xlsx), as a member of `kind`."""
+    kind = kind or ClassifyFormat
     if path is None:
         return None
-    return {".csv": ClassifyFormat.csv, ".json": ClassifyFormat.json}.get(path.suffix.lower())
+    name = path.suffix.lower().lstrip(".")
+    return kind(name) if name in kind.__members__ else None
 
 
 def _print_classification(classified, records, taxonomy, lang: str, explain: bool) -> None:
@@ -331,6 +478,314 @@ def _print_findings_brief(findings, shown: int = 5) -> None:
         err.print(f"  {_escape(f.location)}: {_escape(f.message)}")
     if len(findings) > shown:
         err.print(f"  … and {len(findings) - shown} more")
+
+
+# --- tally and matrix ---------------------------------------------------------------------------
+
+class TableFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class MatrixFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+IgnoreDeclaredOption = Annotated[bool, typer.Option(
+    "--ignore-declared", help="Classify from the text alone, ignoring the theme column.")]
+OutputOption = Annotated[Path | None, typer.Option(
+    "-o", "--output", help="Write to this file instead of the terminal.", dir_okay=False)]
+
+
+def _classified(file: Path, *, themes, ignore_declared, sheet, encoding, headers, separators):
+    """Read and classify one inventory: the common first step of tally, matrix and chart."""
+    from .classifier import classify as classify_cases
+    from .inventory import read_inventory
+    from .taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(themes)
+    inventory = read_inventory(file, sheet=sheet, encoding=encoding, headers=headers,
+                               separators=separators)
+    return inventory, taxonomy, classify_cases(inventory, taxonomy,
+                                               ignore_declared=ignore_declared)
+
+
+def _emit(data: bytes, output: Path | None, inputs: tuple[Path, ...], what: str) -> None:
+    from .output import write_atomic
+
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    write_atomic(output, data, inputs=inputs)
+    _console(stderr=True).print(f"wrote {_escape(str(output))} ({what})")
+
+
+def _print_frame(frame, *, title: str | None = None, index: bool = False) -> None:
+    from rich.table import Table
+
+    table = Table(pad_edge=False, title=title)
+    columns = ([frame.index.name or ""] if index else []) + [str(c) for c in frame.columns]
+    numeric = {str(c) for c in frame.columns if frame[c].dtype.kind in "iuf"}
+    for column in columns:
+        table.add_column(_escape(column), justify="right" if column in numeric else "left",
+                         overflow="fold")
+    for label, row in zip(frame.index, frame.itertuples(index=False), strict=True):
+        cells = [_escape(str(label))] if index else []
+        for column, value in zip(frame.columns, row, strict=True):
+            if column == "share":
+                cells.append(f"{value:.1%}")
+            elif isinstance(value, float) and value.is_integer():
+                cells.append(str(int(value)))
+            else:
+                cells.append(_escape(str(value)))
+        table.add_row(*cells)
+    _console().print(table)
+
+
+@app.command(epilog=EXIT_CODES, help=(
+    "Count cases per theme — like the DSA's table — or per any other column.\n\n"
+    "By theme: cases per primary theme, their share, and how many cases touch each theme "
+    "counting secondary themes; sorted by count, ties in taxonomy order; themes without cases "
+    "are listed with 0 (--hide-empty leaves them out). --by municipality|prefecture|fiscal_year|"
+    "COLUMN counts any column (an original header such as 出典区分 works too); --cross COLUMN "
+    "gives a theme × COLUMN table.\n\n"
+    "Example: [bold]flowmatrix tally data/cases.xlsx[/bold]  ·  "
+    "[bold]flowmatrix tally cases.xlsx --cross municipality --format csv -o by_city.csv[/bold]"))
+def tally(
+    file: Annotated[Path, typer.Argument(help="The inventory file.", show_default=False)],
+    *,
+    by: Annotated[str, typer.Option("--by", help="theme, municipality, prefecture, "
+                                    "fiscal_year or any column.")] = "theme",
+    cross: Annotated[str | None, typer.Option("--cross", help="Cross-tabulate themes "
+                                              "against this column.")] = None,
+    hide_empty: Annotated[bool, typer.Option("--hide-empty", help="Leave out themes without "
+                                             "cases.")] = False,
+    output_format: Annotated[TableFormat | None, typer.Option(
+        "--format", help="table, csv or json. Default: from the -o file name, else table.")
+    ] = None,
+    output: OutputOption = None,
+    lang: LangOption = Lang.ja,
+    themes: ThemesOption = None,
+    ignore_declared: IgnoreDeclaredOption = False,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    headers: HeadersOption = None,
+    separators: SeparatorsOption = "/、,;",
+) -> None:
+    """Count cases per theme or per column."""
+    from .export import csv_bytes, json_bytes
+    from .tally import tally_by, theme_cross_table, theme_tally
+
+    fmt = output_format or _format_from_name(output, TableFormat) or TableFormat.table
+    if output is not None and fmt is TableFormat.table:
+        raise _fail(FlowmatrixError("-o writes csv or json: name the file .csv or .json or pass "
+                                    "--format", code="usage"))
+    try:
+        _, taxonomy, classified = _classified(
+            file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
+            encoding=encoding, headers=headers, separators=separators)
+        column = cross or (by if by != "theme" else None)
+        if column is not None and column not in classified.columns:
+            raise FlowmatrixError(f"no column {column!r}; the inventory has: "
+                                  + ", ".join(_tally_columns(classified)), path=str(file),
+                                  code="usage")
+        if cross:
+            table = theme_cross_table(classified, cross, taxonomy, lang=lang.value)
+        elif by == "theme":
+            table = theme_tally(classified, taxonomy, lang=lang.value,
+                                include_empty=not hide_empty)
+        else:
+            table = tally_by(classified, by, lang=lang.value)
+        if fmt is TableFormat.table:
+            _print_frame(table)
+            _console().print(f"{_count(len(classified), 'case')}")
+            return
+        records = table.to_dict("records")
+        if fmt is TableFormat.json:
+            key = "theme_tally" if by == "theme" and not cross else "tally"
+            data = json_bytes({"cases": len(classified), "by": cross or by, key: records})
+        else:
+            data = csv_bytes(records, [str(c) for c in table.columns])
+        _emit(data, output, (file,), f"{_count(len(table), 'row')}")
+    except FlowmatrixError as exc:
+        raise _fail(exc) from exc
+
+
+def _tally_columns(classified) -> list[str]:
+    from .classifier import CLASSIFICATION_COLUMNS
+    from .columns import ELEMENTS
+    from .inventory import PROVENANCE_COLUMNS, item_column
+
+    hidden = {*CLASSIFICATION_COLUMNS, *PROVENANCE_COLUMNS, *(item_column(e) for e in ELEMENTS)}
+    return ["theme", *(str(c) for c in classified.columns if c not in hidden and c != "theme")]
+
+
+@app.command(epilog=EXIT_CODES, help=(
+    "A data-flow matrix: which services feed which, with what data.\n\n"
+    "The default is the DSA's data-flow matrix: ① source service × ③ target service with the "
+    "② data α listed in each cell and the count. --rows/--cols take source_service, data, "
+    "target_service, linked_service, theme, municipality, prefecture, fiscal_year. Cells with "
+    "several items are counted per item: a case with two sources and one target gives two "
+    "source→target pairs. --values count gives numbers only, linked_service the ④ services, "
+    "cases the case ids. --top N keeps the N largest rows and columns and folds the rest into "
+    "その他/Other. Rows and columns are ordered by total, then name.\n\n"
+    "Example: [bold]flowmatrix matrix data/cases.xlsx[/bold]  ·  "
+    "[bold]flowmatrix matrix cases.xlsx --rows data --cols linked_service --values count "
+    "--top 10 -o matrix.xlsx[/bold]"))
+def matrix(
+    file: Annotated[Path, typer.Argument(help="The inventory file.", show_default=False)],
+    *,
+    rows: Annotated[str, typer.Option("--rows", help="Row dimension.")] = "source_service",
+    cols: Annotated[str, typer.Option("--cols", help="Column dimension.")] = "target_service",
+    values: Annotated[str, typer.Option("--values", help="count, data, linked_service or "
+                                        "cases.")] = "data",
+    theme: Annotated[str | None, typer.Option("--theme", help="Only cases of this theme id, "
+                                              "e.g. health.")] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Keep the N largest rows "
+                                            "and columns.")] = None,
+    output_format: Annotated[MatrixFormat | None, typer.Option(
+        "--format", help="table, csv, json or xlsx. Default: from the -o file name, else "
+        "table.")] = None,
+    output: OutputOption = None,
+    lang: LangOption = Lang.ja,
+    themes: ThemesOption = None,
+    ignore_declared: IgnoreDeclaredOption = False,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    headers: HeadersOption = None,
+    separators: SeparatorsOption = "/、,;",
+) -> None:
+    """A data-flow matrix."""
+    from .export import csv_bytes, json_bytes
+    from .matrix import DIMENSIONS, VALUES, axis_order, flow_matrix, flow_pairs, fold_top
+
+    fmt = output_format or _format_from_name(output, MatrixFormat) or MatrixFormat.table
+    for name, value, allowed in (("--rows", rows, DIMENSIONS), ("--cols", cols, DIMENSIONS),
+                                 ("--values", values, VALUES)):
+        if value not in allowed:
+            raise _fail(FlowmatrixError(f"{name} {value!r}: choose one of "
+                                        + ", ".join(allowed), code="usage"))
+    if output is not None and fmt is MatrixFormat.table:
+        raise _fail(FlowmatrixError("-o writes csv, json or xlsx: name the file so or pass "
+                                    "--format", code="usage"))
+    if fmt is MatrixFormat.xlsx and output is None:
+        raise _fail(FlowmatrixError("--format xlsx needs -o FILE.xlsx", code="usage"))
+    try:
+        _, taxonomy, classified = _classified(
+            file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
+            encoding=encoding, headers=headers, separators=separators)
+        if theme is not None and theme not in taxonomy.ids:
+            raise FlowmatrixError(f"--theme {theme!r}: choose one of " + ", ".join(taxonomy.ids),
+                                  code="usage")
+        table = flow_matrix(classified, rows, cols, values=values, theme=theme, top=top,
+                            taxonomy=taxonomy, lang=lang.value)
+        if fmt is MatrixFormat.table:
+            _print_frame(table, index=True)
+            return
+        if fmt is MatrixFormat.json:
+            pairs = fold_top(flow_pairs(classified, rows, cols, theme=theme, taxonomy=taxonomy,
+                                        lang=lang.value), top, lang=lang.value)
+            data = json_bytes({
+                "rows": rows, "cols": cols, "values": values, "theme": theme, "top": top,
+                "row_labels": axis_order(pairs, "row", lang=lang.value) if len(pairs) else [],
+                "col_labels": axis_order(pairs, "col", lang=lang.value) if len(pairs) else [],
+                "cells": pairs.to_dict("records")})
+        elif fmt is MatrixFormat.csv:
+            frame = table.reset_index()
+            data = csv_bytes(frame.to_dict("records"), [str(c) for c in frame.columns])
+        else:
+            from .report.xlsx import matrix_workbook
+
+            counts = flow_matrix(classified, rows, cols, values="count", theme=theme, top=top,
+                                 taxonomy=taxonomy, lang=lang.value)
+            data = matrix_workbook(table, counts, lang=lang.value)
+        _emit(data, output, (file,), f"{len(table)} × {len(table.columns)}")
+    except FlowmatrixError as exc:
+        raise _fail(exc) from exc
+
+
+# --- chart --------------------------------------------------------------------------------------
+
+class ChartKind(StrEnum):
+    tally = "tally"
+    heatmap = "heatmap"
+    flow = "flow"
+
+
+@app.command(epilog=EXIT_CODES, help=(
+    "Draw one chart as PNG or SVG, with Japanese (or --lang en) labels.\n\n"
+    "tally: cases per theme as horizontal bars, largest first, counts on the bars. heatmap: "
+    "the count matrix (--rows/--cols as in [bold]flowmatrix matrix[/bold], default ① source × "
+    "③ target) with numbers in the cells and a colour scale. flow: the four stages ① source → "
+    "② data → ③ target → ④ linked service as an alluvial diagram, ribbons as wide as the number "
+    "of cases and coloured by theme. --theme ID draws one theme only; --top N folds smaller "
+    "items into その他.\n\n"
+    "Example: [bold]flowmatrix chart data/cases.xlsx --kind flow --theme health -o health.png"
+    "[/bold]"))
+def chart(
+    file: Annotated[Path, typer.Argument(help="The inventory file.", show_default=False)],
+    *,
+    kind: Annotated[ChartKind, typer.Option("--kind", help="tally, heatmap or flow.")
+                    ] = ChartKind.tally,
+    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.png or OUT.svg.",
+                                         dir_okay=False, show_default=False)],
+    theme: Annotated[str | None, typer.Option("--theme", help="Only cases of this theme id "
+                                              "(heatmap, flow).")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Items kept per axis or stage.")
+                   ] = 10,
+    rows: Annotated[str, typer.Option("--rows", help="Heatmap rows.")] = "source_service",
+    cols: Annotated[str, typer.Option("--cols", help="Heatmap columns.")] = "target_service",
+    lang: LangOption = Lang.ja,
+    themes: ThemesOption = None,
+    ignore_declared: IgnoreDeclaredOption = False,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    headers: HeadersOption = None,
+    separators: SeparatorsOption = "/、,;",
+) -> None:
+    """Draw one chart."""
+    from .matrix import DIMENSIONS
+
+    if output.suffix.lower() not in (".png", ".svg"):
+        raise _fail(FlowmatrixError("chart files are .png or .svg", path=str(output),
+                                    code="usage"))
+    for name, value in (("--rows", rows), ("--cols", cols)):
+        if value not in DIMENSIONS:
+            raise _fail(FlowmatrixError(f"{name} {value!r}: choose one of "
+                                        + ", ".join(DIMENSIONS), code="usage"))
+    try:
+        inventory, taxonomy, classified = _classified(
+            file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
+            encoding=encoding, headers=headers, separators=separators)
+        if theme is not None and theme not in taxonomy.ids:
+            raise FlowmatrixError(f"--theme {theme!r}: choose one of " + ", ".join(taxonomy.ids),
+                                  code="usage")
+        if output.exists() and output.resolve() == Path(file).resolve():
+            raise FlowmatrixError("refusing to write the output over the input file",
+                                  path=str(output), code="output-is-input")
+        from . import charts
+        from .matrix import flow_matrix
+        from .tally import theme_tally
+
+        if kind is ChartKind.tally:
+            figure = charts.tally_chart(theme_tally(classified, taxonomy, lang=lang.value),
+                                        lang=lang.value, taxonomy=taxonomy)
+        elif kind is ChartKind.heatmap:
+            counts = flow_matrix(classified, rows, cols, values="count", theme=theme, top=top,
+                                 taxonomy=taxonomy, lang=lang.value)
+            figure = charts.heatmap_chart(counts, lang=lang.value)
+        else:
+            figure = charts.flow_chart(classified, taxonomy, lang=lang.value, theme=theme,
+                                       top=top)
+        charts.save_figure(figure, output)
+    except FlowmatrixError as exc:
+        raise _fail(exc) from exc
+    _console(stderr=True).print(f"wrote {_escape(str(output))}")
 
 
 # --- themes -------------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ JA_HEADER = ["No", "自治体", "①データ共有元サービス", "②流通�
              "④データ連携サービス", "テーマ"]
 
 
-def write_xlsx(path: Path, sheets: dict[str, list[list]], merged: dict[str, list[str]] | None = None
-               ) -> Path:
-    """A workbook with one sheet per entry, rows written from A1 down (None = empty cell)."""
+def write_xlsx(path: Path, sheets: dict[str, list[list]], merged: dict[str, list[str]] | None = None,
+               text_cells: dict[str, list[str]] | None = None) -> Path:
+    """A workbook with one sheet per entry, rows written from A1 down (None = empty cell).
+    text_cells: cells whose "=…" value is text typed by a user, not a formula."""
     book = Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
@@ -27,6 +28,8 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]], merged: dict[str, list
             sheet.append(row)
         for cells in (merged or {}).get(name, []):
             sheet.merge_cells(cells)
+        for cell in (text_cells or {}).get(name, []):
+            sheet[cell].data_type = "s"
     book.save(path)
     return path
 

@@ -1,0 +1,118 @@
+"""Everything a report shows, computed once into one `Analysis` that every renderer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .findings import Finding, sort_findings
+from .taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .inventory import Inventory
+
+DEFAULT_TOP = 12  # rows/columns kept in report matrices before folding into その他
+
+# The matrices of a report: key → (rows, cols, values).
+REPORT_MATRICES = {
+    "flow": ("source_service", "target_service", "data"),
+    "data_linked": ("data", "linked_service", "linked_service"),
+    "theme_source": ("theme", "source_service", "count"),
+    "theme_target": ("theme", "target_service", "count"),
+}
+
+
+@dataclass
+class Matrix:
+    key: str
+    rows: str
+    cols: str
+    values: str
+    table: pd.DataFrame  # what the cells say (text for data/linked_service, numbers for count)
+    counts: pd.DataFrame  # the same shape, numbers: for colour and charts
+
+
+@dataclass
+class Analysis:
+    """One inventory (or several combined), classified, checked, counted."""
+
+    name: str  # the report's name: the input file's stem, or "combined"
+    sources: list[str]  # input file(s)
+    sheet: str | None
+    lang: str
+    taxonomy: Taxonomy
+    cases: pd.DataFrame  # classified cases (classifier.classify columns)
+    findings: list[Finding]
+    theme_tally: pd.DataFrame
+    matrices: dict[str, Matrix]
+    tallies: dict[str, pd.DataFrame]  # by municipality, fiscal_year, file, theme × municipality
+    top_flows: list[dict]  # the largest source → target pairs, with data and counts
+    top: int = DEFAULT_TOP
+    themes_present: list[str] = field(default_factory=list)  # theme ids with cases, in tally order
+
+    @property
+    def counts(self) -> dict[str, int]:
+        from .findings import count_by_severity
+
+        return count_by_severity(self.findings)
+
+
+def analyze_inventory(inventory: Inventory, *, taxonomy: Taxonomy | None = None,
+                      lang: str = "ja", top: int = DEFAULT_TOP,
+                      ignore_declared: bool = False) -> Analysis:
+    """Classify, check and count one inventory."""
+    from .checks import validate
+    from .classifier import classify, disagreement_findings
+
+    taxonomy = taxonomy or load_taxonomy()
+    cases = classify(inventory, taxonomy, ignore_declared=ignore_declared)
+    findings = validate(inventory, taxonomy)
+    findings += disagreement_findings(inventory, cases, taxonomy, lang)
+    return build_analysis(Path(inventory.path).stem, [inventory.path], inventory.sheet, cases,
+                          sort_findings(findings), taxonomy, lang, top)
+
+
+def combine(analyses: list[Analysis], *, name: str = "combined") -> Analysis:
+    """One analysis over the cases of several: every case keeps the file it came from."""
+    import pandas as pd
+
+    first = analyses[0]
+    cases = pd.concat([a.cases for a in analyses], ignore_index=True)
+    findings = sort_findings([f for a in analyses for f in a.findings])
+    return build_analysis(name, [s for a in analyses for s in a.sources], None, cases, findings,
+                          first.taxonomy, first.lang, first.top)
+
+
+def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.DataFrame,
+                   findings: list[Finding], taxonomy: Taxonomy, lang: str, top: int) -> Analysis:
+    from .matrix import flow_matrix, flow_pairs, fold_top
+    from .tally import tally_by, theme_cross_table, theme_tally
+
+    tally = theme_tally(cases, taxonomy, lang=lang)
+    matrices = {}
+    for key, (rows, cols, values) in REPORT_MATRICES.items():
+        table = flow_matrix(cases, rows, cols, values=values, top=top, taxonomy=taxonomy,
+                            lang=lang)
+        counts = flow_matrix(cases, rows, cols, values="count", top=top, taxonomy=taxonomy,
+                             lang=lang)
+        matrices[key] = Matrix(key, rows, cols, values, table, counts)
+    tallies = {
+        "municipality": tally_by(cases, "municipality", lang=lang),
+        "fiscal_year": tally_by(cases, "fiscal_year", lang=lang),
+        "theme_municipality": theme_cross_table(cases, "municipality", taxonomy, lang=lang),
+    }
+    if cases["file"].nunique() > 1:
+        tallies["file"] = tally_by(cases, "file", lang=lang)
+    pairs = fold_top(flow_pairs(cases, "source_service", "target_service", taxonomy=taxonomy,
+                                lang=lang), None, lang=lang)
+    pairs = pairs.sort_values(["count", "row", "col"], ascending=[False, True, True],
+                              kind="stable").head(10)
+    top_flows = [{"source_service": r["row"], "target_service": r["col"], "count": int(r["count"]),
+                  "cases": int(r["cases"]), "data": list(r["data"])}
+                 for r in pairs.to_dict("records")]
+    present = [row["theme_id"] for row in tally.to_dict("records") if row["cases"]]
+    return Analysis(name, sources, sheet, lang, taxonomy, cases, findings, tally, matrices,
+                    tallies, top_flows, top, present)

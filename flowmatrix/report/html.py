@@ -1,0 +1,163 @@
+"""report.html: one self-contained page (charts inline, no network requests), every inventory
+string escaped."""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+from typing import TYPE_CHECKING
+
+from ..matrix import dimension_label
+from .labels import FINDING_COLUMNS, HEADINGS, SUMMARY_LABELS, TALLY_COLUMNS
+from .tables import case_rows, finding_rows
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+
+MAX_CASE_ROWS = 2000
+
+STYLE = """
+body{font-family:"Hiragino Kaku Gothic ProN","Hiragino Sans","Yu Gothic UI","Yu Gothic",Meiryo,
+"Noto Sans CJK JP","Noto Sans JP","IPAexGothic",sans-serif;margin:0;color:#1f2933;background:#fff;
+line-height:1.6}
+header{background:#1f4e78;color:#fff;padding:1.2rem 2rem}header h1{margin:0;font-size:1.5rem}
+header p{margin:.2rem 0 0;opacity:.85}
+nav{padding:.6rem 2rem;background:#eef3f8;font-size:.9rem}nav a{margin-right:1rem;color:#1f4e78}
+main{padding:0 2rem 3rem;max-width:1400px}
+h2{border-bottom:2px solid #2e75b6;padding-bottom:.2rem;margin-top:2.2rem;font-size:1.25rem}
+h3{font-size:1.05rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.85rem}
+th,td{border:1px solid #cbd2d9;padding:.25rem .5rem;vertical-align:top;text-align:left}
+th{background:#f0f4f8}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.scroll{overflow-x:auto;max-width:100%}
+.matrix td{min-width:6rem}.matrix th:first-child{min-width:11rem}
+.note{color:#52606d;font-size:.85rem}td,th{overflow-wrap:anywhere}
+figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #e4e7eb}
+.error{color:#b42318;font-weight:bold}.warning{color:#b54708}.info{color:#175cd3}
+"""
+
+
+def _e(value: object) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def _table(headings: list[str], rows: list[list], numeric: set[int] = frozenset(),
+           css: str = "") -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in headings)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="n">{_e(v)}</td>' if i in numeric else f"<td>{_e(v)}</td>"
+                         for i, v in enumerate(row)) + "</tr>" for row in rows)
+    return (f'<div class="scroll"><table class="{css}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def _pairs(rows: list[list]) -> str:
+    """A two-column table of labels and values, without a heading row."""
+    body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
+    return f"<table><tbody>{body}</tbody></table>"
+
+
+def _figure(svg: bytes | None, caption: str) -> str:
+    if not svg:
+        return ""
+    # As an <img> data URI: a self-contained file, and an SVG shown this way cannot run scripts.
+    data = base64.b64encode(svg).decode("ascii")
+    return (f'<figure><img alt="{_e(caption)}" src="data:image/svg+xml;base64,{data}">'
+            f"<figcaption class=note>{_e(caption)}</figcaption></figure>")
+
+
+def _matrix_table(matrix, lang: str) -> str:
+    counts = matrix.counts
+    peak = max(int(counts.to_numpy().max()) if counts.size else 0, 1)
+    corner = f"{dimension_label(matrix.rows, lang)} ＼ {dimension_label(matrix.cols, lang)}"
+    head = f"<th>{_e(corner)}</th>" + "".join(f"<th>{_e(c)}</th>" for c in matrix.table.columns)
+    body = []
+    for label, texts, numbers in zip(matrix.table.index, matrix.table.to_numpy().tolist(),
+                                     counts.to_numpy().tolist(), strict=True):
+        cells = []
+        for text, number in zip(texts, numbers, strict=True):
+            shade = _shade(number / peak) if number else "#ffffff"
+            shown = "" if number == 0 else text
+            cells.append(f'<td style="background:{shade}">{_e(shown)}</td>')
+        body.append(f"<tr><th>{_e(label)}</th>{''.join(cells)}</tr>")
+    return (f'<div class="scroll"><table class="matrix"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
+
+
+def _shade(fraction: float) -> str:
+    """White to a light blue (text stays readable)."""
+    low, high = (255, 255, 255), (158, 202, 225)
+    rgb = [round(a + (b - a) * fraction) for a, b in zip(low, high, strict=True)]
+    return "#" + "".join(f"{v:02x}" for v in rgb)
+
+
+def report_html(analysis: Analysis, charts: dict[str, bytes], *,
+                stamp: str | None = None) -> bytes:
+    """charts: chart key (tally, heatmap, flow, flow_<theme id>) → SVG bytes."""
+    lang = analysis.lang
+    h, s, t = HEADINGS[lang], SUMMARY_LABELS[lang], TALLY_COLUMNS[lang]
+    counts = analysis.counts
+    sections: list[tuple[str, str, str]] = []
+    summary = _pairs([
+        [s["inputs"], ", ".join(analysis.sources)],
+        *([[s["sheet"], analysis.sheet]] if analysis.sheet else []),
+        [s["cases"], len(analysis.cases)], [s["themes"], len(analysis.themes_present)],
+        [s["errors"], counts["error"]], [s["warnings"], counts["warning"]]])
+    sections.append(("summary", h["summary"], summary))
+    tally = _table([t["theme"], t["cases"], t["share"], t["touching"]],
+                   [[r["theme"], r["cases"], f"{r['share']:.1%}", r["touching"]]
+                    for r in analysis.theme_tally.to_dict("records")], {1, 2, 3})
+    sections.append(("tally", h["theme_tally"], tally + _figure(charts.get("tally"),
+                                                                  h["theme_tally"])))
+    ja = lang == "ja"
+    flows = _table(["①データ共有元サービス", "③データ共有先サービス", "件数", "②流通データ"] if ja
+                   else ["① Source", "③ Target", "Count", "② Data"],
+                   [[f["source_service"], f["target_service"], f["count"], "、".join(f["data"])]
+                    for f in analysis.top_flows], {2})
+    sections.append(("top-flows", h["top_flows"], flows))
+    note = f'<p class="note">{_e(h["top_note"].format(top=analysis.top))}</p>'
+    for key, matrix in analysis.matrices.items():
+        body = note + _matrix_table(matrix, lang)
+        if key == "flow":
+            body += _figure(charts.get("heatmap"), h["flow"])
+        sections.append((f"matrix-{key}", h[key], body))
+    flow_figures = "".join(
+        _figure(svg, h["flows"] if key == "flow" else
+                analysis.taxonomy.get(key.removeprefix("flow_")).label(lang))
+        for key, svg in charts.items() if key.startswith("flow"))
+    if flow_figures:
+        sections.append(("flows", h["flows"], flow_figures))
+    tallies = []
+    for key, heading in (("municipality", "by_municipality"), ("fiscal_year", "by_fiscal_year"),
+                         ("file", "by_file"), ("theme_municipality", "theme_municipality")):
+        if key in analysis.tallies:
+            frame = analysis.tallies[key]
+            numeric = {i for i, c in enumerate(frame.columns) if frame[c].dtype.kind in "iuf"}
+            rows = [[f"{v:.1%}" if c == "share" else v for c, v in zip(frame.columns, row,
+                                                                          strict=True)]
+                    for row in frame.to_numpy().tolist()]
+            tallies.append(f"<h3>{_e(h[heading])}</h3>"
+                           + _table([str(c) for c in frame.columns], rows, numeric))
+    sections.append(("tallies", h["tallies"], "".join(tallies)))
+    rows = finding_rows(analysis)
+    findings = (_table(FINDING_COLUMNS[lang], rows) if rows
+                else f"<p>{_e(h['no_findings'])}</p>")
+    sections.append(("findings", h["findings"], findings))
+    fields, headings, cases = case_rows(analysis)
+    shown = cases[:MAX_CASE_ROWS]
+    case_table = _table(headings, [[c[f] for f in fields] for c in shown],
+                        {fields.index("score"), fields.index("row")})
+    more = (f'<p class="note">{_e(h["cases_in_csv"])}</p>' if len(cases) > len(shown) else "")
+    sections.append(("cases", h["cases"], case_table + more))
+
+    nav = "".join(f'<a href="#{key}">{_e(title)}</a>' for key, title, _ in sections)
+    body = "".join(f'<section id="{key}"><h2>{_e(title)}</h2>{html}</section>'
+                   for key, title, html in sections)
+    page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_e(h['title'])}: {_e(analysis.name)}</title><style>{STYLE}</style></head>"
+            f"<body><header><h1>{_e(h['title'])}</h1><p>{_e(analysis.name)} · "
+            f"{_e(s['cases'])} {len(analysis.cases)}"
+            + (f" · {_e(stamp)}" if stamp else "") + f"</p></header><nav>{nav}</nav>"
+            f"<main>{body}</main></body></html>\n")
+    return page.encode("utf-8")

@@ -1,0 +1,75 @@
+"""Headings and column names of the reports, in Japanese and English."""
+
+from __future__ import annotations
+
+from ..columns import ELEMENT_LABELS
+
+HEADINGS = {
+    "ja": {
+        "title": "パーソナルデータ連携 事例分析",
+        "summary": "概要", "cases": "事例", "theme_tally": "テーマ別の事例数",
+        "flow": "データフローマトリクス（①データ共有元 × ③データ共有先、セルは②流通データ）",
+        "data_linked": "②流通データ × ④データ連携サービス",
+        "theme_source": "テーマ × ①データ共有元サービス",
+        "theme_target": "テーマ × ③データ共有先サービス",
+        "flows": "データ連携の流れ", "tallies": "その他の集計", "findings": "指摘事項",
+        "top_flows": "主なデータの流れ",
+        "by_municipality": "自治体別", "by_fiscal_year": "年度別", "by_file": "ファイル別",
+        "theme_municipality": "自治体 × テーマ",
+        "no_findings": "指摘事項はありません。",
+        "cases_in_csv": "全事例は cases.csv と report.xlsx にあります。",
+        "top_note": "上位 {top} 件の行・列を表示し、残りは「その他」にまとめています。",
+    },
+    "en": {
+        "title": "Personal-data linkage cases: analysis",
+        "summary": "Summary", "cases": "Cases", "theme_tally": "Cases by theme",
+        "flow": "Data-flow matrix (① source × ③ target, cells: ② data)",
+        "data_linked": "② Data × ④ linked service",
+        "theme_source": "Theme × ① source service",
+        "theme_target": "Theme × ③ target service",
+        "flows": "Data flows", "tallies": "Other tallies", "findings": "Findings",
+        "top_flows": "Largest flows",
+        "by_municipality": "By municipality", "by_fiscal_year": "By fiscal year",
+        "by_file": "By file", "theme_municipality": "Municipality × theme",
+        "no_findings": "No findings.",
+        "cases_in_csv": "All cases are in cases.csv and report.xlsx.",
+        "top_note": "The {top} largest rows and columns are shown; the rest are folded into Other.",
+    },
+}
+
+SUMMARY_LABELS = {
+    "ja": {"inputs": "入力", "sheet": "シート", "cases": "事例数", "errors": "エラー",
+           "warnings": "警告", "themes": "テーマ数"},
+    "en": {"inputs": "Input", "sheet": "Sheet", "cases": "Cases", "errors": "Errors",
+           "warnings": "Warnings", "themes": "Themes with cases"},
+}
+
+TALLY_COLUMNS = {
+    "ja": {"theme": "テーマ", "cases": "事例数", "share": "割合",
+           "touching": "副テーマを含む事例数", "value": "値"},
+    "en": {"theme": "Theme", "cases": "Cases", "share": "Share",
+           "touching": "Cases incl. secondary", "value": "Value"},
+}
+
+CASE_COLUMNS = {
+    "ja": {"case_id": "No", "municipality": "自治体", "prefecture": "都道府県", "title": "事例名",
+           **ELEMENT_LABELS["ja"], "theme_label": "テーマ", "theme_source": "テーマの根拠",
+           "declared_theme": "記載テーマ", "secondary_themes": "副テーマ", "score": "点",
+           "matched_terms": "一致した語", "fiscal_year": "年度", "notes": "備考",
+           "file": "ファイル", "sheet": "シート", "row": "行"},
+    "en": {"case_id": "No", "municipality": "Municipality", "prefecture": "Prefecture",
+           "title": "Title", **ELEMENT_LABELS["en"], "theme_label": "Theme",
+           "theme_source": "Theme from", "declared_theme": "Declared theme",
+           "secondary_themes": "Secondary themes", "score": "Score",
+           "matched_terms": "Matched terms", "fiscal_year": "Fiscal year", "notes": "Notes",
+           "file": "File", "sheet": "Sheet", "row": "Row"},
+}
+
+FINDING_COLUMNS = {
+    "ja": ["重要度", "コード", "場所", "内容"],
+    "en": ["Severity", "Code", "Where", "Message"],
+}
+
+
+def matrix_title(key: str, lang: str) -> str:
+    return HEADINGS[lang][key]

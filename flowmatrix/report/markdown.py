@@ -1,0 +1,123 @@
+"""report.md: the report's sections as Markdown tables, charts linked as PNG files."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..matrix import dimension_label
+from .labels import FINDING_COLUMNS, HEADINGS, SUMMARY_LABELS, TALLY_COLUMNS
+from .tables import case_rows, finding_rows
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+
+MAX_CASE_ROWS = 200  # a longer case list is in cases.csv and report.xlsx
+MAX_FINDING_ROWS = 200
+
+
+def cell(value: object) -> str:
+    """Text safe inside a Markdown table cell: | escaped, line breaks as spaces."""
+    text = "" if value is None else str(value)
+    text = " ".join(text.splitlines())
+    return text.replace("\\", "\\\\").replace("|", "\\|").strip()
+
+
+def table(headings: list[str], rows: list[list], align: list[str] | None = None) -> str:
+    align = align or ["l"] * len(headings)
+    rule = ["---:" if a == "r" else "---" for a in align]
+    lines = ["| " + " | ".join(cell(h) for h in headings) + " |",
+             "| " + " | ".join(rule) + " |"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def report_markdown(analysis: Analysis, charts: dict[str, str], *,
+                    stamp: str | None = None) -> bytes:
+    """charts: chart key → PNG path relative to the report folder (tally, heatmap, flow,
+    flow_<theme id>)."""
+    lang = analysis.lang
+    h, s, t = HEADINGS[lang], SUMMARY_LABELS[lang], TALLY_COLUMNS[lang]
+    counts = analysis.counts
+    out = [f"# {h['title']}: {cell(analysis.name)}", ""]
+    if stamp:
+        out += [cell(stamp), ""]
+    out += [f"## {h['summary']}", ""]
+    out.append(table(["", ""], [
+        [s["inputs"], ", ".join(analysis.sources)],
+        *([[s["sheet"], analysis.sheet]] if analysis.sheet else []),
+        [s["cases"], len(analysis.cases)],
+        [s["themes"], len(analysis.themes_present)],
+        [s["errors"], counts["error"]], [s["warnings"], counts["warning"]]]))
+    out += ["", f"## {h['theme_tally']}", ""]
+    out.append(table([t["theme"], t["cases"], t["share"], t["touching"]],
+                     [[r["theme"], r["cases"], f"{r['share']:.1%}", r["touching"]]
+                      for r in analysis.theme_tally.to_dict("records")], ["l", "r", "r", "r"]))
+    if "tally" in charts:
+        out += ["", f"![{h['theme_tally']}]({charts['tally']})"]
+    out += ["", f"## {h['top_flows']}", ""]
+    out.append(_top_flows(analysis))
+    for key, matrix in analysis.matrices.items():
+        out += ["", f"## {h[key]}", "", h["top_note"].format(top=analysis.top), ""]
+        frame = matrix.table
+        corner = f"{dimension_label(matrix.rows, lang)} ＼ {dimension_label(matrix.cols, lang)}"
+        out.append(table([corner,
+                          *[str(c) for c in frame.columns]],
+                         [[str(i), *[_value(v) for v in row]]
+                          for i, row in zip(frame.index, frame.to_numpy().tolist(),
+                                            strict=True)]))
+        if key == "flow" and "heatmap" in charts:
+            out += ["", f"![{h['flow']}]({charts['heatmap']})"]
+    flow_charts = [(k, v) for k, v in charts.items() if k.startswith("flow")]
+    if flow_charts:
+        out += ["", f"## {h['flows']}", ""]
+        for key, path in flow_charts:
+            label = h["flows"] if key == "flow" else analysis.taxonomy.get(
+                key.removeprefix("flow_")).label(lang)
+            out += [f"![{cell(label)}]({path})", ""]
+    out += [f"## {h['tallies']}"]
+    for key, heading in (("municipality", "by_municipality"), ("fiscal_year", "by_fiscal_year"),
+                         ("file", "by_file"), ("theme_municipality", "theme_municipality")):
+        if key in analysis.tallies:
+            frame = analysis.tallies[key]
+            out += ["", f"### {h[heading]}", ""]
+            out.append(table([str(c) for c in frame.columns],
+                             [[_value(v, share=c == "share") for c, v in zip(
+                                 frame.columns, row, strict=True)]
+                              for row in frame.to_numpy().tolist()]))
+    out += ["", f"## {h['findings']}", ""]
+    rows = finding_rows(analysis)
+    if rows:
+        out.append(table(FINDING_COLUMNS[lang], rows[:MAX_FINDING_ROWS]))
+        if len(rows) > MAX_FINDING_ROWS:
+            out += ["", f"… {len(rows) - MAX_FINDING_ROWS} more: summary.json"]
+    else:
+        out.append(h["no_findings"])
+    out += ["", f"## {h['cases']}", ""]
+    fields, headings, cases = case_rows(analysis)
+    shown = ["case_id", "municipality", "title", "source_service", "data", "target_service",
+             "linked_service", "theme_label", "secondary_themes"]
+    if len(cases) <= MAX_CASE_ROWS:
+        out.append(table([headings[fields.index(f)] for f in shown],
+                         [[_value(c[f]) for f in shown] for c in cases]))
+        out.append("")
+    out.append(h["cases_in_csv"])
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def _top_flows(analysis: Analysis) -> str:
+    ja = analysis.lang == "ja"
+    headings = (["①データ共有元サービス", "③データ共有先サービス", "件数", "②流通データ"] if ja
+                else ["① Source", "③ Target", "Count", "② Data"])
+    return table(headings, [[f["source_service"], f["target_service"], f["count"],
+                             "、".join(f["data"])] for f in analysis.top_flows],
+                 ["l", "l", "r", "l"])
+
+
+def _value(value: object, share: bool = False) -> str:
+    if share and isinstance(value, float):
+        return f"{value:.1%}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if value == 0 and not isinstance(value, bool):
+        return ""
+    return str(value)

@@ -1,0 +1,168 @@
+"""`flowmatrix analyze`: one file or many, every format, the same numbers, deterministic."""
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from conftest import JA_HEADER, ROOT, write_xlsx
+from openpyxl import load_workbook
+
+from flowmatrix import read_inventory
+from flowmatrix.analysis import analyze_inventory
+from flowmatrix.report import folder as report_folder
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory):
+    """The bundled sample analysed once, all formats."""
+    from typer.testing import CliRunner
+
+    from flowmatrix.cli import app
+
+    out = tmp_path_factory.mktemp("reports")
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["analyze", str(ROOT / "data" / "cases.xlsx"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / "cases", result
+
+
+def test_one_file_writes_every_format(sample_report):
+    folder, result = sample_report
+    names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert {"report.xlsx", "report.html", "report.md", "summary.json", "cases.csv"} <= names
+    for chart in ("tally", "heatmap", "flow", "flow_health", "flow_disaster", "flow_tourism"):
+        assert f"charts/{chart}.png" in names and f"charts/{chart}.svg" in names
+    assert "31 cases, 0 errors, 0 warnings" in result.stdout
+    assert "観光／地域経済活性化" in result.stdout and f"report: {folder}/" in result.stdout
+
+
+def test_the_same_numbers_in_every_format(sample_report):
+    folder, _ = sample_report
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    from_json = {r["theme"]: r["cases"] for r in summary["theme_tally"]}
+    assert summary["cases"] == 31 == sum(from_json.values())
+    sheet = load_workbook(folder / "report.xlsx")["テーマ集計"]
+    from_xlsx = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert from_xlsx == from_json
+    markdown = (folder / "report.md").read_text("utf-8")
+    tally_section = markdown.split("## テーマ別の事例数", 1)[1].split("\n## ", 1)[0]
+    from_md = {m[0]: int(m[1]) for m in re.findall(r"^\| (\S+) \| (\d+) \|", tally_section, re.M)}
+    assert from_md == from_json
+    html = (folder / "report.html").read_text("utf-8")
+    for theme, cases in from_json.items():
+        assert f"<td>{theme}</td><td class=\"n\">{cases}</td>" in html
+    cases = pd.read_csv(folder / "cases.csv", encoding="utf-8-sig", dtype=str)
+    assert len(cases) == 31
+    assert cases["テーマ"].value_counts().to_dict() == {k: v for k, v in from_json.items() if v}
+    flow = load_workbook(folder / "report.xlsx")["データフロー"]
+    counts = summary["matrices"]["flow"]["counts"]
+    filled = sum(1 for row in flow.iter_rows(min_row=3, min_col=2, values_only=True)
+                 for v in row if v)
+    assert filled == sum(1 for row in counts for v in row if v)
+
+
+def test_workbook_layout(sample_report):
+    folder, _ = sample_report
+    book = load_workbook(folder / "report.xlsx")
+    assert book.sheetnames == ["概要", "事例", "テーマ集計", "データフロー", "データ×連携サービス",
+                               "テーマ×共有元", "テーマ×共有先", "その他の集計", "指摘事項"]
+    assert book["事例"].freeze_panes == "B2"
+    assert book["テーマ集計"]._charts  # the bar chart of the tally
+    header = [c.value for c in book["事例"][1]]
+    assert header[:8] == ["No", "自治体", "都道府県", "事例名", "①データ共有元サービス", "②流通データ",
+                          "③データ共有先サービス", "④データ連携サービス"]
+    assert {"テーマ", "副テーマ", "一致した語", "ファイル", "シート", "行", "出典区分"} <= set(header)
+
+
+def test_deterministic_outputs(tmp_path):
+    for run in ("a", "b"):
+        report_folder.write_report(analyze_inventory(read_inventory(ROOT / "data" / "cases.csv")),
+                                   tmp_path / run / "cases")
+    first, second = tmp_path / "a" / "cases", tmp_path / "b" / "cases"
+    compared = ["summary.json", "report.md", "cases.csv", "charts/tally.svg",
+                "charts/heatmap.svg", "charts/flow.svg", "charts/flow_health.svg"]
+    for name in compared:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_english_and_format_subsets(cli, tmp_path):
+    result = cli("analyze", ROOT / "data" / "cases.csv", "--out", tmp_path, "--lang", "en",
+                 "--format", "json,md,png")
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "cases"
+    assert sorted(p.name for p in folder.iterdir()) == ["charts", "report.md", "summary.json"]
+    assert not list((folder / "charts").glob("*.svg"))
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert summary["theme_tally"][0]["theme"] == "Tourism / regional economy"
+    assert "## Cases by theme" in (folder / "report.md").read_text("utf-8")
+    bad = cli("analyze", ROOT / "data" / "cases.csv", "--out", tmp_path, "--format", "pdf")
+    assert bad.exit_code == 2 and "xlsx,html,md,json,csv,png,svg" in bad.output
+
+
+def test_batch_with_a_bad_file(cli, tmp_path):
+    inbox = tmp_path / "inventories"
+    (inbox / "2024").mkdir(parents=True)
+    (inbox / "2024" / "kumagaya.csv").write_bytes((ROOT / "data" / "cases.csv").read_bytes())
+    write_xlsx(inbox / "aizu.xlsx", {"Sheet1": [JA_HEADER, [1, "会津若松市", "地域ウォレット",
+                                                           "アンケートデータ", "クーポン配信",
+                                                           "配信クーポンのカスタマイズ"]]})
+    (inbox / "broken.xlsx").write_bytes(b"not a workbook")
+    (inbox / "~$aizu.xlsx").write_bytes(b"excel lock file")
+    out = tmp_path / "reports"
+    result = cli("analyze", inbox, "--out", out, "--format", "json,html")
+    assert result.exit_code == 1
+    assert "broken.xlsx: not a valid .xlsx workbook" in result.output
+    assert (out / "kumagaya" / "summary.json").exists() and (out / "aizu" / "summary.json").exists()
+    assert not (out / "broken").exists()
+    combined = json.loads((out / "_combined" / "summary.json").read_text("utf-8"))
+    assert combined["cases"] == 32
+    assert {r["file"]: r["cases"] for r in combined["tallies"]["file"]} == {
+        str(inbox / "2024" / "kumagaya.csv"): 31, str(inbox / "aizu.xlsx"): 1}
+    index = (out / "index.html").read_text("utf-8")
+    assert 'href="aizu/report.html"' in index and 'href="_combined/report.html"' in index
+    assert "not a valid .xlsx workbook" in index
+    assert "[1/3]" in result.stdout  # plain progress when not a terminal
+
+
+def test_glob_and_exit_codes(cli, tmp_path):
+    write_xlsx(tmp_path / "a.xlsx", {"S": [JA_HEADER, [1, "市", "A", None, "C", "D"]]})
+    result = cli("analyze", tmp_path / "a.xlsx", "--out", tmp_path / "r", "--format", "json")
+    assert result.exit_code == 1  # the report is written, but the inventory has an error
+    assert (tmp_path / "r" / "a" / "summary.json").exists()
+    assert cli("analyze", tmp_path / "nope.xlsx", "--out", tmp_path / "r").exit_code == 2
+    none = cli("analyze", str(tmp_path / "*.ods"), "--out", tmp_path / "r")
+    assert none.exit_code == 2 and "no files match" in none.output
+
+
+def test_a_failed_run_leaves_the_previous_report(tmp_path, monkeypatch):
+    analysis = analyze_inventory(read_inventory(ROOT / "data" / "cases.csv"))
+    folder = report_folder.write_report(analysis, tmp_path / "cases", formats=("json", "md"))
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("flowmatrix.report.markdown.report_markdown", broken)
+    with pytest.raises(RuntimeError):
+        report_folder.write_report(analysis, tmp_path / "cases", formats=("json", "md"))
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases"]  # no partial folder left
+
+
+def test_text_from_the_inventory_is_data(tmp_path):
+    path = write_xlsx(tmp_path / "x.xlsx", {"S": [JA_HEADER, [
+        1, "<script>alert(1)</script>", "=HYPERLINK(\"http://x\")", "a|b\nc", "@SUM(A1)",
+        "<img src=x onerror=alert(1)>"]]}, text_cells={"S": ["C2"]})
+    analysis = analyze_inventory(read_inventory(path))
+    folder = report_folder.write_report(analysis, tmp_path / "out",
+                                        formats=("xlsx", "html", "md"))
+    html = (folder / "report.html").read_text("utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+    markdown = (folder / "report.md").read_text("utf-8")
+    assert "a\\|b c" in markdown
+    cells = [c for row in load_workbook(folder / "report.xlsx")["事例"].iter_rows() for c in row]
+    formulas = [c.coordinate for c in cells if c.data_type == "f"]
+    assert formulas == []
+    assert '=HYPERLINK("http://x")' in [c.value for c in cells]
