@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 DIMENSIONS = (*ELEMENTS, "theme", "municipality", "prefecture", "fiscal_year")
 VALUES = ("count", "data", "linked_service", "cases")
 OTHER = {"ja": "その他", "en": "Other"}
+CELL_ITEMS = 6  # items listed in one matrix cell; the rest are counted ("…ほか3件")
+_MORE = {"ja": "…ほか{n}件", "en": "… +{n} more"}
 _OTHER_DIMENSIONS = {
     "ja": {"theme": "テーマ", "municipality": "自治体", "prefecture": "都道府県",
            "fiscal_year": "年度"},
@@ -144,7 +146,8 @@ def flow_matrix(classified: pd.DataFrame, rows: str = "source_service",
 
     values="count": the number of item pairs; "data": the data α items in each cell with the
     count, e.g. "購買履歴、運動データ (3)"; "linked_service": the linked services likewise;
-    "cases": the case ids. Empty cells are 0 or "".
+    "cases": the case ids. Empty cells are 0 or "". A cell lists at most CELL_ITEMS items,
+    most frequent first, then how many more there are.
     """
     import pandas as pd
 
@@ -159,7 +162,7 @@ def flow_matrix(classified: pd.DataFrame, rows: str = "source_service",
             else pd.DataFrame()
         table = table.reindex(index=row_order, columns=col_order).fillna(0).astype(int)
     else:
-        cells = {(r, c): _cell_text(record, values)
+        cells = {(r, c): _cell_text(record, values, lang)
                  for r, c, record in zip(pairs["row"], pairs["col"],
                                          pairs.to_dict("records"), strict=True)}
         table = pd.DataFrame([[cells.get((r, c), "") for c in col_order] for r in row_order],
@@ -169,7 +172,11 @@ def flow_matrix(classified: pd.DataFrame, rows: str = "source_service",
     return table
 
 
-def _cell_text(record: dict, values: str) -> str:
+def _cell_text(record: dict, values: str, lang: str = "ja") -> str:
     if values == "cases":
         return ", ".join(record["case_ids"])
-    return f"{'、'.join(record[values])} ({record['count']})"
+    items = record[values]
+    shown = "、".join(items[:CELL_ITEMS])
+    if len(items) > CELL_ITEMS:
+        shown += _MORE[lang].format(n=len(items) - CELL_ITEMS)
+    return f"{shown} ({record['count']})"

@@ -125,6 +125,18 @@ def test_batch_with_a_bad_file(cli, tmp_path):
     assert "[1/3]" in result.stdout  # plain progress when not a terminal
 
 
+def test_stamp_adds_the_time_only_when_asked(cli, tmp_path):
+    for name, extra in (("plain", []), ("stamped", ["--stamp"])):
+        result = cli("analyze", ROOT / "data" / "cases.csv", "--out", tmp_path / name,
+                     "--format", "json,md", *extra)
+        assert result.exit_code == 0
+    plain = json.loads((tmp_path / "plain" / "cases" / "summary.json").read_text("utf-8"))
+    stamped = json.loads((tmp_path / "stamped" / "cases" / "summary.json").read_text("utf-8"))
+    assert "generated" not in plain
+    assert re.match(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", stamped.pop("generated"))
+    assert stamped == plain
+
+
 def test_glob_and_exit_codes(cli, tmp_path):
     write_xlsx(tmp_path / "a.xlsx", {"S": [JA_HEADER, [1, "市", "A", None, "C", "D"]]})
     result = cli("analyze", tmp_path / "a.xlsx", "--out", tmp_path / "r", "--format", "json")

@@ -122,3 +122,12 @@ def test_cli_matrix_formats(cli, tmp_path):
     assert bad.exit_code == 2 and "choose one of" in bad.output
     bad = cli("matrix", ROOT / "data" / "cases.xlsx", "--theme", "space")
     assert bad.exit_code == 2 and "health" in bad.output
+
+
+def test_a_cell_lists_at_most_six_items_then_counts_the_rest(make_xlsx):
+    rows = [[n, "市", "地域通貨", f"データ{n}", "クーポン配信", "配信"] for n in range(1, 10)]
+    classified = classify(read_inventory(make_xlsx([JA_HEADER[:6], *rows])))
+    cell = flow_matrix(classified).loc["地域通貨", "クーポン配信"]
+    assert cell == "データ1、データ2、データ3、データ4、データ5、データ6…ほか3件 (9)"
+    english = flow_matrix(classified, lang="en").loc["地域通貨", "クーポン配信"]
+    assert english.endswith("… +3 more (9)")
