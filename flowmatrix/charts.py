@@ -107,6 +107,7 @@ def style_params() -> dict:
         "svg.fonttype": "path",
         "svg.hashsalt": "flowmatrix",
         "svg.image_inline": True,
+        "text.parse_math": False,  # "$" in a service name is text, not TeX
     }
 
 
@@ -134,7 +135,7 @@ def _no_data_figure(title: str, lang: str) -> Figure:
     figure = _new_figure(width, SLIDE_HEIGHT * 0.5)
     ax = figure.add_subplot()
     ax.set_axis_off()
-    ax.set_title(title)
+    ax.set_title(drawable(title))
     ax.text(0.5, 0.5, NO_DATA[lang], ha="center", va="center", fontsize=16, color=_MUTED,
             transform=ax.transAxes)
     return figure
@@ -221,11 +222,34 @@ def _after(text: str, lines: list[str]) -> str:
     return ""
 
 
+@lru_cache(maxsize=1)
+def _drawable_codes() -> frozenset[int]:
+    """The characters the chart fonts (IPAex Gothic, then DejaVu Sans) can draw."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    family = _japanese_font()
+    paths = [font_manager.findfont(font_manager.FontProperties(family=name))
+             for name in ([family] if family else []) + ["DejaVu Sans"]]
+    codes: set[int] = set()
+    for path in paths:
+        codes.update(FT2Font(path).get_charmap())
+    return frozenset(codes)
+
+
+def drawable(text: str) -> str:
+    """`text` with every character the fonts cannot draw (emoji, control characters, rare
+    scripts) replaced by "?", so a chart never shows an empty box or warns of a missing glyph."""
+    codes = _drawable_codes()
+    return "".join(c if c == "\n" or (ord(c) in codes and c.isprintable()) else "?"
+                   for c in str(text))
+
+
 def shorten_label(text: str, width: int = 28, lines: int = 2) -> str:
     """`text` wrapped onto at most `lines` lines of `width` half-width columns (a Japanese
     character counts 2), breaking after ・／、 or spaces where it can and keeping Latin words whole;
-    what does not fit is cut with "…"."""
-    text = " ".join(str(text).split())
+    what does not fit is cut with "…". Characters the fonts lack become "?"."""
+    text = drawable(" ".join(str(text).split()))
     wrapped = _wrap(text, width)
     if len(wrapped) <= lines:
         return "\n".join(wrapped)
@@ -283,7 +307,7 @@ def tally_chart(tally: pd.DataFrame, *, lang: str = "ja", title: str | None = No
             ax.text(count + max(top, 1) * 0.012, position, text, va="center", ha="left",
                     fontsize=12, color=_TEXT, zorder=3)
         ax.set_xlabel(f"事例数（計{total}件）" if lang == "ja" else f"Cases (total {total})")
-        ax.set_title(title, loc="left")
+        ax.set_title(drawable(title), loc="left")
         return figure
 
 
@@ -399,7 +423,7 @@ def heatmap_chart(counts: pd.DataFrame, *, lang: str = "ja", title: str | None =
         bar.minorticks_off()
         bar.outline.set_visible(False)
         bar.set_label("件数" if lang == "ja" else "Count", fontsize=11)
-        ax.set_title(title, loc="left", pad=14)
+        ax.set_title(drawable(title), loc="left", pad=14)
         return figure
 
 
@@ -584,12 +608,12 @@ def flow_chart(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, la
                                    facecolor="#4d4d4d", edgecolor="none", zorder=3))
         _draw_node_labels(ax, nodes, boxes, xs, bottom_area, bottom_area + plot_h)
 
-        ax.text(0.35, height - 0.45, title, ha="left", va="center", fontsize=16)
+        ax.text(0.35, height - 0.45, drawable(title), ha="left", va="center", fontsize=16)
         for stage, element in enumerate(ELEMENTS):
             ax.text(xs[stage] + _BOX_W / 2, bottom_area + plot_h + 0.35,
                     ELEMENT_LABELS[lang][element], ha="center", va="center", fontsize=12)
         handles = [Patch(facecolor=theme_colour(t, taxonomy), alpha=0.6,
-                         label=taxonomy.get(t).label(lang) if t in taxonomy.ids else t)
+                         label=drawable(taxonomy.get(t).label(lang) if t in taxonomy.ids else t))
                    for t in themes]
         # matplotlib fills legend columns first; reorder so the legend reads across in rows.
         handles = [handles[i] for c in range(legend_cols)

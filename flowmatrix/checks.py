@@ -179,7 +179,7 @@ class FileResult:
 def validate_files(paths: list[str | Path], *, sheet: str | None = None,
                    encoding: str | None = None, themes: str | Path | None = None,
                    headers: str | Path | None = None, separators: str | None = None,
-                   ) -> list[FileResult]:
+                   limits=None) -> list[FileResult]:
     """Read and check each file. A file that cannot be read becomes a result with `error` set
     and one error finding, so one bad file does not hide the others. A bad taxonomy or headers
     file raises: then nothing can be checked."""
@@ -193,7 +193,7 @@ def validate_files(paths: list[str | Path], *, sheet: str | None = None,
         try:
             inventory = read_inventory(path, sheet=sheet, encoding=encoding, headers=headers,
                                        separators=DEFAULT_SEPARATORS if separators is None
-                                       else separators)
+                                       else separators, limits=limits)
         except InventoryStructureError as exc:
             results.append(FileResult(str(path), exc.sheet, 0, exc.findings, exc))
             continue

@@ -78,6 +78,22 @@ ThemesOption = Annotated[Path | None, typer.Option(
     'the file starts with extends = "default".', dir_okay=False)]
 LangOption = Annotated[Lang, typer.Option("--lang", help="Language of theme labels and "
                                           "headings: ja or en.")]
+MaxFileOption = Annotated[int, typer.Option(
+    "--max-file-size", min=1, help="Refuse input files larger than this many MiB.",
+    rich_help_panel="Limits")]
+MaxInflatedOption = Annotated[int, typer.Option(
+    "--max-uncompressed-size", min=1, help="Refuse workbooks that inflate to more than this "
+    "many MiB (zip bombs).", rich_help_panel="Limits")]
+MaxRowsOption = Annotated[int, typer.Option(
+    "--max-rows", min=1, help="Refuse sheets or files with more rows than this.",
+    rich_help_panel="Limits")]
+
+
+def _limits(max_file_size: int, max_uncompressed_size: int, max_rows: int):
+    from .readers import Limits, MiB
+
+    return Limits(max_file_bytes=max_file_size * MiB,
+                  max_uncompressed_bytes=max_uncompressed_size * MiB, max_rows=max_rows)
 
 
 def _version(value: bool) -> None:
@@ -140,13 +156,17 @@ def validate(
     themes: ThemesOption = None,
     headers: HeadersOption = None,
     separators: SeparatorsOption = "/、,;",
+    max_file_size: MaxFileOption = 512,
+    max_uncompressed_size: MaxInflatedOption = 2048,
+    max_rows: MaxRowsOption = 1_000_000,
 ) -> None:
     """Check inventories and list every problem with the sheet and cell it is in."""
     from .checks import validate_files
 
     try:
         results = validate_files(files, sheet=sheet, encoding=encoding, themes=themes,
-                              headers=headers, separators=separators)
+                                 headers=headers, separators=separators,
+                                 limits=_limits(max_file_size, max_uncompressed_size, max_rows))
     except FlowmatrixError as exc:  # a bad --themes or --headers file: nothing could be checked
         raise _fail(exc) from exc
     fmt = output_format or (ValidateFormat.table if sys.stdout.isatty() else ValidateFormat.lines)
@@ -241,6 +261,9 @@ def analyze(
     encoding: EncodingOption = None,
     headers: HeadersOption = None,
     separators: SeparatorsOption = "/、,;",
+    max_file_size: MaxFileOption = 512,
+    max_uncompressed_size: MaxInflatedOption = 2048,
+    max_rows: MaxRowsOption = 1_000_000,
 ) -> None:
     """Write the report of one inventory or many."""
     import datetime as dt
@@ -261,7 +284,8 @@ def analyze(
         raise _fail(exc) from exc
     when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z") if stamp else None
     options = {"sheet": sheet, "encoding": encoding, "headers": headers,
-               "separators": separators}
+               "separators": separators,
+               "limits": _limits(max_file_size, max_uncompressed_size, max_rows)}
     batch = len(paths) > 1
     progress, finish = _progress(quiet or not batch, plain=not sys.stdout.isatty()
                                  or bool(os.environ.get("CI")))
@@ -378,6 +402,9 @@ def classify(
     encoding: EncodingOption = None,
     headers: HeadersOption = None,
     separators: SeparatorsOption = "/、,;",
+    max_file_size: MaxFileOption = 512,
+    max_uncompressed_size: MaxInflatedOption = 2048,
+    max_rows: MaxRowsOption = 1_000_000,
 ) -> None:
     """Classify every case by theme and show why."""
     from .classifier import case_records, disagreement_findings
@@ -394,7 +421,8 @@ def classify(
     try:
         taxonomy = load_taxonomy(themes)
         inventory = read_inventory(file, sheet=sheet, encoding=encoding, headers=headers,
-                                   separators=separators)
+                                   separators=separators,
+                                   limits=_limits(max_file_size, max_uncompressed_size, max_rows))
         classified = classify_cases(inventory, taxonomy, ignore_declared=ignore_declared)
         findings = disagreement_findings(inventory, classified, taxonomy, lang.value)
         records = case_records(classified, taxonomy, lang.value)
@@ -501,7 +529,8 @@ OutputOption = Annotated[Path | None, typer.Option(
     "-o", "--output", help="Write to this file instead of the terminal.", dir_okay=False)]
 
 
-def _classified(file: Path, *, themes, ignore_declared, sheet, encoding, headers, separators):
+def _classified(file: Path, *, themes, ignore_declared, sheet, encoding, headers, separators,
+                limits):
     """Read and classify one inventory: the common first step of tally, matrix and chart."""
     from .classifier import classify as classify_cases
     from .inventory import read_inventory
@@ -509,7 +538,7 @@ def _classified(file: Path, *, themes, ignore_declared, sheet, encoding, headers
 
     taxonomy = load_taxonomy(themes)
     inventory = read_inventory(file, sheet=sheet, encoding=encoding, headers=headers,
-                               separators=separators)
+                               separators=separators, limits=limits)
     return inventory, taxonomy, classify_cases(inventory, taxonomy,
                                                ignore_declared=ignore_declared)
 
@@ -576,6 +605,9 @@ def tally(
     encoding: EncodingOption = None,
     headers: HeadersOption = None,
     separators: SeparatorsOption = "/、,;",
+    max_file_size: MaxFileOption = 512,
+    max_uncompressed_size: MaxInflatedOption = 2048,
+    max_rows: MaxRowsOption = 1_000_000,
 ) -> None:
     """Count cases per theme or per column."""
     from .export import csv_bytes, json_bytes
@@ -588,7 +620,8 @@ def tally(
     try:
         _, taxonomy, classified = _classified(
             file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
-            encoding=encoding, headers=headers, separators=separators)
+            encoding=encoding, headers=headers, separators=separators,
+            limits=_limits(max_file_size, max_uncompressed_size, max_rows))
         column = cross or (by if by != "theme" else None)
         if column is not None and column not in classified.columns:
             raise FlowmatrixError(f"no column {column!r}; the inventory has: "
@@ -659,6 +692,9 @@ def matrix(
     encoding: EncodingOption = None,
     headers: HeadersOption = None,
     separators: SeparatorsOption = "/、,;",
+    max_file_size: MaxFileOption = 512,
+    max_uncompressed_size: MaxInflatedOption = 2048,
+    max_rows: MaxRowsOption = 1_000_000,
 ) -> None:
     """A data-flow matrix."""
     from .export import csv_bytes, json_bytes
@@ -678,7 +714,8 @@ def matrix(
     try:
         _, taxonomy, classified = _classified(
             file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
-            encoding=encoding, headers=headers, separators=separators)
+            encoding=encoding, headers=headers, separators=separators,
+            limits=_limits(max_file_size, max_uncompressed_size, max_rows))
         if theme is not None and theme not in taxonomy.ids:
             raise FlowmatrixError(f"--theme {theme!r}: choose one of " + ", ".join(taxonomy.ids),
                                   code="usage")
@@ -747,6 +784,9 @@ def chart(
     encoding: EncodingOption = None,
     headers: HeadersOption = None,
     separators: SeparatorsOption = "/、,;",
+    max_file_size: MaxFileOption = 512,
+    max_uncompressed_size: MaxInflatedOption = 2048,
+    max_rows: MaxRowsOption = 1_000_000,
 ) -> None:
     """Draw one chart."""
     from .matrix import DIMENSIONS
@@ -761,7 +801,8 @@ def chart(
     try:
         inventory, taxonomy, classified = _classified(
             file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
-            encoding=encoding, headers=headers, separators=separators)
+            encoding=encoding, headers=headers, separators=separators,
+            limits=_limits(max_file_size, max_uncompressed_size, max_rows))
         if theme is not None and theme not in taxonomy.ids:
             raise FlowmatrixError(f"--theme {theme!r}: choose one of " + ", ".join(taxonomy.ids),
                                   code="usage")

@@ -12,21 +12,37 @@ def json_bytes(data: object) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_bytes(rows: list[dict], columns: list[str]) -> bytes:
-    """UTF-8 with a BOM, so Excel opens Japanese text correctly; lists joined with "; "."""
+    """UTF-8 with a BOM, so Excel opens Japanese text correctly; lists joined with "; ".
+
+    Text that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+    return) is neutralised as OWASP recommends: a ' is put in front and the cell is quoted.
+    Numbers are written as numbers."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow([neutralise(str(c)) for c in columns])
     for row in rows:
         writer.writerow([_cell(row.get(column)) for column in columns])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
+def neutralise(text: str) -> str:
+    """'=1+2 for =1+2: the text stays readable and is never run as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    if isinstance(value, list | tuple):
-        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value)
+    if isinstance(value, list | tuple):
+        return neutralise("; ".join(str(v) for v in value))
+    return neutralise(str(value))

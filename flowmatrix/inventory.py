@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from .columns import CANONICAL_COLUMNS, ELEMENTS, HeaderAliases, load_header_aliases
 from .errors import InventoryStructureError, SheetNotFoundError
 from .findings import Finding
-from .readers import Sheet, open_workbook
+from .readers import Limits, Sheet, open_workbook
 from .text import DEFAULT_SEPARATORS, cell_text, display, split_items
 
 if TYPE_CHECKING:
@@ -66,16 +66,17 @@ def column_letter(index: int) -> str:
 
 def read_inventory(path: str | Path, *, sheet: str | None = None, encoding: str | None = None,
                    separators: str = DEFAULT_SEPARATORS,
-                   headers: str | Path | None = None) -> Inventory:
+                   headers: str | Path | None = None, limits: Limits | None = None) -> Inventory:
     """Read an inventory (.xlsx/.xlsm/.xls/.ods/.csv/.tsv/.json) into an `Inventory`.
 
     sheet: the sheet to read; default the first visible sheet whose header has the four elements.
     encoding: for CSV/TSV/JSON; default detected (BOM, UTF-8, else cp932).
     separators: characters that separate several items in one cell (newlines always do).
     headers: a TOML file of extra header aliases (same form as flowmatrix/data/headers.toml).
+    limits: file size, inflated size and row limits (readers.Limits; defaults documented there).
     """
     aliases = load_header_aliases(headers)
-    book = open_workbook(path, encoding=encoding)
+    book = open_workbook(path, encoding=encoding, limits=limits)
     display_path = str(path)
     if sheet is not None and book.sheet_names == [""]:
         raise SheetNotFoundError(f"--sheet {sheet!r} was given, but a "
@@ -150,10 +151,11 @@ def _require_elements(sheet: Sheet, header: _Header | None, aliases: HeaderAlias
                           row=header.grid_row + sheet.row_base if header else None)
         raise InventoryStructureError(message, path=path, sheet=sheet.name, findings=[finding])
     assert header is not None
-    if header.duplicates:
+    ambiguous = {c: cols for c, cols in header.duplicates.items() if c in ELEMENTS}
+    if ambiguous:
         findings = []
         parts = []
-        for canonical, columns in header.duplicates.items():
+        for canonical, columns in ambiguous.items():
             cells = [_cell_ref(sheet, column, header.grid_row) for column in columns]
             parts.append(f"{canonical} is named by {len(columns)} columns ({', '.join(cells)})")
         message = (f"{where}duplicated columns in the header row: {'; '.join(parts)}. "
@@ -260,6 +262,14 @@ def _build(sheet: Sheet, header: _Header, path: str, separators: str,
         columns = {canonical: cell_text(sheet.rows[0][c]) for c, canonical in canonical_at.items()}
         header_row = None
     headers = {canonical: header.texts[c] for c, canonical in canonical_at.items()}
-    return Inventory(path=path, sheet=sheet.name, cases=cases, header_row=header_row,
-                     columns=columns, headers=headers, extra_columns=list(extras.values()),
-                     encoding=encoding)
+    findings = []
+    for canonical, positions in header.duplicates.items():  # only non-element ones get here
+        cells = [_cell_ref(sheet, column, header.grid_row) for column in positions]
+        findings.append(Finding(
+            "info", "duplicate-column",
+            f"{canonical} is named by {len(positions)} columns ({', '.join(cells)}): the first "
+            "is read as " + canonical + ", the others are kept as columns of their own",
+            file=path, sheet=sheet.name, row=header.grid_row + sheet.row_base))
+    return Inventory(path=path, sheet=sheet.name, cases=cases, findings=findings,
+                     header_row=header_row, columns=columns, headers=headers,
+                     extra_columns=list(extras.values()), encoding=encoding)

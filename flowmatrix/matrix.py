@@ -94,7 +94,7 @@ def _ranked(item_tuples) -> list[str]:
 
 
 def _natural(text: str):
-    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+    return (0, int(text), "") if text.isdecimal() else (1, 0, text)
 
 
 def fold_top(pairs: pd.DataFrame, top: int | None, *, lang: str = "ja") -> pd.DataFrame:

@@ -24,6 +24,20 @@ TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 JSON_SUFFIXES = (".json",)
 SUPPORTED_SUFFIXES = EXCEL_SUFFIXES + TEXT_SUFFIXES + JSON_SUFFIXES
 
+MiB = 2**20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What flowmatrix refuses to read, so a crafted file cannot take all memory or time.
+    Raise them with --max-file-size, --max-uncompressed-size and --max-rows."""
+
+    max_file_bytes: int = 512 * MiB  # the file on disk
+    max_uncompressed_bytes: int = 2048 * MiB  # all members of an xlsx/xlsm/ods zip, inflated
+    max_ratio: int = 200  # inflated / compressed, for a member over 16 MiB inflated
+    max_rows: int = 1_000_000  # rows of the sheet (or records of a CSV/JSON file)
+
+
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and encrypted xlsx/xlsm
 
@@ -46,8 +60,10 @@ class Workbook:
     encoding: str | None = None  # the encoding a text file was decoded with
 
 
-def open_workbook(path: str | Path, *, encoding: str | None = None) -> Workbook:
+def open_workbook(path: str | Path, *, encoding: str | None = None,
+                  limits: Limits | None = None) -> Workbook:
     """Open any supported inventory file. Raises InputFileError with a planner-readable reason."""
+    limits = limits or Limits()
     path = Path(path)
     if not path.exists():
         raise InputFileError("file not found", path=str(path), code="file-not-found")
@@ -67,12 +83,45 @@ def open_workbook(path: str | Path, *, encoding: str | None = None) -> Workbook:
         raise InputFileError(f"cannot open: {exc.strerror or exc}", path=str(path)) from exc
     if size == 0:
         raise InputFileError("the file is empty (0 bytes)", path=str(path), code="empty-file")
+    if size > limits.max_file_bytes:
+        raise InputFileError(
+            f"the file is {size / MiB:,.0f} MiB, over the limit of "
+            f"{limits.max_file_bytes / MiB:,.0f} MiB (raise it with --max-file-size)",
+            path=str(path), code="too-large")
     if suffix in EXCEL_SUFFIXES:
-        return _open_excel(path, suffix, head)
+        return _open_excel(path, suffix, head, limits)
     if suffix in JSON_SUFFIXES:
-        return _single_sheet(path, _read_json(path, encoding), None)
-    rows, used = _read_delimited(path, suffix, encoding)
+        return _single_sheet(path, _read_json(path, encoding, limits), None)
+    rows, used = _read_delimited(path, suffix, encoding, limits)
     return _single_sheet(path, Sheet(None, rows), used)
+
+
+def _too_many_rows(path: Path, rows: int, limits: Limits, what: str = "rows") -> InputFileError:
+    return InputFileError(f"{what} has {rows:,} rows, over the limit of {limits.max_rows:,} "
+                          "(raise it with --max-rows)", path=str(path), code="too-large")
+
+
+def _check_zip(path: Path, limits: Limits) -> None:
+    """Refuse a zip bomb before anything inflates it: compare the sizes the archive declares."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(f"cannot read the workbook (corrupt or truncated?): {exc}",
+                             path=str(path), code="corrupt-workbook") from exc
+    total = sum(m.file_size for m in members)
+    if total > limits.max_uncompressed_bytes:
+        raise InputFileError(
+            f"the workbook inflates to {total / MiB:,.0f} MiB, over the limit of "
+            f"{limits.max_uncompressed_bytes / MiB:,.0f} MiB (a zip bomb? raise it with "
+            "--max-uncompressed-size)", path=str(path), code="too-large")
+    for member in members:
+        if member.file_size > 16 * MiB and \
+                member.file_size > limits.max_ratio * max(member.compress_size, 1):
+            raise InputFileError(
+                f"{member.filename} inflates {member.file_size // max(member.compress_size, 1):,}"
+                f" times (over {limits.max_ratio}); this looks like a zip bomb",
+                path=str(path), code="too-large")
 
 
 def _single_sheet(path: Path, sheet: Sheet, used_encoding: str | None) -> Workbook:
@@ -84,7 +133,7 @@ def _single_sheet(path: Path, sheet: Sheet, used_encoding: str | None) -> Workbo
 
 # --- Excel and OpenDocument (python-calamine) ---------------------------------------------------
 
-def _open_excel(path: Path, suffix: str, head: bytes) -> Workbook:
+def _open_excel(path: Path, suffix: str, head: bytes, limits: Limits) -> Workbook:
     import python_calamine as calamine
 
     if suffix in (".xlsx", ".xlsm", ".ods"):
@@ -96,6 +145,7 @@ def _open_excel(path: Path, suffix: str, head: bytes) -> Workbook:
             raise InputFileError(
                 f"not a valid {suffix} workbook (it does not start like one; is it a CSV or "
                 "another file renamed?)", path=str(path), code="corrupt-workbook")
+        _check_zip(path, limits)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
         metadata = book.sheets_metadata
@@ -117,8 +167,13 @@ def _open_excel(path: Path, suffix: str, head: bytes) -> Workbook:
                 + ", ".join(repr(n) for n in all_names), path=str(path))
         try:
             sheet = book.get_sheet_by_name(name)
+            end = sheet.end
+            if end is not None and end[0] + 1 > limits.max_rows:
+                raise _too_many_rows(path, end[0] + 1, limits, f"sheet {name!r}")
             rows = sheet.to_python(skip_empty_area=False)
             merged = sheet.merged_cell_ranges or []
+        except InputFileError:
+            raise
         except Exception as exc:
             raise InputFileError(f"cannot read sheet {name!r} (corrupt or truncated?): {exc}",
                                  path=str(path), code="corrupt-workbook") from exc
@@ -204,9 +259,9 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
             except UnicodeDecodeError as exc:
                 raise InputFileError(f"the file starts with a {name} byte-order mark but is not "
                                      f"valid {name}", path=str(path), code="bad-encoding") from exc
-    if b"\x00" in data:
-        raise InputFileError("this is not a text file (it contains NUL bytes)", path=str(path),
-                             code="bad-encoding")
+    if data.count(b"\x00") > len(data) // 10:  # binary, or UTF-16 without a byte-order mark
+        raise InputFileError("this is not a text file (it is full of NUL bytes; UTF-16 text "
+                             "needs a byte-order mark)", path=str(path), code="bad-encoding")
     for name in ("utf-8", "cp932"):
         try:
             return data.decode(name), name
@@ -217,15 +272,20 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
         "--encoding (e.g. --encoding euc_jp)", path=str(path), code="bad-encoding")
 
 
-def _read_delimited(path: Path, suffix: str, encoding: str | None) -> tuple[list[list], str]:
+def _read_delimited(path: Path, suffix: str, encoding: str | None,
+                    limits: Limits) -> tuple[list[list], str]:
     text, used = decode_text(path.read_bytes(), encoding, path)
     first_line = text.split("\n", 1)[0]
     if suffix == ".tsv" or ("\t" in first_line and "," not in first_line):
         delimiter = "\t"
     else:
         delimiter = ","
+    rows = []
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(row)
+            if len(rows) > limits.max_rows:
+                raise _too_many_rows(path, len(rows), limits, "the file")
     except csv.Error as exc:
         raise InputFileError(f"cannot parse as CSV: {exc}", path=str(path),
                              code="bad-csv") from exc
@@ -234,7 +294,7 @@ def _read_delimited(path: Path, suffix: str, encoding: str | None) -> tuple[list
 
 # --- JSON ---------------------------------------------------------------------------------------
 
-def _read_json(path: Path, encoding: str | None) -> Sheet:
+def _read_json(path: Path, encoding: str | None, limits: Limits) -> Sheet:
     text, _ = decode_text(path.read_bytes(), encoding, path)
     try:
         data = json.loads(text)
@@ -244,11 +304,21 @@ def _read_json(path: Path, encoding: str | None) -> Sheet:
     except RecursionError as exc:
         raise InputFileError("the JSON is nested too deeply", path=str(path),
                              code="bad-json") from exc
+    try:
+        return _json_sheet(data, path, limits)
+    except RecursionError as exc:
+        raise InputFileError("the JSON is nested too deeply", path=str(path),
+                             code="bad-json") from exc
+
+
+def _json_sheet(data: object, path: Path, limits: Limits) -> Sheet:
     if isinstance(data, dict) and isinstance(data.get("cases"), list):
         data = data["cases"]
     if not isinstance(data, list):
         raise InputFileError('expected a JSON list of objects (or {"cases": [...]})',
                              path=str(path), code="bad-json")
+    if len(data) > limits.max_rows:
+        raise _too_many_rows(path, len(data), limits, "the list")
     keys: list[str] = []
     for index, record in enumerate(data, start=1):
         if not isinstance(record, dict):

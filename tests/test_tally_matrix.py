@@ -131,3 +131,9 @@ def test_a_cell_lists_at_most_six_items_then_counts_the_rest(make_xlsx):
     assert cell == "データ1、データ2、データ3、データ4、データ5、データ6…ほか3件 (9)"
     english = flow_matrix(classified, lang="en").loc["地域通貨", "クーポン配信"]
     assert english.endswith("… +3 more (9)")
+
+
+def test_case_ids_sort_naturally_and_odd_digits_do_not_break(make_xlsx):
+    rows = [[case_id, "市", "地域通貨", "購買履歴", "クーポン配信", "配信"] for case_id in ("10", "2", "²", "K1")]
+    classified = classify(read_inventory(make_xlsx([JA_HEADER[:6], *rows])))
+    assert flow_matrix(classified, values="cases").iloc[0, 0] == "2, 10, K1, ²"

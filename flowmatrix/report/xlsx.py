@@ -27,6 +27,7 @@ SHEETS = {
            "theme_target": "Theme x target", "tallies": "Other tallies", "findings": "Findings"},
 }
 HEADER_FILL = "1F4E78"
+MAX_CELL_CHARS = 32767  # Excel's limit: a longer text makes Excel "repair" the workbook
 SHADES = ["FFFFFF", "DEEBF7", "C6DBEF", "9ECAE1", "6BAED6"]
 
 
@@ -47,6 +48,8 @@ class _Writer:
              number_format: str | None = None):
         from openpyxl.cell import WriteOnlyCell
 
+        if isinstance(value, str):
+            value = excel_text(value)
         cell = WriteOnlyCell(self.sheet, value=value)
         if isinstance(value, str):
             cell.data_type = "s"  # text stays text: "=1+2" is not a formula
@@ -71,6 +74,19 @@ class _Writer:
 
         for index, width in enumerate(widths, start=1):
             self.sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def excel_text(text: str) -> str:
+    """Text a workbook can hold: line breaks as XML reads them back (\\n), control characters
+    XML forbids as U+FFFD, and text over Excel's 32,767-character limit cut with a note
+    (cases.csv keeps the whole text)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if len(text) > MAX_CELL_CHARS:
+        note = f"…（{len(text):,}字、全文は cases.csv）"
+        text = text[: MAX_CELL_CHARS - len(note)] + note
+    return text
 
 
 def _plain(value):
