@@ -88,16 +88,14 @@ def combine(analyses: list[Analysis], *, name: str = "combined") -> Analysis:
 
 def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.DataFrame,
                    findings: list[Finding], taxonomy: Taxonomy, lang: str, top: int) -> Analysis:
-    from .matrix import flow_matrix, flow_pairs, fold_top
+    from .matrix import flow_pairs, flow_tables
     from .tally import tally_by, theme_cross_table, theme_tally
 
     tally = theme_tally(cases, taxonomy, lang=lang)
     matrices = {}
     for key, (rows, cols, values) in REPORT_MATRICES.items():
-        table = flow_matrix(cases, rows, cols, values=values, top=top, taxonomy=taxonomy,
-                            lang=lang)
-        counts = flow_matrix(cases, rows, cols, values="count", top=top, taxonomy=taxonomy,
-                             lang=lang)
+        table, counts = flow_tables(cases, rows, cols, values=values, top=top,
+                                    taxonomy=taxonomy, lang=lang)
         matrices[key] = Matrix(key, rows, cols, values, table, counts)
     tallies = {
         "municipality": tally_by(cases, "municipality", lang=lang),
@@ -106,8 +104,8 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
     }
     if cases["file"].nunique() > 1:
         tallies["file"] = tally_by(cases, "file", lang=lang)
-    pairs = fold_top(flow_pairs(cases, "source_service", "target_service", taxonomy=taxonomy,
-                                lang=lang), None, lang=lang)
+    pairs = flow_pairs(cases, "source_service", "target_service", taxonomy=taxonomy,
+                       lang=lang)
     pairs = pairs.sort_values(["count", "row", "col"], ascending=[False, True, True],
                               kind="stable").head(10)
     top_flows = [{"source_service": r["row"], "target_service": r["col"], "count": int(r["count"]),

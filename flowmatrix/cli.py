@@ -698,7 +698,7 @@ def matrix(
 ) -> None:
     """A data-flow matrix."""
     from .export import csv_bytes, json_bytes
-    from .matrix import DIMENSIONS, VALUES, axis_order, flow_matrix, flow_pairs, fold_top
+    from .matrix import DIMENSIONS, VALUES, axis_order, flow_pairs, flow_tables
 
     fmt = output_format or _format_from_name(output, MatrixFormat) or MatrixFormat.table
     for name, value, allowed in (("--rows", rows, DIMENSIONS), ("--cols", cols, DIMENSIONS),
@@ -719,14 +719,14 @@ def matrix(
         if theme is not None and theme not in taxonomy.ids:
             raise FlowmatrixError(f"--theme {theme!r}: choose one of " + ", ".join(taxonomy.ids),
                                   code="usage")
-        table = flow_matrix(classified, rows, cols, values=values, theme=theme, top=top,
-                            taxonomy=taxonomy, lang=lang.value)
+        table, counts = flow_tables(classified, rows, cols, values=values, theme=theme,
+                                    top=top, taxonomy=taxonomy, lang=lang.value)
         if fmt is MatrixFormat.table:
             _print_frame(table, index=True)
             return
         if fmt is MatrixFormat.json:
-            pairs = fold_top(flow_pairs(classified, rows, cols, theme=theme, taxonomy=taxonomy,
-                                        lang=lang.value), top, lang=lang.value)
+            pairs = flow_pairs(classified, rows, cols, theme=theme, top=top,
+                               taxonomy=taxonomy, lang=lang.value)
             data = json_bytes({
                 "rows": rows, "cols": cols, "values": values, "theme": theme, "top": top,
                 "row_labels": axis_order(pairs, "row", lang=lang.value) if len(pairs) else [],
@@ -738,8 +738,6 @@ def matrix(
         else:
             from .report.xlsx import matrix_workbook
 
-            counts = flow_matrix(classified, rows, cols, values="count", theme=theme, top=top,
-                                 taxonomy=taxonomy, lang=lang.value)
             data = matrix_workbook(table, counts, lang=lang.value)
         _emit(data, output, (file,), f"{len(table)} × {len(table.columns)}")
     except FlowmatrixError as exc:

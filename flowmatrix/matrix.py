@@ -46,50 +46,79 @@ def _items(classified: pd.DataFrame, dimension: str, taxonomy: Taxonomy, lang: s
     return [(str(v).strip() or BLANK[lang],) for v in classified[dimension].fillna("")]
 
 
-def flow_pairs(classified: pd.DataFrame, rows: str = "source_service",
-               cols: str = "target_service", *, theme: str | None = None,
-               taxonomy: Taxonomy | None = None, lang: str = "ja") -> pd.DataFrame:
-    """One line per (row value, column value) pair with: count (item pairs), cases (distinct
-    cases), data and linked_service (the items flowing, most frequent first), case_ids."""
-    import pandas as pd
+class _Pair:
+    """What flows between one row value and one column value."""
 
-    taxonomy = taxonomy or load_taxonomy()
+    __slots__ = ("count", "positions", "data", "linked", "case_ids")
+
+    def __init__(self):
+        self.count = 0  # item pairs
+        self.positions: set[int] = set()  # distinct cases
+        self.data: dict[str, int] = {}
+        self.linked: dict[str, int] = {}
+        self.case_ids: set[str] = set()
+
+    def add(self, other: _Pair) -> None:
+        self.count += other.count
+        self.positions |= other.positions
+        for mine, theirs in ((self.data, other.data), (self.linked, other.linked)):
+            for item, n in theirs.items():
+                mine[item] = mine.get(item, 0) + n
+        self.case_ids |= other.case_ids
+
+
+def _accumulate(classified: pd.DataFrame, rows: str, cols: str, theme: str | None,
+                taxonomy: Taxonomy, lang: str) -> dict[tuple[str, str], _Pair]:
     if theme is not None:
         if theme not in taxonomy.ids:
             raise KeyError(theme)
         classified = classified[classified["theme_id"] == theme]
     row_items = _items(classified, rows, taxonomy, lang)
     col_items = _items(classified, cols, taxonomy, lang)
-    records = []
+    pairs: dict[tuple[str, str], _Pair] = {}
     for position, (case_id, data, linked, row_values, col_values) in enumerate(zip(
-            classified["case_id"], classified[item_column("data")],
-            classified[item_column("linked_service")], row_items, col_items, strict=True)):
+            classified["case_id"].tolist(), classified[item_column("data")].tolist(),
+            classified[item_column("linked_service")].tolist(), row_items, col_items,
+            strict=True)):
         for row_value in row_values:
             for col_value in col_values:
-                records.append((row_value, col_value, position, case_id, data, linked))
-    frame = pd.DataFrame(records, columns=["row", "col", "position", "case_id", "data", "linked"])
-    return _summarise(frame)
+                pair = pairs.get((row_value, col_value))
+                if pair is None:
+                    pair = pairs[(row_value, col_value)] = _Pair()
+                pair.count += 1
+                pair.positions.add(position)
+                for item in data:
+                    pair.data[item] = pair.data.get(item, 0) + 1
+                for item in linked:
+                    pair.linked[item] = pair.linked.get(item, 0) + 1
+                if case_id:
+                    pair.case_ids.add(str(case_id))
+    return pairs
 
 
-def _summarise(frame: pd.DataFrame) -> pd.DataFrame:
-    import pandas as pd
+def _fold(pairs: dict[tuple[str, str], _Pair], top: int | None,
+          lang: str) -> dict[tuple[str, str], _Pair]:
+    """Keep the `top` rows and columns with the largest totals; fold the rest into その他."""
+    if top is None or not pairs:
+        return pairs
+    keep = []
+    for axis in (0, 1):
+        totals: dict[str, int] = {}
+        for key, pair in pairs.items():
+            totals[key[axis]] = totals.get(key[axis], 0) + pair.count
+        ordered = sorted(totals, key=lambda v: (-totals[v], v))
+        keep.append(set(ordered[:top]) if len(ordered) > top else None)
+    if keep == [None, None]:
+        return pairs
+    folded: dict[tuple[str, str], _Pair] = {}
+    for (row, col), pair in pairs.items():
+        key = (row if keep[0] is None or row in keep[0] else OTHER[lang],
+               col if keep[1] is None or col in keep[1] else OTHER[lang])
+        folded.setdefault(key, _Pair()).add(pair)
+    return folded
 
-    out = []
-    for (row, col), group in frame.groupby(["row", "col"], sort=False):
-        out.append({"row": row, "col": col, "count": len(group),
-                    "cases": group["position"].nunique(),
-                    "data": _ranked(group["data"]), "linked_service": _ranked(group["linked"]),
-                    "case_ids": sorted({str(c) for c in group["case_id"] if str(c)},
-                                       key=_natural)})
-    return pd.DataFrame(out, columns=["row", "col", "count", "cases", "data", "linked_service",
-                                      "case_ids"])
 
-
-def _ranked(item_tuples) -> list[str]:
-    counts: dict[str, int] = {}
-    for items in item_tuples:
-        for item in items:
-            counts[item] = counts.get(item, 0) + 1
+def _ranked(counts: dict[str, int]) -> list[str]:
     return sorted(counts, key=lambda item: (-counts[item], item))
 
 
@@ -97,45 +126,68 @@ def _natural(text: str):
     return (0, int(text), "") if text.isdecimal() else (1, 0, text)
 
 
-def fold_top(pairs: pd.DataFrame, top: int | None, *, lang: str = "ja") -> pd.DataFrame:
-    """Keep the `top` rows and columns with the largest totals; fold the rest into その他/Other."""
-    if top is None or pairs.empty:
-        return pairs
-    folded = pairs.copy()
-    for axis in ("row", "col"):
-        totals = folded.groupby(axis)["count"].sum()
-        ordered = sorted(totals.index, key=lambda v: (-totals[v], v))
-        if len(ordered) > top:
-            keep = set(ordered[:top])
-            folded[axis] = [v if v in keep else OTHER[lang] for v in folded[axis]]
-    if len(folded) == len(pairs) and (folded[["row", "col"]] == pairs[["row", "col"]]).all().all():
-        return pairs
-    merged = []
-    for (row, col), group in folded.groupby(["row", "col"], sort=False):
-        if len(group) == 1:
-            merged.append(group.iloc[0].to_dict())
-            continue
-        merged.append({"row": row, "col": col, "count": int(group["count"].sum()),
-                       "cases": int(group["cases"].sum()),
-                       "data": _merge_lists(group["data"]),
-                       "linked_service": _merge_lists(group["linked_service"]),
-                       "case_ids": sorted({c for ids in group["case_ids"] for c in ids},
-                                          key=_natural)})
-    return type(pairs)(merged, columns=pairs.columns)
+def flow_pairs(classified: pd.DataFrame, rows: str = "source_service",
+               cols: str = "target_service", *, theme: str | None = None,
+               top: int | None = None, taxonomy: Taxonomy | None = None,
+               lang: str = "ja") -> pd.DataFrame:
+    """One line per (row value, column value) pair with: count (item pairs), cases (distinct
+    cases), data and linked_service (the items flowing, most frequent first), case_ids.
+    With `top`, rows and columns beyond the largest `top` are folded into その他/Other."""
+    taxonomy = taxonomy or load_taxonomy()
+    pairs = _fold(_accumulate(classified, rows, cols, theme, taxonomy, lang), top, lang)
+    return _pairs_frame(pairs)
 
 
-def _merge_lists(lists) -> list[str]:
-    seen: list[str] = []
-    for items in lists:
-        seen.extend(item for item in items if item not in seen)
-    return seen
+def _pairs_frame(pairs: dict[tuple[str, str], _Pair]) -> pd.DataFrame:
+    import pandas as pd
+
+    records = [{"row": row, "col": col, "count": p.count, "cases": len(p.positions),
+                "data": _ranked(p.data), "linked_service": _ranked(p.linked),
+                "case_ids": sorted(p.case_ids, key=_natural)}
+               for (row, col), p in pairs.items()]
+    return pd.DataFrame(records, columns=["row", "col", "count", "cases", "data",
+                                          "linked_service", "case_ids"])
 
 
 def axis_order(pairs: pd.DataFrame, axis: str, *, lang: str = "ja") -> list[str]:
     """Values of `axis` by total count, then name; その他/Other last."""
-    totals = pairs.groupby(axis)["count"].sum()
-    values = sorted(totals.index, key=lambda v: (v == OTHER[lang], -totals[v], v))
-    return values
+    totals: dict[str, int] = {}
+    for value, count in zip(pairs[axis], pairs["count"], strict=True):
+        totals[value] = totals.get(value, 0) + int(count)
+    return sorted(totals, key=lambda v: (v == OTHER[lang], -totals[v], v))
+
+
+def flow_tables(classified: pd.DataFrame, rows: str = "source_service",
+                cols: str = "target_service", *, values: str = "data",
+                theme: str | None = None, top: int | None = None,
+                taxonomy: Taxonomy | None = None,
+                lang: str = "ja") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(what the cells say, their counts): the matrix for `values` and the count matrix of the
+    same shape, from one pass over the cases. See flow_matrix."""
+    import pandas as pd
+
+    if values not in VALUES:
+        raise ValueError(values)
+    pairs = flow_pairs(classified, rows, cols, theme=theme, top=top, taxonomy=taxonomy,
+                       lang=lang)
+    row_order = axis_order(pairs, "row", lang=lang) if len(pairs) else []
+    col_order = axis_order(pairs, "col", lang=lang) if len(pairs) else []
+    records = pairs.to_dict("records")
+    counts = {(r["row"], r["col"]): r["count"] for r in records}
+    count_table = pd.DataFrame([[counts.get((r, c), 0) for c in col_order] for r in row_order],
+                               index=pd.Index(row_order, dtype=object),
+                               columns=pd.Index(col_order, dtype=object), dtype=int)
+    if values == "count":
+        table = count_table.copy()
+    else:
+        cells = {(r["row"], r["col"]): _cell_text(r, values, lang) for r in records}
+        table = pd.DataFrame([[cells.get((r, c), "") for c in col_order] for r in row_order],
+                             index=pd.Index(row_order, dtype=object),
+                             columns=pd.Index(col_order, dtype=object), dtype=object)
+    for frame in (table, count_table):
+        frame.index.name = rows
+        frame.columns.name = cols
+    return table, count_table
 
 
 def flow_matrix(classified: pd.DataFrame, rows: str = "source_service",
@@ -149,27 +201,8 @@ def flow_matrix(classified: pd.DataFrame, rows: str = "source_service",
     "cases": the case ids. Empty cells are 0 or "". A cell lists at most CELL_ITEMS items,
     most frequent first, then how many more there are.
     """
-    import pandas as pd
-
-    if values not in VALUES:
-        raise ValueError(values)
-    pairs = fold_top(flow_pairs(classified, rows, cols, theme=theme, taxonomy=taxonomy,
-                                lang=lang), top, lang=lang)
-    row_order = axis_order(pairs, "row", lang=lang) if not pairs.empty else []
-    col_order = axis_order(pairs, "col", lang=lang) if not pairs.empty else []
-    if values == "count":
-        table = pairs.pivot(index="row", columns="col", values="count") if not pairs.empty \
-            else pd.DataFrame()
-        table = table.reindex(index=row_order, columns=col_order).fillna(0).astype(int)
-    else:
-        cells = {(r, c): _cell_text(record, values, lang)
-                 for r, c, record in zip(pairs["row"], pairs["col"],
-                                         pairs.to_dict("records"), strict=True)}
-        table = pd.DataFrame([[cells.get((r, c), "") for c in col_order] for r in row_order],
-                             index=row_order, columns=col_order, dtype=object)
-    table.index.name = rows
-    table.columns.name = cols
-    return table
+    return flow_tables(classified, rows, cols, values=values, theme=theme, top=top,
+                       taxonomy=taxonomy, lang=lang)[0]
 
 
 def _cell_text(record: dict, values: str, lang: str = "ja") -> str:

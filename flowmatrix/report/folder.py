@@ -36,23 +36,23 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return chosen
 
 
-def chart_set(analysis: Analysis) -> dict[str, object]:
-    """The report's charts as matplotlib figures: tally, heatmap, flow, flow_<theme>."""
+def chart_keys(analysis: Analysis) -> list[str]:
+    """The report's charts: tally, heatmap, flow, and flow_<theme> for every theme with cases."""
+    return ["tally", "heatmap", "flow",
+            *(f"flow_{t}" for t in analysis.themes_present if t != "other")]
+
+
+def draw_chart(analysis: Analysis, key: str):
+    """The matplotlib figure of one chart of the report."""
     from .. import charts
 
-    lang = analysis.lang
-    figures = {
-        "tally": charts.tally_chart(analysis.theme_tally, lang=lang),
-        "heatmap": charts.heatmap_chart(analysis.matrices["flow"].counts, lang=lang),
-        "flow": charts.flow_chart(analysis.cases, analysis.taxonomy, lang=lang,
-                                  top=min(analysis.top, 10)),
-    }
-    for theme_id in analysis.themes_present:
-        if theme_id != "other":
-            figures[f"flow_{theme_id}"] = charts.flow_chart(
-                analysis.cases, analysis.taxonomy, lang=lang, theme=theme_id,
-                top=min(analysis.top, 10))
-    return figures
+    lang, top = analysis.lang, min(analysis.top, 10)
+    if key == "tally":
+        return charts.tally_chart(analysis.theme_tally, lang=lang, taxonomy=analysis.taxonomy)
+    if key == "heatmap":
+        return charts.heatmap_chart(analysis.matrices["flow"].counts, lang=lang)
+    theme = key.removeprefix("flow_") if key.startswith("flow_") else None
+    return charts.flow_chart(analysis.cases, analysis.taxonomy, lang=lang, theme=theme, top=top)
 
 
 def write_report(analysis: Analysis, folder: str | Path, *,
@@ -99,21 +99,51 @@ def write_report(analysis: Analysis, folder: str | Path, *,
     return folder
 
 
-def _write_charts(analysis: Analysis, folder: Path, formats: tuple[str, ...]):
+_JOB: tuple | None = None  # (analysis, folder, formats), inherited by forked chart workers
+
+
+def _render(key: str) -> tuple[str, bytes | None]:
+    """Draw one chart and save it as PNG and/or SVG; return the SVG bytes for the HTML page."""
     from .. import charts
 
+    analysis, folder, formats = _JOB
+    figure = draw_chart(analysis, key)
+    if "png" in formats:
+        charts.save_figure(figure, folder / f"{key}.png")
+    svg = None
+    if "svg" in formats or "html" in formats:
+        path = charts.save_figure(figure, folder / f"{key}.svg")
+        svg = path.read_bytes()
+        if "svg" not in formats:
+            path.unlink()
+    return key, svg
+
+
+def _write_charts(analysis: Analysis, folder: Path, formats: tuple[str, ...]):
+    """Render the charts, on two processes where the system can fork (each chart is
+    independent, and rendering is most of a small report's time)."""
+    import multiprocessing
+    import os
+    import sys
+
+    global _JOB
     folder.mkdir(mode=0o755)
-    pngs: dict[str, str] = {}
-    svgs: dict[str, bytes] = {}
-    for key, figure in chart_set(analysis).items():
-        if "png" in formats:
-            charts.save_figure(figure, folder / f"{key}.png")
-            pngs[key] = f"charts/{key}.png"
-        if "svg" in formats or "html" in formats:
-            path = charts.save_figure(figure, folder / f"{key}.svg")
-            svgs[key] = path.read_bytes()
-            if "svg" not in formats:
-                path.unlink()
+    keys = chart_keys(analysis)
+    _JOB = (analysis, folder, formats)
+    try:
+        workers = min(os.cpu_count() or 1, 4, len(keys))
+        if workers > 1 and sys.platform == "linux":
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                rendered = list(pool.map(_render, keys))
+        else:
+            rendered = [_render(key) for key in keys]
+    finally:
+        _JOB = None
+    pngs = {key: f"charts/{key}.png" for key in keys} if "png" in formats else {}
+    svgs = {key: svg for key, svg in rendered if svg is not None}
     if not any(folder.iterdir()):
         folder.rmdir()
     return pngs, svgs
