@@ -13,7 +13,7 @@ from .errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError, InventorySt
 from .findings import Finding, count_by_severity, sort_findings
 from .inventory import Inventory, read_inventory
 from .taxonomy import Taxonomy, load_taxonomy
-from .text import normalise
+from .text import normalise, normalise_cached
 
 MAX_CELL_CHARS = 500
 FORMULA_ERRORS = re.compile(
@@ -88,7 +88,7 @@ def _duplicate_cases(inventory: Inventory) -> list[Finding]:
     columns = [inventory.cases[e] for e in ELEMENTS]
     for row, *values in zip(inventory.cases["row"], *columns, strict=True):
         if all(values):
-            rows_by_elements[tuple(normalise(v) for v in values)].append(int(row))
+            rows_by_elements[tuple(normalise_cached(v) for v in values)].append(int(row))
     findings = []
     for rows in rows_by_elements.values():
         if len(rows) > 1:
@@ -104,15 +104,15 @@ def _duplicate_cases(inventory: Inventory) -> list[Finding]:
 def _unknown_themes(inventory: Inventory, taxonomy: Taxonomy) -> list[Finding]:
     if "theme" not in inventory.columns:
         return []
-    findings = []
+    labels = inventory.cases["theme"]
+    unknown = {label for label in set(labels) if label and taxonomy.find_label(label) is None}
+    if not unknown:
+        return []
     known = ", ".join(theme.ja for theme in taxonomy.themes)
-    for row, label in zip(inventory.cases["row"], inventory.cases["theme"], strict=True):
-        if label and taxonomy.find_label(label) is None:
-            findings.append(_finding(
-                inventory, "warning", "unknown-theme", "theme", row,
-                f"theme {label!r} is not in the taxonomy ({known}); use one of these or add it "
-                "with --themes FILE"))
-    return findings
+    return [_finding(inventory, "warning", "unknown-theme", "theme", row,
+                     f"theme {label!r} is not in the taxonomy ({known}); use one of these or "
+                     "add it with --themes FILE")
+            for row, label in zip(inventory.cases["row"], labels, strict=True) if label in unknown]
 
 
 def _suspicious_cells(inventory: Inventory) -> list[Finding]:
@@ -120,11 +120,15 @@ def _suspicious_cells(inventory: Inventory) -> list[Finding]:
     for column in CANONICAL_COLUMNS:
         if column not in inventory.columns:
             continue
-        for row, value in zip(inventory.cases["row"], inventory.cases[column], strict=True):
-            reason = suspicious_reason(value)
-            if reason:
+        values = inventory.cases[column]
+        # Inventories repeat the same texts: judge each distinct text once.
+        reasons = {v: r for v in set(values) if (r := suspicious_reason(v))}
+        if not reasons:
+            continue
+        for row, value in zip(inventory.cases["row"], values, strict=True):
+            if value in reasons:
                 findings.append(_finding(inventory, "warning", "suspicious-cell", column, row,
-                                         f"{_header(inventory, column)} {reason}"))
+                                         f"{_header(inventory, column)} {reasons[value]}"))
     return findings
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -383,33 +384,41 @@ ELEMENT_MARKS = {"title": "title", "source_service": "①", "data": "②", "targ
                  "linked_service": "④"}  # in reading order; explanations list ④ first
 
 
+RECORD_SOURCE_COLUMNS = ("case_id", "file", "sheet", "row", "municipality", "title", *ELEMENTS,
+                         "theme_id", "theme_source", "theme", "secondary_theme_ids", "score",
+                         "scores", "matched_terms")
+
+
 def case_records(classified: pd.DataFrame, taxonomy: Taxonomy | None = None,
-                 lang: str = "ja") -> list[dict]:
-    """One plain dict per classified case, with stable keys, for JSON and CSV output."""
+                 lang: str = "ja") -> Iterator[dict]:
+    """One plain dict per classified case, with stable keys, for JSON and CSV output. A
+    generator, so 100,000 cases can be written without holding every record at once."""
     taxonomy = taxonomy or load_taxonomy()
     labels = {theme.id: theme.label(lang) for theme in taxonomy.themes}
-    records = []
-    for case in classified.to_dict("records"):
-        records.append({
-            "case_id": case["case_id"],
-            "file": case["file"],
-            "sheet": case["sheet"] or None,
-            "row": int(case["row"]),
-            "municipality": case["municipality"],
-            "title": case["title"],
-            **{element: case[element] for element in ELEMENTS},
-            "theme_id": case["theme_id"],
-            "theme": labels[case["theme_id"]],
-            "theme_source": case["theme_source"],
-            "declared_theme": case["theme"],
-            "secondary_theme_ids": list(case["secondary_theme_ids"]),
-            "secondary_themes": [labels[t] for t in case["secondary_theme_ids"]],
-            "score": float(case["score"]),
-            "scores": {theme: float(score) for theme, score in case["scores"].items()},
+    columns = [classified[c].tolist() for c in RECORD_SOURCE_COLUMNS]
+    for (case_id, file, sheet, row, municipality, title, source, data, target, linked,
+         theme_id, theme_source, declared, secondary, score, scores,
+         matched) in zip(*columns, strict=True):
+        yield {
+            "case_id": case_id,
+            "file": file,
+            "sheet": sheet or None,
+            "row": int(row),
+            "municipality": municipality,
+            "title": title,
+            "source_service": source, "data": data, "target_service": target,
+            "linked_service": linked,
+            "theme_id": theme_id,
+            "theme": labels[theme_id],
+            "theme_source": theme_source,
+            "declared_theme": declared,
+            "secondary_theme_ids": list(secondary),
+            "secondary_themes": [labels[t] for t in secondary],
+            "score": float(score),
+            "scores": scores,
             "matched_terms": [{"element": element, "term": term, "theme_id": theme}
-                              for element, term, theme in case["matched_terms"]],
-        })
-    return records
+                              for element, term, theme in matched],
+        }
 
 
 def explain_terms(matched_terms: tuple, taxonomy: Taxonomy, lang: str = "ja",

@@ -409,9 +409,8 @@ def classify(
     """Classify every case by theme and show why."""
     from .classifier import case_records, disagreement_findings
     from .classifier import classify as classify_cases
-    from .export import csv_bytes, json_bytes
+    from .export import csv_chunks, json_lines_array
     from .inventory import read_inventory
-    from .output import write_atomic
     from .taxonomy import load_taxonomy
 
     fmt = output_format or _format_from_name(output) or ClassifyFormat.table
@@ -427,17 +426,11 @@ def classify(
         findings = disagreement_findings(inventory, classified, taxonomy, lang.value)
         records = case_records(classified, taxonomy, lang.value)
         if fmt is ClassifyFormat.table:
-            _print_classification(classified, records, taxonomy, lang.value, explain)
+            _print_classification(classified, list(records), taxonomy, lang.value, explain)
         else:
-            data = json_bytes(records) if fmt is ClassifyFormat.json else csv_bytes(
-                [_flat(r, taxonomy, lang.value) for r in records], CLASSIFY_CSV_COLUMNS)
-            if output is None:
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
-            else:
-                write_atomic(output, data, inputs=(file,))
-                _console(stderr=True).print(f"wrote {_escape(str(output))} "
-                                            f"({_count(len(records), 'case')})")
+            data = json_lines_array(records) if fmt is ClassifyFormat.json else csv_chunks(
+                (_flat(r, taxonomy, lang.value) for r in records), CLASSIFY_CSV_COLUMNS)
+            _emit(data, output, (file,), _count(len(classified), "case"))
     except FlowmatrixError as exc:
         raise _fail(exc) from exc
     _print_findings_brief(findings)
@@ -543,11 +536,13 @@ def _classified(file: Path, *, themes, ignore_declared, sheet, encoding, headers
                                                ignore_declared=ignore_declared)
 
 
-def _emit(data: bytes, output: Path | None, inputs: tuple[Path, ...], what: str) -> None:
+def _emit(data, output: Path | None, inputs: tuple[Path, ...], what: str) -> None:
+    """Bytes (or chunks of bytes) to stdout, or to a file written whole or not at all."""
     from .output import write_atomic
 
     if output is None:
-        sys.stdout.buffer.write(data)
+        for chunk in [data] if isinstance(data, bytes) else data:
+            sys.stdout.buffer.write(chunk)
         sys.stdout.flush()
         return
     write_atomic(output, data, inputs=inputs)

@@ -231,25 +231,25 @@ def _build(sheet: Sheet, header: _Header, path: str, separators: str,
         used_names.add(name)
         extras[column] = name
 
-    records: dict[str, list] = {c: [] for c in CANONICAL_COLUMNS}
-    records.update({name: [] for name in extras.values()})
-    items: dict[str, list] = {item_column(e): [] for e in ELEMENTS}
-    provenance_rows: list[int] = []
-    element_columns = [c for c, canonical in canonical_at.items() if canonical in ELEMENTS]
-    for grid_row in range(first, len(rows)):
-        row = rows[grid_row]
-        if not any(cell_text(row[c]).strip() for c in element_columns if c < len(row)):
-            continue  # not a case: none of the four elements filled (blank or note rows)
-        values = {canonical: "" for canonical in CANONICAL_COLUMNS}
-        for column, canonical in canonical_at.items():
-            values[canonical] = display(cell_text(row[column])) if column < len(row) else ""
-        for canonical, value in values.items():
-            records[canonical].append(value)
-        for column, name in extras.items():
-            records[name].append(display(cell_text(row[column])) if column < len(row) else "")
-        for element in ELEMENTS:
-            items[item_column(element)].append(split_items(values[element], separators))
-        provenance_rows.append(grid_row + sheet.row_base)
+    def column_text(column: int) -> list[str]:
+        """The displayed text of one column for every data row (read column by column)."""
+        values = (row[column] if column < len(row) else "" for row in rows[first:])
+        return [v.strip() if v.__class__ is str else display(cell_text(v)) for v in values]
+
+    texts = {canonical: column_text(c) for c, canonical in canonical_at.items()}
+    # A case has at least one of the four elements filled; other rows (blank, notes) are not.
+    elements = [texts[e] for e in ELEMENTS if e in texts]
+    keep = [i for i, values in enumerate(zip(*elements, strict=True)) if any(values)]
+    blank = [""] * len(keep)
+    records: dict[str, list] = {
+        canonical: [texts[canonical][i] for i in keep] if canonical in texts else blank
+        for canonical in CANONICAL_COLUMNS}
+    for column, name in extras.items():
+        values = column_text(column)
+        records[name] = [values[i] for i in keep]
+    items = {item_column(e): [split_items(text, separators) for text in records[e]]
+             for e in ELEMENTS}
+    provenance_rows = [first + i + sheet.row_base for i in keep]
 
     cases = pd.DataFrame({**records, **items}, dtype=object)
     cases["file"] = path

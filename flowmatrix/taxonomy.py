@@ -14,6 +14,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -61,12 +62,16 @@ class Taxonomy:
         """The theme a label written in an inventory means: its id, either label or an alias,
         compared without case, width, spaces or separators (健康・医療 = 健康／医療)."""
         key = label_key(label)
-        if not key:
-            return None
+        return self._themes_by_label.get(key) if key else None
+
+    @cached_property
+    def _themes_by_label(self) -> dict[str, Theme]:
+        found: dict[str, Theme] = {}
         for theme in self.themes:
-            if key in {label_key(x) for x in (theme.id, theme.ja, theme.en, *theme.aliases)}:
-                return theme
-        return None
+            for written in (theme.id, theme.ja, theme.en, *theme.aliases):
+                found.setdefault(label_key(written), theme)
+        found.pop("", None)
+        return found
 
 
 def label_key(label: str) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from functools import lru_cache
 
 # Separators between several items in one cell, after NFKC normalisation
 # (so the full-width ／ ， ； are covered by / , ;). Newlines always separate.
@@ -60,16 +61,32 @@ def split_items(text: str, separators: str = DEFAULT_SEPARATORS) -> tuple[str, .
     "タッチポイント/ 地域通貨/ バスアプリ" → ("タッチポイント", "地域通貨", "バスアプリ");
     "市基幹システム/オンライン行政サービスなど" → ("市基幹システム", "オンライン行政サービス").
     Separators apply after NFKC; newlines always separate; a trailing など/等々/etc. is dropped.
+    Results are cached: inventories repeat the same service and data names many times.
     """
+    return _split_cached(text, separators)
+
+
+@lru_cache(maxsize=2**16)
+def _split_cached(text: str, separators: str) -> tuple[str, ...]:
     nfkc = unicodedata.normalize("NFKC", text)
-    pattern = "[\n\r" + re.escape(separators) + "]" if separators else "[\n\r]"
     items = []
-    for part in re.split(pattern, nfkc):
+    for part in _separator_pattern(separators).split(nfkc):
         item = _WHITESPACE.sub(" ", part).strip()
         item = _ETC_SUFFIX.sub("", item).strip()
         if item and item not in items:
             items.append(item)
     return tuple(items)
+
+
+@lru_cache(maxsize=32)
+def _separator_pattern(separators: str) -> re.Pattern:
+    return re.compile("[\n\r" + re.escape(separators) + "]" if separators else "[\n\r]")
+
+
+@lru_cache(maxsize=2**16)
+def normalise_cached(text: str) -> str:
+    """normalise(), remembered: for checks that normalise the same names many times."""
+    return normalise(text)
 
 
 def header_key(text: str) -> str:
