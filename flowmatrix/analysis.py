@@ -88,14 +88,19 @@ def combine(analyses: list[Analysis], *, name: str = "combined") -> Analysis:
 
 def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.DataFrame,
                    findings: list[Finding], taxonomy: Taxonomy, lang: str, top: int) -> Analysis:
-    from .matrix import flow_pairs, flow_tables
+    from .matrix import accumulate_pairs, flow_tables, largest_pairs, tables_from_pairs
     from .tally import tally_by, theme_cross_table, theme_tally
 
     tally = theme_tally(cases, taxonomy, lang=lang)
     matrices = {}
     for key, (rows, cols, values) in REPORT_MATRICES.items():
-        table, counts = flow_tables(cases, rows, cols, values=values, top=top,
-                                    taxonomy=taxonomy, lang=lang)
+        if key == "flow":  # its pairs also give the largest flows
+            flow = accumulate_pairs(cases, rows, cols, None, taxonomy, lang)
+            table, counts = tables_from_pairs(flow, rows, cols, values=values, top=top,
+                                              lang=lang)
+        else:
+            table, counts = flow_tables(cases, rows, cols, values=values, top=top,
+                                        taxonomy=taxonomy, lang=lang)
         matrices[key] = Matrix(key, rows, cols, values, table, counts)
     tallies = {
         "municipality": tally_by(cases, "municipality", lang=lang),
@@ -104,13 +109,8 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
     }
     if cases["file"].nunique() > 1:
         tallies["file"] = tally_by(cases, "file", lang=lang)
-    pairs = flow_pairs(cases, "source_service", "target_service", taxonomy=taxonomy,
-                       lang=lang)
-    pairs = pairs.sort_values(["count", "row", "col"], ascending=[False, True, True],
-                              kind="stable").head(10)
-    top_flows = [{"source_service": r["row"], "target_service": r["col"], "count": int(r["count"]),
-                  "cases": int(r["cases"]), "data": list(r["data"])}
-                 for r in pairs.to_dict("records")]
+    top_flows = [{"source_service": p["row"], "target_service": p["col"], "count": p["count"],
+                  "cases": p["cases"], "data": p["data"]} for p in largest_pairs(flow, 10)]
     present = [row["theme_id"] for row in tally.to_dict("records") if row["cases"]]
     return Analysis(name, sources, sheet, lang, taxonomy, cases, findings, tally, matrices,
                     tallies, top_flows, top, present)

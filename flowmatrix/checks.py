@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,8 @@ from .taxonomy import Taxonomy, load_taxonomy
 from .text import normalise, normalise_cached
 
 MAX_CELL_CHARS = 500
+# Punctuation, symbols and spaces only (full-width ones too): 〃, -, ・・・
+_ONLY_PUNCTUATION = re.compile(r"[\W_]+")
 FORMULA_ERRORS = re.compile(
     r"^#(?:REF!|N/A|VALUE!|DIV/0!|NAME\?|NULL!|NUM!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!"
     r"|UNKNOWN!|BUSY!|CONNECT!|EXTERNAL!|PYTHON!)$", re.IGNORECASE)
@@ -140,8 +141,7 @@ def suspicious_reason(value: str) -> str | None:
     if len(value) > MAX_CELL_CHARS:
         return (f"is {len(value)} characters long (over {MAX_CELL_CHARS}): is it several cells "
                 "pasted into one?")
-    text = unicodedata.normalize("NFKC", value).strip()
-    if text and all(unicodedata.category(ch)[0] in "PSZ" for ch in text):
+    if _ONLY_PUNCTUATION.fullmatch(value):
         return (f"holds only punctuation ({value.strip()!r}); if it means 'same as above', "
                 "write the value or merge the cells")
     return None

@@ -67,8 +67,11 @@ class _Pair:
         self.case_ids |= other.case_ids
 
 
-def _accumulate(classified: pd.DataFrame, rows: str, cols: str, theme: str | None,
-                taxonomy: Taxonomy, lang: str) -> dict[tuple[str, str], _Pair]:
+def accumulate_pairs(classified: pd.DataFrame, rows: str, cols: str, theme: str | None,
+                taxonomy: Taxonomy, lang: str,
+                detail: bool = True) -> dict[tuple[str, str], _Pair]:
+    """Every (row value, column value) pair with what flows in it; without `detail`, only the
+    counts (enough for a count matrix, and much faster)."""
     if theme is not None:
         if theme not in taxonomy.ids:
             raise KeyError(theme)
@@ -87,6 +90,8 @@ def _accumulate(classified: pd.DataFrame, rows: str, cols: str, theme: str | Non
                     pair = pairs[(row_value, col_value)] = _Pair()
                 pair.count += 1
                 pair.positions.add(position)
+                if not detail:
+                    continue
                 for item in data:
                     pair.data[item] = pair.data.get(item, 0) + 1
                 for item in linked:
@@ -126,6 +131,14 @@ def _natural(text: str):
     return (0, int(text), "") if text.isdecimal() else (1, 0, text)
 
 
+def largest_pairs(accumulated: dict, n: int = 10) -> list[dict]:
+    """The n pairs with most item pairs (ties by name), with their data items."""
+    keys = sorted(accumulated, key=lambda k: (-accumulated[k].count, k))[:n]
+    return [{"row": row, "col": col, "count": accumulated[(row, col)].count,
+             "cases": len(accumulated[(row, col)].positions),
+             "data": _ranked(accumulated[(row, col)].data)} for row, col in keys]
+
+
 def flow_pairs(classified: pd.DataFrame, rows: str = "source_service",
                cols: str = "target_service", *, theme: str | None = None,
                top: int | None = None, taxonomy: Taxonomy | None = None,
@@ -134,7 +147,7 @@ def flow_pairs(classified: pd.DataFrame, rows: str = "source_service",
     cases), data and linked_service (the items flowing, most frequent first), case_ids.
     With `top`, rows and columns beyond the largest `top` are folded into その他/Other."""
     taxonomy = taxonomy or load_taxonomy()
-    pairs = _fold(_accumulate(classified, rows, cols, theme, taxonomy, lang), top, lang)
+    pairs = _fold(accumulate_pairs(classified, rows, cols, theme, taxonomy, lang), top, lang)
     return _pairs_frame(pairs)
 
 
@@ -164,12 +177,21 @@ def flow_tables(classified: pd.DataFrame, rows: str = "source_service",
                 lang: str = "ja") -> tuple[pd.DataFrame, pd.DataFrame]:
     """(what the cells say, their counts): the matrix for `values` and the count matrix of the
     same shape, from one pass over the cases. See flow_matrix."""
-    import pandas as pd
 
     if values not in VALUES:
         raise ValueError(values)
-    pairs = flow_pairs(classified, rows, cols, theme=theme, top=top, taxonomy=taxonomy,
-                       lang=lang)
+    taxonomy = taxonomy or load_taxonomy()
+    accumulated = accumulate_pairs(classified, rows, cols, theme, taxonomy, lang,
+                              detail=values != "count")
+    return tables_from_pairs(accumulated, rows, cols, values=values, top=top, lang=lang)
+
+
+def tables_from_pairs(accumulated: dict, rows: str, cols: str, *, values: str,
+                      top: int | None, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """flow_tables from pairs already accumulated (see flow_tables)."""
+    import pandas as pd
+
+    pairs = _pairs_frame(_fold(accumulated, top, lang))
     row_order = axis_order(pairs, "row", lang=lang) if len(pairs) else []
     col_order = axis_order(pairs, "col", lang=lang) if len(pairs) else []
     records = pairs.to_dict("records")

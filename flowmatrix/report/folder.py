@@ -63,7 +63,7 @@ def write_report(analysis: Analysis, folder: str | Path, *,
     from .markdown import report_markdown
     from .summary import summary_dict
     from .tables import case_rows
-    from .xlsx import report_workbook
+    from .xlsx import write_report_workbook
 
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +75,7 @@ def write_report(analysis: Analysis, folder: str | Path, *,
         if {"png", "svg", "html", "md"} & set(formats):
             chart_pngs, chart_svgs = _write_charts(analysis, work / "charts", formats)
         if "xlsx" in formats:
-            (work / "report.xlsx").write_bytes(report_workbook(analysis))
+            write_report_workbook(analysis, work / "report.xlsx")
         if "html" in formats:
             (work / "report.html").write_bytes(report_html(analysis, chart_svgs, stamp=stamp))
         if "md" in formats:

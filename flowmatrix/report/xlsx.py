@@ -1,12 +1,15 @@
-"""report.xlsx (and `matrix -o X.xlsx`): streamed with openpyxl's write-only mode.
+"""report.xlsx (and `matrix -o X.xlsx`), written with XlsxWriter in constant-memory mode.
 
-Every string from the inventory is written as text, never as a formula, even when it starts
-with = + - @ (the cell type is forced to string).
+Rows stream to disk as they are written, so a 100,000-case report needs neither every cell
+object in memory nor minutes. Every string is written with write_string: text from the
+inventory is never a formula, even when it starts with = + - @.
 """
 
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..matrix import dimension_label
@@ -26,76 +29,73 @@ SHEETS = {
            "data_linked": "Data x linked service", "theme_source": "Theme x source",
            "theme_target": "Theme x target", "tallies": "Other tallies", "findings": "Findings"},
 }
-HEADER_FILL = "1F4E78"
+HEADER_FILL = "#1F4E78"
+SHADES = ["#FFFFFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6"]
 MAX_CELL_CHARS = 32767  # Excel's limit: a longer text makes Excel "repair" the workbook
-SHADES = ["FFFFFF", "DEEBF7", "C6DBEF", "9ECAE1", "6BAED6"]
-
-
-class _Writer:
-    """Cells for one write-only sheet, with the few styles the report uses."""
-
-    def __init__(self, sheet):
-        from openpyxl.styles import Alignment, Font, PatternFill
-
-        self.sheet = sheet
-        self.header_font = Font(bold=True, color="FFFFFF")
-        self.header_fill = PatternFill("solid", fgColor=HEADER_FILL)
-        self.bold = Font(bold=True)
-        self.wrap = Alignment(wrap_text=True, vertical="top")
-        self.fills = [PatternFill("solid", fgColor=c) for c in SHADES]
-
-    def cell(self, value, *, header=False, bold=False, wrap=False, shade: int | None = None,
-             number_format: str | None = None):
-        from openpyxl.cell import WriteOnlyCell
-
-        if isinstance(value, str):
-            value = excel_text(value)
-        cell = WriteOnlyCell(self.sheet, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # text stays text: "=1+2" is not a formula
-        if header:
-            cell.font, cell.fill = self.header_font, self.header_fill
-            cell.alignment = self.wrap
-        elif bold:
-            cell.font = self.bold
-        if wrap:
-            cell.alignment = self.wrap
-        if shade is not None:
-            cell.fill = self.fills[shade]
-        if number_format:
-            cell.number_format = number_format
-        return cell
-
-    def row(self, values, **style):
-        self.sheet.append([self.cell(v, **style) for v in values])
-
-    def widths(self, widths: list[float]):
-        from openpyxl.utils import get_column_letter
-
-        for index, width in enumerate(widths, start=1):
-            self.sheet.column_dimensions[get_column_letter(index)].width = width
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML
 
 
 def excel_text(text: str) -> str:
-    """Text a workbook can hold: line breaks as XML reads them back (\\n), control characters
-    XML forbids as U+FFFD, and text over Excel's 32,767-character limit cut with a note
-    (cases.csv keeps the whole text)."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """Text a workbook can hold: line breaks as XML reads them back (a line feed), control
+    characters XML forbids as U+FFFD, and text over Excel's 32,767-character limit cut with a
+    note (cases.csv keeps the whole text)."""
+    text = _ILLEGAL.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
     if len(text) > MAX_CELL_CHARS:
         note = f"…（{len(text):,}字、全文は cases.csv）"
         text = text[: MAX_CELL_CHARS - len(note)] + note
     return text
 
 
-def _plain(value):
-    """Values a cell can hold: numpy numbers become Python numbers, None stays empty."""
-    if value is None:
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
+class _Book:
+    """An XlsxWriter workbook in memory with the few formats the report uses."""
+
+    def __init__(self, path: Path | None = None):
+        """Into `path` (rows stream to temporary files: constant memory), or into memory."""
+        import xlsxwriter
+
+        self.buffer = io.BytesIO() if path is None else None
+        options = {"constant_memory": True} if path is not None else {"in_memory": True}
+        self.book = xlsxwriter.Workbook(str(path) if path is not None else self.buffer, options)
+        add = self.book.add_format
+        self.header = add({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
+                           "text_wrap": True, "valign": "top", "border": 1,
+                           "border_color": "#BFBFBF"})
+        self.bold = add({"bold": True})
+        self.label = add({"bold": True, "text_wrap": True, "valign": "top"})
+        self.wrap = add({"text_wrap": True, "valign": "top"})
+        self.percent = add({"num_format": "0.0%"})
+        self.shades = [add({"text_wrap": True, "valign": "top", "bg_color": c}) for c in SHADES]
+
+    def sheet(self, name: str, widths: list[float]):
+        sheet = self.book.add_worksheet(name)
+        for column, width in enumerate(widths):
+            sheet.set_column(column, column, width)
+        return sheet
+
+    def done(self) -> bytes | None:
+        self.book.close()
+        return self.buffer.getvalue() if self.buffer is not None else None
+
+
+def _put(sheet, row: int, column: int, value, fmt=None) -> None:
+    """One cell: numbers as numbers, everything else as text (never a formula)."""
+    if value is None or value == "":
+        if fmt is not None:
+            sheet.write_blank(row, column, None, fmt)
+        return
+    if hasattr(value, "item"):  # numpy numbers
+        value = value.item()
+    if isinstance(value, bool):
+        sheet.write_string(row, column, str(value), fmt)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, column, value, fmt)
+    else:
+        sheet.write_string(row, column, excel_text(str(value)), fmt)
+
+
+def _row(sheet, row: int, values, fmt=None) -> None:
+    for column, value in enumerate(values):
+        _put(sheet, row, column, value, fmt)
 
 
 def _shade(count: int, peak: int) -> int:
@@ -104,119 +104,109 @@ def _shade(count: int, peak: int) -> int:
     return 1 + min(3, int(3 * count / peak))
 
 
-def _write_matrix(book, title: str, table: pd.DataFrame, counts: pd.DataFrame, lang: str,
+def _write_matrix(out: _Book, title: str, table: pd.DataFrame, counts: pd.DataFrame, lang: str,
                   heading: str | None = None) -> None:
-    sheet = book.create_sheet(title)
-    out = _Writer(sheet)
-    out.widths([30] + [24] * len(table.columns))
-    sheet.freeze_panes = "B3" if heading else "B2"
+    sheet = out.sheet(title, [30] + [24] * len(table.columns))
+    row = 0
     if heading:
-        out.row([heading], bold=True)
+        _put(sheet, 0, 0, heading, out.bold)
+        row = 1
+    sheet.freeze_panes(row + 1, 1)
     corner = f"{dimension_label(table.index.name, lang)} ＼ " \
              f"{dimension_label(table.columns.name, lang)}"
-    out.row([corner, *[str(c) for c in table.columns]], header=True)
+    _row(sheet, row, [corner, *[str(c) for c in table.columns]], out.header)
     peak = int(counts.to_numpy().max()) if counts.size else 0
     for label, texts, numbers in zip(table.index, table.to_numpy().tolist(),
                                      counts.to_numpy().tolist(), strict=True):
-        cells = [out.cell(str(label), bold=True, wrap=True)]
-        for text, number in zip(texts, numbers, strict=True):
-            value = _plain(text)
-            if number == 0:
-                value = None
-            cells.append(out.cell(value, wrap=True, shade=_shade(int(number), peak)))
-        sheet.append(cells)
+        row += 1
+        _put(sheet, row, 0, str(label), out.label)
+        for column, (text, number) in enumerate(zip(texts, numbers, strict=True), start=1):
+            shade = out.shades[_shade(int(number), peak)]
+            _put(sheet, row, column, None if number == 0 else text, shade)
 
 
 def matrix_workbook(table: pd.DataFrame, counts: pd.DataFrame, *, lang: str = "ja") -> bytes:
     """A workbook with one matrix sheet, cells coloured by count."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    _write_matrix(book, "matrix", table, counts, lang)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    out = _Book()
+    _write_matrix(out, "matrix", table, counts, lang)
+    return out.done()
 
 
-def report_workbook(analysis: Analysis) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.chart import BarChart, Reference
-
+def write_report_workbook(analysis: Analysis, path: Path) -> Path:
+    """report.xlsx, streamed to `path`."""
     lang = analysis.lang
     names, h = SHEETS[lang], HEADINGS[lang]
-    book = Workbook(write_only=True)
+    out = _Book(path)
 
-    summary = book.create_sheet(names["summary"])
-    out = _Writer(summary)
-    out.widths([22, 80])
+    summary = out.sheet(names["summary"], [22, 80])
     s, counts = SUMMARY_LABELS[lang], analysis.counts
-    out.row([f"{h['title']}: {analysis.name}"], bold=True)
-    for label, value in ([s["inputs"], ", ".join(analysis.sources)],
-                         *([[s["sheet"], analysis.sheet]] if analysis.sheet else []),
-                         [s["cases"], len(analysis.cases)],
-                         [s["themes"], len(analysis.themes_present)],
-                         [s["errors"], counts["error"]], [s["warnings"], counts["warning"]]):
-        summary.append([out.cell(label, bold=True), out.cell(value)])
+    _put(summary, 0, 0, f"{h['title']}: {analysis.name}", out.bold)
+    lines = [[s["inputs"], ", ".join(analysis.sources)],
+             *([[s["sheet"], analysis.sheet]] if analysis.sheet else []),
+             [s["cases"], len(analysis.cases)], [s["themes"], len(analysis.themes_present)],
+             [s["errors"], counts["error"]], [s["warnings"], counts["warning"]]]
+    for row, (label, value) in enumerate(lines, start=1):
+        _put(summary, row, 0, label, out.bold)
+        _put(summary, row, 1, value)
 
-    cases = book.create_sheet(names["cases"])
-    out = _Writer(cases)
     fields, headings, rows = case_rows(analysis)
     wide = {"title": 28, "source_service": 28, "data": 28, "target_service": 28,
             "linked_service": 30, "matched_terms": 50, "notes": 30, "file": 24}
-    out.widths([wide.get(f, 12) for f in fields])
-    cases.freeze_panes = "B2"
-    out.row(headings, header=True)
-    for row in rows:
-        cases.append([out.cell(_plain(row[f]), wrap=f in wide) for f in fields])
+    cases = out.sheet(names["cases"], [wide.get(f, 12) for f in fields])
+    cases.freeze_panes(1, 1)
+    _row(cases, 0, headings, out.header)
+    formats = [out.wrap if f in wide else None for f in fields]
+    for number, row in enumerate(rows, start=1):
+        for column, (field, fmt) in enumerate(zip(fields, formats, strict=True)):
+            _put(cases, number, column, row[field], fmt)
 
-    tally = book.create_sheet(names["tally"])
-    out = _Writer(tally)
+    tally = out.sheet(names["tally"], [28, 10, 10, 20])
     t = TALLY_COLUMNS[lang]
-    out.widths([28, 10, 10, 20])
-    tally.freeze_panes = "A2"
-    out.row([t["theme"], t["cases"], t["share"], t["touching"]], header=True)
+    tally.freeze_panes(1, 0)
+    _row(tally, 0, [t["theme"], t["cases"], t["share"], t["touching"]], out.header)
     records = analysis.theme_tally.to_dict("records")
-    for r in records:
-        tally.append([out.cell(r["theme"]), out.cell(int(r["cases"])),
-                      out.cell(float(r["share"]), number_format="0.0%"),
-                      out.cell(int(r["touching"]))])
-    chart = BarChart()
-    chart.type, chart.style, chart.title = "bar", 10, h["theme_tally"]
-    chart.y_axis.title, chart.legend = t["cases"], None
-    chart.add_data(Reference(tally, min_col=2, min_row=1, max_row=len(records) + 1),
-                   titles_from_data=True)
-    chart.set_categories(Reference(tally, min_col=1, min_row=2, max_row=len(records) + 1))
-    chart.x_axis.scaling.orientation = "maxMin"  # largest at the top, as in the table
-    chart.width, chart.height = 18, 9
-    tally.add_chart(chart, "F2")
+    for row, r in enumerate(records, start=1):
+        _put(tally, row, 0, r["theme"])
+        _put(tally, row, 1, int(r["cases"]))
+        _put(tally, row, 2, float(r["share"]), out.percent)
+        _put(tally, row, 3, int(r["touching"]))
+    chart = out.book.add_chart({"type": "bar"})
+    chart.add_series({"name": t["cases"],
+                      "categories": [names["tally"], 1, 0, len(records), 0],
+                      "values": [names["tally"], 1, 1, len(records), 1],
+                      "fill": {"color": "#2E75B6"}, "data_labels": {"value": True}})
+    chart.set_title({"name": h["theme_tally"]})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"reverse": True})  # largest at the top, as in the table
+    chart.set_size({"width": 640, "height": 360})
+    tally.insert_chart("F2", chart)
 
     for key, matrix in analysis.matrices.items():
-        _write_matrix(book, names[key], matrix.table, matrix.counts, lang,
+        _write_matrix(out, names[key], matrix.table, matrix.counts, lang,
                       heading=h[key] + " — " + h["top_note"].format(top=analysis.top))
 
-    tallies = book.create_sheet(names["tallies"])
-    out = _Writer(tallies)
-    out.widths([28] + [14] * 12)
+    tallies = out.sheet(names["tallies"], [28] + [14] * 12)
+    row = 0
     for key, heading in (("municipality", "by_municipality"), ("fiscal_year", "by_fiscal_year"),
                          ("file", "by_file"), ("theme_municipality", "theme_municipality")):
         if key not in analysis.tallies:
             continue
         frame = analysis.tallies[key]
-        out.row([h[heading]], bold=True)
-        out.row([str(c) for c in frame.columns], header=True)
-        for row in frame.to_numpy().tolist():
-            tallies.append([out.cell(_plain(v), number_format="0.0%" if c == "share" else None)
-                            for c, v in zip(frame.columns, row, strict=True)])
-        tallies.append([])
+        _put(tallies, row, 0, h[heading], out.bold)
+        _row(tallies, row + 1, [str(c) for c in frame.columns], out.header)
+        row += 2
+        for values in frame.to_numpy().tolist():
+            for column, (name, value) in enumerate(zip(frame.columns, values, strict=True)):
+                _put(tallies, row, column, value, out.percent if name == "share" else None)
+            row += 1
+        row += 1
 
-    findings = book.create_sheet(names["findings"])
-    out = _Writer(findings)
-    out.widths([10, 20, 28, 100])
-    findings.freeze_panes = "A2"
-    out.row(FINDING_COLUMNS[lang], header=True)
-    for row in finding_rows(analysis):
-        findings.append([out.cell(v, wrap=i == 3) for i, v in enumerate(row)])
+    findings = out.sheet(names["findings"], [10, 20, 28, 100])
+    findings.freeze_panes(1, 0)
+    _row(findings, 0, FINDING_COLUMNS[lang], out.header)
+    for row, values in enumerate(finding_rows(analysis), start=1):
+        for column, value in enumerate(values):
+            _put(findings, row, column, value, out.wrap if column == 3 else None)
 
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    out.done()
+    return path
