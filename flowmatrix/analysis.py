@@ -52,6 +52,7 @@ class Analysis:
     top_flows: list[dict]  # the largest source → target pairs, with data and counts
     top: int = DEFAULT_TOP
     themes_present: list[str] = field(default_factory=list)  # theme ids with cases, in tally order
+    case_table: tuple | None = field(default=None, repr=False)  # report.tables.case_rows, once
 
     @property
     def counts(self) -> dict[str, int]:

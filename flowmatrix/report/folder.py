@@ -58,7 +58,7 @@ def draw_chart(analysis: Analysis, key: str):
 def write_report(analysis: Analysis, folder: str | Path, *,
                  formats: tuple[str, ...] = FORMATS, stamp: str | None = None) -> Path:
     """Write the report of `analysis` to `folder` (replacing it as a whole at the end)."""
-    from ..export import csv_bytes
+    from ..export import csv_chunks
     from .html import report_html
     from .markdown import report_markdown
     from .summary import summary_dict
@@ -70,12 +70,16 @@ def write_report(analysis: Analysis, folder: str | Path, *,
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
     work.chmod(0o755)  # mkdtemp makes it private; a report folder is an ordinary folder
     try:
+        if {"xlsx", "csv", "html", "md"} & set(formats):
+            case_rows(analysis)  # computed once, before any worker is forked
+        # The workbook is the slowest file: on systems that fork, a second process writes it
+        # while this one draws the charts and writes the rest.
+        workbook = _start(write_report_workbook, analysis, work / "report.xlsx") \
+            if "xlsx" in formats else None
         chart_pngs: dict[str, str] = {}
         chart_svgs: dict[str, bytes] = {}
         if {"png", "svg", "html", "md"} & set(formats):
             chart_pngs, chart_svgs = _write_charts(analysis, work / "charts", formats)
-        if "xlsx" in formats:
-            write_report_workbook(analysis, work / "report.xlsx")
         if "html" in formats:
             (work / "report.html").write_bytes(report_html(analysis, chart_svgs, stamp=stamp))
         if "md" in formats:
@@ -89,14 +93,53 @@ def write_report(analysis: Analysis, folder: str | Path, *,
             (work / "summary.json").write_bytes(json_bytes(summary))
         if "csv" in formats:
             fields, headings, rows = case_rows(analysis)
-            data = csv_bytes([dict(zip(headings, (r[f] for f in fields), strict=True))
-                              for r in rows], headings)
-            (work / "cases.csv").write_bytes(data)
+            with (work / "cases.csv").open("wb") as out:
+                for chunk in csv_chunks((dict(zip(headings, (r[f] for f in fields),
+                                                  strict=True)) for r in rows), headings):
+                    out.write(chunk)
+        if workbook is not None:
+            workbook()
         _swap(work, folder)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return folder
+
+
+def _start(function, *args):
+    """Run function(*args) in a forked process where the system can fork (inputs are inherited,
+    nothing is pickled but the result); return a function that waits for it and re-raises its
+    error. Elsewhere, run it now."""
+    import multiprocessing
+    import sys
+
+    global _TASK
+    if sys.platform != "linux" or (multiprocessing.cpu_count() or 1) < 2:
+        function(*args)
+        return lambda: None
+    from concurrent.futures import ProcessPoolExecutor
+
+    _TASK = (function, args)
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        future = pool.submit(_run_task)
+    finally:
+        _TASK = None
+
+    def wait():
+        try:
+            future.result()
+        finally:
+            pool.shutdown()
+    return wait
+
+
+_TASK: tuple | None = None
+
+
+def _run_task():
+    function, args = _TASK
+    function(*args)
 
 
 _JOB: tuple | None = None  # (analysis, folder, formats), inherited by forked chart workers

@@ -19,11 +19,13 @@ PROVENANCE = ["file", "sheet", "row"]
 
 def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
     """(field ids, column headings, rows) for the classified-cases table: the inventory's own
-    columns, the classification, then provenance."""
+    columns, the classification, then provenance. Computed once per analysis."""
     from ..classifier import CLASSIFICATION_COLUMNS
     from ..columns import CANONICAL_COLUMNS
     from ..inventory import PROVENANCE_COLUMNS, item_column
 
+    if analysis.case_table is not None:
+        return analysis.case_table
     lang, taxonomy = analysis.lang, analysis.taxonomy
     labels = {t.id: t.label(lang) for t in taxonomy.themes}
     known = {*CANONICAL_COLUMNS, *CLASSIFICATION_COLUMNS, *PROVENANCE_COLUMNS,
@@ -41,7 +43,8 @@ def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
         row["score"] = float(case["score"])
         row["row"] = int(case["row"])
         rows.append(row)
-    return fields, headings, rows
+    analysis.case_table = (fields, headings, rows)
+    return analysis.case_table
 
 
 def finding_rows(analysis: Analysis) -> list[list]:

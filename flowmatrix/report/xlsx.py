@@ -39,6 +39,8 @@ def excel_text(text: str) -> str:
     """Text a workbook can hold: line breaks as XML reads them back (a line feed), control
     characters XML forbids as U+FFFD, and text over Excel's 32,767-character limit cut with a
     note (cases.csv keeps the whole text)."""
+    if text.isprintable() and len(text) <= MAX_CELL_CHARS:
+        return text  # the usual case, checked in C
     text = _ILLEGAL.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
     if len(text) > MAX_CELL_CHARS:
         note = f"…（{len(text):,}字、全文は cases.csv）"
@@ -156,9 +158,16 @@ def write_report_workbook(analysis: Analysis, path: Path) -> Path:
     cases.freeze_panes(1, 1)
     _row(cases, 0, headings, out.header)
     formats = [out.wrap if f in wide else None for f in fields]
+    columns = list(enumerate(zip(fields, formats, strict=True)))
+    write_string = cases.write_string
     for number, row in enumerate(rows, start=1):
-        for column, (field, fmt) in enumerate(zip(fields, formats, strict=True)):
-            _put(cases, number, column, row[field], fmt)
+        for column, (field, fmt) in columns:
+            value = row[field]
+            if value.__class__ is str:  # most cells: straight to the writer
+                if value:
+                    write_string(number, column, excel_text(value), fmt)
+            else:
+                _put(cases, number, column, value, fmt)
 
     tally = out.sheet(names["tally"], [28, 10, 10, 20])
     t = TALLY_COLUMNS[lang]
