@@ -413,10 +413,7 @@ def classify(
     from .inventory import read_inventory
     from .taxonomy import load_taxonomy
 
-    fmt = output_format or _format_from_name(output) or ClassifyFormat.table
-    if output is not None and fmt is ClassifyFormat.table:
-        raise _fail(FlowmatrixError("-o writes csv or json: name the file .csv or .json or pass "
-                                    "--format", code="usage"))
+    fmt = _output_format(output_format, output, ClassifyFormat)
     try:
         taxonomy = load_taxonomy(themes)
         inventory = read_inventory(file, sheet=sheet, encoding=encoding, headers=headers,
@@ -447,6 +444,17 @@ def _flat(record: dict, taxonomy, lang: str) -> dict:
 
     terms = tuple((t["element"], t["term"], t["theme_id"]) for t in record["matched_terms"])
     return {**record, "matched_terms": explain_terms(terms, taxonomy, lang)}
+
+
+def _output_format(chosen, output: Path | None, kind):
+    """--format, else what the -o file name implies, else a table on the terminal; a table
+    cannot go to a file."""
+    fmt = chosen or _format_from_name(output, kind) or kind.table
+    if output is not None and fmt is kind.table:
+        files = ", ".join(f".{m}" for m in kind.__members__ if m != "table")
+        raise _fail(FlowmatrixError(f"-o writes a file: name it {files} or pass --format",
+                                    code="usage"))
+    return fmt
 
 
 def _format_from_name(path: Path | None, kind=None):
@@ -608,10 +616,7 @@ def tally(
     from .export import csv_bytes, json_bytes
     from .tally import tally_by, theme_cross_table, theme_tally
 
-    fmt = output_format or _format_from_name(output, TableFormat) or TableFormat.table
-    if output is not None and fmt is TableFormat.table:
-        raise _fail(FlowmatrixError("-o writes csv or json: name the file .csv or .json or pass "
-                                    "--format", code="usage"))
+    fmt = _output_format(output_format, output, TableFormat)
     try:
         _, taxonomy, classified = _classified(
             file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
@@ -695,15 +700,12 @@ def matrix(
     from .export import csv_bytes, json_bytes
     from .matrix import DIMENSIONS, VALUES, axis_order, flow_pairs, flow_tables
 
-    fmt = output_format or _format_from_name(output, MatrixFormat) or MatrixFormat.table
+    fmt = _output_format(output_format, output, MatrixFormat)
     for name, value, allowed in (("--rows", rows, DIMENSIONS), ("--cols", cols, DIMENSIONS),
                                  ("--values", values, VALUES)):
         if value not in allowed:
             raise _fail(FlowmatrixError(f"{name} {value!r}: choose one of "
                                         + ", ".join(allowed), code="usage"))
-    if output is not None and fmt is MatrixFormat.table:
-        raise _fail(FlowmatrixError("-o writes csv, json or xlsx: name the file so or pass "
-                                    "--format", code="usage"))
     if fmt is MatrixFormat.xlsx and output is None:
         raise _fail(FlowmatrixError("--format xlsx needs -o FILE.xlsx", code="usage"))
     try:

@@ -95,6 +95,8 @@ def test_cli_tally_table_json_csv(cli, tmp_path):
     by_origin = json.loads(cli("tally", ROOT / "data" / "cases.xlsx", "--by", "出典区分",
                                "--format", "json").stdout)
     assert {r["出典区分"]: r["cases"] for r in by_origin["tally"]} == {"記事": 12, "例示": 19}
+    text = cli("tally", ROOT / "data" / "cases.xlsx", "-o", tmp_path / "tally.txt")
+    assert text.exit_code == 2 and "name it .csv, .json or pass --format" in text.output
     bad = cli("tally", ROOT / "data" / "cases.xlsx", "--by", "nope")
     assert bad.exit_code == 2 and "no column 'nope'" in bad.output and "municipality" in bad.output
 
