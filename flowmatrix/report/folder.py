@@ -3,6 +3,7 @@ failed run leaves the previous report untouched and no half-written one."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import tempfile
@@ -58,12 +59,11 @@ def draw_chart(analysis: Analysis, key: str):
 def write_report(analysis: Analysis, folder: str | Path, *,
                  formats: tuple[str, ...] = FORMATS, stamp: str | None = None) -> Path:
     """Write the report of `analysis` to `folder` (replacing it as a whole at the end)."""
-    from ..export import csv_chunks
+    from ..export import csv_chunks, json_bytes
     from .html import report_html
     from .markdown import report_markdown
     from .summary import summary_dict
     from .tables import case_rows
-    from .xlsx import write_report_workbook
 
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -72,33 +72,34 @@ def write_report(analysis: Analysis, folder: str | Path, *,
     try:
         if {"xlsx", "csv", "html", "md"} & set(formats):
             case_rows(analysis)  # computed once, before any worker is forked
-        # The workbook is the slowest file: on systems that fork, a second process writes it
-        # while this one draws the charts and writes the rest.
-        workbook = _start(write_report_workbook, analysis, work / "report.xlsx") \
-            if "xlsx" in formats else None
-        chart_pngs: dict[str, str] = {}
-        chart_svgs: dict[str, bytes] = {}
-        if {"png", "svg", "html", "md"} & set(formats):
-            chart_pngs, chart_svgs = _write_charts(analysis, work / "charts", formats)
-        if "html" in formats:
-            (work / "report.html").write_bytes(report_html(analysis, chart_svgs, stamp=stamp))
-        if "md" in formats:
-            (work / "report.md").write_bytes(report_markdown(analysis, chart_pngs, stamp=stamp))
-        if "json" in formats:
-            from ..export import json_bytes
-
-            summary = summary_dict(analysis)
-            if stamp:
-                summary["generated"] = stamp
-            (work / "summary.json").write_bytes(json_bytes(summary))
-        if "csv" in formats:
-            fields, headings, rows = case_rows(analysis)
-            with (work / "cases.csv").open("wb") as out:
-                for chunk in csv_chunks((dict(zip(headings, (r[f] for f in fields),
-                                                  strict=True)) for r in rows), headings):
-                    out.write(chunk)
-        if workbook is not None:
-            workbook()
+        keys = chart_keys(analysis) if {"png", "svg", "html", "md"} & set(formats) else []
+        if keys:
+            (work / "charts").mkdir(mode=0o755)
+        tasks = (["xlsx"] if "xlsx" in formats else []) + keys
+        with _workers(len(tasks), (analysis, work, formats)) as run:
+            # The workbook first: it is the slowest file; the charts share the other worker.
+            results = run(tasks)
+            chart_svgs = {key: svg for key, svg in results if svg is not None}
+            chart_pngs = {key: f"charts/{key}.png" for key in keys} if "png" in formats else {}
+            if "html" in formats:
+                (work / "report.html").write_bytes(report_html(analysis, chart_svgs,
+                                                               stamp=stamp))
+            if "md" in formats:
+                (work / "report.md").write_bytes(report_markdown(analysis, chart_pngs,
+                                                                 stamp=stamp))
+            if "json" in formats:
+                summary = summary_dict(analysis)
+                if stamp:
+                    summary["generated"] = stamp
+                (work / "summary.json").write_bytes(json_bytes(summary))
+            if "csv" in formats:
+                fields, headings, rows = case_rows(analysis)
+                with (work / "cases.csv").open("wb") as out:
+                    for chunk in csv_chunks((dict(zip(headings, (r[f] for f in fields),
+                                                      strict=True)) for r in rows), headings):
+                        out.write(chunk)
+        if keys and not any((work / "charts").iterdir()):
+            (work / "charts").rmdir()
         _swap(work, folder)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -106,51 +107,23 @@ def write_report(analysis: Analysis, folder: str | Path, *,
     return folder
 
 
-def _start(function, *args):
-    """Run function(*args) in a forked process where the system can fork (inputs are inherited,
-    nothing is pickled but the result); return a function that waits for it and re-raises its
-    error. Elsewhere, run it now."""
-    import multiprocessing
-    import sys
-
-    global _TASK
-    if sys.platform != "linux" or (multiprocessing.cpu_count() or 1) < 2:
-        function(*args)
-        return lambda: None
-    from concurrent.futures import ProcessPoolExecutor
-
-    _TASK = (function, args)
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-    try:
-        future = pool.submit(_run_task)
-    finally:
-        _TASK = None
-
-    def wait():
-        try:
-            future.result()
-        finally:
-            pool.shutdown()
-    return wait
+# What forked workers need, inherited from this process when they start: nothing is pickled
+# but the results.
+_SHARED: tuple | None = None  # (analysis, work folder, formats)
 
 
-_TASK: tuple | None = None
-
-
-def _run_task():
-    function, args = _TASK
-    function(*args)
-
-
-_JOB: tuple | None = None  # (analysis, folder, formats), inherited by forked chart workers
-
-
-def _render(key: str) -> tuple[str, bytes | None]:
-    """Draw one chart and save it as PNG and/or SVG; return the SVG bytes for the HTML page."""
+def _task(key: str) -> tuple[str, bytes | None]:
+    """One piece of the report in a worker: "xlsx" → report.xlsx; a chart key → the chart as
+    PNG and/or SVG, returning the SVG bytes for the HTML page."""
     from .. import charts
+    from .xlsx import write_report_workbook
 
-    analysis, folder, formats = _JOB
+    analysis, work, formats = _SHARED
+    if key == "xlsx":
+        write_report_workbook(analysis, work / "report.xlsx")
+        return key, None
     figure = draw_chart(analysis, key)
+    folder = work / "charts"
     if "png" in formats:
         charts.save_figure(figure, folder / f"{key}.png")
     svg = None
@@ -162,34 +135,29 @@ def _render(key: str) -> tuple[str, bytes | None]:
     return key, svg
 
 
-def _write_charts(analysis: Analysis, folder: Path, formats: tuple[str, ...]):
-    """Render the charts, on two processes where the system can fork (each chart is
-    independent, and rendering is most of a small report's time)."""
+@contextlib.contextmanager
+def _workers(tasks: int, shared: tuple):
+    """Yield run(keys) → [(key, svg)], computing the tasks on two forked worker processes
+    where the system can fork (all workers start before any thread does), else here. The
+    results come back in the order of the keys; a task's error is raised here."""
     import multiprocessing
     import os
     import sys
 
-    global _JOB
-    folder.mkdir(mode=0o755)
-    keys = chart_keys(analysis)
-    _JOB = (analysis, folder, formats)
+    global _SHARED
+    _SHARED = shared
     try:
-        workers = min(os.cpu_count() or 1, 4, len(keys))
-        if workers > 1 and sys.platform == "linux":
-            from concurrent.futures import ProcessPoolExecutor
+        count = min(os.cpu_count() or 1, 2, tasks)
+        if count < 2 or sys.platform != "linux":
+            yield lambda keys: [_task(key) for key in keys]
+            return
+        from concurrent.futures import ProcessPoolExecutor
 
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                rendered = list(pool.map(_render, keys))
-        else:
-            rendered = [_render(key) for key in keys]
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(count, mp_context=context) as pool:
+            yield lambda keys: list(pool.map(_task, keys))
     finally:
-        _JOB = None
-    pngs = {key: f"charts/{key}.png" for key in keys} if "png" in formats else {}
-    svgs = {key: svg for key, svg in rendered if svg is not None}
-    if not any(folder.iterdir()):
-        folder.rmdir()
-    return pngs, svgs
+        _SHARED = None
 
 
 def _swap(work: Path, folder: Path) -> None:
