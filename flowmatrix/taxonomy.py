@@ -82,8 +82,14 @@ def normalise_term(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().strip()
 
 
+# The packaged taxonomy of each kind: the same form and machinery for all three.
+DEFAULT_FILES = {"theme": "themes.toml", "service_type": "service_types.toml",
+                 "data_category": "data_categories.toml"}
+
+
 def default_taxonomy_text(kind: str = "theme") -> str:
-    return resources.files("flowmatrix").joinpath(f"data/{kind}s.toml").read_text("utf-8")
+    return resources.files("flowmatrix").joinpath(f"data/{DEFAULT_FILES[kind]}").read_text(
+        "utf-8")
 
 
 def load_taxonomy(path: str | Path | None = None, *, kind: str = "theme") -> Taxonomy:
@@ -109,7 +115,8 @@ def load_taxonomy(path: str | Path | None = None, *, kind: str = "theme") -> Tax
 
 
 def _default(kind: str) -> Taxonomy:
-    return _parse(tomllib.loads(default_taxonomy_text(kind)), f"flowmatrix/data/{kind}s.toml", kind)
+    return _parse(tomllib.loads(default_taxonomy_text(kind)),
+                  f"flowmatrix/data/{DEFAULT_FILES[kind]}", kind)
 
 
 def _parse(raw: dict, source: str, kind: str, allow_empty: bool = False) -> Taxonomy:

@@ -205,3 +205,12 @@ def test_cli_themes(cli, tmp_path):
     bad.write_text("nope = [", encoding="utf-8")
     result = cli("themes", "--themes", bad)
     assert result.exit_code == 2 and "not valid TOML" in result.output
+
+
+@pytest.mark.parametrize("kind, first, count", [("service_type", "portal", 18),
+                                               ("data_category", "activity_vital", 15)])
+def test_the_other_packaged_taxonomies_load_with_the_same_machinery(kind, first, count):
+    taxonomy = load_taxonomy(kind=kind)
+    assert taxonomy.ids[0] == first and taxonomy.ids[-1] == "other"
+    assert len(taxonomy.ids) == count
+    assert all(t.terms for t in taxonomy.themes if t.id != "other")
