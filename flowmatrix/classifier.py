@@ -228,8 +228,12 @@ class TextHits:
 
 def match_text_joined(texts: list[str]) -> str:
     """All texts in matching form (NFKC, spaces collapsed, lower case), joined by NUL."""
-    joined = "\x00".join(t.replace("\x00", " ") for t in texts)
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", joined)).lower()
+    is_normalized, normalize = unicodedata.is_normalized, unicodedata.normalize
+    # Text by text: most texts pass the quick check in C, and normalising one huge string
+    # would take the slow path for all of it as soon as one character needs it.
+    joined = "\x00".join(t if is_normalized("NFKC", t) else normalize("NFKC", t)
+                         for t in (t.replace("\x00", " ") for t in texts))
+    return _SPACES.sub(" ", joined).lower()
 
 
 _SPACES = re.compile(r"[^\S\x00]+")
@@ -306,12 +310,17 @@ def classify(inventory: Inventory | pd.DataFrame, taxonomy: Taxonomy | None = No
     candidate = (scores >= threshold[:, None]) | (leads & (scores >= MIN_SCORE))
     candidate[np.arange(n_cases), primary] = False
     candidate[:, fallback] = False
-    ranked = np.argsort(np.where(candidate, -scores, np.inf), axis=1, kind="stable")
-    ranked = ranked[:, :MAX_SECONDARY]
-    ranked = np.where(np.take_along_axis(candidate, ranked, axis=1), ranked, -1)
-    combinations, which = np.unique(ranked, axis=0, return_inverse=True)
-    as_ids = [tuple(ids[j] for j in row if j >= 0) for row in combinations.tolist()]
-    secondary = [as_ids[k] for k in which.ravel().tolist()]
+    secondary = [()] * n_cases
+    with_any = np.flatnonzero(candidate.any(axis=1))  # most cases have no secondary theme
+    if len(with_any):
+        sub = candidate[with_any]
+        ranked = np.argsort(np.where(sub, -scores[with_any], np.inf), axis=1, kind="stable")
+        ranked = ranked[:, :MAX_SECONDARY]
+        ranked = np.where(np.take_along_axis(sub, ranked, axis=1), ranked, -1)
+        combinations, which = np.unique(ranked, axis=0, return_inverse=True)
+        as_ids = [tuple(ids[j] for j in row if j >= 0) for row in combinations.tolist()]
+        for i, k in zip(with_any.tolist(), which.ravel().tolist(), strict=True):
+            secondary[i] = as_ids[k]
 
     terms_of_text.append(())
     matched = [()] * n_cases
@@ -332,10 +341,12 @@ def classify(inventory: Inventory | pd.DataFrame, taxonomy: Taxonomy | None = No
     result["score"] = np.round(scores[np.arange(n_cases), primary], 2) if n_cases else []
     rounded = np.round(scores, 2)
     by_case: list[dict[str, float]] = [{} for _ in range(n_cases)]
-    for i, j in zip(*(a.tolist() for a in np.nonzero(rounded)), strict=True):
-        by_case[i][ids[j]] = float(rounded[i, j])
+    rows, columns = np.nonzero(rounded)
+    for i, j, value in zip(rows.tolist(), columns.tolist(), rounded[rows, columns].tolist(),
+                           strict=True):
+        by_case[i][ids[j]] = value
     result["scores"] = by_case
-    result["matched_terms"] = [tuple(terms) for terms in matched]
+    result["matched_terms"] = matched
     return result
 
 
