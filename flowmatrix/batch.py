@@ -67,9 +67,9 @@ def analyze_files(paths: list[Path], out: str | Path, *, formats: tuple[str, ...
                   ignore_declared: bool = False, stamp: str | None = None,
                   read_options: dict | None = None,
                   progress: Callable[[InputResult, int, int], None] | None = None,
-                  ) -> tuple[list[InputResult], Path | None, Path | None]:
-    """Analyse and report each input. Returns the per-input results, the combined report's
-    folder and the index page (both None for a single input)."""
+                  ) -> tuple[list[InputResult], InputResult | None, Path | None]:
+    """Analyse and report each input. Returns the per-input results, the combined report
+    (its folder and analysis) and the index page (both None for a single input)."""
     from .analysis import DEFAULT_TOP, analyze_inventory, combine
     from .inventory import read_inventory
     from .report.folder import write_report
@@ -104,9 +104,11 @@ def analyze_files(paths: list[Path], out: str | Path, *, formats: tuple[str, ...
     analysed = [r.analysis for r in results if r.analysis is not None]
     combined = None
     if analysed:
-        combined = write_report(combine(analysed, name=COMBINED), out / COMBINED,
-                                formats=formats, stamp=stamp)
-    index = write_index(results, combined, out, lang=lang, stamp=stamp)
+        combined = InputResult(out / COMBINED, analysis=combine(analysed, name=COMBINED))
+        combined.folder = write_report(combined.analysis, out / COMBINED, formats=formats,
+                                       stamp=stamp)
+    index = write_index(results, combined.folder if combined else None, out, lang=lang,
+                        stamp=stamp)
     return results, combined, index
 
 

@@ -308,12 +308,8 @@ def analyze(
         raise typer.Exit(EXIT_INVENTORY_ERRORS if result.analysis.counts["error"] else EXIT_OK)
     if not quiet:
         written = [r for r in results if r.error is None]
-        combined_analysis = None
         if combined is not None:
-            from .analysis import combine
-
-            combined_analysis = combine([r.analysis for r in written])
-            _print_analysis(combined_analysis, combined, lang.value)
+            _print_analysis(combined.analysis, combined.folder, lang.value)
         _console().print(f"{len(written)} of {len(results)} inputs reported · index: "
                          f"{_escape(str(index))}")
     raise typer.Exit(EXIT_INVENTORY_ERRORS if failures else EXIT_OK)
