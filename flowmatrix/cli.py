@@ -404,18 +404,14 @@ def classify(
 ) -> None:
     """Classify every case by theme and show why."""
     from .classifier import case_records, disagreement_findings
-    from .classifier import classify as classify_cases
     from .export import csv_chunks, json_lines_array
-    from .inventory import read_inventory
-    from .taxonomy import load_taxonomy
 
     fmt = _output_format(output_format, output, ClassifyFormat)
     try:
-        taxonomy = load_taxonomy(themes)
-        inventory = read_inventory(file, sheet=sheet, encoding=encoding, headers=headers,
-                                   separators=separators,
-                                   limits=_limits(max_file_size, max_uncompressed_size, max_rows))
-        classified = classify_cases(inventory, taxonomy, ignore_declared=ignore_declared)
+        inventory, taxonomy, classified = _classified(
+            file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
+            encoding=encoding, headers=headers, separators=separators,
+            limits=_limits(max_file_size, max_uncompressed_size, max_rows))
         findings = disagreement_findings(inventory, classified, taxonomy, lang.value)
         records = case_records(classified, taxonomy, lang.value)
         if fmt is ClassifyFormat.table:
