@@ -21,21 +21,10 @@ FORMULA_ERRORS = re.compile(
     r"^#(?:REF!|N/A|VALUE!|DIV/0!|NAME\?|NULL!|NUM!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!"
     r"|UNKNOWN!|BUSY!|CONNECT!|EXTERNAL!|PYTHON!)$", re.IGNORECASE)
 
-# Every check flowmatrix makes, for `--help` and the README.
-CHECKS = {
-    "missing-columns": "error: the header has not all four element columns",
-    "duplicate-column": "error: two header cells name the same column",
-    "missing-element": "error: a case has an empty element cell",
-    "duplicate-case-id": "error: two cases share a case id",
-    "duplicate-case": "warning: two rows have the same four elements",
-    "unknown-theme": "warning: a theme label the taxonomy does not know",
-    "suspicious-cell": "warning: only punctuation, an Excel error value like #REF!, "
-                       f"or over {MAX_CELL_CHARS} characters",
-}
-
 
 def validate(inventory: Inventory, taxonomy: Taxonomy | None = None) -> list[Finding]:
-    """The findings met while reading plus every check above, errors first, in sheet order."""
+    """The findings met while reading plus every check (see the README table), errors first,
+    in sheet order."""
     taxonomy = taxonomy or load_taxonomy()
     found = list(inventory.findings)
     found += _missing_elements(inventory)

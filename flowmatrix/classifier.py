@@ -446,4 +446,4 @@ def explain_terms(matched_terms: tuple, taxonomy: Taxonomy, lang: str = "ja",
                           f"{labels[theme]}" for (element, theme), terms in ordered)
 
 
-__all__ = ["classify", "disagreement_findings", "case_records", "ELEMENTS", "ELEMENT_WEIGHTS"]
+__all__ = ["classify", "disagreement_findings", "case_records", "ELEMENT_WEIGHTS"]

@@ -46,9 +46,9 @@ SUMMARY_LABELS = {
 
 TALLY_COLUMNS = {
     "ja": {"theme": "テーマ", "cases": "事例数", "share": "割合",
-           "touching": "副テーマを含む事例数", "value": "値"},
+           "touching": "副テーマを含む事例数"},
     "en": {"theme": "Theme", "cases": "Cases", "share": "Share",
-           "touching": "Cases incl. secondary", "value": "Value"},
+           "touching": "Cases incl. secondary"},
 }
 
 CASE_COLUMNS = {
