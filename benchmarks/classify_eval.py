@@ -51,6 +51,29 @@ def evaluate(path: Path) -> None:
                   f"scores={case['scores']} | {case['title']} | {terms}")
 
 
+def evaluate_items(path: Path, labels_path: Path) -> None:
+    """Service types and data categories per item against the hand labels."""
+    import csv
+
+    from flowmatrix.inventory import item_column
+    from flowmatrix.itemtypes import TYPED_ELEMENTS, type_items
+
+    typed = type_items(read_inventory(path).cases)
+    found = {}
+    for _, case in typed.iterrows():
+        for element, (_, column, _) in TYPED_ELEMENTS.items():
+            for item, type_id in zip(case[item_column(element)], case[column], strict=True):
+                found[(case["case_id"], element, item)] = type_id
+    rows = list(csv.DictReader(labels_path.open(encoding="utf-8")))
+    print(f"\nitem types: {labels_path.relative_to(ROOT)} ({len(rows)} hand-labelled items)")
+    for kind, elements in (("service types", ("source_service", "target_service")),
+                           ("data categories", ("data",))):
+        chosen = [r for r in rows if r["element"] in elements]
+        right = sum(found.get((r["case_id"], r["element"], r["item"])) == r["label"]
+                    for r in chosen)
+        print(f"{kind + ' accuracy:':32} {right / len(chosen):6.1%}  ({right}/{len(chosen)})")
+
+
 def speed(path: Path, n_cases: int) -> None:
     """Time N cases twice: titles distinct but elements drawn from the evaluation rows (as in a
     real national inventory, where service and data names repeat), and every text distinct."""
@@ -78,6 +101,7 @@ def main() -> None:
     parser.add_argument("--eval", type=Path, default=ROOT / "data" / "eval_cases.csv")
     args = parser.parse_args()
     evaluate(args.eval)
+    evaluate_items(args.eval, ROOT / "benchmarks" / "eval_item_labels.csv")
     speed(args.eval, args.cases)
 
 

@@ -38,9 +38,15 @@ class Theme:
     en: str
     aliases: tuple[str, ...] = ()
     terms: tuple[Term, ...] = ()
+    # Fields of a kind beyond the common ones, e.g. a data category's personal / sensitive /
+    # reason: ((name, value), ...).
+    attributes: tuple[tuple[str, object], ...] = ()
 
     def label(self, lang: str = "ja") -> str:
         return self.en if lang == "en" else self.ja
+
+    def attribute(self, name: str, default: object = None) -> object:
+        return dict(self.attributes).get(name, default)
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,11 @@ def normalise_term(text: str) -> str:
 # The packaged taxonomy of each kind: the same form and machinery for all three.
 DEFAULT_FILES = {"theme": "themes.toml", "service_type": "service_types.toml",
                  "data_category": "data_categories.toml"}
+# Fields an entry of a kind must have besides id, ja, en and keywords: name → type.
+REQUIRED_ATTRIBUTES = {"data_category": {"personal": bool, "sensitive": bool, "reason": str}}
+OTHER_ATTRIBUTES = {"data_category": {
+    "personal": True, "sensitive": False,
+    "reason": "分類できないデータは、念のため個人データとして扱う。"}}
 
 
 def default_taxonomy_text(kind: str = "theme") -> str:
@@ -110,7 +121,7 @@ def load_taxonomy(path: str | Path | None = None, *, kind: str = "theme") -> Tax
         raise TaxonomyError(f'extends: expected "default", got {extends!r}', path=str(path))
     user = _parse(raw, str(path), kind, allow_empty=extends == "default")
     if extends == "default":
-        return _merge(_default(kind), user)
+        return _merge(_default(kind), user, kind)
     return user
 
 
@@ -151,15 +162,25 @@ def _parse(raw: dict, source: str, kind: str, allow_empty: bool = False) -> Taxo
         if not terms and theme_id != FALLBACK_ID and not allow_empty:
             raise TaxonomyError(f"{where}: no keywords; every theme but {FALLBACK_ID!r} needs "
                                 "some", path=source)
+        attributes = []
+        for name, kind_of in REQUIRED_ATTRIBUTES.get(kind, {}).items():
+            value = entry.get(name)
+            if value is None and allow_empty:
+                continue
+            if not isinstance(value, kind_of) or (kind_of is str and not value.strip()):
+                raise TaxonomyError(f"{where}.{name}: expected a {kind_of.__name__}",
+                                    path=source)
+            attributes.append((name, value))
         themes.append(Theme(theme_id, labels["ja"] or "", labels["en"] or "",
-                            tuple(aliases), tuple(terms)))
+                            tuple(aliases), tuple(terms), tuple(attributes)))
     if not allow_empty:
         for theme in themes:
             if not theme.ja or not theme.en:
                 raise TaxonomyError(f'{kind} "{theme.id}": needs both ja and en labels',
                                     path=source)
         if FALLBACK_ID not in seen:  # every taxonomy has a place for what matches nothing
-            themes.append(Theme(FALLBACK_ID, "その他", "Other"))
+            themes.append(Theme(FALLBACK_ID, "その他", "Other",
+                                attributes=tuple(OTHER_ATTRIBUTES.get(kind, {}).items())))
     return Taxonomy(tuple(themes), source)
 
 
@@ -195,7 +216,7 @@ def _parse_terms(values: object, where: str, source: str, patterns: bool) -> lis
     return terms
 
 
-def _merge(default: Taxonomy, user: Taxonomy) -> Taxonomy:
+def _merge(default: Taxonomy, user: Taxonomy, kind: str = "theme") -> Taxonomy:
     themes = {theme.id: theme for theme in default.themes}
     order = list(themes)
     for theme in user.themes:
@@ -205,10 +226,14 @@ def _merge(default: Taxonomy, user: Taxonomy) -> Taxonomy:
             themes[theme.id] = Theme(
                 theme.id, theme.ja or base.ja, theme.en or base.en,
                 base.aliases + theme.aliases,
-                base.terms + tuple(t for t in theme.terms if t.text not in known))
+                base.terms + tuple(t for t in theme.terms if t.text not in known),
+                tuple({**dict(base.attributes), **dict(theme.attributes)}.items()))
         else:
-            if not theme.ja or not theme.en or not theme.terms:
-                raise TaxonomyError(f'theme "{theme.id}": a new theme needs ja, en and keywords',
+            missing = [name for name in REQUIRED_ATTRIBUTES.get(kind, {})
+                       if theme.attribute(name) is None]
+            if not theme.ja or not theme.en or not theme.terms or missing:
+                needs = ", ".join(["ja", "en", "keywords", *missing])
+                raise TaxonomyError(f'{kind} "{theme.id}": a new entry needs {needs}',
                                     path=user.source)
             themes[theme.id] = theme
             position = order.index(FALLBACK_ID) if FALLBACK_ID in order else len(order)

@@ -1,0 +1,75 @@
+"""Service types and data categories of items, with the same keyword machinery as themes.
+
+Raw service names differ from city to city (クマPAY, 会津コイン, さるぼぼコイン are all a regional
+currency): typing every source and target item, and every data item, makes matrices comparable
+across municipalities, and the data categories say which flows carry 要配慮個人情報.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .inventory import item_column
+from .taxonomy import FALLBACK_ID, Taxonomy, load_taxonomy
+from .text import split_items
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MIN_ITEM_SCORE = 1.0  # an item scoring less is `other`
+# element → (taxonomy kind, column of ids added to the cases, explicit column that wins)
+TYPED_ELEMENTS = {
+    "source_service": ("service_type", "source_types", "source_service_type"),
+    "data": ("data_category", "data_categories", "data_category"),
+    "target_service": ("service_type", "target_types", "target_service_type"),
+}
+TYPE_COLUMNS = ("source_types", "data_categories", "target_types", "sensitive")
+
+
+def type_ids(items: list[str], taxonomy: Taxonomy) -> list[str]:
+    """The best-scoring entry of `taxonomy` for each item (ties to the earlier entry)."""
+    from .classifier import matcher_for
+
+    if not items:
+        return []
+    scores = matcher_for(taxonomy).match(items).scores()[:-1]
+    best = scores.argmax(axis=1)
+    ids = taxonomy.ids
+    return [ids[b] if scores[i, b] >= MIN_ITEM_SCORE else FALLBACK_ID
+            for i, b in enumerate(best.tolist())]
+
+
+def type_items(cases: pd.DataFrame, service_types: Taxonomy | None = None,
+               data_categories: Taxonomy | None = None) -> pd.DataFrame:
+    """The cases with source_types, target_types and data_categories (one id per item, aligned
+    with the <element>_items tuples) and sensitive (a data item is 要配慮個人情報) added.
+
+    An explicit column (source_service_type, target_service_type, data_category) wins: one
+    label per item in the same order, or one label for all items of the cell.
+    """
+    taxonomies = {"service_type": service_types or load_taxonomy(kind="service_type"),
+                  "data_category": data_categories or load_taxonomy(kind="data_category")}
+    result = cases.copy()
+    for element, (kind, column, explicit) in TYPED_ELEMENTS.items():
+        taxonomy = taxonomies[kind]
+        items = result[item_column(element)].tolist()
+        distinct = list(dict.fromkeys(i for case in items for i in case))
+        typed = dict(zip(distinct, type_ids(distinct, taxonomy), strict=True))
+        declared = result[explicit].tolist() if explicit in result else [""] * len(items)
+        result[column] = [_with_declared(tuple(typed[i] for i in case), text, taxonomy)
+                          for case, text in zip(items, declared, strict=True)]
+    sensitive = {t.id for t in taxonomies["data_category"].themes if t.attribute("sensitive")}
+    result["sensitive"] = [bool(sensitive.intersection(c)) for c in result["data_categories"]]
+    return result
+
+
+def _with_declared(found: tuple[str, ...], text: str, taxonomy: Taxonomy) -> tuple[str, ...]:
+    if not text or not found:
+        return found
+    labels = [taxonomy.find_label(label) for label in split_items(text)]
+    if len(labels) == 1 and labels[0] is not None:
+        return (labels[0].id,) * len(found)
+    if len(labels) == len(found):
+        return tuple(lab.id if lab is not None else f for lab, f in zip(labels, found,
+                                                                         strict=True))
+    return found

@@ -1,0 +1,74 @@
+"""Service types and data categories of items (groundwork for #8): the article's items map to
+the types the article uses; explicit columns win; sensitivity follows the category."""
+
+import pandas as pd
+from conftest import ROOT
+
+from flowmatrix import read_inventory
+from flowmatrix.itemtypes import type_items
+from flowmatrix.taxonomy import load_taxonomy
+from flowmatrix.text import split_items
+
+ARTICLE = [
+    # (source, data, target) and the types the article's tables are written in
+    ("ヘルスケアアプリ・ウェアラブルデバイス", "歩数・心拍など運動データ、健診結果", "医療機関・保健指導サービス",
+     ("healthcare_app",), ("activity_vital", "health_check"), ("medical",)),
+    ("地域通貨・ポイント", "購買履歴", "ヘルスケアアプリ", ("currency",), ("purchase",), ("healthcare_app",)),
+    ("介護支援アプリ", "安否情報", "防災アプリ", ("care",), ("safety_status",), ("disaster_app",)),
+    ("マイナポータルなど", "避難者情報", "避難所受付サービス", ("online_application",), ("evacuee",),
+     ("shelter",)),
+    ("市基幹システム/オンライン行政サービスなど", "住民情報（世帯など）", "ポータルアプリなど",
+     ("core_system", "online_application"), ("resident",), ("portal",)),
+    ("オンデマンドバスサービス", "運行情報/利用履歴", "運行管理システム", ("mobility_service",),
+     ("mobility_usage", "mobility_usage"), ("operations",)),
+    ("タッチポイント/ 地域通貨/ バスアプリ", "購買属性情報、 購買データなど", "データ分析/ クーポン配信",
+     ("portal", "currency", "mobility_service"), ("purchase", "purchase"), ("analytics", "coupon")),
+    ("地域ウォレット・地域情報サービス", "アンケートデータ（趣味嗜好など）", "クーポン配信", ("currency",),
+     ("survey_preferences",), ("coupon",)),
+]
+
+
+def frame(rows, **extra):
+    cases = pd.DataFrame([{"source_service": s, "data": d, "target_service": t} for s, d, t in rows])
+    for element in ("source_service", "data", "target_service"):
+        cases[f"{element}_items"] = cases[element].map(split_items)
+    for column, values in extra.items():
+        cases[column] = values
+    return cases
+
+
+def test_the_article_items_get_the_article_types():
+    typed = type_items(frame([row[:3] for row in ARTICLE]))
+    got = list(zip(typed["source_types"], typed["data_categories"], typed["target_types"],
+                   strict=True))
+    assert got == [row[3:] for row in ARTICLE]
+    assert list(typed["sensitive"]) == [True] + [False] * 7  # 健診結果 is 要配慮個人情報
+
+
+def test_explicit_columns_win_per_item_or_for_the_whole_cell():
+    typed = type_items(frame([("クマPAY/かこがわアプリ", "購買履歴", "謎のシステム")],
+                             source_service_type=["portal/地域通貨・ポイント"],
+                             data_category=["健診結果"], target_service_type=[""]))
+    assert typed.loc[0, "source_types"] == ("portal", "currency")
+    assert typed.loc[0, "data_categories"] == ("health_check",)
+    assert typed.loc[0, "sensitive"]
+    assert typed.loc[0, "target_types"] == ("other",)
+
+
+def test_user_taxonomy_extends_the_categories(tmp_path):
+    extra = tmp_path / "categories.toml"
+    extra.write_text('extends = "default"\n[[data_category]]\nid = "genome"\nja = "ゲノム情報"\n'
+                     'en = "Genome"\nkeywords = ["ゲノム", "遺伝子"]\npersonal = true\n'
+                     'sensitive = true\nreason = "ゲノム情報は要配慮個人情報になりうる。"\n',
+                     encoding="utf-8")
+    categories = load_taxonomy(extra, kind="data_category")
+    assert categories.get("genome").attribute("sensitive") is True
+    typed = type_items(frame([("A", "ゲノム配列・遺伝子型", "B")]), data_categories=categories)
+    assert typed.loc[0, "data_categories"] == ("genome",) and typed.loc[0, "sensitive"]
+
+
+def test_the_sample_inventory_is_typed():
+    typed = type_items(read_inventory(ROOT / "data" / "cases.xlsx").cases)
+    assert all(len(t) == len(i) for t, i in zip(typed["source_types"],
+                                                 typed["source_service_items"], strict=True))
+    assert typed["sensitive"].sum() >= 3  # 健診結果, 服薬履歴, 介護記録, 予防接種記録…
