@@ -19,6 +19,7 @@ DEFAULT_TOP = 12  # rows/columns kept in report matrices before folding into そ
 # The matrices of a report: key → (rows, cols, values).
 REPORT_MATRICES = {
     "flow": ("source_service", "target_service", "data"),
+    "types": ("source_type", "target_type", "data_category"),
     "data_linked": ("data", "linked_service", "linked_service"),
     "theme_source": ("theme", "source_service", "count"),
     "theme_target": ("theme", "target_service", "count"),
@@ -52,6 +53,7 @@ class Analysis:
     top_flows: list[dict]  # the largest source → target pairs, with data and counts
     top: int = DEFAULT_TOP
     themes_present: list[str] = field(default_factory=list)  # theme ids with cases, in tally order
+    sensitive_flows: list[dict] = field(default_factory=list)  # cases carrying 要配慮個人情報
     case_table: tuple | None = field(default=None, repr=False)  # report.tables.case_rows, once
 
     @property
@@ -67,10 +69,11 @@ def analyze_inventory(inventory: Inventory, *, taxonomy: Taxonomy | None = None,
     """Classify, check and count one inventory."""
     from .checks import validate
     from .classifier import classify, disagreement_findings
+    from .itemtypes import type_items
 
     taxonomy = taxonomy or load_taxonomy()
-    cases = classify(inventory, taxonomy, ignore_declared=ignore_declared)
-    findings = validate(inventory, taxonomy)
+    cases = type_items(classify(inventory, taxonomy, ignore_declared=ignore_declared))
+    findings = validate(inventory, taxonomy, typed=cases)  # includes the sensitive flows
     findings += disagreement_findings(inventory, cases, taxonomy, lang)
     return build_analysis(Path(inventory.path).stem, [inventory.path], inventory.sheet, cases,
                           sort_findings(findings), taxonomy, lang, top)
@@ -114,4 +117,26 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
                   "cases": p["cases"], "data": p["data"]} for p in largest_pairs(flow, 10)]
     present = [row["theme_id"] for row in tally.to_dict("records") if row["cases"]]
     return Analysis(name, sources, sheet, lang, taxonomy, cases, findings, tally, matrices,
-                    tallies, top_flows, top, present)
+                    tallies, top_flows, top, present, sensitive_flows(cases, lang))
+
+
+def sensitive_flows(cases: pd.DataFrame, lang: str) -> list[dict]:
+    """The cases whose data includes 要配慮個人情報, with the data items and categories."""
+    from .inventory import item_column
+    from .itemtypes import sensitive_ids, type_labels
+
+    if "sensitive" not in cases:
+        return []
+    labels = type_labels(cases, "data_category", lang)
+    sensitive = sensitive_ids(cases)
+    flows = []
+    for case in cases[cases["sensitive"]].to_dict("records"):
+        data = [(item, labels.get(c, c)) for item, c in zip(
+            case[item_column("data")], case["data_categories"], strict=True) if c in sensitive]
+        flows.append({"case_id": case["case_id"], "file": case["file"], "row": int(case["row"]),
+                      "source_service": case["source_service"],
+                      "data": [item for item, _ in data],
+                      "categories": list(dict.fromkeys(label for _, label in data)),
+                      "target_service": case["target_service"],
+                      "linked_service": case["linked_service"]})
+    return flows

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from .columns import ELEMENT_LABELS, ELEMENTS
 from .errors import FlowmatrixError
 from .inventory import item_column
-from .matrix import OTHER, dimension_label
+from .matrix import OTHER, dimension_label, dimension_values
 from .taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
@@ -159,6 +159,8 @@ def theme_colour(theme_id: str, taxonomy: Taxonomy | None = None) -> str:
 
 def _short_dimension(dimension: str | None, lang: str) -> str:
     label = dimension_label(dimension, lang) if dimension is not None else ""
+    if dimension in TYPE_STAGES.values():  # ①データ共有元サービスの種別 → ①種別
+        return label[0] + ("種別" if lang == "ja" else " type")
     return label[0] if dimension in ELEMENTS else label
 
 
@@ -429,8 +431,12 @@ def heatmap_chart(counts: pd.DataFrame, *, lang: str = "ja", title: str | None =
 
 # --- four-stage flow -----------------------------------------------------------------------------
 
+TYPE_STAGES = {"source_service": "source_type", "data": "data_category",
+               "target_service": "target_type"}
+
+
 def flow_stages(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, lang: str = "ja",
-                theme: str | None = None, top: int | None = 8
+                theme: str | None = None, top: int | None = 8, by_type: bool = False
                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The numbers behind the flow chart: (nodes, links).
 
@@ -442,7 +448,8 @@ def flow_stages(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, l
     links: stage (of the source side), source, target, theme_id, weight. A case's weight between
     consecutive stages is split over its item pairs (1 / (n_a × n_b) each); links keep the case's
     primary theme and are summed per (stage, source, target, theme_id).
-    `theme=ID` keeps only the cases whose primary theme is ID.
+    `theme=ID` keeps only the cases whose primary theme is ID; `by_type` draws ①②③ as service
+    types and data categories (itemtypes.type_items must have typed the cases).
     """
     import pandas as pd
 
@@ -459,8 +466,10 @@ def flow_stages(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, l
     stages: list[pd.DataFrame] = []
     node_frames: list[pd.DataFrame] = []
     for stage, element in enumerate(ELEMENTS):
+        cells = (dimension_values(classified, TYPE_STAGES[element], taxonomy, lang)
+                 if by_type and element in TYPE_STAGES else classified[item_column(element)])
         items = pd.Series([tuple(dict.fromkeys(str(i) for i in cell if str(i).strip()))
-                           for cell in classified[item_column(element)]], dtype=object)
+                           for cell in cells], dtype=object)
         share = items.map(len)
         frame = pd.DataFrame({"position": range(len(items)), "item": items,
                               "part": 1.0 / share.where(share > 0)}).explode("item")
@@ -508,11 +517,11 @@ def flow_stages(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, l
     return nodes.reset_index(drop=True), links
 
 
-def _flow_title(lang: str, theme_label: str | None) -> str:
+def _flow_title(lang: str, theme_label: str | None, by_type: bool = False) -> str:
     if lang == "ja":
-        base = "データ連携の流れ（①→②→③→④）"
+        base = "データ連携の流れ（①→②→③→④" + ("、①②③は種別）" if by_type else "）")
         return f"{theme_label}分野での{base}" if theme_label else base
-    base = "Data flows (① → ② → ③ → ④)"
+    base = "Data flows (① → ② → ③ → ④" + (", ①②③ by type)" if by_type else ")")
     return f"{base}: {theme_label}" if theme_label else base
 
 
@@ -567,8 +576,8 @@ def _spread(wanted: list[float], sizes: list[float], low: float, high: float) ->
 
 
 def flow_chart(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, lang: str = "ja",
-               theme: str | None = None, top: int | None = 8, title: str | None = None
-               ) -> Figure:
+               theme: str | None = None, top: int | None = 8, title: str | None = None,
+               by_type: bool = False) -> Figure:
     """The four elements as an alluvial (Sankey) diagram: a column of boxes per element
     ① source service → ② data → ③ target service → ④ linked service, box height = cases (a case
     with several items split evenly), and bands between neighbouring columns as wide as the
@@ -578,8 +587,9 @@ def flow_chart(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, la
 
     taxonomy = taxonomy or load_taxonomy()
     theme_label = taxonomy.get(theme).label(lang) if theme in taxonomy.ids else None
-    title = title or _flow_title(lang, theme_label)
-    nodes, links = flow_stages(classified, taxonomy, lang=lang, theme=theme, top=top)
+    title = title or _flow_title(lang, theme_label, by_type)
+    nodes, links = flow_stages(classified, taxonomy, lang=lang, theme=theme, top=top,
+                               by_type=by_type)
     with chart_style():
         if nodes.empty or not nodes["weight"].sum():
             return _no_data_figure(title, lang)

@@ -11,6 +11,7 @@ from .columns import CANONICAL_COLUMNS, ELEMENTS
 from .errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError, InventoryStructureError
 from .findings import Finding, count_by_severity, sort_findings
 from .inventory import Inventory, read_inventory
+from .itemtypes import sensitive_findings, type_items
 from .taxonomy import Taxonomy, load_taxonomy
 from .text import normalise, normalise_cached
 
@@ -22,9 +23,10 @@ FORMULA_ERRORS = re.compile(
     r"|UNKNOWN!|BUSY!|CONNECT!|EXTERNAL!|PYTHON!)$", re.IGNORECASE)
 
 
-def validate(inventory: Inventory, taxonomy: Taxonomy | None = None) -> list[Finding]:
+def validate(inventory: Inventory, taxonomy: Taxonomy | None = None,
+             typed=None) -> list[Finding]:
     """The findings met while reading plus every check (see the README table), errors first,
-    in sheet order."""
+    in sheet order. `typed`: the cases with item types, if already computed."""
     taxonomy = taxonomy or load_taxonomy()
     found = list(inventory.findings)
     found += _missing_elements(inventory)
@@ -32,6 +34,8 @@ def validate(inventory: Inventory, taxonomy: Taxonomy | None = None) -> list[Fin
     found += _duplicate_cases(inventory)
     found += _unknown_themes(inventory, taxonomy)
     found += _suspicious_cells(inventory)
+    typed = typed if typed is not None else type_items(inventory.cases)
+    found += sensitive_findings(inventory, typed)
     return sort_findings(found)
 
 

@@ -57,6 +57,12 @@ class ClassifyFormat(StrEnum):
     json = "json"
 
 
+class TaxonomyKind(StrEnum):
+    theme = "theme"
+    service = "service"
+    data = "data"
+
+
 class ListFormat(StrEnum):
     table = "table"
     json = "json"
@@ -359,11 +365,18 @@ def _print_analysis(analysis, folder, lang: str) -> None:
         for flow in analysis.top_flows[:5]:
             out.print(f"  {_escape(flow['source_service'])} → {_escape(flow['target_service'])}"
                       f" ({flow['count']}): {_escape('、'.join(flow['data']))}")
-    for finding in analysis.findings[:5]:
+    flows = analysis.sensitive_flows
+    if flows:
+        label = ("Flows carrying 要配慮個人情報" if english else "要配慮個人情報を含む流れ")
+        out.print(f"{label}: {_count(len(flows), 'case')} (rows "
+                  f"{', '.join(str(f['row']) for f in flows[:10])}"
+                  f"{', …' if len(flows) > 10 else ''}) — see the report")
+    problems = [f for f in analysis.findings if f.severity != "info"]
+    for finding in problems[:5]:
         out.print(f"  [yellow]{finding.severity}[/yellow] {_escape(finding.location)}: "
                   f"{_escape(finding.message)}")
-    if len(analysis.findings) > 5:
-        out.print(f"  … {len(analysis.findings) - 5} more findings in the report")
+    if len(problems) > 5:
+        out.print(f"  … {len(problems) - 5} more findings in the report")
     out.print(f"report: {_escape(str(folder))}/")
 
 
@@ -523,17 +536,21 @@ OutputOption = Annotated[Path | None, typer.Option(
 
 
 def _classified(file: Path, *, themes, ignore_declared, sheet, encoding, headers, separators,
-                limits):
-    """Read and classify one inventory: the common first step of tally, matrix and chart."""
+                limits, service_types=None, data_categories=None):
+    """Read and classify one inventory (themes, then item types): the common first step of
+    classify, tally, matrix and chart."""
     from .classifier import classify as classify_cases
     from .inventory import read_inventory
+    from .itemtypes import type_items
     from .taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(themes)
+    types = load_taxonomy(service_types, kind="service_type")
+    categories = load_taxonomy(data_categories, kind="data_category")
     inventory = read_inventory(file, sheet=sheet, encoding=encoding, headers=headers,
                                separators=separators, limits=limits)
-    return inventory, taxonomy, classify_cases(inventory, taxonomy,
-                                               ignore_declared=ignore_declared)
+    classified = classify_cases(inventory, taxonomy, ignore_declared=ignore_declared)
+    return inventory, taxonomy, type_items(classified, types, categories)
 
 
 def _emit(data, output: Path | None, inputs: tuple[Path, ...], what: str) -> None:
@@ -614,8 +631,11 @@ def tally(
             file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
             encoding=encoding, headers=headers, separators=separators,
             limits=_limits(max_file_size, max_uncompressed_size, max_rows))
+        from .matrix import TYPE_DIMENSIONS
+
         column = cross or (by if by != "theme" else None)
-        if column is not None and column not in classified.columns:
+        if column is not None and column not in classified.columns \
+                and column not in TYPE_DIMENSIONS:
             raise FlowmatrixError(f"no column {column!r}; the inventory has: "
                                   + ", ".join(_tally_columns(classified)), path=str(file),
                                   code="usage")
@@ -645,9 +665,13 @@ def _tally_columns(classified) -> list[str]:
     from .classifier import CLASSIFICATION_COLUMNS
     from .columns import ELEMENTS
     from .inventory import PROVENANCE_COLUMNS, item_column
+    from .itemtypes import TYPE_COLUMNS
+    from .matrix import TYPE_DIMENSIONS
 
-    hidden = {*CLASSIFICATION_COLUMNS, *PROVENANCE_COLUMNS, *(item_column(e) for e in ELEMENTS)}
-    return ["theme", *(str(c) for c in classified.columns if c not in hidden and c != "theme")]
+    hidden = {*CLASSIFICATION_COLUMNS, *PROVENANCE_COLUMNS, *(item_column(e) for e in ELEMENTS),
+              *TYPE_COLUMNS}
+    return ["theme", *TYPE_DIMENSIONS,
+            *(str(c) for c in classified.columns if c not in hidden and c != "theme")]
 
 
 @app.command(epilog=EXIT_CODES, help=(
@@ -667,8 +691,12 @@ def matrix(
     *,
     rows: Annotated[str, typer.Option("--rows", help="Row dimension.")] = "source_service",
     cols: Annotated[str, typer.Option("--cols", help="Column dimension.")] = "target_service",
-    values: Annotated[str, typer.Option("--values", help="count, data, linked_service or "
-                                        "cases.")] = "data",
+    values: Annotated[str | None, typer.Option(
+        "--values", help="count, data, data_category, linked_service or cases. Default: data "
+        "(data_category with --by-type).", show_default=False)] = None,
+    by_type: Annotated[bool, typer.Option(
+        "--by-type", help="The DSA-style matrix: ① source service type × ③ target service type "
+        "with ② data categories in the cells.")] = False,
     theme: Annotated[str | None, typer.Option("--theme", help="Only cases of this theme id, "
                                               "e.g. health.")] = None,
     top: Annotated[int | None, typer.Option("--top", min=1, help="Keep the N largest rows "
@@ -693,6 +721,9 @@ def matrix(
     from .matrix import DIMENSIONS, VALUES, axis_order, flow_pairs, flow_tables
 
     fmt = _output_format(output_format, output, MatrixFormat)
+    if by_type:
+        rows, cols = "source_type", "target_type"
+    values = values or ("data_category" if by_type else "data")
     for name, value, allowed in (("--rows", rows, DIMENSIONS), ("--cols", cols, DIMENSIONS),
                                  ("--values", values, VALUES)):
         if value not in allowed:
@@ -715,7 +746,9 @@ def matrix(
             return
         if fmt is MatrixFormat.json:
             pairs = flow_pairs(classified, rows, cols, theme=theme, top=top,
-                               taxonomy=taxonomy, lang=lang.value)
+                               taxonomy=taxonomy, lang=lang.value,
+                               cell_values="data_category" if values == "data_category"
+                               else "data")
             data = json_bytes({
                 "rows": rows, "cols": cols, "values": values, "theme": theme, "top": top,
                 "row_labels": axis_order(pairs, "row", lang=lang.value) if len(pairs) else [],
@@ -819,12 +852,16 @@ def chart(
 # --- themes -------------------------------------------------------------------------------------
 
 @app.command(epilog=EXIT_CODES, help=(
-    "List the themes of the taxonomy with their labels and keyword counts.\n\n"
+    "List the themes of the taxonomy with their labels and keyword counts; --kind service or "
+    "data lists the service types and data categories (with their 要配慮 flags) instead.\n\n"
     "Example: [bold]flowmatrix themes[/bold]  ·  "
     "[bold]flowmatrix themes --themes my_themes.toml --format json[/bold]"))
 def themes(
     *,
     themes: ThemesOption = None,
+    kind: Annotated[TaxonomyKind | None, typer.Option(
+        "--kind", help="theme, service (service types of ① and ③ items) or data (data "
+        "categories of ② items, with their 要配慮 flags).")] = None,
     output_format: Annotated[ListFormat, typer.Option("--format", help="table or json.")
                              ] = ListFormat.table,
 ) -> None:
@@ -833,14 +870,15 @@ def themes(
 
     from .taxonomy import load_taxonomy
 
+    kind_id = {"service": "service_type", "data": "data_category"}.get(kind or "", "theme")
     try:
-        taxonomy = load_taxonomy(themes)
+        taxonomy = load_taxonomy(themes, kind=kind_id)
     except FlowmatrixError as exc:
         raise _fail(exc) from exc
     rows = [{"id": t.id, "ja": t.ja, "en": t.en,
              "keywords": sum(1 for term in t.terms if not term.is_pattern),
              "patterns": sum(1 for term in t.terms if term.is_pattern),
-             "aliases": list(t.aliases)} for t in taxonomy.themes]
+             "aliases": list(t.aliases), **dict(t.attributes)} for t in taxonomy.themes]
     if output_format is ListFormat.json:
         typer.echo(json.dumps({"source": taxonomy.source, "themes": rows}, ensure_ascii=False,
                               indent=2))
@@ -849,8 +887,13 @@ def themes(
     for heading in ("id", "ja", "en", "keywords", "patterns"):
         table.add_column(heading, justify="right" if heading in ("keywords", "patterns")
                          else "left")
+    if kind_id == "data_category":
+        table.add_column("要配慮")
     for row in rows:
-        table.add_row(row["id"], row["ja"], row["en"], str(row["keywords"]), str(row["patterns"]))
+        cells = [row["id"], row["ja"], row["en"], str(row["keywords"]), str(row["patterns"])]
+        if kind_id == "data_category":
+            cells.append("✓" if row.get("sensitive") else "")
+        table.add_row(*cells)
     _console().print(table)
 
 

@@ -60,7 +60,30 @@ def type_items(cases: pd.DataFrame, service_types: Taxonomy | None = None,
                           for case, text in zip(items, declared, strict=True)]
     sensitive = {t.id for t in taxonomies["data_category"].themes if t.attribute("sensitive")}
     result["sensitive"] = [bool(sensitive.intersection(c)) for c in result["data_categories"]]
+    # Labels and sensitive ids for matrices and reports, as small plain data: pandas copies
+    # attrs on every operation, so whole taxonomies there would make everything slow.
+    result.attrs["item_types"] = {
+        "labels": {kind: {lang: {t.id: t.label(lang) for t in taxonomy.themes}
+                          for lang in ("ja", "en")} for kind, taxonomy in taxonomies.items()},
+        "sensitive": sorted(sensitive)}
     return result
+
+
+def type_labels(typed: pd.DataFrame, kind: str, lang: str) -> dict[str, str]:
+    """id → label of the service types or data categories the cases were typed with."""
+    known = typed.attrs.get("item_types", {}).get("labels", {}).get(kind)
+    if known:
+        return known[lang]
+    return {t.id: t.label(lang) for t in load_taxonomy(kind=kind).themes}
+
+
+def sensitive_ids(typed: pd.DataFrame) -> set[str]:
+    """The data categories that are 要配慮個人情報, as the cases were typed."""
+    known = typed.attrs.get("item_types", {}).get("sensitive")
+    if known is not None:
+        return set(known)
+    return {t.id for t in load_taxonomy(kind="data_category").themes
+            if t.attribute("sensitive")}
 
 
 def _with_declared(found: tuple[str, ...], text: str, taxonomy: Taxonomy) -> tuple[str, ...]:
@@ -73,3 +96,36 @@ def _with_declared(found: tuple[str, ...], text: str, taxonomy: Taxonomy) -> tup
         return tuple(lab.id if lab is not None else f for lab, f in zip(labels, found,
                                                                          strict=True))
     return found
+
+
+CONSENT_COLUMNS = ("consent", "同意", "本人同意", "同意取得", "同意の有無")
+
+
+def sensitive_findings(inventory, typed: pd.DataFrame) -> list:
+    """A note for each case whose data includes 要配慮個人情報 — a warning when the inventory
+    has a consent column (consent, 同意, …) that is empty for that case. An aid to review, not
+    legal advice."""
+    from .findings import Finding
+
+    labels = type_labels(typed, "data_category", "ja")
+    sensitive = {i: labels.get(i, i) for i in sensitive_ids(typed)}
+    consent = next((c for c in CONSENT_COLUMNS if c in typed.columns), None)
+    findings = []
+    for case in typed[typed["sensitive"]].to_dict("records"):
+        items = [f"{item}（{sensitive[c]}）" for item, c in zip(
+            case[item_column("data")], case["data_categories"], strict=True) if c in sensitive]
+        row = int(case["row"])
+        cell = inventory.cell("data", row)
+        if consent is not None and not str(case.get(consent) or "").strip():
+            findings.append(Finding(
+                "warning", "sensitive-without-consent",
+                f"the flow carries special care-required personal information (要配慮個人情報: "
+                f"{'、'.join(items)}) and the {consent!r} column is empty",
+                file=inventory.path, sheet=inventory.sheet, cell=cell, row=row, column="data"))
+        else:
+            findings.append(Finding(
+                "info", "sensitive-flow",
+                f"the flow carries special care-required personal information (要配慮個人情報: "
+                f"{'、'.join(items)}); check consent and the legal basis",
+                file=inventory.path, sheet=inventory.sheet, cell=cell, row=row, column="data"))
+    return findings

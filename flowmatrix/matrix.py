@@ -16,16 +16,22 @@ from .taxonomy import Taxonomy, load_taxonomy
 if TYPE_CHECKING:
     import pandas as pd
 
-DIMENSIONS = (*ELEMENTS, "theme", "municipality", "prefecture", "fiscal_year")
-VALUES = ("count", "data", "linked_service", "cases")
+# Type dimensions need the item types (itemtypes.type_items) on the cases.
+TYPE_DIMENSIONS = {"source_type": ("source_types", "service_type"),
+                   "target_type": ("target_types", "service_type"),
+                   "data_category": ("data_categories", "data_category")}
+DIMENSIONS = (*ELEMENTS, "theme", "municipality", "prefecture", "fiscal_year", *TYPE_DIMENSIONS)
+VALUES = ("count", "data", "data_category", "linked_service", "cases")
 OTHER = {"ja": "その他", "en": "Other"}
 CELL_ITEMS = 6  # items listed in one matrix cell; the rest are counted ("…ほか3件")
 _MORE = {"ja": "…ほか{n}件", "en": "… +{n} more"}
 _OTHER_DIMENSIONS = {
     "ja": {"theme": "テーマ", "municipality": "自治体", "prefecture": "都道府県",
-           "fiscal_year": "年度"},
+           "fiscal_year": "年度", "source_type": "①データ共有元サービスの種別",
+           "target_type": "③データ共有先サービスの種別", "data_category": "②流通データの種別"},
     "en": {"theme": "Theme", "municipality": "Municipality", "prefecture": "Prefecture",
-           "fiscal_year": "Fiscal year"},
+           "fiscal_year": "Fiscal year", "source_type": "① source service type",
+           "target_type": "③ target service type", "data_category": "② data category"},
 }
 
 
@@ -34,13 +40,23 @@ def dimension_label(dimension: str, lang: str = "ja") -> str:
     return ELEMENT_LABELS[lang].get(dimension) or _OTHER_DIMENSIONS[lang].get(dimension, dimension)
 
 
-def _items(classified: pd.DataFrame, dimension: str, taxonomy: Taxonomy, lang: str) -> list:
+def dimension_values(classified: pd.DataFrame, dimension: str, taxonomy: Taxonomy,
+                     lang: str) -> list:
     """For each case, the tuple of values it has in `dimension`."""
     if dimension in ELEMENTS:
         return list(classified[item_column(dimension)])
     if dimension == "theme":
         labels = {t.id: t.label(lang) for t in taxonomy.themes}
         return [(labels[t],) for t in classified["theme_id"]]
+    if dimension in TYPE_DIMENSIONS:
+        column, kind = TYPE_DIMENSIONS[dimension]
+        if column not in classified:
+            raise KeyError(dimension)
+        from .itemtypes import type_labels
+
+        labels = type_labels(classified, kind, lang)
+        # one pair per type per case: two regional currencies of a case are one currency
+        return [tuple(dict.fromkeys(labels.get(t, t) for t in ids)) for ids in classified[column]]
     if dimension not in classified:
         raise KeyError(dimension)
     return [(str(v).strip() or BLANK[lang],) for v in classified[dimension].fillna("")]
@@ -68,19 +84,20 @@ class _Pair:
 
 
 def accumulate_pairs(classified: pd.DataFrame, rows: str, cols: str, theme: str | None,
-                taxonomy: Taxonomy, lang: str,
-                detail: bool = True) -> dict[tuple[str, str], _Pair]:
+                taxonomy: Taxonomy, lang: str, detail: bool = True,
+                cell_values: str = "data") -> dict[tuple[str, str], _Pair]:
     """Every (row value, column value) pair with what flows in it; without `detail`, only the
     counts (enough for a count matrix, and much faster)."""
     if theme is not None:
         if theme not in taxonomy.ids:
             raise KeyError(theme)
         classified = classified[classified["theme_id"] == theme]
-    row_items = _items(classified, rows, taxonomy, lang)
-    col_items = _items(classified, cols, taxonomy, lang)
+    row_items = dimension_values(classified, rows, taxonomy, lang)
+    col_items = dimension_values(classified, cols, taxonomy, lang)
     pairs: dict[tuple[str, str], _Pair] = {}
     for position, (case_id, data, linked, row_values, col_values) in enumerate(zip(
-            classified["case_id"].tolist(), classified[item_column("data")].tolist(),
+            classified["case_id"].tolist(),
+            dimension_values(classified, cell_values, taxonomy, lang),
             classified[item_column("linked_service")].tolist(), row_items, col_items,
             strict=True)):
         for row_value in row_values:
@@ -142,12 +159,14 @@ def largest_pairs(accumulated: dict, n: int = 10) -> list[dict]:
 def flow_pairs(classified: pd.DataFrame, rows: str = "source_service",
                cols: str = "target_service", *, theme: str | None = None,
                top: int | None = None, taxonomy: Taxonomy | None = None,
-               lang: str = "ja") -> pd.DataFrame:
+               lang: str = "ja", cell_values: str = "data") -> pd.DataFrame:
     """One line per (row value, column value) pair with: count (item pairs), cases (distinct
     cases), data and linked_service (the items flowing, most frequent first), case_ids.
-    With `top`, rows and columns beyond the largest `top` are folded into その他/Other."""
+    With `top`, rows and columns beyond the largest `top` are folded into その他/Other;
+    cell_values="data_category" lists data categories instead of data items."""
     taxonomy = taxonomy or load_taxonomy()
-    pairs = _fold(accumulate_pairs(classified, rows, cols, theme, taxonomy, lang), top, lang)
+    pairs = _fold(accumulate_pairs(classified, rows, cols, theme, taxonomy, lang,
+                                   cell_values=cell_values), top, lang)
     return _pairs_frame(pairs)
 
 
@@ -182,7 +201,9 @@ def flow_tables(classified: pd.DataFrame, rows: str = "source_service",
         raise ValueError(values)
     taxonomy = taxonomy or load_taxonomy()
     accumulated = accumulate_pairs(classified, rows, cols, theme, taxonomy, lang,
-                              detail=values != "count")
+                                   detail=values != "count",
+                                   cell_values="data_category" if values == "data_category"
+                                   else "data")
     return tables_from_pairs(accumulated, rows, cols, values=values, top=top, lang=lang)
 
 
@@ -230,7 +251,7 @@ def flow_matrix(classified: pd.DataFrame, rows: str = "source_service",
 def _cell_text(record: dict, values: str, lang: str = "ja") -> str:
     if values == "cases":
         return ", ".join(record["case_ids"])
-    items = record[values]
+    items = record["data" if values == "data_category" else values]
     shown = "、".join(items[:CELL_ITEMS])
     if len(items) > CELL_ITEMS:
         shown += _MORE[lang].format(n=len(items) - CELL_ITEMS)

@@ -44,16 +44,24 @@ def theme_tally(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *,
 
 
 def tally_by(classified: pd.DataFrame, column: str, *, lang: str = "ja") -> pd.DataFrame:
-    """Cases per value of any column (municipality, prefecture, fiscal_year, …).
+    """Cases per value of any column (municipality, prefecture, fiscal_year, …), or per
+    source_type, target_type or data_category (a case counts once for each of its types; the
+    cases must have been typed with itemtypes.type_items).
 
-    Columns: <column>, cases, share. Sorted by cases, then value; blank cells count as
-    （空欄）/(blank).
+    Columns: <column>, cases, share (of all cases). Sorted by cases, then value; blank cells
+    count as （空欄）/(blank).
     """
     import pandas as pd
 
-    if column not in classified:
+    from .matrix import TYPE_DIMENSIONS, dimension_values
+
+    if column in TYPE_DIMENSIONS:  # several per case: a case counts once for each of its types
+        per_case = dimension_values(classified, column, None, lang)
+        values = pd.Series([v for case in per_case for v in case], dtype=object)
+    elif column not in classified:
         raise KeyError(column)
-    values = classified[column].fillna("").astype(str).str.strip().replace("", BLANK[lang])
+    else:
+        values = classified[column].fillna("").astype(str).str.strip().replace("", BLANK[lang])
     counts = values.value_counts()
     table = pd.DataFrame({column: counts.index, "cases": counts.to_numpy()})
     total = len(classified)

@@ -31,7 +31,8 @@ def test_one_file_writes_every_format(sample_report):
     folder, result = sample_report
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert {"report.xlsx", "report.html", "report.md", "summary.json", "cases.csv"} <= names
-    for chart in ("tally", "heatmap", "flow", "flow_health", "flow_disaster", "flow_tourism"):
+    for chart in ("tally", "heatmap", "heatmap_types", "flow", "flow_types", "flow_health",
+                  "flow_disaster", "flow_tourism"):
         assert f"charts/{chart}.png" in names and f"charts/{chart}.svg" in names
     assert "31 cases, 0 errors, 0 warnings" in result.stdout
     assert "観光／地域経済活性化" in result.stdout and f"report: {folder}/" in result.stdout
@@ -62,11 +63,32 @@ def test_the_same_numbers_in_every_format(sample_report):
     assert filled == sum(1 for row in counts for v in row if v)
 
 
+def test_type_matrix_and_sensitive_flows_in_every_format(sample_report):
+    folder, result = sample_report
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    types = summary["matrices"]["types"]
+    assert (types["rows"], types["cols"], types["values"]) == ("source_type", "target_type",
+                                                             "data_category")
+    assert "地域通貨・ポイント" in types["row_labels"]
+    rows = [f["row"] for f in summary["sensitive_flows"]]
+    assert rows == [5, 19, 20, 21, 26, 31, 32]
+    assert summary["sensitive_flows"][0]["categories"] == ["健診結果"]
+    markdown = (folder / "report.md").read_text("utf-8")
+    section = markdown.split("## 要配慮個人情報を含む流れ", 1)[1].split("\n## ", 1)[0]
+    assert section.count("\n| ") - 2 == len(rows)  # heading and rule rows, then one per flow
+    sheet = load_workbook(folder / "report.xlsx")["要配慮"]
+    assert [r[1] for r in sheet.iter_rows(min_row=3, values_only=True)] == rows
+    html = (folder / "report.html").read_text("utf-8")
+    assert 'id="sensitive"' in html and "予防接種記録" in html
+    assert "要配慮個人情報を含む流れ: 7 cases" in result.stdout
+
+
 def test_workbook_layout(sample_report):
     folder, _ = sample_report
     book = load_workbook(folder / "report.xlsx")
-    assert book.sheetnames == ["概要", "事例", "テーマ集計", "データフロー", "データ×連携サービス",
-                               "テーマ×共有元", "テーマ×共有先", "その他の集計", "指摘事項"]
+    assert book.sheetnames == ["概要", "事例", "テーマ集計", "データフロー", "種別フロー",
+                               "データ×連携サービス", "テーマ×共有元", "テーマ×共有先", "要配慮",
+                               "その他の集計", "指摘事項"]
     assert book["事例"].freeze_panes == "B2"
     assert book["テーマ集計"]._charts  # the bar chart of the tally
     header = [c.value for c in book["事例"][1]]

@@ -72,3 +72,35 @@ def test_the_sample_inventory_is_typed():
     assert all(len(t) == len(i) for t, i in zip(typed["source_types"],
                                                  typed["source_service_items"], strict=True))
     assert typed["sensitive"].sum() >= 3  # 健診結果, 服薬履歴, 介護記録, 予防接種記録…
+
+
+def test_cli_type_matrix_tally_and_listing(cli):
+    import json
+
+    sample = ROOT / "data" / "cases.xlsx"
+    data = json.loads(cli("matrix", sample, "--by-type", "--format", "json").stdout)
+    assert (data["rows"], data["cols"], data["values"]) == ("source_type", "target_type",
+                                                          "data_category")
+    currency = [c for c in data["cells"] if c["row"] == "地域通貨・ポイント"]
+    assert currency and all(set(c["data"]) <= {"購買履歴", "アンケート・嗜好", "決済・ポイント残高",
+                                                 "その他"} for c in currency)
+    tally = json.loads(cli("tally", sample, "--by", "data_category", "--format", "json").stdout)
+    counts = {r["data_category"]: r["cases"] for r in tally["tally"]}
+    assert counts["健診結果"] == 3  # rows 5, 19 and 26 of the sample
+    listing = json.loads(cli("themes", "--kind", "data", "--format", "json").stdout)
+    flags = {t["id"]: t["sensitive"] for t in listing["themes"]}
+    assert flags["health_check"] and flags["medical_record"] and not flags["purchase"]
+
+
+def test_validate_notes_sensitive_flows_and_warns_without_consent(cli, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text("①データ共有元サービス,②流通データ,③データ共有先サービス,④データ連携サービス,同意\n"
+                    "健診システム,特定健診結果,PHRアプリ,生活改善アドバイス,取得済み\n"
+                    "お薬手帳アプリ,服薬履歴,薬局,服薬指導,\n"
+                    "地域通貨,購買履歴,クーポン配信,クーポン,\n", encoding="utf-8")
+    result = cli("validate", path, "--format", "lines")
+    assert result.exit_code == 0
+    assert "B2: info [sensitive-flow]" in result.stdout
+    assert "B3: warning [sensitive-without-consent]" in result.stdout and "'同意'" in result.stdout
+    assert "B4" not in result.stdout
+    assert cli("validate", path, "--strict").exit_code == 1

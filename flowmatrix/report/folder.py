@@ -39,7 +39,7 @@ def parse_formats(text: str) -> tuple[str, ...]:
 
 def chart_keys(analysis: Analysis) -> list[str]:
     """The report's charts: tally, heatmap, flow, and flow_<theme> for every theme with cases."""
-    return ["tally", "heatmap", "flow",
+    return ["tally", "heatmap", "heatmap_types", "flow", "flow_types",
             *(f"flow_{t}" for t in analysis.themes_present if t != "other")]
 
 
@@ -50,8 +50,12 @@ def draw_chart(analysis: Analysis, key: str):
     lang, top = analysis.lang, min(analysis.top, 10)
     if key == "tally":
         return charts.tally_chart(analysis.theme_tally, lang=lang, taxonomy=analysis.taxonomy)
-    if key == "heatmap":
-        return charts.heatmap_chart(analysis.matrices["flow"].counts, lang=lang)
+    if key in ("heatmap", "heatmap_types"):
+        matrix = analysis.matrices["flow" if key == "heatmap" else "types"]
+        return charts.heatmap_chart(matrix.counts, lang=lang)
+    if key == "flow_types":
+        return charts.flow_chart(analysis.cases, analysis.taxonomy, lang=lang, top=top,
+                                 by_type=True)
     theme = key.removeprefix("flow_") if key.startswith("flow_") else None
     return charts.flow_chart(analysis.cases, analysis.taxonomy, lang=lang, theme=theme, top=top)
 

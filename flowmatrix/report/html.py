@@ -8,7 +8,15 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from ..matrix import dimension_label
-from .labels import FINDING_COLUMNS, HEADINGS, SUMMARY_LABELS, TALLY_COLUMNS
+from .labels import (
+    FINDING_COLUMNS,
+    HEADINGS,
+    HEATMAP_OF,
+    SUMMARY_LABELS,
+    TALLY_COLUMNS,
+    chart_caption,
+    sensitive_rows,
+)
 from .tables import case_rows, finding_rows
 
 if TYPE_CHECKING:
@@ -118,15 +126,17 @@ def report_html(analysis: Analysis, charts: dict[str, bytes], *,
     note = f'<p class="note">{_e(h["top_note"].format(top=analysis.top))}</p>'
     for key, matrix in analysis.matrices.items():
         body = note + _matrix_table(matrix, lang)
-        if key == "flow":
-            body += _figure(charts.get("heatmap"), h["flow"])
+        if key in HEATMAP_OF:
+            body += _figure(charts.get(HEATMAP_OF[key]), h[key])
         sections.append((f"matrix-{key}", h[key], body))
-    flow_figures = "".join(
-        _figure(svg, h["flows"] if key == "flow" else
-                analysis.taxonomy.get(key.removeprefix("flow_")).label(lang))
-        for key, svg in charts.items() if key.startswith("flow"))
+    flow_figures = "".join(_figure(svg, chart_caption(key, analysis, lang))
+                           for key, svg in charts.items() if key.startswith("flow"))
     if flow_figures:
         sections.append(("flows", h["flows"], flow_figures))
+    headings, rows = sensitive_rows(analysis)
+    listing = _table(headings, rows, {1}) if rows else f"<p>{_e(h['no_sensitive'])}</p>"
+    sections.append(("sensitive", h["sensitive"],
+                     f'<p class="note">{_e(h["sensitive_note"])}</p>' + listing))
     tallies = []
     for key, heading in (("municipality", "by_municipality"), ("fiscal_year", "by_fiscal_year"),
                          ("file", "by_file"), ("theme_municipality", "theme_municipality")):

@@ -9,6 +9,10 @@ HEADINGS = {
         "title": "パーソナルデータ連携 事例分析",
         "summary": "概要", "cases": "事例", "theme_tally": "テーマ別の事例数",
         "flow": "データフローマトリクス（①データ共有元 × ③データ共有先、セルは②流通データ）",
+        "types": "種別のデータフローマトリクス（①共有元の種別 × ③共有先の種別、セルは②データの種別）",
+        "sensitive": "要配慮個人情報を含む流れ",
+        "sensitive_note": "データの種別から機械的に判定した一覧です。確認の手がかりであり、法的な判断ではありません。",
+        "no_sensitive": "要配慮個人情報を含む流れはありません。",
         "data_linked": "②流通データ × ④データ連携サービス",
         "theme_source": "テーマ × ①データ共有元サービス",
         "theme_target": "テーマ × ③データ共有先サービス",
@@ -24,6 +28,10 @@ HEADINGS = {
         "title": "Personal-data linkage cases: analysis",
         "summary": "Summary", "cases": "Cases", "theme_tally": "Cases by theme",
         "flow": "Data-flow matrix (① source × ③ target, cells: ② data)",
+        "types": "Data-flow matrix by type (① source type × ③ target type, cells: ② data categories)",
+        "sensitive": "Flows carrying special care-required personal information (要配慮個人情報)",
+        "sensitive_note": "Found from the data categories: an aid to review, not legal advice.",
+        "no_sensitive": "No flow carries special care-required personal information.",
         "data_linked": "② Data × ④ linked service",
         "theme_source": "Theme × ① source service",
         "theme_target": "Theme × ③ target service",
@@ -73,3 +81,28 @@ FINDING_COLUMNS = {
 
 def matrix_title(key: str, lang: str) -> str:
     return HEADINGS[lang][key]
+
+
+HEATMAP_OF = {"flow": "heatmap", "types": "heatmap_types"}  # matrix key → its chart
+
+
+def chart_caption(key: str, analysis, lang: str) -> str:
+    """The caption of a report chart: flow, flow_types, flow_<theme id>, heatmap, …"""
+    h = HEADINGS[lang]
+    if key in ("flow", "tally"):
+        return h["flows"] if key == "flow" else h["theme_tally"]
+    if key == "flow_types":
+        return h["flows"] + ("（種別）" if lang == "ja" else " (by type)")
+    if key.startswith("heatmap"):
+        return h["types"] if key == "heatmap_types" else h["flow"]
+    return analysis.taxonomy.get(key.removeprefix("flow_")).label(lang)
+
+
+def sensitive_rows(analysis) -> tuple[list[str], list[list]]:
+    """(headings, rows) of the sensitive-flows table."""
+    ja = analysis.lang == "ja"
+    headings = (["No", "行", "①データ共有元サービス", "②要配慮のデータ", "種別", "③データ共有先サービス"]
+                if ja else ["No", "Row", "① Source", "② Sensitive data", "Category", "③ Target"])
+    rows = [[f["case_id"], f["row"], f["source_service"], "、".join(f["data"]),
+             "、".join(f["categories"]), f["target_service"]] for f in analysis.sensitive_flows]
+    return headings, rows

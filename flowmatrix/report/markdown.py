@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..matrix import dimension_label
-from .labels import FINDING_COLUMNS, HEADINGS, SUMMARY_LABELS, TALLY_COLUMNS
+from .labels import (
+    FINDING_COLUMNS,
+    HEADINGS,
+    HEATMAP_OF,
+    SUMMARY_LABELS,
+    TALLY_COLUMNS,
+    chart_caption,
+    sensitive_rows,
+)
 from .tables import case_rows, finding_rows
 
 if TYPE_CHECKING:
@@ -65,15 +73,17 @@ def report_markdown(analysis: Analysis, charts: dict[str, str], *,
                          [[str(i), *[_value(v) for v in row]]
                           for i, row in zip(frame.index, frame.to_numpy().tolist(),
                                             strict=True)]))
-        if key == "flow" and "heatmap" in charts:
-            out += ["", f"![{h['flow']}]({charts['heatmap']})"]
+        if HEATMAP_OF.get(key) in charts:
+            out += ["", f"![{cell(h[key])}]({charts[HEATMAP_OF[key]]})"]
     flow_charts = [(k, v) for k, v in charts.items() if k.startswith("flow")]
     if flow_charts:
         out += ["", f"## {h['flows']}", ""]
         for key, path in flow_charts:
-            label = h["flows"] if key == "flow" else analysis.taxonomy.get(
-                key.removeprefix("flow_")).label(lang)
-            out += [f"![{cell(label)}]({path})", ""]
+            out += [f"![{cell(chart_caption(key, analysis, lang))}]({path})", ""]
+    out += [f"## {h['sensitive']}", "", h["sensitive_note"], ""]
+    headings, rows = sensitive_rows(analysis)
+    out += [table(headings, rows, ["l", "r", "l", "l", "l", "l"]) if rows
+            else h["no_sensitive"], ""]
     out += [f"## {h['tallies']}"]
     for key, heading in (("municipality", "by_municipality"), ("fiscal_year", "by_fiscal_year"),
                          ("file", "by_file"), ("theme_municipality", "theme_municipality")):

@@ -26,6 +26,7 @@ def summary_dict(analysis: Analysis) -> dict:
             for r in analysis.theme_tally.to_dict("records")],
         "findings_count": analysis.counts,
         "top_flows": analysis.top_flows,
+        "sensitive_flows": analysis.sensitive_flows,
         "matrices": {key: _matrix(m) for key, m in analysis.matrices.items()},
         "tallies": {key: _records(table) for key, table in analysis.tallies.items()},
         "top": analysis.top,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..matrix import dimension_label
-from .labels import FINDING_COLUMNS, HEADINGS, SUMMARY_LABELS, TALLY_COLUMNS
+from .labels import FINDING_COLUMNS, HEADINGS, SUMMARY_LABELS, TALLY_COLUMNS, sensitive_rows
 from .tables import case_rows, finding_rows
 
 if TYPE_CHECKING:
@@ -23,9 +23,11 @@ if TYPE_CHECKING:
 
 SHEETS = {
     "ja": {"summary": "概要", "cases": "事例", "tally": "テーマ集計", "flow": "データフロー",
+           "types": "種別フロー", "sensitive": "要配慮",
            "data_linked": "データ×連携サービス", "theme_source": "テーマ×共有元",
            "theme_target": "テーマ×共有先", "tallies": "その他の集計", "findings": "指摘事項"},
     "en": {"summary": "Summary", "cases": "Cases", "tally": "Theme tally", "flow": "Data flow",
+           "types": "Flow by type", "sensitive": "Sensitive flows",
            "data_linked": "Data x linked service", "theme_source": "Theme x source",
            "theme_target": "Theme x target", "tallies": "Other tallies", "findings": "Findings"},
 }
@@ -193,6 +195,15 @@ def write_report_workbook(analysis: Analysis, path: Path) -> Path:
     for key, matrix in analysis.matrices.items():
         _write_matrix(out, names[key], matrix.table, matrix.counts, lang,
                       heading=h[key] + " — " + h["top_note"].format(top=analysis.top))
+
+    headings, rows = sensitive_rows(analysis)
+    sensitive = out.sheet(names["sensitive"], [8, 8, 30, 34, 22, 30])
+    _put(sensitive, 0, 0, h["sensitive"] + " — " + h["sensitive_note"], out.bold)
+    sensitive.freeze_panes(2, 0)
+    _row(sensitive, 1, headings, out.header)
+    for number, values in enumerate(rows or [[h["no_sensitive"]]], start=2):
+        for column, value in enumerate(values):
+            _put(sensitive, number, column, value, out.wrap)
 
     tallies = out.sheet(names["tallies"], [28] + [14] * 12)
     row = 0
