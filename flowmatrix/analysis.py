@@ -73,7 +73,10 @@ def analyze_inventory(inventory: Inventory, *, taxonomy: Taxonomy | None = None,
 
     taxonomy = taxonomy or load_taxonomy()
     cases = type_items(classify(inventory, taxonomy, ignore_declared=ignore_declared))
-    findings = validate(inventory, taxonomy, typed=cases)  # includes the sensitive flows
+    # The report lists sensitive flows in a section of their own, so their notes are left out
+    # of its findings (the consent warnings stay).
+    findings = [f for f in validate(inventory, taxonomy, typed=cases)
+                if f.code != "sensitive-flow"]
     findings += disagreement_findings(inventory, cases, taxonomy, lang)
     return build_analysis(Path(inventory.path).stem, [inventory.path], inventory.sheet, cases,
                           sort_findings(findings), taxonomy, lang, top)

@@ -755,5 +755,7 @@ def save_figure(figure: Figure, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     metadata = {"Date": None} if kind == "svg" else {"Software": None}
     with chart_style():
-        figure.savefig(path, format=kind, dpi=DPI, metadata=metadata)
+        # zlib level 3 for PNG: files about 10% larger than the default 6, written 2-3x faster
+        extra = {"pil_kwargs": {"compress_level": 3}} if kind == "png" else {}
+        figure.savefig(path, format=kind, dpi=DPI, metadata=metadata, **extra)
     return path
