@@ -17,7 +17,7 @@ from .labels import (
     chart_caption,
     sensitive_rows,
 )
-from .tables import case_rows, finding_rows
+from .tables import case_rows, finding_rows, summary_rows, tally_sections, top_flow_rows
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -103,25 +103,16 @@ def report_html(analysis: Analysis, charts: dict[str, bytes], *,
                 stamp: str | None = None) -> bytes:
     """charts: chart key (tally, heatmap, flow, flow_<theme id>) → SVG bytes."""
     lang = analysis.lang
-    h, s, t = HEADINGS[lang], SUMMARY_LABELS[lang], TALLY_COLUMNS[lang]
-    counts = analysis.counts
+    h, t = HEADINGS[lang], TALLY_COLUMNS[lang]
     sections: list[tuple[str, str, str]] = []
-    summary = _pairs([
-        [s["inputs"], ", ".join(analysis.sources)],
-        *([[s["sheet"], analysis.sheet]] if analysis.sheet else []),
-        [s["cases"], len(analysis.cases)], [s["themes"], len(analysis.themes_present)],
-        [s["errors"], counts["error"]], [s["warnings"], counts["warning"]]])
+    summary = _pairs(summary_rows(analysis))
     sections.append(("summary", h["summary"], summary))
     tally = _table([t["theme"], t["cases"], t["share"], t["touching"]],
                    [[r["theme"], r["cases"], f"{r['share']:.1%}", r["touching"]]
                     for r in analysis.theme_tally.to_dict("records")], {1, 2, 3})
     sections.append(("tally", h["theme_tally"], tally + _figure(charts.get("tally"),
                                                                   h["theme_tally"])))
-    ja = lang == "ja"
-    flows = _table(["①データ共有元サービス", "③データ共有先サービス", "件数", "②流通データ"] if ja
-                   else ["① Source", "③ Target", "Count", "② Data"],
-                   [[f["source_service"], f["target_service"], f["count"], "、".join(f["data"])]
-                    for f in analysis.top_flows], {2})
+    flows = _table(*top_flow_rows(analysis), {2})
     sections.append(("top-flows", h["top_flows"], flows))
     note = f'<p class="note">{_e(h["top_note"].format(top=analysis.top))}</p>'
     for key, matrix in analysis.matrices.items():
@@ -138,16 +129,13 @@ def report_html(analysis: Analysis, charts: dict[str, bytes], *,
     sections.append(("sensitive", h["sensitive"],
                      f'<p class="note">{_e(h["sensitive_note"])}</p>' + listing))
     tallies = []
-    for key, heading in (("municipality", "by_municipality"), ("fiscal_year", "by_fiscal_year"),
-                         ("file", "by_file"), ("theme_municipality", "theme_municipality")):
-        if key in analysis.tallies:
-            frame = analysis.tallies[key]
-            numeric = {i for i, c in enumerate(frame.columns) if frame[c].dtype.kind in "iuf"}
-            rows = [[f"{v:.1%}" if c == "share" else v for c, v in zip(frame.columns, row,
-                                                                          strict=True)]
-                    for row in frame.to_numpy().tolist()]
-            tallies.append(f"<h3>{_e(h[heading])}</h3>"
-                           + _table([str(c) for c in frame.columns], rows, numeric))
+    for heading, frame in tally_sections(analysis):
+        numeric = {i for i, c in enumerate(frame.columns) if frame[c].dtype.kind in "iuf"}
+        rows = [[f"{v:.1%}" if c == "share" else v for c, v in zip(frame.columns, row,
+                                                                      strict=True)]
+                for row in frame.to_numpy().tolist()]
+        tallies.append(f"<h3>{_e(h[heading])}</h3>"
+                       + _table([str(c) for c in frame.columns], rows, numeric))
     sections.append(("tallies", h["tallies"], "".join(tallies)))
     rows = finding_rows(analysis)
     findings = (_table(FINDING_COLUMNS[lang], rows) if rows
@@ -167,7 +155,7 @@ def report_html(analysis: Analysis, charts: dict[str, bytes], *,
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(h['title'])}: {_e(analysis.name)}</title><style>{STYLE}</style></head>"
             f"<body><header><h1>{_e(h['title'])}</h1><p>{_e(analysis.name)} · "
-            f"{_e(s['cases'])} {len(analysis.cases)}"
+            f"{_e(SUMMARY_LABELS[lang]['cases'])} {len(analysis.cases)}"
             + (f" · {_e(stamp)}" if stamp else "") + f"</p></header><nav>{nav}</nav>"
             f"<main>{body}</main></body></html>\n")
     return page.encode("utf-8")

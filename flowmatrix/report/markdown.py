@@ -9,12 +9,11 @@ from .labels import (
     FINDING_COLUMNS,
     HEADINGS,
     HEATMAP_OF,
-    SUMMARY_LABELS,
     TALLY_COLUMNS,
     chart_caption,
     sensitive_rows,
 )
-from .tables import case_rows, finding_rows
+from .tables import case_rows, finding_rows, summary_rows, tally_sections, top_flow_rows
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -44,18 +43,12 @@ def report_markdown(analysis: Analysis, charts: dict[str, str], *,
     """charts: chart key → PNG path relative to the report folder (tally, heatmap, flow,
     flow_<theme id>)."""
     lang = analysis.lang
-    h, s, t = HEADINGS[lang], SUMMARY_LABELS[lang], TALLY_COLUMNS[lang]
-    counts = analysis.counts
+    h, t = HEADINGS[lang], TALLY_COLUMNS[lang]
     out = [f"# {h['title']}: {cell(analysis.name)}", ""]
     if stamp:
         out += [cell(stamp), ""]
     out += [f"## {h['summary']}", ""]
-    out.append(table(["", ""], [
-        [s["inputs"], ", ".join(analysis.sources)],
-        *([[s["sheet"], analysis.sheet]] if analysis.sheet else []),
-        [s["cases"], len(analysis.cases)],
-        [s["themes"], len(analysis.themes_present)],
-        [s["errors"], counts["error"]], [s["warnings"], counts["warning"]]]))
+    out.append(table(["", ""], summary_rows(analysis)))
     out += ["", f"## {h['theme_tally']}", ""]
     out.append(table([t["theme"], t["cases"], t["share"], t["touching"]],
                      [[r["theme"], r["cases"], f"{r['share']:.1%}", r["touching"]]
@@ -63,7 +56,8 @@ def report_markdown(analysis: Analysis, charts: dict[str, str], *,
     if "tally" in charts:
         out += ["", f"![{h['theme_tally']}]({charts['tally']})"]
     out += ["", f"## {h['top_flows']}", ""]
-    out.append(_top_flows(analysis))
+    headings, rows = top_flow_rows(analysis)
+    out.append(table(headings, rows, ["l", "l", "r", "l"]))
     for key, matrix in analysis.matrices.items():
         out += ["", f"## {h[key]}", "", h["top_note"].format(top=analysis.top), ""]
         frame = matrix.table
@@ -85,15 +79,12 @@ def report_markdown(analysis: Analysis, charts: dict[str, str], *,
     out += [table(headings, rows, ["l", "r", "l", "l", "l", "l"]) if rows
             else h["no_sensitive"], ""]
     out += [f"## {h['tallies']}"]
-    for key, heading in (("municipality", "by_municipality"), ("fiscal_year", "by_fiscal_year"),
-                         ("file", "by_file"), ("theme_municipality", "theme_municipality")):
-        if key in analysis.tallies:
-            frame = analysis.tallies[key]
-            out += ["", f"### {h[heading]}", ""]
-            out.append(table([str(c) for c in frame.columns],
-                             [[_value(v, share=c == "share") for c, v in zip(
-                                 frame.columns, row, strict=True)]
-                              for row in frame.to_numpy().tolist()]))
+    for heading, frame in tally_sections(analysis):
+        out += ["", f"### {h[heading]}", ""]
+        out.append(table([str(c) for c in frame.columns],
+                         [[_value(v, share=c == "share") for c, v in zip(
+                             frame.columns, row, strict=True)]
+                          for row in frame.to_numpy().tolist()]))
     out += ["", f"## {h['findings']}", ""]
     rows = finding_rows(analysis)
     if rows:
@@ -112,15 +103,6 @@ def report_markdown(analysis: Analysis, charts: dict[str, str], *,
         out.append("")
     out.append(h["cases_in_csv"])
     return ("\n".join(out) + "\n").encode("utf-8")
-
-
-def _top_flows(analysis: Analysis) -> str:
-    ja = analysis.lang == "ja"
-    headings = (["①データ共有元サービス", "③データ共有先サービス", "件数", "②流通データ"] if ja
-                else ["① Source", "③ Target", "Count", "② Data"])
-    return table(headings, [[f["source_service"], f["target_service"], f["count"],
-                             "、".join(f["data"])] for f in analysis.top_flows],
-                 ["l", "l", "r", "l"])
 
 
 def _value(value: object, share: bool = False) -> str:

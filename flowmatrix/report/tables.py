@@ -57,3 +57,30 @@ def _where(finding) -> str:
     place = finding.location
     name = Path(finding.file).name if finding.file else ""
     return f"{name} {place}".strip() if name else place
+
+
+def summary_rows(analysis: Analysis) -> list[list]:
+    """[label, value] lines of the report's summary."""
+    from .labels import SUMMARY_LABELS
+
+    s, counts = SUMMARY_LABELS[analysis.lang], analysis.counts
+    return [[s["inputs"], ", ".join(analysis.sources)],
+            *([[s["sheet"], analysis.sheet]] if analysis.sheet else []),
+            [s["cases"], len(analysis.cases)], [s["themes"], len(analysis.themes_present)],
+            [s["errors"], counts["error"]], [s["warnings"], counts["warning"]]]
+
+
+def top_flow_rows(analysis: Analysis) -> tuple[list[str], list[list]]:
+    """(headings, rows) of the largest source → target flows."""
+    headings = (["①データ共有元サービス", "③データ共有先サービス", "件数", "②流通データ"]
+                if analysis.lang == "ja" else ["① Source", "③ Target", "Count", "② Data"])
+    return headings, [[f["source_service"], f["target_service"], f["count"],
+                       "、".join(f["data"])] for f in analysis.top_flows]
+
+
+def tally_sections(analysis: Analysis):
+    """(heading key, table) of the other tallies the analysis has, in report order."""
+    for key, heading in (("municipality", "by_municipality"), ("fiscal_year", "by_fiscal_year"),
+                         ("file", "by_file"), ("theme_municipality", "theme_municipality")):
+        if key in analysis.tallies:
+            yield heading, analysis.tallies[key]

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..matrix import dimension_label
-from .labels import FINDING_COLUMNS, HEADINGS, SUMMARY_LABELS, TALLY_COLUMNS, sensitive_rows
-from .tables import case_rows, finding_rows
+from .labels import FINDING_COLUMNS, HEADINGS, TALLY_COLUMNS, sensitive_rows
+from .tables import case_rows, finding_rows, summary_rows, tally_sections
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -143,13 +143,8 @@ def write_report_workbook(analysis: Analysis, path: Path) -> Path:
     out = _Book(path)
 
     summary = out.sheet(names["summary"], [22, 80])
-    s, counts = SUMMARY_LABELS[lang], analysis.counts
     _put(summary, 0, 0, f"{h['title']}: {analysis.name}", out.bold)
-    lines = [[s["inputs"], ", ".join(analysis.sources)],
-             *([[s["sheet"], analysis.sheet]] if analysis.sheet else []),
-             [s["cases"], len(analysis.cases)], [s["themes"], len(analysis.themes_present)],
-             [s["errors"], counts["error"]], [s["warnings"], counts["warning"]]]
-    for row, (label, value) in enumerate(lines, start=1):
+    for row, (label, value) in enumerate(summary_rows(analysis), start=1):
         _put(summary, row, 0, label, out.bold)
         _put(summary, row, 1, value)
 
@@ -207,11 +202,7 @@ def write_report_workbook(analysis: Analysis, path: Path) -> Path:
 
     tallies = out.sheet(names["tallies"], [28] + [14] * 12)
     row = 0
-    for key, heading in (("municipality", "by_municipality"), ("fiscal_year", "by_fiscal_year"),
-                         ("file", "by_file"), ("theme_municipality", "theme_municipality")):
-        if key not in analysis.tallies:
-            continue
-        frame = analysis.tallies[key]
+    for heading, frame in tally_sections(analysis):
         _put(tallies, row, 0, h[heading], out.bold)
         _row(tallies, row + 1, [str(c) for c in frame.columns], out.header)
         row += 2
