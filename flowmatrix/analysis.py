@@ -65,17 +65,22 @@ class Analysis:
 
 def analyze_inventory(inventory: Inventory, *, taxonomy: Taxonomy | None = None,
                       lang: str = "ja", top: int = DEFAULT_TOP,
-                      ignore_declared: bool = False) -> Analysis:
-    """Classify, check and count one inventory."""
+                      ignore_declared: bool = False, service_types: Taxonomy | None = None,
+                      data_categories: Taxonomy | None = None) -> Analysis:
+    """Classify, check and count one inventory (themes from `taxonomy`, item types from
+    `service_types` and `data_categories`; the built-in ones by default)."""
     from .checks import validate
     from .classifier import classify, disagreement_findings
     from .itemtypes import type_items
 
     taxonomy = taxonomy or load_taxonomy()
-    cases = type_items(classify(inventory, taxonomy, ignore_declared=ignore_declared))
+    cases = type_items(classify(inventory, taxonomy, ignore_declared=ignore_declared),
+                       service_types, data_categories)
     # The report lists sensitive flows in a section of their own, so their notes are left out
     # of its findings (the consent warnings stay).
-    findings = [f for f in validate(inventory, taxonomy, typed=cases)
+    findings = [f for f in validate(inventory, taxonomy, typed=cases,
+                                    service_types=service_types,
+                                    data_categories=data_categories)
                 if f.code != "sensitive-flow"]
     findings += disagreement_findings(inventory, cases, taxonomy, lang)
     return build_analysis(Path(inventory.path).stem, [inventory.path], inventory.sheet, cases,

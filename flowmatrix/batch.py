@@ -65,11 +65,12 @@ def report_folders(paths: list[Path], out: Path) -> dict[Path, Path]:
 def analyze_files(paths: list[Path], out: str | Path, *, formats: tuple[str, ...],
                   taxonomy=None, lang: str = "ja", top: int | None = None,
                   ignore_declared: bool = False, stamp: str | None = None,
-                  read_options: dict | None = None,
+                  read_options: dict | None = None, item_taxonomies: dict | None = None,
                   progress: Callable[[InputResult, int, int], None] | None = None,
                   ) -> tuple[list[InputResult], InputResult | None, Path | None]:
     """Analyse and report each input. Returns the per-input results, the combined report
-    (its folder and analysis) and the index page (both None for a single input)."""
+    (its folder and analysis) and the index page (both None for a single input).
+    `item_taxonomies`: service_types and/or data_categories taxonomies for analyze_inventory."""
     from .analysis import DEFAULT_TOP, analyze_inventory, combine
     from .inventory import read_inventory
     from .report.folder import write_report
@@ -91,7 +92,8 @@ def analyze_files(paths: list[Path], out: str | Path, *, formats: tuple[str, ...
                                       code="output-is-input")
             inventory = read_inventory(path, **(read_options or {}))
             result.analysis = analyze_inventory(inventory, taxonomy=taxonomy, lang=lang,
-                                                top=top, ignore_declared=ignore_declared)
+                                                top=top, ignore_declared=ignore_declared,
+                                                **(item_taxonomies or {}))
             result.folder = write_report(result.analysis, folders[path], formats=formats,
                                          stamp=stamp)
         except FlowmatrixError as exc:

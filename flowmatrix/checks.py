@@ -11,7 +11,7 @@ from .columns import CANONICAL_COLUMNS, ELEMENTS
 from .errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError, InventoryStructureError
 from .findings import Finding, count_by_severity, sort_findings
 from .inventory import Inventory, read_inventory
-from .itemtypes import sensitive_findings, type_items
+from .itemtypes import declared_type_findings, sensitive_findings, type_items
 from .taxonomy import Taxonomy, load_taxonomy
 from .text import normalise, normalise_cached
 
@@ -23,10 +23,12 @@ FORMULA_ERRORS = re.compile(
     r"|UNKNOWN!|BUSY!|CONNECT!|EXTERNAL!|PYTHON!)$", re.IGNORECASE)
 
 
-def validate(inventory: Inventory, taxonomy: Taxonomy | None = None,
-             typed=None) -> list[Finding]:
+def validate(inventory: Inventory, taxonomy: Taxonomy | None = None, typed=None, *,
+             service_types: Taxonomy | None = None,
+             data_categories: Taxonomy | None = None) -> list[Finding]:
     """The findings met while reading plus every check (see the README table), errors first,
-    in sheet order. `typed`: the cases with item types, if already computed."""
+    in sheet order. `typed`: the cases with item types, if already computed (with the same
+    service types and data categories)."""
     taxonomy = taxonomy or load_taxonomy()
     found = list(inventory.findings)
     found += _missing_elements(inventory)
@@ -34,7 +36,9 @@ def validate(inventory: Inventory, taxonomy: Taxonomy | None = None,
     found += _duplicate_cases(inventory)
     found += _unknown_themes(inventory, taxonomy)
     found += _suspicious_cells(inventory)
-    typed = typed if typed is not None else type_items(inventory.cases)
+    found += declared_type_findings(inventory, service_types, data_categories)
+    typed = typed if typed is not None else type_items(inventory.cases, service_types,
+                                                       data_categories)
     found += sensitive_findings(inventory, typed)
     return sort_findings(found)
 
@@ -176,7 +180,8 @@ class FileResult:
 def validate_files(paths: list[str | Path], *, sheet: str | None = None,
                    encoding: str | None = None, themes: str | Path | None = None,
                    headers: str | Path | None = None, separators: str | None = None,
-                   limits=None) -> list[FileResult]:
+                   limits=None, service_types: str | Path | None = None,
+                   data_categories: str | Path | None = None) -> list[FileResult]:
     """Read and check each file. A file that cannot be read becomes a result with `error` set
     and one error finding, so one bad file does not hide the others. A bad taxonomy or headers
     file raises: then nothing can be checked."""
@@ -184,6 +189,8 @@ def validate_files(paths: list[str | Path], *, sheet: str | None = None,
     from .text import DEFAULT_SEPARATORS
 
     taxonomy = load_taxonomy(themes)
+    types = load_taxonomy(service_types, kind="service_type")
+    categories = load_taxonomy(data_categories, kind="data_category")
     load_header_aliases(headers)  # fail once, up front, on a bad --headers file
     results = []
     for path in paths:
@@ -199,5 +206,6 @@ def validate_files(paths: list[str | Path], *, sheet: str | None = None,
             results.append(FileResult(str(path), None, 0, [finding], exc))
             continue
         results.append(FileResult(str(path), inventory.sheet, len(inventory),
-                                  validate(inventory, taxonomy)))
+                                  validate(inventory, taxonomy, service_types=types,
+                                           data_categories=categories)))
     return results

@@ -82,6 +82,15 @@ SeparatorsOption = Annotated[str, typer.Option(
 ThemesOption = Annotated[Path | None, typer.Option(
     "--themes", help="Your theme taxonomy (TOML). Replaces the built-in one, or adds to it when "
     'the file starts with extends = "default".', dir_okay=False)]
+ServiceTypesOption = Annotated[Path | None, typer.Option(
+    "--service-types", help="Your service-type taxonomy (TOML, the form of "
+    "flowmatrix/data/service_types.toml) for ① and ③ items. Replaces the built-in one, or adds "
+    'to it when the file starts with extends = "default".', dir_okay=False)]
+DataCategoriesOption = Annotated[Path | None, typer.Option(
+    "--data-categories", help="Your data-category taxonomy (TOML, the form of "
+    "flowmatrix/data/data_categories.toml, with personal / sensitive flags) for ② items. "
+    'Replaces the built-in one, or adds to it when the file starts with extends = "default".',
+    dir_okay=False)]
 LangOption = Annotated[Lang, typer.Option("--lang", help="Language of theme labels and "
                                           "headings: ja or en.")]
 MaxFileOption = Annotated[int, typer.Option(
@@ -160,6 +169,8 @@ def validate(
     limit: Annotated[int, typer.Option("--limit", help="Show at most this many findings per "
                                        "file in table/lines output (json has all).")] = 200,
     themes: ThemesOption = None,
+    service_types: ServiceTypesOption = None,
+    data_categories: DataCategoriesOption = None,
     headers: HeadersOption = None,
     separators: SeparatorsOption = "/、,;",
     max_file_size: MaxFileOption = 512,
@@ -172,8 +183,9 @@ def validate(
     try:
         results = validate_files(files, sheet=sheet, encoding=encoding, themes=themes,
                                  headers=headers, separators=separators,
-                                 limits=_limits(max_file_size, max_uncompressed_size, max_rows))
-    except FlowmatrixError as exc:  # a bad --themes or --headers file: nothing could be checked
+                                 limits=_limits(max_file_size, max_uncompressed_size, max_rows),
+                                 service_types=service_types, data_categories=data_categories)
+    except FlowmatrixError as exc:  # a bad taxonomy or --headers file: nothing could be checked
         raise _fail(exc) from exc
     fmt = output_format or (ValidateFormat.table if sys.stdout.isatty() else ValidateFormat.lines)
     if fmt is ValidateFormat.json:
@@ -262,6 +274,8 @@ def analyze(
                                         "reports (they are byte-identical run to run "
                                         "without it).")] = False,
     themes: ThemesOption = None,
+    service_types: ServiceTypesOption = None,
+    data_categories: DataCategoriesOption = None,
     ignore_declared: IgnoreDeclaredOption = False,
     sheet: SheetOption = None,
     encoding: EncodingOption = None,
@@ -282,6 +296,9 @@ def analyze(
     try:
         chosen = parse_formats(formats)
         taxonomy = load_taxonomy(themes)
+        item_taxonomies = {
+            "service_types": load_taxonomy(service_types, kind="service_type"),
+            "data_categories": load_taxonomy(data_categories, kind="data_category")}
         paths = expand_inputs(inputs)
         if not paths:
             raise FlowmatrixError("no inventory files found in " + ", ".join(inputs),
@@ -299,7 +316,7 @@ def analyze(
         results, combined, index = analyze_files(
             paths, out, formats=chosen, taxonomy=taxonomy, lang=lang.value, top=top,
             ignore_declared=ignore_declared, stamp=when, read_options=options,
-            progress=progress)
+            item_taxonomies=item_taxonomies, progress=progress)
     finally:
         finish()
     failures = [r for r in results if r.error is not None]
@@ -407,6 +424,8 @@ def classify(
     ] = False,
     lang: LangOption = Lang.ja,
     themes: ThemesOption = None,
+    service_types: ServiceTypesOption = None,
+    data_categories: DataCategoriesOption = None,
     sheet: SheetOption = None,
     encoding: EncodingOption = None,
     headers: HeadersOption = None,
@@ -422,7 +441,8 @@ def classify(
     fmt = _output_format(output_format, output, ClassifyFormat)
     try:
         inventory, taxonomy, classified = _classified(
-            file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
+            file, themes=themes, service_types=service_types,
+            data_categories=data_categories, ignore_declared=ignore_declared, sheet=sheet,
             encoding=encoding, headers=headers, separators=separators,
             limits=_limits(max_file_size, max_uncompressed_size, max_rows))
         findings = disagreement_findings(inventory, classified, taxonomy, lang.value)
@@ -612,6 +632,8 @@ def tally(
     output: OutputOption = None,
     lang: LangOption = Lang.ja,
     themes: ThemesOption = None,
+    service_types: ServiceTypesOption = None,
+    data_categories: DataCategoriesOption = None,
     ignore_declared: IgnoreDeclaredOption = False,
     sheet: SheetOption = None,
     encoding: EncodingOption = None,
@@ -628,7 +650,8 @@ def tally(
     fmt = _output_format(output_format, output, TableFormat)
     try:
         _, taxonomy, classified = _classified(
-            file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
+            file, themes=themes, service_types=service_types,
+            data_categories=data_categories, ignore_declared=ignore_declared, sheet=sheet,
             encoding=encoding, headers=headers, separators=separators,
             limits=_limits(max_file_size, max_uncompressed_size, max_rows))
         from .matrix import TYPE_DIMENSIONS
@@ -707,6 +730,8 @@ def matrix(
     output: OutputOption = None,
     lang: LangOption = Lang.ja,
     themes: ThemesOption = None,
+    service_types: ServiceTypesOption = None,
+    data_categories: DataCategoriesOption = None,
     ignore_declared: IgnoreDeclaredOption = False,
     sheet: SheetOption = None,
     encoding: EncodingOption = None,
@@ -733,7 +758,8 @@ def matrix(
         raise _fail(FlowmatrixError("--format xlsx needs -o FILE.xlsx", code="usage"))
     try:
         _, taxonomy, classified = _classified(
-            file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
+            file, themes=themes, service_types=service_types,
+            data_categories=data_categories, ignore_declared=ignore_declared, sheet=sheet,
             encoding=encoding, headers=headers, separators=separators,
             limits=_limits(max_file_size, max_uncompressed_size, max_rows))
         if theme is not None and theme not in taxonomy.ids:
@@ -799,6 +825,8 @@ def chart(
     cols: Annotated[str, typer.Option("--cols", help="Heatmap columns.")] = "target_service",
     lang: LangOption = Lang.ja,
     themes: ThemesOption = None,
+    service_types: ServiceTypesOption = None,
+    data_categories: DataCategoriesOption = None,
     ignore_declared: IgnoreDeclaredOption = False,
     sheet: SheetOption = None,
     encoding: EncodingOption = None,
@@ -820,7 +848,8 @@ def chart(
                                         + ", ".join(DIMENSIONS), code="usage"))
     try:
         inventory, taxonomy, classified = _classified(
-            file, themes=themes, ignore_declared=ignore_declared, sheet=sheet,
+            file, themes=themes, service_types=service_types,
+            data_categories=data_categories, ignore_declared=ignore_declared, sheet=sheet,
             encoding=encoding, headers=headers, separators=separators,
             limits=_limits(max_file_size, max_uncompressed_size, max_rows))
         if theme is not None and theme not in taxonomy.ids:
@@ -855,10 +884,13 @@ def chart(
     "List the themes of the taxonomy with their labels and keyword counts; --kind service or "
     "data lists the service types and data categories (with their 要配慮 flags) instead.\n\n"
     "Example: [bold]flowmatrix themes[/bold]  ·  "
-    "[bold]flowmatrix themes --themes my_themes.toml --format json[/bold]"))
+    "[bold]flowmatrix themes --themes my_themes.toml --format json[/bold]  ·  "
+    "[bold]flowmatrix themes --kind service --service-types my_types.toml[/bold]"))
 def themes(
     *,
     themes: ThemesOption = None,
+    service_types: ServiceTypesOption = None,
+    data_categories: DataCategoriesOption = None,
     kind: Annotated[TaxonomyKind | None, typer.Option(
         "--kind", help="theme, service (service types of ① and ③ items) or data (data "
         "categories of ② items, with their 要配慮 flags).")] = None,
@@ -871,8 +903,16 @@ def themes(
     from .taxonomy import load_taxonomy
 
     kind_id = {"service": "service_type", "data": "data_category"}.get(kind or "", "theme")
+    files = {"theme": themes, "service_type": service_types, "data_category": data_categories}
+    given = [k for k, f in files.items() if f is not None]
+    if len(given) == 1 and kind is None:  # --service-types FILE alone lists that file
+        kind_id = given[0]
     try:
-        taxonomy = load_taxonomy(themes, kind=kind_id)
+        if any(k != kind_id for k in given):
+            raise FlowmatrixError("give the taxonomy file of the --kind listed: --themes, "
+                                  "--service-types (--kind service) or --data-categories "
+                                  "(--kind data)", code="usage")
+        taxonomy = load_taxonomy(files[kind_id], kind=kind_id)
     except FlowmatrixError as exc:
         raise _fail(exc) from exc
     rows = [{"id": t.id, "ja": t.ja, "en": t.en,

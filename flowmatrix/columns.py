@@ -12,10 +12,14 @@ from .text import header_key
 
 # The four elements: ① source service A, ② data α, ③ target service B, ④ linked service β.
 ELEMENTS = ("source_service", "data", "target_service", "linked_service")
+# Optional columns a planner may add: the service type or data category of each item
+# (they win over the keywords) and whether the people concerned consented.
+TYPE_DECLARATION_COLUMNS = ("source_service_type", "data_category", "target_service_type")
 CANONICAL_COLUMNS = (
     "case_id", "municipality", "prefecture", "title",
     *ELEMENTS,
     "theme", "fiscal_year", "notes",
+    *TYPE_DECLARATION_COLUMNS, "consent",
 )
 ELEMENT_LABELS = {
     "ja": {

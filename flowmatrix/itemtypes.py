@@ -98,25 +98,63 @@ def _with_declared(found: tuple[str, ...], text: str, taxonomy: Taxonomy) -> tup
     return found
 
 
-CONSENT_COLUMNS = ("consent", "同意", "本人同意", "同意取得", "同意の有無")
+def declared_type_findings(inventory, service_types: Taxonomy | None = None,
+                           data_categories: Taxonomy | None = None) -> list:
+    """A warning for each cell of an explicit type column (source_service_type, data_category,
+    target_service_type) that the keywords had to stand in for: a label the taxonomy does not
+    know, or a number of labels that is neither one nor the number of items."""
+    from .findings import Finding
+
+    taxonomies = {"service_type": service_types or load_taxonomy(kind="service_type"),
+                  "data_category": data_categories or load_taxonomy(kind="data_category")}
+    findings = []
+    for element, (kind, _, explicit) in TYPED_ELEMENTS.items():
+        if explicit not in inventory.columns:
+            continue
+        taxonomy = taxonomies[kind]
+        where = inventory.headers.get(explicit, explicit)
+        cases = inventory.cases
+        for row, text, items in zip(cases["row"], cases[explicit], cases[item_column(element)],
+                                    strict=True):
+            if not text:
+                continue
+            labels = split_items(text)
+            unknown = [label for label in labels if taxonomy.find_label(label) is None]
+            if unknown:
+                message = (f"{where}: {'、'.join(unknown)} is not a {kind.replace('_', ' ')} of "
+                           f"the taxonomy ({taxonomy.source}); the keywords decide instead. "
+                           f"`flowmatrix themes --kind {KIND_OPTION[kind]}` lists them")
+            elif len(labels) not in (1, len(items)):
+                noun = "item" if len(items) == 1 else "items"
+                message = (f"{where}: {len(labels)} labels for {len(items)} {noun}; write one "
+                           "label per item in the same order, or one for the whole cell")
+            else:
+                continue
+            findings.append(Finding("warning", "unknown-item-type", message, file=inventory.path,
+                                    sheet=inventory.sheet, cell=inventory.cell(explicit, int(row)),
+                                    row=int(row), column=explicit))
+    return findings
+
+
+KIND_OPTION = {"service_type": "service", "data_category": "data"}  # `themes --kind` values
 
 
 def sensitive_findings(inventory, typed: pd.DataFrame) -> list:
     """A note for each case whose data includes 要配慮個人情報 — a warning when the inventory
-    has a consent column (consent, 同意, …) that is empty for that case. An aid to review, not
-    legal advice."""
+    has a consent column (consent, 同意, 同意の有無 … see headers.toml) that is empty for that
+    case. An aid to review, not legal advice."""
     from .findings import Finding
 
     labels = type_labels(typed, "data_category", "ja")
     sensitive = {i: labels.get(i, i) for i in sensitive_ids(typed)}
-    consent = next((c for c in CONSENT_COLUMNS if c in typed.columns), None)
+    consent = inventory.headers.get("consent")  # the header as written, if the column exists
     findings = []
     for case in typed[typed["sensitive"]].to_dict("records"):
         items = [f"{item}（{sensitive[c]}）" for item, c in zip(
             case[item_column("data")], case["data_categories"], strict=True) if c in sensitive]
         row = int(case["row"])
         cell = inventory.cell("data", row)
-        if consent is not None and not str(case.get(consent) or "").strip():
+        if consent is not None and not str(case.get("consent") or "").strip():
             findings.append(Finding(
                 "warning", "sensitive-without-consent",
                 f"the flow carries special care-required personal information (要配慮個人情報: "

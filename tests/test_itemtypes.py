@@ -104,3 +104,83 @@ def test_validate_notes_sensitive_flows_and_warns_without_consent(cli, tmp_path)
     assert "B3: warning [sensitive-without-consent]" in result.stdout and "'同意'" in result.stdout
     assert "B4" not in result.stdout
     assert cli("validate", path, "--strict").exit_code == 1
+
+
+JA_TYPED_HEADER = ["No", "①データ共有元サービス", "共有元サービス種別", "②流通データ", "データ分類",
+                   "③データ共有先サービス", "共有先サービス種別", "④データ連携サービス", "同意の有無"]
+
+
+def test_japanese_type_and_consent_headers_in_a_workbook(cli, make_xlsx, tmp_path):
+    import json
+
+    path = make_xlsx([
+        ["パーソナルデータ連携 事例一覧"],
+        JA_TYPED_HEADER,
+        [1, "クマPAY／謎アプリ", "地域通貨・ポイント／ポータルアプリ・公式LINE", "購買履歴", "",
+         "分析基盤", "", "来街分析", "取得済み"],
+        [2, "健診システム", "", "特定健診結果", "", "PHRアプリ", "", "保健指導", None],
+        [3, "見守りセンサー", "ロボット", "室温", "天気予報", "町役場", "", "見守り", "あり"],
+        [4, "予約アプリ", "", "乗車記録", "交通利用履歴", "配車システム",
+         "運行管理／データ分析・BI・PDS", "配車最適化", ""],
+    ])
+    result = cli("validate", path, "--format", "lines")
+    lines = result.stdout.splitlines()
+    # 健診結果 with an empty 同意の有無 cell warns at the data cell of row 4
+    assert any("D4: warning [sensitive-without-consent]" in line and "'同意の有無'" in line
+               for line in lines)
+    # an unknown label in a type column, and too many labels, name the cell they are in
+    assert any("E5: warning [unknown-item-type]" in line and "天気予報" in line for line in lines)
+    assert any("G6: warning [unknown-item-type]" in line and "2 labels for 1 item;" in line
+               for line in lines)
+    assert any("C5: warning [unknown-item-type]" in line and "ロボット" in line for line in lines)
+    assert not any("C3" in line or "E6" in line for line in lines)  # known labels are fine
+
+    out = tmp_path / "reports"
+    assert cli("analyze", path, "--out", out, "--format", "json,csv", "--quiet").exit_code == 0
+    summary = json.loads((out / "cases" / "summary.json").read_text("utf-8"))
+    matrix = summary["matrices"]["types"]
+    types = {(row, col) for row, counts in zip(matrix["row_labels"], matrix["counts"], strict=True)
+             for col, n in zip(matrix["col_labels"], counts, strict=True) if n}
+    assert ("地域通貨・ポイント", "データ分析・BI・PDS") in types  # the declared type won
+    assert ("ポータルアプリ・公式LINE", "データ分析・BI・PDS") in types
+    header = (out / "cases" / "cases.csv").read_text("utf-8-sig").splitlines()[0].split(",")
+    assert header[14:19] == ["①サービス種別", "②データ分類", "③サービス種別", "要配慮個人情報", "同意"]
+    assert "共有元サービス種別" not in header  # shown through ①サービス種別, not twice
+
+
+def test_user_service_types_and_data_categories_on_the_commands(cli, tmp_path):
+    import json
+
+    types = tmp_path / "types.toml"
+    types.write_text('extends = "default"\n[[service_type]]\nid = "library"\nja = "図書館"\n'
+                     'en = "Library"\nkeywords = ["図書館"]\n', encoding="utf-8")
+    categories = tmp_path / "categories.toml"
+    categories.write_text('extends = "default"\n[[data_category]]\nid = "loans"\n'
+                          'ja = "貸出履歴"\nen = "Loans"\nkeywords = ["貸出"]\npersonal = true\n'
+                          'sensitive = true\nreason = "例として要配慮扱い"\n', encoding="utf-8")
+    path = tmp_path / "cases.csv"
+    path.write_text("①データ共有元サービス,②流通データ,③データ共有先サービス,④データ連携サービス\n"
+                    "市立図書館,貸出記録,読書通帳アプリ,読書記録\n", encoding="utf-8")
+    flags = ("--service-types", types, "--data-categories", categories)
+
+    data = json.loads(cli("matrix", path, "--by-type", "--format", "json", *flags).stdout)
+    assert [(c["row"], c["data"]) for c in data["cells"]] == [("図書館", ["貸出履歴"])]
+    default = json.loads(cli("matrix", path, "--by-type", "--format", "json").stdout)
+    assert default["cells"][0]["row"] == "その他"
+    tally = json.loads(cli("tally", path, "--by", "data_category", "--format", "json",
+                           *flags).stdout)
+    assert tally["tally"][0]["data_category"] == "貸出履歴"
+    assert "[sensitive-flow]" in cli("validate", path, "--format", "lines", *flags).stdout
+    assert "[sensitive-flow]" not in cli("validate", path, "--format", "lines").stdout
+    out = tmp_path / "reports"
+    assert cli("analyze", path, "--out", out, "--format", "md", "--quiet", *flags).exit_code == 0
+    assert "貸出履歴" in (out / "cases" / "report.md").read_text("utf-8")
+
+    listed = json.loads(cli("themes", "--service-types", types, "--format", "json").stdout)
+    assert listed["themes"][-2]["id"] == "library"  # new types go before other
+    mismatch = cli("themes", "--kind", "data", "--service-types", types)
+    assert mismatch.exit_code == 2 and "--kind" in mismatch.stderr
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[service_type]\n", encoding="utf-8")
+    bad = cli("matrix", path, "--service-types", broken)
+    assert bad.exit_code == 2 and "broken.toml" in bad.stderr and "Traceback" not in bad.output

@@ -13,7 +13,10 @@ if TYPE_CHECKING:
 
 CASE_FIELDS = ["case_id", "municipality", "prefecture", "title", *ELEMENTS, "theme_label",
                "theme_source", "declared_theme", "secondary_themes", "score", "matched_terms",
+               "source_types", "data_categories", "target_types", "sensitive",
                "fiscal_year", "notes"]
+TYPE_FIELDS = {"source_types": "service_type", "data_categories": "data_category",
+               "target_types": "service_type"}
 PROVENANCE = ["file", "sheet", "row"]
 
 
@@ -23,19 +26,31 @@ def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
     from ..classifier import CLASSIFICATION_COLUMNS
     from ..columns import CANONICAL_COLUMNS
     from ..inventory import PROVENANCE_COLUMNS, item_column
+    from ..itemtypes import TYPE_COLUMNS, type_labels
 
     if analysis.case_table is not None:
         return analysis.case_table
     lang, taxonomy = analysis.lang, analysis.taxonomy
     labels = {t.id: t.label(lang) for t in taxonomy.themes}
-    known = {*CANONICAL_COLUMNS, *CLASSIFICATION_COLUMNS, *PROVENANCE_COLUMNS,
+    cases = analysis.cases
+    known = {*CANONICAL_COLUMNS, *CLASSIFICATION_COLUMNS, *PROVENANCE_COLUMNS, *TYPE_COLUMNS,
              *(item_column(e) for e in ELEMENTS)}
-    extras = [c for c in analysis.cases.columns if c not in known]
-    fields = CASE_FIELDS + extras + PROVENANCE
+    # The item types already show what a type column declared; a consent column is shown
+    # where the inventory has one.
+    consent = ["consent"] if "consent" in cases and cases["consent"].astype(bool).any() else []
+    extras = [c for c in cases.columns if c not in known]
+    at = CASE_FIELDS.index("sensitive") + 1
+    fields = CASE_FIELDS[:at] + consent + CASE_FIELDS[at:] + extras + PROVENANCE
+    type_names = {kind: type_labels(cases, kind, lang) for kind in set(TYPE_FIELDS.values())}
+    sensitive = "要配慮" if lang == "ja" else "sensitive"
     headings = [CASE_COLUMNS[lang].get(f, f) for f in fields]
     rows = []
-    for case in analysis.cases.to_dict("records"):
+    for case in cases.to_dict("records"):
         row = {f: case.get(f, "") for f in fields}
+        for field, kind in TYPE_FIELDS.items():
+            names = type_names[kind]
+            row[field] = "、".join(dict.fromkeys(names.get(t, t) for t in case[field]))
+        row["sensitive"] = sensitive if case["sensitive"] else ""
         row["theme_label"] = labels[case["theme_id"]]
         row["declared_theme"] = case["theme"]
         row["secondary_themes"] = "、".join(labels[t] for t in case["secondary_theme_ids"])
