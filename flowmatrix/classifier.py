@@ -138,8 +138,9 @@ class Matcher:
         kept = outside[np.sort(first)]
         # Back to reading order within each text.
         kept = kept[np.lexsort((theme[kept], start[kept], text[kept]))]
+        text_start = np.concatenate([[0], separators + 1])[text[kept]]
         return TextHits(len(texts), n_themes, text[kept], theme[kept], weight[kept],
-                        shown[kept].tolist())
+                        shown[kept].tolist(), start[kept] - text_start, end[kept] - text_start)
 
 
     def _pattern_hits(self, joined: str, separators) -> list[tuple[int, int, int, str]]:
@@ -160,10 +161,11 @@ class Matcher:
                         positions.append(at)
                         at = joined.find(literal, at + 1)
                 texts = np.unique(np.searchsorted(separators, positions, side="right")).tolist()
-            for text in texts:
+            for text in texts:  # each text on its own, so ^ and $ are its start and end
                 first, last = int(bounds[text]) + 1, int(bounds[text + 1])
-                found.extend((m.start(), m.end(), index, m.group(0))
-                             for m in pattern.finditer(joined, first, last) if m.end() > m.start())
+                found.extend((first + m.start(), first + m.end(), index, m.group(0))
+                             for m in pattern.finditer(joined[first:last])
+                             if m.end() > m.start())
         return found
 
 
@@ -209,6 +211,8 @@ class TextHits:
     theme: object  # numpy int array: index of the theme
     weight: object  # numpy float array
     term: list[str]
+    start: object = None  # numpy int arrays: where each hit starts and ends in its text
+    end: object = None
 
     def scores(self):
         import numpy as np

@@ -7,6 +7,7 @@ across municipalities, and the data categories say which flows carry 要配慮�
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from .inventory import item_column
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MIN_ITEM_SCORE = 1.0  # an item scoring less is `other`
+# Service names are noun phrases whose head names the service; data items are lists
+# (住所・氏名・生年月日), so only service types weigh the head phrase more.
+HEAD_WEIGHT = {"service_type": 1.5, "data_category": 1.0}
 # element → (taxonomy kind, column of ids added to the cases, explicit column that wins)
 TYPED_ELEMENTS = {
     "source_service": ("service_type", "source_types", "source_service_type"),
@@ -26,17 +30,42 @@ TYPED_ELEMENTS = {
 TYPE_COLUMNS = ("source_types", "data_categories", "target_types", "sensitive")
 
 
-def type_ids(items: list[str], taxonomy: Taxonomy) -> list[str]:
-    """The best-scoring entry of `taxonomy` for each item (ties to the earlier entry)."""
+def type_ids(items: list[str], taxonomy: Taxonomy, *, head_weight: float = 1.0) -> list[str]:
+    """The best-scoring entry of `taxonomy` for each item (ties to the earlier entry).
+
+    head_weight: how much more the keywords of the item's head phrase weigh. A Japanese noun
+    phrase names what it is last: 市民バスの「車載センサー」, 観光施設に設置した「Wi-Fiセンサ」.
+    """
+    import numpy as np
+
     from .classifier import matcher_for
 
     if not items:
         return []
-    scores = matcher_for(taxonomy).match(items).scores()[:-1]
+    hits = matcher_for(taxonomy).match(items)
+    weight = hits.weight
+    if head_weight != 1.0:
+        bounds = np.array([head_phrase(item) for item in items], dtype=np.int64).reshape(-1, 2)
+        first, last = bounds[hits.text, 0], bounds[hits.text, 1]
+        weight = weight * np.where((hits.end > first) & (hits.start < last), head_weight, 1.0)
+    scores = np.zeros((len(items), len(taxonomy.themes)))
+    np.add.at(scores, (hits.text, hits.theme), weight)
     best = scores.argmax(axis=1)
     ids = taxonomy.ids
     return [ids[b] if scores[i, b] >= MIN_ITEM_SCORE else FALLBACK_ID
             for i, b in enumerate(best.tolist())]
+
+
+_HEAD_AFTER = re.compile(r"の|に設置した|に搭載した|に載せた|に配布した|による|を活用した|を使った")
+
+
+def head_phrase(item: str) -> tuple[int, int]:
+    """(start, end) of the head phrase of a service name: after its last の (or に設置した,
+    による …) and before a bracketed note: 予約アプリ(KDDI総合研究所) → 予約アプリ."""
+    end = item.find("(")
+    end = end if end > 0 else len(item)
+    start = max((m.end() for m in _HEAD_AFTER.finditer(item, 0, end)), default=0)
+    return (start, end) if start < end else (0, end)
 
 
 def type_items(cases: pd.DataFrame, service_types: Taxonomy | None = None,
@@ -54,7 +83,8 @@ def type_items(cases: pd.DataFrame, service_types: Taxonomy | None = None,
         taxonomy = taxonomies[kind]
         items = result[item_column(element)].tolist()
         distinct = list(dict.fromkeys(i for case in items for i in case))
-        typed = dict(zip(distinct, type_ids(distinct, taxonomy), strict=True))
+        typed = dict(zip(distinct, type_ids(distinct, taxonomy, head_weight=HEAD_WEIGHT[kind]),
+                         strict=True))
         declared = result[explicit].tolist() if explicit in result else [""] * len(items)
         result[column] = [_with_declared(tuple(typed[i] for i in case), text, taxonomy)
                           for case, text in zip(items, declared, strict=True)]

@@ -214,3 +214,16 @@ def test_the_other_packaged_taxonomies_load_with_the_same_machinery(kind, first,
     assert taxonomy.ids[0] == first and taxonomy.ids[-1] == "other"
     assert len(taxonomy.ids) == count
     assert all(t.terms for t in taxonomy.themes if t.id != "other")
+
+
+def test_pattern_anchors_are_the_start_and_end_of_each_text(tmp_path):
+    # texts are matched in one joined string; ^ and $ must still mean one text's edges
+    path = tmp_path / "themes.toml"
+    path.write_text('[[theme]]\nid = "city"\nja = "市"\nen = "City"\nkeywords = []\n'
+                    'patterns = [{ regex = "^[^ ]+市$", weight = 5.0 }]\n'
+                    '[[theme]]\nid = "other"\nja = "その他"\nen = "Other"\nkeywords = []\n',
+                    encoding="utf-8")
+    taxonomy = load_taxonomy(path)
+    classified = classify(cases(("足利市", "x", "y", "z"), ("足利市観光協会", "x", "y", "z"),
+                                ("a", "b", "c", "飛騨市")), taxonomy)
+    assert list(classified["theme_id"]) == ["city", "other", "city"]

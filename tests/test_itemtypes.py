@@ -184,3 +184,23 @@ def test_user_service_types_and_data_categories_on_the_commands(cli, tmp_path):
     broken.write_text("[[service_type]\n", encoding="utf-8")
     bad = cli("matrix", path, "--service-types", broken)
     assert bad.exit_code == 2 and "broken.toml" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_the_head_of_a_service_name_decides():
+    from flowmatrix.itemtypes import head_phrase
+
+    item = "観光施設に設置したWi-Fiパケットセンサ"
+    start, end = head_phrase(item)
+    assert item[start:end] == "Wi-Fiパケットセンサ"
+    assert head_phrase("予約アプリ(KDDI総合研究所)") == (0, 5)
+    typed = type_items(frame([("観光施設に設置したWi-Fiパケットセンサ/予約アプリ(KDDI総合研究所)",
+                               "河川の水位", "観光協会の人流分析")]))
+    assert typed.loc[0, "source_types"] == ("sensor", "mobility_service")
+    assert typed.loc[0, "target_types"] == ("analytics",)
+    assert typed.loc[0, "data_categories"] == ("sensor_environment",)
+
+
+def test_a_municipality_itself_as_target_is_the_analysing_body():
+    # the anchored pattern matches a bare municipality, not a service that names one
+    typed = type_items(frame([("クマPAY", "決済履歴", "足利市/飛騨市(経済対策)/足利市観光協会")]))
+    assert typed.loc[0, "target_types"] == ("analytics", "analytics", "tourism_service")
