@@ -100,19 +100,14 @@ def combine(analyses: list[Analysis], *, name: str = "combined") -> Analysis:
 
 def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.DataFrame,
                    findings: list[Finding], taxonomy: Taxonomy, lang: str, top: int) -> Analysis:
-    from .matrix import accumulate_pairs, flow_tables, largest_pairs, tables_from_pairs
+    from .matrix import flow_tables, largest_flows
     from .tally import tally_by, theme_cross_table, theme_tally
 
     tally = theme_tally(cases, taxonomy, lang=lang)
     matrices = {}
     for key, (rows, cols, values) in REPORT_MATRICES.items():
-        if key == "flow":  # its pairs also give the largest flows
-            flow = accumulate_pairs(cases, rows, cols, None, taxonomy, lang)
-            table, counts = tables_from_pairs(flow, rows, cols, values=values, top=top,
-                                              lang=lang)
-        else:
-            table, counts = flow_tables(cases, rows, cols, values=values, top=top,
-                                        taxonomy=taxonomy, lang=lang)
+        table, counts = flow_tables(cases, rows, cols, values=values, top=top,
+                                    taxonomy=taxonomy, lang=lang)
         matrices[key] = Matrix(key, rows, cols, values, table, counts)
     tallies = {
         "municipality": tally_by(cases, "municipality", lang=lang),
@@ -122,7 +117,8 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
     if cases["file"].nunique() > 1:
         tallies["file"] = tally_by(cases, "file", lang=lang)
     top_flows = [{"source_service": p["row"], "target_service": p["col"], "count": p["count"],
-                  "cases": p["cases"], "data": p["data"]} for p in largest_pairs(flow, 10)]
+                  "cases": p["cases"], "data": p["data"]}
+                 for p in largest_flows(cases, 10, taxonomy=taxonomy, lang=lang)]
     present = [row["theme_id"] for row in tally.to_dict("records") if row["cases"]]
     return Analysis(name, sources, sheet, lang, taxonomy, cases, findings, tally, matrices,
                     tallies, top_flows, top, present, sensitive_flows(cases, lang))
@@ -133,18 +129,20 @@ def sensitive_flows(cases: pd.DataFrame, lang: str) -> list[dict]:
     from .inventory import item_column
     from .itemtypes import sensitive_ids, type_labels
 
-    if "sensitive" not in cases:
+    if "sensitive" not in cases or not cases["sensitive"].any():
         return []
     labels = type_labels(cases, "data_category", lang)
     sensitive = sensitive_ids(cases)
+    flagged = cases[cases["sensitive"]]
+    columns = ("case_id", "file", "row", "source_service", item_column("data"),
+               "data_categories", "target_service", "linked_service")
     flows = []
-    for case in cases[cases["sensitive"]].to_dict("records"):
-        data = [(item, labels.get(c, c)) for item, c in zip(
-            case[item_column("data")], case["data_categories"], strict=True) if c in sensitive]
-        flows.append({"case_id": case["case_id"], "file": case["file"], "row": int(case["row"]),
-                      "source_service": case["source_service"],
-                      "data": [item for item, _ in data],
+    for case_id, file, row, source, items, categories, target, linked in zip(
+            *(flagged[c].tolist() for c in columns), strict=True):
+        data = [(item, labels.get(c, c)) for item, c in zip(items, categories, strict=True)
+                if c in sensitive]
+        flows.append({"case_id": case_id, "file": file, "row": int(row),
+                      "source_service": source, "data": [item for item, _ in data],
                       "categories": list(dict.fromkeys(label for _, label in data)),
-                      "target_service": case["target_service"],
-                      "linked_service": case["linked_service"]})
+                      "target_service": target, "linked_service": linked})
     return flows

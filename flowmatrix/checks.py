@@ -13,7 +13,7 @@ from .findings import Finding, count_by_severity, sort_findings
 from .inventory import Inventory, read_inventory
 from .itemtypes import declared_type_findings, sensitive_findings, type_items
 from .taxonomy import Taxonomy, load_taxonomy
-from .text import normalise, normalise_cached
+from .text import normalise
 
 MAX_CELL_CHARS = 500
 # Punctuation, symbols and spaces only (full-width ones too): 〃, -, ・・・
@@ -83,10 +83,15 @@ def _duplicate_case_ids(inventory: Inventory) -> list[Finding]:
 
 def _duplicate_cases(inventory: Inventory) -> list[Finding]:
     rows_by_elements: dict[tuple, list[int]] = defaultdict(list)
-    columns = [inventory.cases[e] for e in ELEMENTS]
-    for row, *values in zip(inventory.cases["row"], *columns, strict=True):
+    # Each distinct text is normalised once; a case is its four normalised elements.
+    columns = []
+    for element in ELEMENTS:
+        values = inventory.cases[element].tolist()
+        normalised = {v: normalise(v) for v in set(values)}
+        columns.append([normalised[v] for v in values])
+    for row, *values in zip(inventory.cases["row"].tolist(), *columns, strict=True):
         if all(values):
-            rows_by_elements[tuple(normalise_cached(v) for v in values)].append(int(row))
+            rows_by_elements[tuple(values)].append(row)
     findings = []
     for rows in rows_by_elements.values():
         if len(rows) > 1:

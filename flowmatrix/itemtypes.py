@@ -178,13 +178,18 @@ def sensitive_findings(inventory, typed: pd.DataFrame) -> list:
     labels = type_labels(typed, "data_category", "ja")
     sensitive = {i: labels.get(i, i) for i in sensitive_ids(typed)}
     consent = inventory.headers.get("consent")  # the header as written, if the column exists
+    if not typed["sensitive"].any():
+        return []
+    flagged = typed[typed["sensitive"]]
+    consents = flagged["consent"].tolist() if "consent" in flagged else [""] * len(flagged)
     findings = []
-    for case in typed[typed["sensitive"]].to_dict("records"):
-        items = [f"{item}（{sensitive[c]}）" for item, c in zip(
-            case[item_column("data")], case["data_categories"], strict=True) if c in sensitive]
-        row = int(case["row"])
+    for row, data, categories, given in zip(
+            flagged["row"].tolist(), flagged[item_column("data")].tolist(),
+            flagged["data_categories"].tolist(), consents, strict=True):
+        items = [f"{item}（{sensitive[c]}）" for item, c in zip(data, categories, strict=True)
+                 if c in sensitive]
         cell = inventory.cell("data", row)
-        if consent is not None and not str(case.get("consent") or "").strip():
+        if consent is not None and not str(given or "").strip():
             findings.append(Finding(
                 "warning", "sensitive-without-consent",
                 f"the flow carries special care-required personal information (要配慮個人情報: "

@@ -84,38 +84,75 @@ class _Pair:
 
 
 def accumulate_pairs(classified: pd.DataFrame, rows: str, cols: str, theme: str | None,
-                taxonomy: Taxonomy, lang: str, detail: bool = True,
-                cell_values: str = "data") -> dict[tuple[str, str], _Pair]:
+                     taxonomy: Taxonomy, lang: str, detail: bool = True,
+                     cell_values: str = "data", top: int | None = None,
+                     ) -> dict[tuple[str, str], _Pair]:
     """Every (row value, column value) pair with what flows in it; without `detail`, only the
-    counts (enough for a count matrix, and much faster)."""
+    counts (enough for a count matrix, and much faster). With `top`, rows and columns beyond
+    the largest `top` are folded into その他/Other as the pairs are counted (see _fold)."""
     if theme is not None:
         if theme not in taxonomy.ids:
             raise KeyError(theme)
         classified = classified[classified["theme_id"] == theme]
     row_items = dimension_values(classified, rows, taxonomy, lang)
     col_items = dimension_values(classified, cols, taxonomy, lang)
+    if top is not None:
+        row_items, col_items = _folded_values(row_items, col_items, top, lang)
     pairs: dict[tuple[str, str], _Pair] = {}
+    new_pair = _Pair
     for position, (case_id, data, linked, row_values, col_values) in enumerate(zip(
             classified["case_id"].tolist(),
-            dimension_values(classified, cell_values, taxonomy, lang),
-            classified[item_column("linked_service")].tolist(), row_items, col_items,
-            strict=True)):
+            dimension_values(classified, cell_values, taxonomy, lang) if detail
+            else row_items, classified[item_column("linked_service")].tolist(), row_items,
+            col_items, strict=True)):
         for row_value in row_values:
             for col_value in col_values:
                 pair = pairs.get((row_value, col_value))
                 if pair is None:
-                    pair = pairs[(row_value, col_value)] = _Pair()
+                    pair = pairs[(row_value, col_value)] = new_pair()
                 pair.count += 1
                 pair.positions.add(position)
                 if not detail:
                     continue
+                counts = pair.data
                 for item in data:
-                    pair.data[item] = pair.data.get(item, 0) + 1
+                    counts[item] = counts.get(item, 0) + 1
+                counts = pair.linked
                 for item in linked:
-                    pair.linked[item] = pair.linked.get(item, 0) + 1
+                    counts[item] = counts.get(item, 0) + 1
                 if case_id:
                     pair.case_ids.add(str(case_id))
     return pairs
+
+
+def _folded_values(row_items: list, col_items: list, top: int, lang: str) -> tuple[list, list]:
+    """The values of each case with those outside the `top` largest of their axis replaced by
+    その他/Other, ranked as _fold ranks them (item pairs, then name)."""
+    keep = []
+    for own, other in ((row_items, col_items), (col_items, row_items)):
+        totals: dict[str, int] = {}
+        for values, others in zip(own, other, strict=True):
+            n = len(others)
+            for value in values:
+                totals[value] = totals.get(value, 0) + n
+        ordered = sorted((v for v, n in totals.items() if n), key=lambda v: (-totals[v], v))
+        keep.append(set(ordered[:top]) if len(ordered) > top else None)
+    folded = []
+    for items, kept in zip((row_items, col_items), keep, strict=True):
+        if kept is None:
+            folded.append(items)
+            continue
+        other = OTHER[lang]
+        cache: dict[tuple, tuple] = {}
+        column = []
+        for values in items:
+            mapped = cache.get(values)
+            if mapped is None:
+                # not deduplicated: two folded items are two item pairs, as in _fold
+                mapped = cache[values] = tuple(v if v in kept else other for v in values)
+            column.append(mapped)
+        folded.append(column)
+    return folded[0], folded[1]
 
 
 def _fold(pairs: dict[tuple[str, str], _Pair], top: int | None,
@@ -148,12 +185,38 @@ def _natural(text: str):
     return (0, int(text), "") if text.isdecimal() else (1, 0, text)
 
 
-def largest_pairs(accumulated: dict, n: int = 10) -> list[dict]:
-    """The n pairs with most item pairs (ties by name), with their data items."""
-    keys = sorted(accumulated, key=lambda k: (-accumulated[k].count, k))[:n]
-    return [{"row": row, "col": col, "count": accumulated[(row, col)].count,
-             "cases": len(accumulated[(row, col)].positions),
-             "data": _ranked(accumulated[(row, col)].data)} for row, col in keys]
+def largest_flows(classified: pd.DataFrame, n: int = 10, rows: str = "source_service",
+                  cols: str = "target_service", *, taxonomy: Taxonomy | None = None,
+                  lang: str = "ja") -> list[dict]:
+    """The n (row value, column value) pairs with most item pairs, ties by name, each with
+    count, cases and its data items (most frequent first). Counts every pair first and
+    gathers the data of the n largest only, so a national inventory's tens of thousands of
+    distinct pairs cost little."""
+    taxonomy = taxonomy or load_taxonomy()
+    row_items = dimension_values(classified, rows, taxonomy, lang)
+    col_items = dimension_values(classified, cols, taxonomy, lang)
+    counts: dict[tuple[str, str], int] = {}
+    for row_values, col_values in zip(row_items, col_items, strict=True):
+        for row_value in row_values:
+            for col_value in col_values:
+                key = (row_value, col_value)
+                counts[key] = counts.get(key, 0) + 1
+    largest = sorted(counts, key=lambda k: (-counts[k], k))[:n]
+    wanted = {key: _Pair() for key in largest}
+    for position, (data, row_values, col_values) in enumerate(zip(
+            dimension_values(classified, "data", taxonomy, lang), row_items, col_items,
+            strict=True)):
+        for row_value in row_values:
+            for col_value in col_values:
+                pair = wanted.get((row_value, col_value))
+                if pair is not None:
+                    pair.count += 1
+                    pair.positions.add(position)
+                    for item in data:
+                        pair.data[item] = pair.data.get(item, 0) + 1
+    return [{"row": row, "col": col, "count": wanted[(row, col)].count,
+             "cases": len(wanted[(row, col)].positions),
+             "data": _ranked(wanted[(row, col)].data)} for row, col in largest]
 
 
 def flow_pairs(classified: pd.DataFrame, rows: str = "source_service",
@@ -165,9 +228,8 @@ def flow_pairs(classified: pd.DataFrame, rows: str = "source_service",
     With `top`, rows and columns beyond the largest `top` are folded into その他/Other;
     cell_values="data_category" lists data categories instead of data items."""
     taxonomy = taxonomy or load_taxonomy()
-    pairs = _fold(accumulate_pairs(classified, rows, cols, theme, taxonomy, lang,
-                                   cell_values=cell_values), top, lang)
-    return _pairs_frame(pairs)
+    return _pairs_frame(accumulate_pairs(classified, rows, cols, theme, taxonomy, lang,
+                                         cell_values=cell_values, top=top))
 
 
 def _pairs_frame(pairs: dict[tuple[str, str], _Pair]) -> pd.DataFrame:
@@ -183,8 +245,12 @@ def _pairs_frame(pairs: dict[tuple[str, str], _Pair]) -> pd.DataFrame:
 
 def axis_order(pairs: pd.DataFrame, axis: str, *, lang: str = "ja") -> list[str]:
     """Values of `axis` by total count, then name; その他/Other last."""
+    return _order(zip(pairs[axis], pairs["count"], strict=True), lang)
+
+
+def _order(value_counts, lang: str) -> list[str]:
     totals: dict[str, int] = {}
-    for value, count in zip(pairs[axis], pairs["count"], strict=True):
+    for value, count in value_counts:
         totals[value] = totals.get(value, 0) + int(count)
     return sorted(totals, key=lambda v: (v == OTHER[lang], -totals[v], v))
 
@@ -203,8 +269,8 @@ def flow_tables(classified: pd.DataFrame, rows: str = "source_service",
     accumulated = accumulate_pairs(classified, rows, cols, theme, taxonomy, lang,
                                    detail=values != "count",
                                    cell_values="data_category" if values == "data_category"
-                                   else "data")
-    return tables_from_pairs(accumulated, rows, cols, values=values, top=top, lang=lang)
+                                   else "data", top=top)
+    return tables_from_pairs(accumulated, rows, cols, values=values, top=None, lang=lang)
 
 
 def tables_from_pairs(accumulated: dict, rows: str, cols: str, *, values: str,
@@ -212,19 +278,18 @@ def tables_from_pairs(accumulated: dict, rows: str, cols: str, *, values: str,
     """flow_tables from pairs already accumulated (see flow_tables)."""
     import pandas as pd
 
-    pairs = _pairs_frame(_fold(accumulated, top, lang))
-    row_order = axis_order(pairs, "row", lang=lang) if len(pairs) else []
-    col_order = axis_order(pairs, "col", lang=lang) if len(pairs) else []
-    records = pairs.to_dict("records")
-    counts = {(r["row"], r["col"]): r["count"] for r in records}
-    count_table = pd.DataFrame([[counts.get((r, c), 0) for c in col_order] for r in row_order],
+    pairs = _fold(accumulated, top, lang)
+    row_order = _order(((row, p.count) for (row, _), p in pairs.items()), lang)
+    col_order = _order(((col, p.count) for (_, col), p in pairs.items()), lang)
+    count_table = pd.DataFrame([[pairs[(r, c)].count if (r, c) in pairs else 0
+                                 for c in col_order] for r in row_order],
                                index=pd.Index(row_order, dtype=object),
                                columns=pd.Index(col_order, dtype=object), dtype=int)
     if values == "count":
         table = count_table.copy()
     else:
-        cells = {(r["row"], r["col"]): _cell_text(r, values, lang) for r in records}
-        table = pd.DataFrame([[cells.get((r, c), "") for c in col_order] for r in row_order],
+        table = pd.DataFrame([[_cell_text(pairs[(r, c)], values, lang) if (r, c) in pairs
+                               else "" for c in col_order] for r in row_order],
                              index=pd.Index(row_order, dtype=object),
                              columns=pd.Index(col_order, dtype=object), dtype=object)
     for frame in (table, count_table):
@@ -248,11 +313,11 @@ def flow_matrix(classified: pd.DataFrame, rows: str = "source_service",
                        taxonomy=taxonomy, lang=lang)[0]
 
 
-def _cell_text(record: dict, values: str, lang: str = "ja") -> str:
+def _cell_text(pair: _Pair, values: str, lang: str = "ja") -> str:
     if values == "cases":
-        return ", ".join(record["case_ids"])
-    items = record["data" if values == "data_category" else values]
+        return ", ".join(sorted(pair.case_ids, key=_natural))
+    items = _ranked(pair.linked if values == "linked_service" else pair.data)
     shown = "、".join(items[:CELL_ITEMS])
     if len(items) > CELL_ITEMS:
         shown += _MORE[lang].format(n=len(items) - CELL_ITEMS)
-    return f"{shown} ({record['count']})"
+    return f"{shown} ({pair.count})"

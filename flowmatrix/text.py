@@ -83,12 +83,6 @@ def _separator_pattern(separators: str) -> re.Pattern:
     return re.compile("[\n\r" + re.escape(separators) + "]" if separators else "[\n\r]")
 
 
-@lru_cache(maxsize=2**16)
-def normalise_cached(text: str) -> str:
-    """normalise(), remembered: for checks that normalise the same names many times."""
-    return normalise(text)
-
-
 def header_key(text: str) -> str:
     """The key a header cell is matched by: NFKC, lower case, no spaces, no leading numbering
     (①→"1"), no brackets' contents, no α/β, no punctuation.
