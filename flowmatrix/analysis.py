@@ -93,6 +93,9 @@ def combine(analyses: list[Analysis], *, name: str = "combined") -> Analysis:
 
     first = analyses[0]
     cases = pd.concat([a.cases for a in analyses], ignore_index=True)
+    for column in cases.columns:  # a column only some inventories have is empty elsewhere
+        if any(column not in a.cases.columns for a in analyses):
+            cases[column] = cases[column].astype(object).where(cases[column].notna(), "")
     findings = sort_findings([f for a in analyses for f in a.findings])
     return build_analysis(name, [s for a in analyses for s in a.sources], None, cases, findings,
                           first.taxonomy, first.lang, first.top)

@@ -440,14 +440,17 @@ def explain_terms(matched_terms: tuple, taxonomy: Taxonomy, lang: str = "ja",
                   separator: str = "; ") -> str:
     """Matched terms grouped by element and theme, in element order:
     "④ 避難行動支援 → 防災／防犯; ③ 防災アプリ → 防災／防犯"."""
-    labels = {theme.id: theme.label(lang) for theme in taxonomy.themes}
+    labels = taxonomy.labels(lang)
     grouped: dict[tuple[str, str], list[str]] = {}
     for element, term, theme in matched_terms:
         grouped.setdefault((element, theme), []).append(term)
-    order = {element: i for i, element in enumerate(ELEMENT_MARKS)}
-    ordered = sorted(grouped.items(), key=lambda item: order.get(item[0][0], -1), reverse=True)
+    ordered = sorted(grouped.items(), key=lambda item: _ELEMENT_ORDER.get(item[0][0], -1),
+                     reverse=True)
     return separator.join(f"{ELEMENT_MARKS.get(element, element)} {', '.join(terms)} → "
                           f"{labels[theme]}" for (element, theme), terms in ordered)
+
+
+_ELEMENT_ORDER = {element: i for i, element in enumerate(ELEMENT_MARKS)}
 
 
 __all__ = ["classify", "disagreement_findings", "case_records", "ELEMENT_WEIGHTS"]

@@ -196,6 +196,14 @@ def _choose_sheet(book, aliases: HeaderAliases, path: str) -> tuple[Sheet, _Head
     raise InventoryStructureError(message, path=path, findings=[finding])
 
 
+def _shown(value: object, cache: dict[tuple, str]) -> str:
+    key = (value.__class__, value)  # True and 1 are equal keys, but read TRUE and 1
+    text = cache.get(key)
+    if text is None:
+        text = cache[key] = display(cell_text(value))
+    return text
+
+
 def _fill_merged(sheet: Sheet, first_data_row: int) -> list[list[object]]:
     """A value merged down several rows belongs to each of them (the top-left cell holds it)."""
     rows = sheet.rows
@@ -231,24 +239,38 @@ def _build(sheet: Sheet, header: _Header, path: str, separators: str,
         used_names.add(name)
         extras[column] = name
 
+    data = rows[first:]
+    width = max((len(row) for row in data), default=0)
+    if any(len(row) != width for row in data):  # readers pad rows; merged fills may not
+        data = [row + [""] * (width - len(row)) for row in data]
+    grid = list(zip(*data, strict=True)) if data else []  # column by column, in C
+
     def column_text(column: int) -> list[str]:
-        """The displayed text of one column for every data row (read column by column)."""
-        values = (row[column] if column < len(row) else "" for row in rows[first:])
-        return [v.strip() if v.__class__ is str else display(cell_text(v)) for v in values]
+        """The displayed text of one column for every data row."""
+        if column >= len(grid):
+            return [""] * len(data)
+        shown: dict[tuple, str] = {}  # numbers and dates repeat (years, ids): convert once
+        return [v.strip() if v.__class__ is str else _shown(v, shown) for v in grid[column]]
 
     texts = {canonical: column_text(c) for c, canonical in canonical_at.items()}
     # A case has at least one of the four elements filled; other rows (blank, notes) are not.
     elements = [texts[e] for e in ELEMENTS if e in texts]
     keep = [i for i, values in enumerate(zip(*elements, strict=True)) if any(values)]
+    every = len(keep) == len(data)
     blank = [""] * len(keep)
+
+    def kept(values: list[str]) -> list[str]:
+        return values if every else [values[i] for i in keep]
+
     records: dict[str, list] = {
-        canonical: [texts[canonical][i] for i in keep] if canonical in texts else blank
+        canonical: kept(texts[canonical]) if canonical in texts else blank
         for canonical in CANONICAL_COLUMNS}
     for column, name in extras.items():
-        values = column_text(column)
-        records[name] = [values[i] for i in keep]
-    items = {item_column(e): [split_items(text, separators) for text in records[e]]
-             for e in ELEMENTS}
+        records[name] = kept(column_text(column))
+    items = {}
+    for element in ELEMENTS:  # each distinct text is split once
+        split = {text: split_items(text, separators) for text in set(records[element])}
+        items[item_column(element)] = [split[text] for text in records[element]]
     provenance_rows = [first + i + sheet.row_base for i in keep]
 
     cases = pd.DataFrame({**records, **items}, dtype=object)

@@ -64,6 +64,15 @@ class Taxonomy:
                 return theme
         raise KeyError(theme_id)
 
+    def labels(self, lang: str = "ja") -> dict[str, str]:
+        """id → label in `lang` (computed once per taxonomy)."""
+        return self._labels["en" if lang == "en" else "ja"]
+
+    @cached_property
+    def _labels(self) -> dict[str, dict[str, str]]:
+        return {lang: {theme.id: theme.label(lang) for theme in self.themes}
+                for lang in ("ja", "en")}
+
     def find_label(self, label: str) -> Theme | None:
         """The theme a label written in an inventory means: its id, either label or an alias,
         compared without case, width, spaces or separators (健康・医療 = 健康／医療)."""

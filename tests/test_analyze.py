@@ -1,5 +1,7 @@
 """`flowmatrix analyze`: one file or many, every format, the same numbers, deterministic."""
 
+import csv
+import io
 import json
 import re
 
@@ -200,3 +202,25 @@ def test_text_from_the_inventory_is_data(tmp_path):
     formulas = [c.coordinate for c in cells if c.data_type == "f"]
     assert formulas == []
     assert '=HYPERLINK("http://x")' in [c.value for c in cells]
+
+
+def test_batch_whose_inventories_have_different_columns(cli, tmp_path):
+    # cases.csv has an origin column the other inventory lacks: the combined workbook and CSV
+    # show it empty for that inventory's cases (it once failed on the missing values)
+    inbox = tmp_path / "inventories"
+    inbox.mkdir()
+    (inbox / "kumagaya.csv").write_bytes((ROOT / "data" / "cases.csv").read_bytes())
+    write_xlsx(inbox / "aizu.xlsx", {"Sheet1": [JA_HEADER, [1, "会津若松市", "地域ウォレット",
+                                                           "アンケートデータ", "クーポン配信",
+                                                           "配信クーポンのカスタマイズ"]]})
+    out = tmp_path / "reports"
+    result = cli("analyze", inbox, "--out", out, "--format", "xlsx,csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(
+        (out / "_combined" / "cases.csv").read_text("utf-8-sig"))))
+    origins: dict[str, set] = {}
+    for r in rows:
+        origins.setdefault(r["ファイル"].rsplit("/", 1)[-1], set()).add(r["origin"])
+    assert origins == {"aizu.xlsx": {""}, "kumagaya.csv": {"article", "illustrative"}}
+    book = load_workbook(out / "_combined" / "report.xlsx", read_only=True)
+    assert book.sheetnames[1] == "事例" and book["事例"].max_row == 33

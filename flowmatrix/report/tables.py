@@ -44,20 +44,33 @@ def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
     type_names = {kind: type_labels(cases, kind, lang) for kind in set(TYPE_FIELDS.values())}
     sensitive = "要配慮" if lang == "ja" else "sensitive"
     headings = [CASE_COLUMNS[lang].get(f, f) for f in fields]
-    rows = []
-    for case in cases.to_dict("records"):
-        row = {f: case.get(f, "") for f in fields}
-        for field, kind in TYPE_FIELDS.items():
-            names = type_names[kind]
-            row[field] = "、".join(dict.fromkeys(names.get(t, t) for t in case[field]))
-        row["sensitive"] = sensitive if case["sensitive"] else ""
-        row["theme_label"] = labels[case["theme_id"]]
-        row["declared_theme"] = case["theme"]
-        row["secondary_themes"] = "、".join(labels[t] for t in case["secondary_theme_ids"])
-        row["matched_terms"] = explain_terms(case["matched_terms"], taxonomy, lang)
-        row["score"] = float(case["score"])
-        row["row"] = int(case["row"])
-        rows.append(row)
+    n = len(cases)
+
+    def column(field: str) -> list:
+        return cases[field].tolist() if field in cases else [""] * n
+
+    def mapped(values: list, text) -> list[str]:
+        """text(value) for each value, computed once per distinct value."""
+        done: dict = {}
+        return [done[v] if v in done else done.setdefault(v, text(v)) for v in values]
+
+    # Column by column (cases repeat the same types, themes and terms), then one dict per row.
+    columns = {field: column(field) for field in fields}
+    for field, kind in TYPE_FIELDS.items():
+        names = type_names[kind]
+        columns[field] = mapped(column(field), lambda ids, names=names: "、".join(
+            dict.fromkeys(names.get(t, t) for t in ids)))
+    columns["sensitive"] = [sensitive if s else "" for s in column("sensitive")]
+    columns["theme_label"] = [labels[t] for t in column("theme_id")]
+    columns["declared_theme"] = column("theme")
+    columns["secondary_themes"] = mapped(column("secondary_theme_ids"),
+                                         lambda ids: "、".join(labels[t] for t in ids))
+    columns["matched_terms"] = mapped(column("matched_terms"),
+                                      lambda terms: explain_terms(terms, taxonomy, lang))
+    columns["score"] = [float(v) for v in column("score")]
+    columns["row"] = [int(v) for v in column("row")]
+    rows = [dict(zip(fields, values, strict=True))
+            for values in zip(*(columns[f] for f in fields), strict=True)]
     analysis.case_table = (fields, headings, rows)
     return analysis.case_table
 
