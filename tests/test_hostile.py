@@ -239,3 +239,32 @@ def test_an_internal_error_is_a_short_message_unless_debug(tmp_path):
     loud = subprocess.run([sys.executable, "-c", code, "--debug", *args], capture_output=True,
                           text=True)
     assert "Traceback" in loud.stderr and "ValueError: boom" in loud.stderr
+
+
+def test_text_that_looks_like_workbook_xml_stays_text(cli, tmp_path):
+    # XlsxWriter copies a string shaped like rich text (<r>…</r>) into the sheet XML as it is:
+    # this one closed the sheet early and Excel (and openpyxl) could not open the report.
+    rich = "<r><t>a</t></r></is></c></row></sheetData></worksheet><r>x</r>"
+    escape = "_x0041_ is not A"  # Excel reads _xHHHH_ as an escaped character
+    path = tmp_path / "xml.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([
+            HEADER, [rich, "<r>購買履歴</r>", escape, "来店促進"],
+            ["バスアプリ", "<r>購買履歴</r>", "クーポン配信", "来店促進"]])
+    assert cli("analyze", path, "--out", tmp_path / "r", "--format", "xlsx").exit_code == 0
+    cases = load_workbook(tmp_path / "r" / "xml" / "report.xlsx")["事例"]
+    header = [c.value for c in cases[1]]
+    row = {h: c.value for h, c in zip(header, cases[2], strict=True)}
+    assert row["①データ共有元サービス"] == rich
+    assert row["②流通データ"] == "<r>購買履歴</r>"
+    # escaped so Excel shows it as written (LibreOffice does; openpyxl shows the escape)
+    assert row["③データ共有先サービス"] == "_x005F" + escape
+    from flowmatrix.report.xlsx import _xml_text
+
+    assert _xml_text(" a&b ") == '<t xml:space="preserve"> a&amp;b </t>'  # cells are trimmed
+    matrix = tmp_path / "matrix.xlsx"  # a workbook in memory: the other writing path
+    assert cli("matrix", path, "-o", matrix, "--rows", "data", "--cols", "source_service",
+               "--separators", "、",
+               "--values", "count").exit_code == 0
+    labels = [c.value for c in load_workbook(matrix).active["A"]]
+    assert "<r>購買履歴</r>" in labels
