@@ -468,20 +468,22 @@ def flow_stages(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, l
     for stage, element in enumerate(ELEMENTS):
         cells = (dimension_values(classified, TYPE_STAGES[element], taxonomy, lang)
                  if by_type and element in TYPE_STAGES else classified[item_column(element)])
-        items = pd.Series([tuple(dict.fromkeys(str(i) for i in cell if str(i).strip()))
-                           for cell in cells], dtype=object)
+        distinct: dict[tuple, tuple] = {}  # cases repeat their cells: clean each once
+        items = pd.Series([distinct[c] if c in distinct else distinct.setdefault(
+            c, tuple(dict.fromkeys(str(i) for i in c if str(i).strip())))
+            for c in (tuple(cell) for cell in cells)], dtype=object)
         share = items.map(len)
         frame = pd.DataFrame({"position": range(len(items)), "item": items,
                               "part": 1.0 / share.where(share > 0)}).explode("item")
         frame = frame.dropna(subset=["item"])
         frame["part"] = frame["part"].astype(float)
-        totals = frame.groupby("item", sort=False)["part"].sum()
-        ranked = sorted(totals.index, key=lambda v: (-round(totals[v], 9), v))
+        totals = frame.groupby("item", sort=False)["part"].sum().to_dict()
+        ranked = sorted(totals, key=lambda v: (-round(totals[v], 9), v))
         if top is not None and len(ranked) > top:
             keep = set(ranked[:top])
-            frame["item"] = [v if v in keep else other for v in frame["item"]]
-            totals = frame.groupby("item", sort=False)["part"].sum()
-        order = sorted(totals.index, key=lambda v: (v == other, -round(totals[v], 9), v))
+            frame["item"] = frame["item"].where(frame["item"].isin(keep), other)
+            totals = frame.groupby("item", sort=False)["part"].sum().to_dict()
+        order = sorted(totals, key=lambda v: (v == other, -round(totals[v], 9), v))
         node_frames.append(pd.DataFrame({"stage": stage, "label": order,
                                          "weight": [round(float(totals[v]), 9) for v in order],
                                          "order": range(len(order))}))

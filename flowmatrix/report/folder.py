@@ -80,14 +80,11 @@ def write_report(analysis: Analysis, folder: str | Path, *,
         if keys:
             (work / "charts").mkdir(mode=0o755)
         tasks = (["xlsx"] if "xlsx" in formats else []) + keys
-        with _workers(len(tasks), (analysis, work, formats)) as run:
+        with _workers(len(tasks), (analysis, work, formats)) as start:
             # The workbook first: it is the slowest file; the charts share the other worker.
-            results = run(tasks)
-            chart_svgs = {key: svg for key, svg in results if svg is not None}
+            # Meanwhile this process writes what needs no chart.
+            finished = start(tasks)
             chart_pngs = {key: f"charts/{key}.png" for key in keys} if "png" in formats else {}
-            if "html" in formats:
-                (work / "report.html").write_bytes(report_html(analysis, chart_svgs,
-                                                               stamp=stamp))
             if "md" in formats:
                 (work / "report.md").write_bytes(report_markdown(analysis, chart_pngs,
                                                                  stamp=stamp))
@@ -102,6 +99,10 @@ def write_report(analysis: Analysis, folder: str | Path, *,
                     for chunk in csv_chunks((dict(zip(headings, (r[f] for f in fields),
                                                       strict=True)) for r in rows), headings):
                         out.write(chunk)
+            chart_svgs = {key: svg for key, svg in finished() if svg is not None}
+            if "html" in formats:
+                (work / "report.html").write_bytes(report_html(analysis, chart_svgs,
+                                                               stamp=stamp))
         if keys and not any((work / "charts").iterdir()):
             (work / "charts").rmdir()
         _swap(work, folder)
@@ -141,9 +142,10 @@ def _task(key: str) -> tuple[str, bytes | None]:
 
 @contextlib.contextmanager
 def _workers(tasks: int, shared: tuple):
-    """Yield run(keys) → [(key, svg)], computing the tasks on two forked worker processes
-    where the system can fork (all workers start before any thread does), else here. The
-    results come back in the order of the keys; a task's error is raised here."""
+    """Yield start(keys) → finished, where finished() → [(key, svg)]: the tasks run on two
+    forked worker processes where the system can fork (all workers start before any thread
+    does), else here when finished() is called. The results come back in the order of the
+    keys; a task's error is raised by finished()."""
     import multiprocessing
     import os
     import sys
@@ -153,13 +155,16 @@ def _workers(tasks: int, shared: tuple):
     try:
         count = min(os.cpu_count() or 1, 2, tasks)
         if count < 2 or sys.platform != "linux":
-            yield lambda keys: [_task(key) for key in keys]
+            yield lambda keys: lambda: [_task(key) for key in keys]
             return
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(count, mp_context=context) as pool:
-            yield lambda keys: list(pool.map(_task, keys))
+            def start(keys):
+                futures = [pool.submit(_task, key) for key in keys]
+                return lambda: [future.result() for future in futures]
+            yield start
     finally:
         _SHARED = None
 
