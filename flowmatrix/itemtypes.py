@@ -28,6 +28,7 @@ TYPED_ELEMENTS = {
     "target_service": ("service_type", "target_types", "target_service_type"),
 }
 TYPE_COLUMNS = ("source_types", "data_categories", "target_types", "sensitive")
+KIND_OPTION = {"service_type": "service", "data_category": "data"}  # `themes --kind` values
 
 
 def type_ids(items: list[str], taxonomy: Taxonomy, *, head_weight: float = 1.0) -> list[str]:
@@ -164,9 +165,6 @@ def declared_type_findings(inventory, service_types: Taxonomy | None = None,
                                     sheet=inventory.sheet, cell=inventory.cell(explicit, int(row)),
                                     row=int(row), column=explicit))
     return findings
-
-
-KIND_OPTION = {"service_type": "service", "data_category": "data"}  # `themes --kind` values
 
 
 def sensitive_findings(inventory, typed: pd.DataFrame) -> list:
