@@ -940,9 +940,11 @@ def themes(
 # --- template -----------------------------------------------------------------------------------
 
 @app.command(epilog=EXIT_CODES, help=(
-    "Write an empty inventory workbook to fill in: the DSA's four-element header (①–④), an "
-    "example row from the DSA article, a drop-down list of themes, and a sheet explaining each "
-    "column. [bold]flowmatrix validate[/bold] accepts it as soon as rows are filled in.\n\n"
+    "Write an empty inventory workbook to fill in: the DSA's four-element header (①–④), "
+    "optional columns for the service types, data categories and consent, an example row from "
+    "the DSA article, drop-down lists of themes, service types and data categories, and a "
+    "sheet explaining each column. [bold]flowmatrix validate[/bold] accepts it as soon as rows "
+    "are filled in.\n\n"
     "Example: [bold]flowmatrix template 事例一覧.xlsx[/bold]"))
 def template(
     output: Annotated[Path, typer.Argument(help="The workbook to write, e.g. cases.xlsx.",
@@ -951,14 +953,18 @@ def template(
     lang: Annotated[Lang, typer.Option("--lang", help="Header and guide language.")] = Lang.ja,
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
     themes: ThemesOption = None,
+    service_types: ServiceTypesOption = None,
+    data_categories: DataCategoriesOption = None,
 ) -> None:
     """Write an empty inventory workbook to fill in."""
     from .taxonomy import load_taxonomy
     from .template import write_template
 
     try:
-        taxonomy = load_taxonomy(themes)
-        path = write_template(output, lang=lang.value, taxonomy=taxonomy, overwrite=force)
+        path = write_template(
+            output, lang=lang.value, taxonomy=load_taxonomy(themes), overwrite=force,
+            service_types=load_taxonomy(service_types, kind="service_type"),
+            data_categories=load_taxonomy(data_categories, kind="data_category"))
     except FlowmatrixError as exc:
         raise _fail(exc) from exc
     _console().print(f"wrote {_escape(str(path))}")

@@ -117,10 +117,19 @@ def sensitive_ids(typed: pd.DataFrame) -> set[str]:
             if t.attribute("sensitive")}
 
 
+def declared_labels(text: str, taxonomy: Taxonomy) -> list:
+    """The entries a type column's cell names: the whole text if it is one label (English
+    labels hold a /), else each item of it; None where a label is unknown."""
+    whole = taxonomy.find_label(text)
+    if whole is not None:
+        return [whole]
+    return [taxonomy.find_label(label) for label in split_items(text)]
+
+
 def _with_declared(found: tuple[str, ...], text: str, taxonomy: Taxonomy) -> tuple[str, ...]:
     if not text or not found:
         return found
-    labels = [taxonomy.find_label(label) for label in split_items(text)]
+    labels = declared_labels(text, taxonomy)
     if len(labels) == 1 and labels[0] is not None:
         return (labels[0].id,) * len(found)
     if len(labels) == len(found):
@@ -149,9 +158,10 @@ def declared_type_findings(inventory, service_types: Taxonomy | None = None,
                                     strict=True):
             if not text:
                 continue
-            labels = split_items(text)
-            unknown = [label for label in labels if taxonomy.find_label(label) is None]
-            if unknown:
+            labels = declared_labels(text, taxonomy)
+            if None in labels:  # then the labels are the cell's items, in order
+                unknown = [label for label, entry in zip(split_items(text), labels, strict=True)
+                           if entry is None]
                 message = (f"{where}: {'、'.join(unknown)} is not a {kind.replace('_', ' ')} of "
                            f"the taxonomy ({taxonomy.source}); the keywords decide instead. "
                            f"`flowmatrix themes --kind {KIND_OPTION[kind]}` lists them")

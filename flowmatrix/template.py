@@ -29,6 +29,20 @@ TEMPLATE_COLUMNS = [
      "The theme (pick from the list); leave empty and flowmatrix classifies the case."),
     ("fiscal_year", "年度", "Fiscal year", 8, False, "年度（例: 2024）。", "Fiscal year, e.g. 2024."),
     ("notes", "備考", "Notes", 30, False, "自由記入。", "Anything else."),
+    ("source_service_type", "共有元サービス種別", "① source service type", 22, False,
+     "任意。①の種別（一覧から選択）。項目が複数なら「/」で区切って同じ順に。空欄なら flowmatrix が判定します。",
+     "Optional: the type of ① (pick from the list); for several items, their ids (see below) "
+     "separated with ; in the same order. Empty: flowmatrix decides."),
+    ("data_category", "データ分類", "② data category", 22, False,
+     "任意。②の分類（一覧から選択）。要配慮個人情報かどうかはこの分類で決まります。",
+     "Optional: the category of ② (pick from the list); it decides whether the flow carries "
+     "special care-required personal information."),
+    ("target_service_type", "共有先サービス種別", "③ target service type", 22, False,
+     "任意。③の種別（一覧から選択）。", "Optional: the type of ③ (pick from the list)."),
+    ("consent", "同意の有無", "Consent", 14, False,
+     "任意。本人同意の状況（例: 取得済み）。要配慮個人情報を含む流れで空欄だと、validate が警告します。",
+     "Optional: the consent of the people concerned (e.g. obtained). Empty for a flow with "
+     "special care-required personal information: validate warns."),
 ]
 
 EXAMPLE = {
@@ -39,14 +53,20 @@ EXAMPLE = {
         "target_service": "医療機関・保健指導サービス",
         "linked_service": "業務効率化、生活習慣データに基づく健康指導",
         "fiscal_year": "", "notes": "記入例（DSA 2025年11月20日の記事より）。書き換えるか削除してください。",
+        "source_service_type": "ヘルスケアアプリ・ウェアラブル",
+        "data_category": "運動・バイタルデータ／健診結果",
+        "target_service_type": "医療機関・薬局", "consent": "取得済み（記入例）",
     },
     "en": {
         "case_id": 1, "municipality": "", "prefecture": "", "title": "Health guidance from lifestyle data",
         "source_service": "Healthcare app / wearable device",
-        "data": "Steps, heart rate and other activity data; health-check results",
+        "data": "Steps and heart rate (activity data); health-check results",
         "target_service": "Medical institution / health guidance service",
         "linked_service": "Efficiency; health guidance based on lifestyle data",
         "fiscal_year": "", "notes": "Example (from the DSA article of 2025-11-20). Overwrite or delete.",
+        "source_service_type": "Healthcare app / wearable",
+        "data_category": "activity_vital; health_check",
+        "target_service_type": "Medical institution / pharmacy", "consent": "obtained (example)",
     },
 }
 
@@ -54,8 +74,11 @@ SHEET_NAMES = {"ja": ("事例一覧", "記入方法"), "en": ("Cases", "How to f
 
 
 def write_template(path: str | Path, *, lang: str = "ja", taxonomy: Taxonomy | None = None,
-                   overwrite: bool = False, rows: int = 1000) -> Path:
-    """Write an empty inventory workbook with the DSA's four-element header and an example row."""
+                   overwrite: bool = False, rows: int = 1000,
+                   service_types: Taxonomy | None = None,
+                   data_categories: Taxonomy | None = None) -> Path:
+    """Write an empty inventory workbook with the DSA's four-element header, an example row,
+    and drop-down lists of themes, service types and data categories."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -70,7 +93,11 @@ def write_template(path: str | Path, *, lang: str = "ja", taxonomy: Taxonomy | N
     if not path.parent.is_dir():
         raise FlowmatrixError("the folder does not exist", path=str(path.parent),
                               code="bad-output")
-    taxonomy = taxonomy or load_taxonomy()
+    lists = {"theme": taxonomy or load_taxonomy(),
+             "source_service_type": service_types or load_taxonomy(kind="service_type"),
+             "data_category": data_categories or load_taxonomy(kind="data_category")}
+    lists["target_service_type"] = lists["source_service_type"]
+    taxonomy = lists["theme"]
     english = lang == "en"
     cases_name, help_name = SHEET_NAMES[lang]
     header_font = Font(bold=True, color="FFFFFF")
@@ -105,12 +132,23 @@ def write_template(path: str | Path, *, lang: str = "ja", taxonomy: Taxonomy | N
         example_value = EXAMPLE[lang].get(column, "")
         guide.append([en if english else ja, yes, en_help if english else ja_help,
                       "" if column == "notes" else example_value])
-    guide.append([])
-    guide.append(["Themes" if english else "テーマ一覧"])
-    first_theme_row = guide.max_row + 1
-    for theme in taxonomy.themes:
-        guide.append([theme.label(lang)])
-    last_theme_row = guide.max_row
+    ranges = {}  # list column → the guide cells of its choices
+    for column, heading in (("theme", ("Themes", "テーマ一覧")),
+                            ("source_service_type", ("Service types (① and ③)", "サービス種別（①・③）")),
+                            ("data_category", ("Data categories (②)", "データ分類（②）"))):
+        guide.append([])
+        typed = column != "theme"  # types and categories: their ids too, and 要配慮 flags
+        sensitive = ("special care-required" if english else "要配慮個人情報")
+        guide.append([heading[0] if english else heading[1]]
+                     + (["id"] if typed else []) + ([sensitive] if column == "data_category"
+                                                    else []))
+        first = guide.max_row + 1
+        for entry in lists[column].themes:
+            flag = ("yes" if english else "要配慮") if entry.attribute("sensitive") else ""
+            guide.append([entry.label(lang)] + ([entry.id] if typed else [])
+                         + ([flag] if column == "data_category" else []))
+        ranges[column] = f"'{help_name}'!$A${first}:$A${guide.max_row}"
+    ranges["target_service_type"] = ranges["source_service_type"]
     guide.append([])
     guide.append(["Several items in one cell: separate them with / 、 , ; or a line break."
                   if english else
@@ -124,14 +162,13 @@ def write_template(path: str | Path, *, lang: str = "ja", taxonomy: Taxonomy | N
         for cell in row:
             cell.alignment = wrap
 
-    theme_column = [c[0] for c in TEMPLATE_COLUMNS].index("theme") + 1
-    theme_letter = sheet.cell(row=1, column=theme_column).column_letter
-    choices = DataValidation(
-        type="list", allow_blank=True,
-        formula1=f"'{help_name}'!$A${first_theme_row}:$A${last_theme_row}",
-        showErrorMessage=False)
-    choices.add(f"{theme_letter}2:{theme_letter}{rows + 1}")
-    sheet.add_data_validation(choices)
+    ids = [c[0] for c in TEMPLATE_COLUMNS]
+    for column, cells in ranges.items():  # a free text is allowed too (several items: a / b)
+        letter = sheet.cell(row=1, column=ids.index(column) + 1).column_letter
+        choices = DataValidation(type="list", allow_blank=True, formula1=cells,
+                                 showErrorMessage=False)
+        choices.add(f"{letter}2:{letter}{rows + 1}")
+        sheet.add_data_validation(choices)
 
     buffer = io.BytesIO()
     book.save(buffer)

@@ -1,5 +1,6 @@
 """The command line: version, help, template, the bundled sample."""
 
+import json
 import subprocess
 import sys
 
@@ -43,14 +44,24 @@ def test_template_is_a_valid_inventory_with_dropdown_and_guide(cli, tmp_path):
                            "④データ連携サービス"]
     assert cases.freeze_panes == "A2"
     assert cases["E2"].value == "ヘルスケアアプリ・ウェアラブルデバイス"
-    (rule,) = cases.data_validations.dataValidation
-    assert rule.type == "list" and "I2" in str(rule.sqref)
-    theme_cells = guide[rule.formula1.split("!")[1].replace("$", "")]
-    assert [row[0].value for row in theme_cells][:5] == [
-        "観光／地域経済活性化", "健康／医療", "防災／防犯", "行政", "モビリティ"]
+    assert header[11:] == ["共有元サービス種別", "データ分類", "共有先サービス種別", "同意の有無"]
+    rules = {str(r.sqref).split(":")[0]: r for r in cases.data_validations.dataValidation}
+    assert sorted(rules) == ["I2", "L2", "M2", "N2"]  # theme, ① type, ② category, ③ type
+    assert all(r.type == "list" for r in rules.values())
+
+    def choices(cell):
+        return [row[0].value for row in guide[rules[cell].formula1.split("!")[1]
+                                               .replace("$", "")]]
+
+    assert choices("I2")[:5] == ["観光／地域経済活性化", "健康／医療", "防災／防犯", "行政", "モビリティ"]
+    assert "地域通貨・ポイント" in choices("L2") and choices("L2") == choices("N2")
+    assert "健診結果" in choices("M2")
     inventory = read_inventory(path)
     assert len(inventory) == 1 and inventory.sheet == "事例一覧"
-    assert cli("validate", path, "--strict").exit_code == 0
+    assert set(inventory.columns) >= {"source_service_type", "data_category", "consent"}
+    assert cli("validate", path, "--strict").exit_code == 0  # the example's types are known
+    typed = json.loads(cli("matrix", path, "--by-type", "--format", "json").stdout)
+    assert sorted(typed["cells"][0]["data"]) == ["健診結果", "運動・バイタルデータ"]
 
 
 def test_template_english_and_refuses_to_overwrite(cli, tmp_path):
@@ -58,6 +69,7 @@ def test_template_english_and_refuses_to_overwrite(cli, tmp_path):
     assert cli("template", path, "--lang", "en").exit_code == 0
     assert load_workbook(path).worksheets[0]["E1"].value == "① Source service"
     assert read_inventory(path).cases.loc[0, "linked_service"].startswith("Efficiency")
+    assert cli("validate", path, "--strict").exit_code == 0  # labels with a / and ids work
     before = path.read_bytes()
     result = cli("template", path)
     assert result.exit_code == 2 and "already exists" in result.output
