@@ -146,6 +146,7 @@ def _folded_values(row_items: list, col_items: list, top: int, lang: str) -> tup
         cache: dict[tuple, tuple] = {}
         column = []
         for values in items:
+            values = values if values.__class__ is tuple else tuple(values)  # lists from callers
             mapped = cache.get(values)
             if mapped is None:
                 # not deduplicated: two folded items are two item pairs, as in _fold

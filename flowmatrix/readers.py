@@ -325,7 +325,7 @@ def _json_sheet(data: object, path: Path, limits: Limits) -> Sheet:
             raise InputFileError(f"item {index} of the list is not an object", path=str(path),
                                  code="bad-json")
         keys.extend(k for k in record if k not in keys)
-    rows: list[list[object]] = [list(keys)]
+    rows: list[list[object]] = [[_text(k) for k in keys]]
     for record in data:
         rows.append([_json_value(record.get(key)) for key in keys])
     return Sheet(None, rows, has_cells=False, row_base=0)
@@ -336,5 +336,13 @@ def _json_value(value: object) -> object:
     if isinstance(value, list):
         return "\n".join(str(_json_value(v)) for v in value if v is not None)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+        return _text(json.dumps(value, ensure_ascii=False))
+    return _text(value) if isinstance(value, str) else value
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str) -> str:
+    """JSON can spell half of a character ("\\ud800"), which no file can hold: U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value

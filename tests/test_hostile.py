@@ -268,3 +268,20 @@ def test_text_that_looks_like_workbook_xml_stays_text(cli, tmp_path):
                "--values", "count").exit_code == 0
     labels = [c.value for c in load_workbook(matrix).active["A"]]
     assert "<r>購買履歴</r>" in labels
+
+
+def test_characters_beyond_the_bmp_count_twice_and_lone_surrogates_are_replaced(cli, tmp_path):
+    # Excel's 32,767 limit is in UTF-16 units: 𠮷 (a common name character) counts two
+    path = tmp_path / "astral.json"
+    path.write_text(json.dumps([
+        {"source service": "𠮷" * 20_000, "data": "購買履歴", "target service": "クーポン配信",
+         "linked service": "配信"},
+        {"source service": "壊れた\ud800文字", "data": "購買履歴", "target service": "地域通貨",
+         "linked service": "配信"}]), encoding="utf-8")  # json escapes the lone surrogate
+    result = cli("analyze", path, "--out", tmp_path / "r", "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    cases = load_workbook(tmp_path / "r" / "astral" / "report.xlsx")["事例"]
+    long_cell, broken = cases["E2"].value, cases["E3"].value
+    assert len(long_cell.encode("utf-16-le")) // 2 <= 32767
+    assert long_cell.startswith("𠮷𠮷") and long_cell.endswith("全文は cases.csv）")
+    assert broken == "壊れた\ufffd文字"

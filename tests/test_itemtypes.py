@@ -1,6 +1,9 @@
 """Service types and data categories of items (groundwork for #8): the article's items map to
 the types the article uses; explicit columns win; sensitivity follows the category."""
 
+import csv
+import io
+
 import pandas as pd
 from conftest import ROOT
 
@@ -144,8 +147,17 @@ def test_japanese_type_and_consent_headers_in_a_workbook(cli, make_xlsx, tmp_pat
     assert ("地域通貨・ポイント", "データ分析・BI・PDS") in types  # the declared type won
     assert ("ポータルアプリ・公式LINE", "データ分析・BI・PDS") in types
     header = (out / "cases" / "cases.csv").read_text("utf-8-sig").splitlines()[0].split(",")
-    assert header[14:19] == ["①サービス種別", "②データ分類", "③サービス種別", "要配慮個人情報", "同意"]
-    assert "共有元サービス種別" not in header  # shown through ①サービス種別, not twice
+    assert header[14:19] == ["①共有元サービス種別", "②データ分類", "③共有先サービス種別", "要配慮個人情報",
+                             "同意"]
+    assert "共有元サービス種別" not in header  # shown through ①共有元サービス種別, not twice
+    # the report's own cases.csv read back: its type columns are read as declared types,
+    # and 要配慮個人情報 (kept as a column of the inventory) does not hide the computed one
+    again = tmp_path / "again"
+    assert cli("analyze", out / "cases" / "cases.csv", "--out", again, "--format", "csv",
+               "--quiet").exit_code == 0
+    rows = list(csv.reader(io.StringIO((again / "cases" / "cases.csv").read_text("utf-8-sig"))))
+    assert len(rows[0]) == len(set(rows[0])) and "要配慮個人情報 (2)" in rows[0]
+    assert [r[rows[0].index("要配慮個人情報")] for r in rows[1:]] == ["", "要配慮", "", ""]
 
 
 def test_user_service_types_and_data_categories_on_the_commands(cli, tmp_path):

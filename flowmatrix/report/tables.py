@@ -43,7 +43,7 @@ def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
     fields = CASE_FIELDS[:at] + consent + CASE_FIELDS[at:] + extras + PROVENANCE
     type_names = {kind: type_labels(cases, kind, lang) for kind in set(TYPE_FIELDS.values())}
     sensitive = "要配慮" if lang == "ja" else "sensitive"
-    headings = [CASE_COLUMNS[lang].get(f, f) for f in fields]
+    headings = _unique([CASE_COLUMNS[lang].get(f, f) for f in fields])
     n = len(cases)
 
     def column(field: str) -> list:
@@ -73,6 +73,20 @@ def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
             for values in zip(*(columns[f] for f in fields), strict=True)]
     analysis.case_table = (fields, headings, rows)
     return analysis.case_table
+
+
+def _unique(headings: list[str]) -> list[str]:
+    """An inventory column may be named like one of the report's own (a report's cases.csv
+    read back in): number the later ones, so every heading names one column."""
+    seen: set[str] = set()
+    result = []
+    for heading in headings:
+        name, n = heading, 2
+        while name in seen:
+            name, n = f"{heading} ({n})", n + 1
+        seen.add(name)
+        result.append(name)
+    return result
 
 
 def finding_rows(analysis: Analysis) -> list[list]:

@@ -35,21 +35,31 @@ SHEETS = {
 }
 HEADER_FILL = "#1F4E78"
 SHADES = ["#FFFFFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6"]
-MAX_CELL_CHARS = 32767  # Excel's limit: a longer text makes Excel "repair" the workbook
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML
+MAX_CELL_CHARS = 32767  # Excel's limit, in UTF-16 units: more makes Excel "repair" the book
+# not allowed in XML (lone surrogates cannot even be encoded)
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def excel_text(text: str) -> str:
-    """Text a workbook can hold: line breaks as XML reads them back (a line feed), control
-    characters XML forbids as U+FFFD, and text over Excel's 32,767-character limit cut with a
-    note (cases.csv keeps the whole text)."""
-    if text.isprintable() and len(text) <= MAX_CELL_CHARS:
+    """Text a workbook can hold: line breaks as XML reads them back (a line feed), characters
+    XML forbids as U+FFFD, and text over Excel's 32,767-unit limit (𠮷 and other characters
+    beyond the BMP count two) cut with a note (cases.csv keeps the whole text)."""
+    if text.isprintable() and (len(text) <= MAX_CELL_CHARS // 2
+                               or _utf16_units(text) <= MAX_CELL_CHARS):
         return text  # the usual case, checked in C
     text = _ILLEGAL.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
-    if len(text) > MAX_CELL_CHARS:
+    if _utf16_units(text) > MAX_CELL_CHARS:
         note = f"…（{len(text):,}字、全文は cases.csv）"
-        text = text[: MAX_CELL_CHARS - len(note)] + note
+        keep = MAX_CELL_CHARS - _utf16_units(note)
+        end = keep
+        while (excess := _utf16_units(text[:end]) - keep) > 0:
+            end -= (excess + 1) // 2  # a character is one or two units
+        text = text[:end] + note
     return text
+
+
+def _utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 class _Book:
@@ -141,13 +151,19 @@ def _rows(sheet, first: int, rows, formats: list) -> None:
             if value is None or value == "":
                 continue
             at = f"{refs[column]}{number + 1}\"{styles[column]}"
-            if value.__class__ is not str and isinstance(value, int | float) \
-                    and not isinstance(value, bool) and math.isfinite(value):
-                cells.append(f"{at}><v>{value:.16G}</v></c>")
-                continue
+            if value.__class__ is not str:
+                if hasattr(value, "item"):  # numpy numbers
+                    value = value.item()
+                if isinstance(value, int) and not isinstance(value, bool) \
+                        and abs(value) < 10**15 \
+                        or isinstance(value, float) and math.isfinite(value):
+                    cells.append(f"{at}><v>{value:.16G}</v></c>")
+                    continue
             text = value if value.__class__ is str else str(value)
             xml = inline.get(text)
             if xml is None:
+                if len(inline) >= 200_000:  # bounded: a national inventory's titles are distinct
+                    inline.clear()
                 xml = inline[text] = f' t="inlineStr"><is>{_xml_text(excel_text(text))}</is></c>'
             cells.append(at + xml)
         last = number
