@@ -382,6 +382,19 @@ def _print_analysis(analysis, folder, lang: str) -> None:
         for flow in analysis.top_flows[:5]:
             out.print(f"  {_escape(flow['source_service'])} → {_escape(flow['target_service'])}"
                       f" ({flow['count']}): {_escape('、'.join(flow['data']))}")
+    types = analysis.matrices.get("types")
+    if types is not None and types.counts.size:  # the type-level matrix, largest cells first
+        from .matrix import OTHER
+
+        other = set(OTHER.values())  # その他 / Other (the folded rest, the fallback type): last
+        cells = sorted(((int(n), row, col) for row, counts in types.counts.iterrows()
+                        for col, n in counts.items() if n),
+                       key=lambda c: (-c[0], c[1] in other, c[2] in other, c[1], c[2]))
+        out.print("Largest flows by type (flowmatrix matrix FILE --by-type):" if english
+                  else "種別で見た主な流れ（全体は flowmatrix matrix FILE --by-type）:")
+        for _, row, col in cells[:5]:
+            out.print(f"  {_escape(str(row))} → {_escape(str(col))}: "
+                      f"{_escape(str(types.table.loc[row, col]))}")
     flows = analysis.sensitive_flows
     if flows:
         label = ("Flows carrying 要配慮個人情報" if english else "要配慮個人情報を含む流れ")

@@ -83,6 +83,10 @@ def test_type_matrix_and_sensitive_flows_in_every_format(sample_report):
     html = (folder / "report.html").read_text("utf-8")
     assert 'id="sensitive"' in html and "予防接種記録" in html
     assert "要配慮個人情報を含む流れ: 7 cases" in result.stdout
+    # the type-level matrix in the terminal: its largest cells, その他 after real types
+    lines = result.stdout.split("種別で見た主な流れ", 1)[1].splitlines()[1:6]
+    assert lines[0].strip() == "オンデマンド交通・バス・MaaS → 運行管理: 交通利用履歴 (3)"
+    assert len(lines) == 5 and all(" → " in line for line in lines)
 
 
 def test_workbook_layout(sample_report):
