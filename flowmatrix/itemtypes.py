@@ -123,7 +123,7 @@ def declared_labels(text: str, taxonomy: Taxonomy) -> list:
     whole = taxonomy.find_label(text)
     if whole is not None:
         return [whole]
-    return [taxonomy.find_label(label) for label in split_items(text)]
+    return [taxonomy.find_label(label) for label in split_items(text, unique=False)]
 
 
 def _with_declared(found: tuple[str, ...], text: str, taxonomy: Taxonomy) -> tuple[str, ...]:
@@ -160,8 +160,9 @@ def declared_type_findings(inventory, service_types: Taxonomy | None = None,
                 continue
             labels = declared_labels(text, taxonomy)
             if None in labels:  # then the labels are the cell's items, in order
-                unknown = [label for label, entry in zip(split_items(text), labels, strict=True)
-                           if entry is None]
+                unknown = list(dict.fromkeys(
+                    label for label, entry in zip(split_items(text, unique=False), labels,
+                                                  strict=True) if entry is None))
                 message = (f"{where}: {'、'.join(unknown)} is not a {kind.replace('_', ' ')} of "
                            f"the taxonomy ({taxonomy.source}); the keywords decide instead. "
                            f"`flowmatrix themes --kind {KIND_OPTION[kind]}` lists them")

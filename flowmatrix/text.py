@@ -55,25 +55,27 @@ def display(text: str) -> str:
     return text.strip()
 
 
-def split_items(text: str, separators: str = DEFAULT_SEPARATORS) -> tuple[str, ...]:
+def split_items(text: str, separators: str = DEFAULT_SEPARATORS, *,
+                unique: bool = True) -> tuple[str, ...]:
     """Split one cell into normalised items.
 
     "タッチポイント/ 地域通貨/ バスアプリ" → ("タッチポイント", "地域通貨", "バスアプリ");
     "市基幹システム/オンライン行政サービスなど" → ("市基幹システム", "オンライン行政サービス").
-    Separators apply after NFKC; newlines always separate; a trailing など/等々/etc. is dropped.
-    Results are cached: inventories repeat the same service and data names many times.
+    Separators apply after NFKC; newlines always separate; a trailing など/等々/etc. is dropped;
+    an item written twice counts once, unless `unique` is False (a list of types, one per
+    item, may repeat a type). Results are cached: inventories repeat the same names.
     """
-    return _split_cached(text, separators)
+    return _split_cached(text, separators, unique)
 
 
 @lru_cache(maxsize=2**16)
-def _split_cached(text: str, separators: str) -> tuple[str, ...]:
+def _split_cached(text: str, separators: str, unique: bool) -> tuple[str, ...]:
     nfkc = unicodedata.normalize("NFKC", text)
     items = []
     for part in _separator_pattern(separators).split(nfkc):
         item = _WHITESPACE.sub(" ", part).strip()
         item = _ETC_SUFFIX.sub("", item).strip()
-        if item and item not in items:
+        if item and (not unique or item not in items):
             items.append(item)
     return tuple(items)
 

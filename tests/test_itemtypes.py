@@ -56,6 +56,10 @@ def test_explicit_columns_win_per_item_or_for_the_whole_cell():
     assert typed.loc[0, "data_categories"] == ("health_check",)
     assert typed.loc[0, "sensitive"]
     assert typed.loc[0, "target_types"] == ("other",)
+    # one type per item may repeat a type: three items, currency / portal / currency
+    typed = type_items(frame([("謎A/謎B/謎C", "購買履歴", "分析")],
+                             source_service_type=["currency/portal/currency"]))
+    assert typed.loc[0, "source_types"] == ("currency", "portal", "currency")
 
 
 def test_user_taxonomy_extends_the_categories(tmp_path):
