@@ -153,8 +153,10 @@ def _escape(text: str) -> str:
 @app.command(epilog=EXIT_CODES, help=(
     "Check inventories and list every problem with the sheet and cell it is in.\n\n"
     "Checks: the four element columns exist; every case has all four elements; case ids are "
-    "unique; no two rows repeat the same four elements; theme labels are known; no cell holds "
-    "only punctuation, an Excel error value like #REF!, or over 500 characters.\n\n"
+    "unique; no two rows repeat the same four elements; theme labels and the labels of the "
+    "optional type columns are known; no cell holds only punctuation, an Excel error value like "
+    "#REF!, or over 500 characters. Flows carrying 要配慮個人情報 are noted (a warning where "
+    "the consent column is empty).\n\n"
     "Example: [bold]flowmatrix validate data/cases.xlsx data/cases.csv[/bold]"))
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Inventory files: .xlsx .xlsm .xls .ods "
