@@ -409,7 +409,7 @@ def case_records(classified: pd.DataFrame, taxonomy: Taxonomy | None = None,
     """One plain dict per classified case, with stable keys, for JSON and CSV output. A
     generator, so 100,000 cases can be written without holding every record at once."""
     taxonomy = taxonomy or load_taxonomy()
-    labels = {theme.id: theme.label(lang) for theme in taxonomy.themes}
+    labels = taxonomy.labels(lang)
     columns = [classified[c].tolist() for c in RECORD_SOURCE_COLUMNS]
     for (case_id, file, sheet, row, municipality, title, source, data, target, linked,
          theme_id, theme_source, declared, secondary, score, scores,

@@ -105,7 +105,7 @@ def type_labels(typed: pd.DataFrame, kind: str, lang: str) -> dict[str, str]:
     known = typed.attrs.get("item_types", {}).get("labels", {}).get(kind)
     if known:
         return known[lang]
-    return {t.id: t.label(lang) for t in load_taxonomy(kind=kind).themes}
+    return load_taxonomy(kind=kind).labels(lang)
 
 
 def sensitive_ids(typed: pd.DataFrame) -> set[str]:

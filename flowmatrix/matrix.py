@@ -46,7 +46,7 @@ def dimension_values(classified: pd.DataFrame, dimension: str, taxonomy: Taxonom
     if dimension in ELEMENTS:
         return list(classified[item_column(dimension)])
     if dimension == "theme":
-        labels = {t.id: t.label(lang) for t in taxonomy.themes}
+        labels = taxonomy.labels(lang)
         return [(labels[t],) for t in classified["theme_id"]]
     if dimension in TYPE_DIMENSIONS:
         column, kind = TYPE_DIMENSIONS[dimension]

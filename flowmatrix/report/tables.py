@@ -31,7 +31,7 @@ def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
     if analysis.case_table is not None:
         return analysis.case_table
     lang, taxonomy = analysis.lang, analysis.taxonomy
-    labels = {t.id: t.label(lang) for t in taxonomy.themes}
+    labels = taxonomy.labels(lang)
     cases = analysis.cases
     known = {*CANONICAL_COLUMNS, *CLASSIFICATION_COLUMNS, *PROVENANCE_COLUMNS, *TYPE_COLUMNS,
              *(item_column(e) for e in ELEMENTS)}
