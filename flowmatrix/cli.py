@@ -91,6 +91,10 @@ DataCategoriesOption = Annotated[Path | None, typer.Option(
     "flowmatrix/data/data_categories.toml, with personal / sensitive flags) for ② items. "
     'Replaces the built-in one, or adds to it when the file starts with extends = "default".',
     dir_okay=False)]
+IgnoreDeclaredOption = Annotated[bool, typer.Option(
+    "--ignore-declared", help="Classify from the text alone, ignoring the theme column.")]
+OutputOption = Annotated[Path | None, typer.Option(
+    "-o", "--output", help="Write to this file instead of the terminal.", dir_okay=False)]
 LangOption = Annotated[Lang, typer.Option("--lang", help="Language of theme labels and "
                                           "headings: ja or en.")]
 MaxFileOption = Annotated[int, typer.Option(
@@ -432,11 +436,8 @@ def classify(
     output_format: Annotated[ClassifyFormat | None, typer.Option(
         "--format", help="table (terminal), csv (UTF-8 with BOM, opens in Excel) or json. "
         "Default: from the -o file name, else table.")] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file "
-                                                "instead of the terminal.", dir_okay=False)] = None,
-    ignore_declared: Annotated[bool, typer.Option(
-        "--ignore-declared", help="Classify from the text alone, ignoring the theme column.")
-    ] = False,
+    output: OutputOption = None,
+    ignore_declared: IgnoreDeclaredOption = False,
     lang: LangOption = Lang.ja,
     themes: ThemesOption = None,
     service_types: ServiceTypesOption = None,
@@ -563,11 +564,6 @@ class MatrixFormat(StrEnum):
     json = "json"
     xlsx = "xlsx"
 
-
-IgnoreDeclaredOption = Annotated[bool, typer.Option(
-    "--ignore-declared", help="Classify from the text alone, ignoring the theme column.")]
-OutputOption = Annotated[Path | None, typer.Option(
-    "-o", "--output", help="Write to this file instead of the terminal.", dir_okay=False)]
 
 
 def _classified(file: Path, *, themes, ignore_declared, sheet, encoding, headers, separators,

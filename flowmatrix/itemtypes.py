@@ -77,8 +77,7 @@ def type_items(cases: pd.DataFrame, service_types: Taxonomy | None = None,
     An explicit column (source_service_type, target_service_type, data_category) wins: one
     label per item in the same order, or one label for all items of the cell.
     """
-    taxonomies = {"service_type": service_types or load_taxonomy(kind="service_type"),
-                  "data_category": data_categories or load_taxonomy(kind="data_category")}
+    taxonomies = _taxonomies(service_types, data_categories)
     result = cases.copy()
     for element, (kind, column, explicit) in TYPED_ELEMENTS.items():
         taxonomy = taxonomies[kind]
@@ -98,6 +97,13 @@ def type_items(cases: pd.DataFrame, service_types: Taxonomy | None = None,
                           for lang in ("ja", "en")} for kind, taxonomy in taxonomies.items()},
         "sensitive": sorted(sensitive)}
     return result
+
+
+def _taxonomies(service_types: Taxonomy | None,
+                data_categories: Taxonomy | None) -> dict[str, Taxonomy]:
+    """kind → the taxonomy given, or the built-in one."""
+    return {"service_type": service_types or load_taxonomy(kind="service_type"),
+            "data_category": data_categories or load_taxonomy(kind="data_category")}
 
 
 def type_labels(typed: pd.DataFrame, kind: str, lang: str) -> dict[str, str]:
@@ -145,8 +151,7 @@ def declared_type_findings(inventory, service_types: Taxonomy | None = None,
     know, or a number of labels that is neither one nor the number of items."""
     from .findings import Finding
 
-    taxonomies = {"service_type": service_types or load_taxonomy(kind="service_type"),
-                  "data_category": data_categories or load_taxonomy(kind="data_category")}
+    taxonomies = _taxonomies(service_types, data_categories)
     findings = []
     for element, (kind, _, explicit) in TYPED_ELEMENTS.items():
         if explicit not in inventory.columns:
