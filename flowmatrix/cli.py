@@ -565,7 +565,6 @@ class MatrixFormat(StrEnum):
     xlsx = "xlsx"
 
 
-
 def _classified(file: Path, *, themes, ignore_declared, sheet, encoding, headers, separators,
                 limits, service_types=None, data_categories=None):
     """Read and classify one inventory (themes, then item types): the common first step of
