@@ -30,9 +30,9 @@ from pathlib import Path
 import pandas as pd
 
 from flowmatrix import read_inventory
-from flowmatrix.classifier import classify
-from flowmatrix.columns import ELEMENTS
-from flowmatrix.taxonomy import load_taxonomy
+from flowmatrix.classification.taxonomy import load_taxonomy
+from flowmatrix.classification.themes import classify
+from flowmatrix.io.columns import ELEMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,8 +71,8 @@ def evaluate_items(path: Path, labels_path: Path, misses: bool = False) -> None:
     """Service types and data categories per item against the hand labels."""
     import csv
 
-    from flowmatrix.inventory import item_column
-    from flowmatrix.itemtypes import TYPED_ELEMENTS, type_items
+    from flowmatrix.classification.kinds import TYPED_ELEMENTS, type_items
+    from flowmatrix.io.inventory import item_column
 
     typed = type_items(read_inventory(path).cases)
     found = {}

@@ -19,31 +19,31 @@ from .errors import FlowmatrixError
 __version__ = "0.1.0"
 
 _LAZY = {
-    "read_inventory": "inventory",
-    "Inventory": "inventory",
+    "read_inventory": "io.inventory",
+    "Inventory": "io.inventory",
     "validate": "checks",
     "validate_files": "checks",
     "Finding": "findings",
-    "load_taxonomy": "taxonomy",
-    "Taxonomy": "taxonomy",
-    "write_template": "template",
-    "classify": "classifier",
-    "theme_tally": "tally",
-    "flow_matrix": "matrix",
-    "analyze_inventory": "analysis",
-    "Analysis": "analysis",
+    "load_taxonomy": "classification.taxonomy",
+    "Taxonomy": "classification.taxonomy",
+    "write_template": "io.template",
+    "classify": "classification.themes",
+    "theme_tally": "model.tally",
+    "flow_matrix": "model.matrix",
+    "analyze_inventory": "model.analysis",
+    "Analysis": "model.analysis",
 }
 
 if TYPE_CHECKING:
-    from .analysis import Analysis, analyze_inventory
     from .checks import validate, validate_files
-    from .classifier import classify
+    from .classification.taxonomy import Taxonomy, load_taxonomy
+    from .classification.themes import classify
     from .findings import Finding
-    from .inventory import Inventory, read_inventory
-    from .matrix import flow_matrix
-    from .tally import theme_tally
-    from .taxonomy import Taxonomy, load_taxonomy
-    from .template import write_template
+    from .io.inventory import Inventory, read_inventory
+    from .io.template import write_template
+    from .model.analysis import Analysis, analyze_inventory
+    from .model.matrix import flow_matrix
+    from .model.tally import theme_tally
 
 __all__ = ["FlowmatrixError", "__version__", *_LAZY]
 

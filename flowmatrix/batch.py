@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import FlowmatrixError, InputFileError
-from .readers import SUPPORTED_SUFFIXES
+from .io.readers import SUPPORTED_SUFFIXES
 
 COMBINED = "_combined"
 
@@ -48,7 +48,7 @@ def expand_inputs(arguments: list[str | Path]) -> list[Path]:
 
 def report_folders(paths: list[Path], out: Path) -> dict[Path, Path]:
     """out/<file stem> for each input; repeated stems get -2, -3, …"""
-    from .report.folder import safe_name
+    from .render.folder import safe_name
 
     used: set[str] = {COMBINED}
     folders = {}
@@ -71,10 +71,10 @@ def analyze_files(paths: list[Path], out: str | Path, *, formats: tuple[str, ...
     """Analyse and report each input. Returns the per-input results, the combined report
     (its folder and analysis) and the index page (both None for a single input).
     `item_taxonomies`: service_types and/or data_categories taxonomies for analyze_inventory."""
-    from .analysis import DEFAULT_TOP, analyze_inventory, combine
-    from .inventory import read_inventory
-    from .report.folder import write_report
-    from .taxonomy import load_taxonomy
+    from .classification.taxonomy import load_taxonomy
+    from .io.inventory import read_inventory
+    from .model.analysis import DEFAULT_TOP, analyze_inventory, combine
+    from .render.folder import write_report
 
     out = Path(out)
     taxonomy = taxonomy or load_taxonomy()
@@ -118,8 +118,8 @@ def write_index(results: list[InputResult], combined: Path | None, out: Path, *,
                 lang: str = "ja", stamp: str | None = None) -> Path:
     from html import escape
 
-    from .output import write_atomic
-    from .report.html import STYLE
+    from .io.output import write_atomic
+    from .render.html import STYLE
 
     ja = lang == "ja"
     headings = (["入力", "事例数", "エラー", "警告", "レポート"] if ja

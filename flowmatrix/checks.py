@@ -7,13 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .columns import CANONICAL_COLUMNS, ELEMENTS
+from .classification.kinds import declared_type_findings, sensitive_findings, type_items
+from .classification.taxonomy import Taxonomy, load_taxonomy
 from .errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError, InventoryStructureError
 from .findings import Finding, count_by_severity, sort_findings
-from .inventory import Inventory, read_inventory
-from .itemtypes import declared_type_findings, sensitive_findings, type_items
-from .taxonomy import Taxonomy, load_taxonomy
-from .text import normalise
+from .io.columns import CANONICAL_COLUMNS, ELEMENTS
+from .io.inventory import Inventory, read_inventory
+from .io.text import normalise
 
 MAX_CELL_CHARS = 500
 # Punctuation, symbols and spaces only (full-width ones too): 〃, -, ・・・
@@ -190,8 +190,8 @@ def validate_files(paths: list[str | Path], *, sheet: str | None = None,
     """Read and check each file. A file that cannot be read becomes a result with `error` set
     and one error finding, so one bad file does not hide the others. A bad taxonomy or headers
     file raises: then nothing can be checked."""
-    from .columns import load_header_aliases
-    from .text import DEFAULT_SEPARATORS
+    from .io.columns import load_header_aliases
+    from .io.text import DEFAULT_SEPARATORS
 
     taxonomy = load_taxonomy(themes)
     types = load_taxonomy(service_types, kind="service_type")

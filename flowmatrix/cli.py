@@ -109,7 +109,7 @@ MaxRowsOption = Annotated[int, typer.Option(
 
 
 def _limits(max_file_size: int, max_uncompressed_size: int, max_rows: int):
-    from .readers import Limits, MiB
+    from .io.readers import Limits, MiB
 
     return Limits(max_file_bytes=max_file_size * MiB,
                   max_uncompressed_bytes=max_uncompressed_size * MiB, max_rows=max_rows)
@@ -296,8 +296,8 @@ def analyze(
     import os
 
     from .batch import analyze_files, expand_inputs
-    from .report.folder import parse_formats
-    from .taxonomy import load_taxonomy
+    from .classification.taxonomy import load_taxonomy
+    from .render.folder import parse_formats
 
     try:
         chosen = parse_formats(formats)
@@ -390,7 +390,7 @@ def _print_analysis(analysis, folder, lang: str) -> None:
                       f" ({flow['count']}): {_escape('、'.join(flow['data']))}")
     types = analysis.matrices.get("types")
     if types is not None and types.counts.size:  # the type-level matrix, largest cells first
-        from .matrix import OTHER
+        from .model.matrix import OTHER
 
         other = set(OTHER.values())  # その他 / Other (the folded rest, the fallback type): last
         cells = sorted(((int(n), row, col) for row, counts in types.counts.iterrows()
@@ -451,8 +451,8 @@ def classify(
     max_rows: MaxRowsOption = 1_000_000,
 ) -> None:
     """Classify every case by theme and show why."""
-    from .classifier import case_records, disagreement_findings
-    from .export import csv_chunks, json_lines_array
+    from .classification.themes import case_records, disagreement_findings
+    from .render.serialise import csv_chunks, json_lines_array
 
     fmt = _output_format(output_format, output, ClassifyFormat)
     try:
@@ -481,7 +481,7 @@ CLASSIFY_CSV_COLUMNS = [
 
 
 def _flat(record: dict, taxonomy, lang: str) -> dict:
-    from .classifier import explain_terms
+    from .classification.themes import explain_terms
 
     terms = tuple((t["element"], t["term"], t["theme_id"]) for t in record["matched_terms"])
     return {**record, "matched_terms": explain_terms(terms, taxonomy, lang)}
@@ -510,7 +510,7 @@ def _format_from_name(path: Path | None, kind=None):
 def _print_classification(classified, records, taxonomy, lang: str, explain: bool) -> None:
     from rich.table import Table
 
-    from .classifier import explain_terms
+    from .classification.themes import explain_terms
 
     out = _console()
     english = lang == "en"
@@ -569,10 +569,10 @@ def _classified(file: Path, *, themes, ignore_declared, sheet, encoding, headers
                 limits, service_types=None, data_categories=None):
     """Read and classify one inventory (themes, then item types): the common first step of
     classify, tally, matrix and chart."""
-    from .classifier import classify as classify_cases
-    from .inventory import read_inventory
-    from .itemtypes import type_items
-    from .taxonomy import load_taxonomy
+    from .classification.kinds import type_items
+    from .classification.taxonomy import load_taxonomy
+    from .classification.themes import classify as classify_cases
+    from .io.inventory import read_inventory
 
     taxonomy = load_taxonomy(themes)
     types = load_taxonomy(service_types, kind="service_type")
@@ -585,7 +585,7 @@ def _classified(file: Path, *, themes, ignore_declared, sheet, encoding, headers
 
 def _emit(data, output: Path | None, inputs: tuple[Path, ...], what: str) -> None:
     """Bytes (or chunks of bytes) to stdout, or to a file written whole or not at all."""
-    from .output import write_atomic
+    from .io.output import write_atomic
 
     if output is None:
         for chunk in [data] if isinstance(data, bytes) else data:
@@ -654,8 +654,8 @@ def tally(
     max_rows: MaxRowsOption = 1_000_000,
 ) -> None:
     """Count cases per theme or per column."""
-    from .export import csv_bytes, json_bytes
-    from .tally import tally_by, theme_cross_table, theme_tally
+    from .model.tally import tally_by, theme_cross_table, theme_tally
+    from .render.serialise import csv_bytes, json_bytes
 
     fmt = _output_format(output_format, output, TableFormat)
     try:
@@ -664,7 +664,7 @@ def tally(
             data_categories=data_categories, ignore_declared=ignore_declared, sheet=sheet,
             encoding=encoding, headers=headers, separators=separators,
             limits=_limits(max_file_size, max_uncompressed_size, max_rows))
-        from .matrix import TYPE_DIMENSIONS
+        from .model.matrix import TYPE_DIMENSIONS
 
         column = cross or (by if by != "theme" else None)
         if column is not None and column not in classified.columns \
@@ -695,11 +695,11 @@ def tally(
 
 
 def _tally_columns(classified) -> list[str]:
-    from .classifier import CLASSIFICATION_COLUMNS
-    from .columns import ELEMENTS
-    from .inventory import PROVENANCE_COLUMNS, item_column
-    from .itemtypes import TYPE_COLUMNS
-    from .matrix import TYPE_DIMENSIONS
+    from .classification.kinds import TYPE_COLUMNS
+    from .classification.themes import CLASSIFICATION_COLUMNS
+    from .io.columns import ELEMENTS
+    from .io.inventory import PROVENANCE_COLUMNS, item_column
+    from .model.matrix import TYPE_DIMENSIONS
 
     hidden = {*CLASSIFICATION_COLUMNS, *PROVENANCE_COLUMNS, *(item_column(e) for e in ELEMENTS),
               *TYPE_COLUMNS}
@@ -752,8 +752,8 @@ def matrix(
     max_rows: MaxRowsOption = 1_000_000,
 ) -> None:
     """A data-flow matrix."""
-    from .export import csv_bytes, json_bytes
-    from .matrix import DIMENSIONS, VALUES, axis_order, flow_pairs, flow_tables
+    from .model.matrix import DIMENSIONS, VALUES, axis_order, flow_pairs, flow_tables
+    from .render.serialise import csv_bytes, json_bytes
 
     fmt = _output_format(output_format, output, MatrixFormat)
     if by_type:
@@ -794,7 +794,7 @@ def matrix(
             frame = table.reset_index()
             data = csv_bytes(frame.to_dict("records"), [str(c) for c in frame.columns])
         else:
-            from .report.xlsx import matrix_workbook
+            from .render.xlsx import matrix_workbook
 
             data = matrix_workbook(table, counts, lang=lang.value)
         _emit(data, output, (file,), f"{len(table)} × {len(table.columns)}")
@@ -847,7 +847,7 @@ def chart(
     max_rows: MaxRowsOption = 1_000_000,
 ) -> None:
     """Draw one chart."""
-    from .matrix import DIMENSIONS
+    from .model.matrix import DIMENSIONS
 
     if output.suffix.lower() not in (".png", ".svg"):
         raise _fail(FlowmatrixError("chart files are .png or .svg", path=str(output),
@@ -869,8 +869,8 @@ def chart(
             raise FlowmatrixError("refusing to write the output over the input file",
                                   path=str(output), code="output-is-input")
         from . import charts
-        from .matrix import flow_matrix
-        from .tally import theme_tally
+        from .model.matrix import flow_matrix
+        from .model.tally import theme_tally
 
         if kind is ChartKind.tally:
             figure = charts.tally_chart(theme_tally(classified, taxonomy, lang=lang.value),
@@ -910,7 +910,7 @@ def themes(
     """List the themes of the taxonomy."""
     from rich.table import Table
 
-    from .taxonomy import load_taxonomy
+    from .classification.taxonomy import load_taxonomy
 
     kind_id = {"service": "service_type", "data": "data_category"}.get(kind or "", "theme")
     files = {"theme": themes, "service_type": service_types, "data_category": data_categories}
@@ -967,8 +967,8 @@ def template(
     data_categories: DataCategoriesOption = None,
 ) -> None:
     """Write an empty inventory workbook to fill in."""
-    from .taxonomy import load_taxonomy
-    from .template import write_template
+    from .classification.taxonomy import load_taxonomy
+    from .io.template import write_template
 
     try:
         path = write_template(

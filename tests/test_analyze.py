@@ -11,8 +11,8 @@ from conftest import JA_HEADER, ROOT, write_xlsx
 from openpyxl import load_workbook
 
 from flowmatrix import read_inventory
-from flowmatrix.analysis import analyze_inventory
-from flowmatrix.report import folder as report_folder
+from flowmatrix.model.analysis import analyze_inventory
+from flowmatrix.render import folder as report_folder
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +183,7 @@ def test_a_failed_run_leaves_the_previous_report(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("flowmatrix.report.markdown.report_markdown", broken)
+    monkeypatch.setattr("flowmatrix.render.markdown.report_markdown", broken)
     with pytest.raises(RuntimeError):
         report_folder.write_report(analysis, tmp_path / "cases", formats=("json", "md"))
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

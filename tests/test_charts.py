@@ -14,13 +14,13 @@ import pytest
 from conftest import ROOT
 
 import flowmatrix as fm
-from flowmatrix import charts
-from flowmatrix.classifier import classify
-from flowmatrix.columns import ELEMENT_LABELS, ELEMENTS
+from flowmatrix.classification.taxonomy import Taxonomy, Theme, load_taxonomy
+from flowmatrix.classification.themes import classify
 from flowmatrix.errors import FlowmatrixError
-from flowmatrix.matrix import OTHER, dimension_label, flow_matrix
-from flowmatrix.tally import theme_tally
-from flowmatrix.taxonomy import Taxonomy, Theme, load_taxonomy
+from flowmatrix.io.columns import ELEMENT_LABELS, ELEMENTS
+from flowmatrix.model.matrix import OTHER, dimension_label, flow_matrix
+from flowmatrix.model.tally import theme_tally
+from flowmatrix.render import charts
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -119,11 +119,11 @@ def test_png_has_no_software_stamp(sample, tmp_path):
 
 
 def test_matplotlib_only_when_drawing_and_never_pyplot():
-    code = ("import sys, flowmatrix; from flowmatrix.classifier import classify; "
-            "from flowmatrix.matrix import flow_matrix; "
+    code = ("import sys, flowmatrix; from flowmatrix.classification.themes import classify; "
+            "from flowmatrix.model.matrix import flow_matrix; "
             f"c = classify(flowmatrix.read_inventory({str(ROOT / 'data' / 'cases.xlsx')!r})); "
             "flow_matrix(c); assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "
-            "from flowmatrix import charts; charts.flow_chart(c).canvas.draw(); "
+            "from flowmatrix.render import charts; charts.flow_chart(c).canvas.draw(); "
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import JA_HEADER, ROOT
 
 from flowmatrix import load_taxonomy, read_inventory
-from flowmatrix.classifier import classify, disagreement_findings
+from flowmatrix.classification.themes import classify, disagreement_findings
 from flowmatrix.errors import TaxonomyError
 
 

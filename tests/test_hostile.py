@@ -14,7 +14,7 @@ import pytest
 from conftest import JA_HEADER, ROOT
 from openpyxl import Workbook, load_workbook
 
-from flowmatrix.readers import MiB
+from flowmatrix.io.readers import MiB
 
 HEADER = ["source service", "data", "target service", "linked service"]
 
@@ -203,7 +203,7 @@ def test_csv_outputs_neutralise_formulas(cli, tmp_path):
 
 
 def test_output_paths_stay_inside_and_never_replace_an_input(cli, tmp_path):
-    from flowmatrix.report.folder import safe_name
+    from flowmatrix.render.folder import safe_name
 
     assert safe_name("../../etc") == "_.._etc"
     assert safe_name("CON") == "_CON" and safe_name("lpt1.txt") == "_lpt1.txt"
@@ -226,7 +226,7 @@ def test_output_paths_stay_inside_and_never_replace_an_input(cli, tmp_path):
 
 
 def test_an_internal_error_is_a_short_message_unless_debug(tmp_path):
-    code = ("import sys, flowmatrix.classifier as c\n"
+    code = ("import sys, flowmatrix.classification.themes as c\n"
             "def broken(*a, **k): raise ValueError('boom')\n"
             "c.classify = broken\n"
             "sys.argv = ['flowmatrix'] + sys.argv[1:]\n"
@@ -259,7 +259,7 @@ def test_text_that_looks_like_workbook_xml_stays_text(cli, tmp_path):
     assert row["②流通データ"] == "<r>購買履歴</r>"
     # escaped so Excel shows it as written (LibreOffice does; openpyxl shows the escape)
     assert row["③データ共有先サービス"] == "_x005F" + escape
-    from flowmatrix.report.xlsx import _xml_text
+    from flowmatrix.render.xlsx import _xml_text
 
     assert _xml_text(" a&b ") == '<t xml:space="preserve"> a&amp;b </t>'  # cells are trimmed
     matrix = tmp_path / "matrix.xlsx"  # a workbook in memory: the other writing path

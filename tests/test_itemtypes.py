@@ -8,9 +8,9 @@ import pandas as pd
 from conftest import ROOT
 
 from flowmatrix import read_inventory
-from flowmatrix.itemtypes import type_items
-from flowmatrix.taxonomy import load_taxonomy
-from flowmatrix.text import split_items
+from flowmatrix.classification.kinds import type_items
+from flowmatrix.classification.taxonomy import load_taxonomy
+from flowmatrix.io.text import split_items
 
 ARTICLE = [
     # (source, data, target) and the types the article's tables are written in
@@ -203,7 +203,7 @@ def test_user_service_types_and_data_categories_on_the_commands(cli, tmp_path):
 
 
 def test_the_head_of_a_service_name_decides():
-    from flowmatrix.itemtypes import head_phrase
+    from flowmatrix.classification.kinds import head_phrase
 
     item = "観光施設に設置したWi-Fiパケットセンサ"
     start, end = head_phrase(item)

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from flowmatrix import read_inventory
-from flowmatrix.analysis import analyze_inventory
-from flowmatrix.export import neutralise
-from flowmatrix.report.folder import write_report
-from flowmatrix.report.xlsx import excel_text
+from flowmatrix.model.analysis import analyze_inventory
+from flowmatrix.render.folder import write_report
+from flowmatrix.render.serialise import neutralise
+from flowmatrix.render.xlsx import excel_text
 
 COLUMNS = ["No", "自治体", "事例名", "①データ共有元サービス", "②流通データ", "③データ共有先サービス",
            "④データ連携サービス", "テーマ", "備考"]

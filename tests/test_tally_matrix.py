@@ -7,9 +7,9 @@ import pytest
 from conftest import JA_HEADER, ROOT
 
 from flowmatrix import read_inventory
-from flowmatrix.classifier import classify
-from flowmatrix.matrix import flow_matrix, flow_pairs
-from flowmatrix.tally import tally_by, theme_cross_table, theme_tally
+from flowmatrix.classification.themes import classify
+from flowmatrix.model.matrix import flow_matrix, flow_pairs
+from flowmatrix.model.tally import tally_by, theme_cross_table, theme_tally
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from flowmatrix.text import cell_text, header_key, normalise, split_items
+from flowmatrix.io.text import cell_text, header_key, normalise, split_items
 
 
 @pytest.mark.parametrize("value, text", [

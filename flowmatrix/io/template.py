@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from .errors import FlowmatrixError
+from ..classification.taxonomy import Taxonomy, load_taxonomy
+from ..errors import FlowmatrixError
 from .output import write_atomic
-from .taxonomy import Taxonomy, load_taxonomy
 
 # (canonical id, ja header, en header, width, required, ja explanation, en explanation)
 TEMPLATE_COLUMNS = [

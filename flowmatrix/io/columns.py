@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import FlowmatrixError
+from ..errors import FlowmatrixError
 from .text import header_key
 
 # The four elements: ① source service A, ② data α, ③ target service B, ④ linked service β.

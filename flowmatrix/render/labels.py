@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..columns import ELEMENT_LABELS
+from ..io.columns import ELEMENT_LABELS
 
 HEADINGS = {
     "ja": {

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .columns import ELEMENT_LABELS, ELEMENTS
-from .inventory import item_column
+from ..classification.taxonomy import Taxonomy, load_taxonomy
+from ..io.columns import ELEMENT_LABELS, ELEMENTS
+from ..io.inventory import item_column
 from .tally import BLANK
-from .taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +52,7 @@ def dimension_values(classified: pd.DataFrame, dimension: str, taxonomy: Taxonom
         column, kind = TYPE_DIMENSIONS[dimension]
         if column not in classified:
             raise KeyError(dimension)
-        from .itemtypes import type_labels
+        from ..classification.kinds import type_labels
 
         labels = type_labels(classified, kind, lang)
         # one pair per type per case: two regional currencies of a case are one currency

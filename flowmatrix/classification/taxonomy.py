@@ -18,7 +18,7 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-from .errors import TaxonomyError
+from ..errors import TaxonomyError
 
 FALLBACK_ID = "other"
 _LABEL_NOISE = re.compile(r"[\s/／・、,，&＆]|\band\b")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..classifier import explain_terms
-from ..columns import ELEMENTS
+from ..classification.themes import explain_terms
+from ..io.columns import ELEMENTS
 from .labels import CASE_COLUMNS
 
 if TYPE_CHECKING:
-    from ..analysis import Analysis
+    from ..model.analysis import Analysis
 
 CASE_FIELDS = ["case_id", "municipality", "prefecture", "title", *ELEMENTS, "theme_label",
                "theme_source", "declared_theme", "secondary_themes", "score", "matched_terms",
@@ -23,10 +23,10 @@ PROVENANCE = ["file", "sheet", "row"]
 def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
     """(field ids, column headings, rows) for the classified-cases table: the inventory's own
     columns, the classification, then provenance. Computed once per analysis."""
-    from ..classifier import CLASSIFICATION_COLUMNS
-    from ..columns import CANONICAL_COLUMNS
-    from ..inventory import PROVENANCE_COLUMNS, item_column
-    from ..itemtypes import TYPE_COLUMNS, type_labels
+    from ..classification.kinds import TYPE_COLUMNS, type_labels
+    from ..classification.themes import CLASSIFICATION_COLUMNS
+    from ..io.columns import CANONICAL_COLUMNS
+    from ..io.inventory import PROVENANCE_COLUMNS, item_column
 
     if analysis.case_table is not None:
         return analysis.case_table

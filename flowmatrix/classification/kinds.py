@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .inventory import item_column
+from ..io.inventory import item_column
+from ..io.text import split_items
 from .taxonomy import FALLBACK_ID, Taxonomy, load_taxonomy
-from .text import split_items
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,7 +39,7 @@ def type_ids(items: list[str], taxonomy: Taxonomy, *, head_weight: float = 1.0) 
     """
     import numpy as np
 
-    from .classifier import matcher_for
+    from .themes import matcher_for
 
     if not items:
         return []
@@ -149,7 +149,7 @@ def declared_type_findings(inventory, service_types: Taxonomy | None = None,
     """A warning for each cell of an explicit type column (source_service_type, data_category,
     target_service_type) that the keywords had to stand in for: a label the taxonomy does not
     know, or a number of labels that is neither one nor the number of items."""
-    from .findings import Finding
+    from ..findings import Finding
 
     taxonomies = _taxonomies(service_types, data_categories)
     findings = []
@@ -187,7 +187,7 @@ def sensitive_findings(inventory, typed: pd.DataFrame) -> list:
     """A note for each case whose data includes 要配慮個人情報 — a warning when the inventory
     has a consent column (consent, 同意, 同意の有無 … see headers.toml) that is empty for that
     case. An aid to review, not legal advice."""
-    from .findings import Finding
+    from ..findings import Finding
 
     labels = type_labels(typed, "data_category", "ja")
     sensitive = {i: labels.get(i, i) for i in sensitive_ids(typed)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .taxonomy import Taxonomy, load_taxonomy
+from ..classification.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
     import pandas as pd

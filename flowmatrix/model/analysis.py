@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .findings import Finding, sort_findings
-from .taxonomy import Taxonomy, load_taxonomy
+from ..classification.taxonomy import Taxonomy, load_taxonomy
+from ..findings import Finding, sort_findings
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .inventory import Inventory
+    from ..io.inventory import Inventory
 
 DEFAULT_TOP = 12  # rows/columns kept in report matrices before folding into その他
 
@@ -58,7 +58,7 @@ class Analysis:
 
     @property
     def counts(self) -> dict[str, int]:
-        from .findings import count_by_severity
+        from ..findings import count_by_severity
 
         return count_by_severity(self.findings)
 
@@ -69,9 +69,9 @@ def analyze_inventory(inventory: Inventory, *, taxonomy: Taxonomy | None = None,
                       data_categories: Taxonomy | None = None) -> Analysis:
     """Classify, check and count one inventory (themes from `taxonomy`, item types from
     `service_types` and `data_categories`; the built-in ones by default)."""
-    from .checks import validate
-    from .classifier import classify, disagreement_findings
-    from .itemtypes import type_items
+    from ..checks import validate
+    from ..classification.kinds import type_items
+    from ..classification.themes import classify, disagreement_findings
 
     taxonomy = taxonomy or load_taxonomy()
     cases = type_items(classify(inventory, taxonomy, ignore_declared=ignore_declared),
@@ -129,8 +129,8 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
 
 def sensitive_flows(cases: pd.DataFrame, lang: str) -> list[dict]:
     """The cases whose data includes 要配慮個人情報, with the data items and categories."""
-    from .inventory import item_column
-    from .itemtypes import sensitive_ids, type_labels
+    from ..classification.kinds import sensitive_ids, type_labels
+    from ..io.inventory import item_column
 
     if "sensitive" not in cases or not cases["sensitive"].any():
         return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..matrix import dimension_label
+from ..model.matrix import dimension_label
 from .labels import (
     FINDING_COLUMNS,
     HEADINGS,
@@ -16,7 +16,7 @@ from .labels import (
 from .tables import case_rows, finding_rows, summary_rows, tally_sections, top_flow_rows
 
 if TYPE_CHECKING:
-    from ..analysis import Analysis
+    from ..model.analysis import Analysis
 
 MAX_CASE_ROWS = 200  # a longer case list is in cases.csv and report.xlsx
 MAX_FINDING_ROWS = 200

@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import FlowmatrixError
+from ..errors import FlowmatrixError
 
 
 def write_atomic(path: str | Path, data: bytes | Iterable[bytes], *,

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import InventoryStructureError, SheetNotFoundError
+from ..findings import Finding
 from .columns import CANONICAL_COLUMNS, ELEMENTS, HeaderAliases, load_header_aliases
-from .errors import InventoryStructureError, SheetNotFoundError
-from .findings import Finding
 from .readers import Limits, Sheet, open_workbook
 from .text import DEFAULT_SEPARATORS, cell_text, display, split_items
 

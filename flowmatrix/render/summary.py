@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..export import json_bytes
+from .serialise import json_bytes
 
 if TYPE_CHECKING:
-    from ..analysis import Analysis, Matrix
+    from ..model.analysis import Analysis, Matrix
 
 
 def summary_dict(analysis: Analysis) -> dict:

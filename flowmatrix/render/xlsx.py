@@ -14,14 +14,14 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..matrix import dimension_label
+from ..model.matrix import dimension_label
 from .labels import FINDING_COLUMNS, HEADINGS, TALLY_COLUMNS, sensitive_rows
 from .tables import case_rows, finding_rows, summary_rows, tally_sections
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..analysis import Analysis
+    from ..model.analysis import Analysis
 
 SHEETS = {
     "ja": {"summary": "概要", "cases": "事例", "tally": "テーマ集計", "flow": "データフロー",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..errors import FlowmatrixError
 
 if TYPE_CHECKING:
-    from ..analysis import Analysis
+    from ..model.analysis import Analysis
 
 FORMATS = ("xlsx", "html", "md", "json", "csv", "png", "svg")
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
@@ -45,7 +45,7 @@ def chart_keys(analysis: Analysis) -> list[str]:
 
 def draw_chart(analysis: Analysis, key: str):
     """The matplotlib figure of one chart of the report."""
-    from .. import charts
+    from . import charts
 
     lang, top = analysis.lang, min(analysis.top, 10)
     if key == "tally":
@@ -63,9 +63,9 @@ def draw_chart(analysis: Analysis, key: str):
 def write_report(analysis: Analysis, folder: str | Path, *,
                  formats: tuple[str, ...] = FORMATS, stamp: str | None = None) -> Path:
     """Write the report of `analysis` to `folder` (replacing it as a whole at the end)."""
-    from ..export import csv_chunks, json_bytes
     from .html import report_html
     from .markdown import report_markdown
+    from .serialise import csv_chunks, json_bytes
     from .summary import summary_dict
     from .tables import case_rows
 
@@ -120,7 +120,7 @@ _SHARED: tuple | None = None  # (analysis, work folder, formats)
 def _task(key: str) -> tuple[str, bytes | None]:
     """One piece of the report in a worker: "xlsx" → report.xlsx; a chart key → the chart as
     PNG and/or SVG, returning the SVG bytes for the HTML page."""
-    from .. import charts
+    from . import charts
     from .xlsx import write_report_workbook
 
     analysis, work, formats = _SHARED

@@ -23,14 +23,14 @@ from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING
 
-from .columns import ELEMENTS
-from .findings import Finding
+from ..findings import Finding
+from ..io.columns import ELEMENTS
 from .taxonomy import FALLBACK_ID, Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .inventory import Inventory
+    from ..io.inventory import Inventory
 
 # The elements (and title) that are scored, with their weights.
 ELEMENT_WEIGHTS = {

@@ -7,7 +7,7 @@ import base64
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..matrix import dimension_label
+from ..model.matrix import dimension_label
 from .labels import (
     FINDING_COLUMNS,
     HEADINGS,
@@ -20,7 +20,7 @@ from .labels import (
 from .tables import case_rows, finding_rows, summary_rows, tally_sections, top_flow_rows
 
 if TYPE_CHECKING:
-    from ..analysis import Analysis
+    from ..model.analysis import Analysis
 
 MAX_CASE_ROWS = 2000
 

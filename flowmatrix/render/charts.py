@@ -20,11 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .columns import ELEMENT_LABELS, ELEMENTS
-from .errors import FlowmatrixError
-from .inventory import item_column
-from .matrix import OTHER, dimension_label, dimension_values
-from .taxonomy import Taxonomy, load_taxonomy
+from ..classification.taxonomy import Taxonomy, load_taxonomy
+from ..errors import FlowmatrixError
+from ..io.columns import ELEMENT_LABELS, ELEMENTS
+from ..io.inventory import item_column
+from ..model.matrix import OTHER, dimension_label, dimension_values
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
