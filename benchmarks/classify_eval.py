@@ -29,10 +29,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from flowmatrix import read_inventory
+import flowmatrix
+from flowmatrix import Settings, read_inventory
 from flowmatrix.classification.taxonomy import load_taxonomy
-from flowmatrix.classification.themes import classify
+from flowmatrix.classification.themes import classify_themes
 from flowmatrix.io.columns import ELEMENTS
+
+BLIND = Settings(ignore_declared=True)  # the theme column is the hand label: never read it
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +44,7 @@ def evaluate(path: Path, show_misses: bool = True) -> None:
     taxonomy = load_taxonomy()
     inventory = read_inventory(path)
     truth = inventory.cases["theme"].tolist()
-    classified = classify(inventory, taxonomy, ignore_declared=True)
+    classified = flowmatrix.classify(inventory, BLIND).cases
     predicted = classified["theme_id"].tolist()
     secondary = classified["secondary_theme_ids"].tolist()
     n = len(truth)
@@ -71,10 +74,10 @@ def evaluate_items(path: Path, labels_path: Path, misses: bool = False) -> None:
     """Service types and data categories per item against the hand labels."""
     import csv
 
-    from flowmatrix.classification.kinds import TYPED_ELEMENTS, type_items
+    from flowmatrix.classification.kinds import TYPED_ELEMENTS
     from flowmatrix.io.inventory import item_column
 
-    typed = type_items(read_inventory(path).cases)
+    typed = flowmatrix.classify(path, BLIND).cases
     found = {}
     for _, case in typed.iterrows():
         for element, (_, column, _) in TYPED_ELEMENTS.items():
@@ -119,14 +122,14 @@ def speed(path: Path, n_cases: int) -> None:
     base = pd.concat([cases] * repeats, ignore_index=True).head(n_cases).copy()
     suffix = " 第" + pd.Series(range(n_cases)).astype(str) + "号"
     taxonomy = load_taxonomy()
-    classify(base.head(10), taxonomy)  # build the automaton outside the timing
+    classify_themes(base.head(10), taxonomy)  # build the automaton outside the timing
     for label, columns in (("titles distinct, elements repeat", ("title",)),
                            ("every text distinct", ("title", *ELEMENTS))):
         big = base.copy()
         for column in columns:
             big[column] = big[column] + suffix
         start = time.perf_counter()
-        classify(big, taxonomy, ignore_declared=True)
+        classify_themes(big, taxonomy, ignore_declared=True)
         elapsed = time.perf_counter() - start
         print(f"speed, {label}: {n_cases:,} cases in {elapsed:.2f} s = "
               f"{n_cases / elapsed:,.0f} cases/s")

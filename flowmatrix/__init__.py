@@ -1,10 +1,12 @@
 """flowmatrix: read, check, classify and chart inventories of personal-data linkage cases.
 
-Library use::
+Library use (a notebook runs the same pipeline as the command line)::
 
     import flowmatrix
-    inventory = flowmatrix.read_inventory("cases.xlsx")
-    findings = flowmatrix.validate(inventory)
+    settings = flowmatrix.Settings(lang="en", top=8)
+    analysis = flowmatrix.analyze("cases.xlsx", settings)    # read, classify, check, count
+    analysis.theme_tally                                      # ids and counts
+    flowmatrix.write_report(analysis, "reports/cases")        # xlsx, html, md, json, csv, charts
 
 Importing flowmatrix is cheap: pandas is imported when an inventory is read, matplotlib only
 when a chart is drawn.
@@ -18,32 +20,53 @@ from .errors import FlowmatrixError
 
 __version__ = "0.1.0"
 
+# public name → the module that defines it (imported on first use)
 _LAZY = {
+    "Settings": "settings",
+    "Limits": "settings",
+    "DEFAULTS": "settings",
+    "analyze": "pipeline",
+    "classify": "pipeline",
+    "check_files": "pipeline",
+    "Classified": "pipeline",
+    "FileResult": "pipeline",
     "read_inventory": "io.inventory",
     "Inventory": "io.inventory",
-    "validate": "checks",
-    "validate_files": "checks",
+    "write_template": "io.template",
+    "write_atomic": "io.output",
     "Finding": "findings",
     "load_taxonomy": "classification.taxonomy",
+    "load_taxonomies": "classification.taxonomy",
     "Taxonomy": "classification.taxonomy",
-    "write_template": "io.template",
-    "classify": "classification.themes",
-    "theme_tally": "model.tally",
-    "flow_matrix": "model.matrix",
-    "analyze_inventory": "model.analysis",
+    "Taxonomies": "classification.taxonomy",
     "Analysis": "model.analysis",
+    "theme_tally": "model.tally",
+    "tally_by": "model.tally",
+    "theme_cross_table": "model.tally",
+    "flow_matrix": "model.matrix",
+    "check_dimensions": "model.matrix",
+    "flow_stages": "model.flows",
+    "write_report": "render.folder",
+    "draw_chart": "render.registry",
+    "analyze_files": "batch",
+    "expand_inputs": "batch",
 }
 
 if TYPE_CHECKING:
-    from .checks import validate, validate_files
-    from .classification.taxonomy import Taxonomy, load_taxonomy
-    from .classification.themes import classify
+    from .batch import analyze_files, expand_inputs
+    from .classification.taxonomy import Taxonomies, Taxonomy, load_taxonomies, load_taxonomy
     from .findings import Finding
     from .io.inventory import Inventory, read_inventory
+    from .io.output import write_atomic
     from .io.template import write_template
-    from .model.analysis import Analysis, analyze_inventory
-    from .model.matrix import flow_matrix
-    from .model.tally import theme_tally
+    from .model.analysis import Analysis
+    from .model.flows import flow_stages
+    from .model.matrix import check_dimensions, flow_matrix
+    from .model.tally import tally_by, theme_cross_table, theme_tally
+    from .pipeline import Classified, FileResult, analyze, check_files, classify
+    from .render.folder import write_report
+    from .render.registry import draw_chart
+    from .settings import DEFAULTS, Limits, Settings
 
 __all__ = ["FlowmatrixError", "__version__", *_LAZY]
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from .errors import FlowmatrixError, InputFileError
 from .io.readers import SUPPORTED_SUFFIXES
-
-COMBINED = "_combined"
+from .render.index import COMBINED
+from .render.registry import FORMATS
+from .settings import DEFAULTS, Settings
 
 
 @dataclass
@@ -62,23 +63,24 @@ def report_folders(paths: list[Path], out: Path) -> dict[Path, Path]:
     return folders
 
 
-def analyze_files(paths: list[Path], out: str | Path, *, formats: tuple[str, ...],
-                  taxonomy=None, lang: str = "ja", top: int | None = None,
-                  ignore_declared: bool = False, stamp: str | None = None,
-                  read_options: dict | None = None, item_taxonomies: dict | None = None,
+def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None = None, *,
+                  formats: tuple[str, ...] = FORMATS, stamp: str | None = None,
                   progress: Callable[[InputResult, int, int], None] | None = None,
                   ) -> tuple[list[InputResult], InputResult | None, Path | None]:
-    """Analyse and report each input. Returns the per-input results, the combined report
-    (its folder and analysis) and the index page (both None for a single input).
-    `item_taxonomies`: service_types and/or data_categories taxonomies for analyze_inventory."""
-    from .classification.taxonomy import load_taxonomy
-    from .io.inventory import read_inventory
-    from .model.analysis import DEFAULT_TOP, analyze_inventory, combine
+    """Analyse and report each input with `settings`. Returns the per-input results, the
+    combined report (its folder and analysis) and the index page (both None for a single
+    input). A bad taxonomy or headers file raises before any input is read."""
+    from .classification.taxonomy import load_taxonomies
+    from .io.columns import load_header_aliases
+    from .model.analysis import combine
+    from .pipeline import analyze
     from .render.folder import write_report
+    from .render.index import write_index
 
+    settings = settings or DEFAULTS
+    load_taxonomies(settings)
+    load_header_aliases(settings.headers)
     out = Path(out)
-    taxonomy = taxonomy or load_taxonomy()
-    top = top or DEFAULT_TOP
     folders = report_folders(paths, out)
     inputs = {p.resolve() for p in paths if p.exists()}
     results: list[InputResult] = []
@@ -90,10 +92,7 @@ def analyze_files(paths: list[Path], out: str | Path, *, formats: tuple[str, ...
                 raise FlowmatrixError("the report folder would hold the input file; choose "
                                       "another --out", path=str(folders[path]),
                                       code="output-is-input")
-            inventory = read_inventory(path, **(read_options or {}))
-            result.analysis = analyze_inventory(inventory, taxonomy=taxonomy, lang=lang,
-                                                top=top, ignore_declared=ignore_declared,
-                                                **(item_taxonomies or {}))
+            result.analysis = analyze(path, settings)
             result.folder = write_report(result.analysis, folders[path], formats=formats,
                                          stamp=stamp)
         except FlowmatrixError as exc:
@@ -109,43 +108,6 @@ def analyze_files(paths: list[Path], out: str | Path, *, formats: tuple[str, ...
         combined = InputResult(out / COMBINED, analysis=combine(analysed, name=COMBINED))
         combined.folder = write_report(combined.analysis, out / COMBINED, formats=formats,
                                        stamp=stamp)
-    index = write_index(results, combined.folder if combined else None, out, lang=lang,
-                        stamp=stamp)
+    index = write_index(results, combined.folder if combined else None, out,
+                        lang=settings.lang, stamp=stamp)
     return results, combined, index
-
-
-def write_index(results: list[InputResult], combined: Path | None, out: Path, *,
-                lang: str = "ja", stamp: str | None = None) -> Path:
-    from html import escape
-
-    from .io.output import write_atomic
-    from .render.html import STYLE
-
-    ja = lang == "ja"
-    headings = (["入力", "事例数", "エラー", "警告", "レポート"] if ja
-                else ["Input", "Cases", "Errors", "Warnings", "Report"])
-    rows = []
-    for r in results:
-        if r.error is not None or r.analysis is None:
-            rows.append(f"<tr><td>{escape(str(r.path))}</td><td colspan=4 class=error>"
-                        f"{escape(r.error.message if r.error else '')}</td></tr>")
-            continue
-        counts = r.analysis.counts
-        link = f"{escape(r.folder.name)}/report.html"
-        rows.append(f"<tr><td>{escape(str(r.path))}</td><td class=n>{len(r.analysis.cases)}</td>"
-                    f"<td class=n>{counts['error']}</td><td class=n>{counts['warning']}</td>"
-                    f'<td><a href="{link}">{escape(r.folder.name)}</a></td></tr>')
-    title = "レポート一覧" if ja else "Reports"
-    combined_link = (f'<p><a href="{COMBINED}/report.html">'
-                     + ("全入力を合わせたレポート" if ja else "Combined report over all inputs")
-                     + "</a></p>") if combined else ""
-    failures = sum(1 for r in results if r.error is not None)
-    note = (f"{len(results)} 件中 {failures} 件は読めませんでした。" if ja
-            else f"{failures} of {len(results)} inputs could not be read.") if failures else ""
-    page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}'
-            f"</title><style>{STYLE}</style></head><body><header><h1>{title}</h1>"
-            + (f"<p>{escape(stamp)}</p>" if stamp else "") + "</header><main>"
-            f"{combined_link}<p class=note>{escape(note)}</p><table><thead><tr>"
-            + "".join(f"<th>{h}</th>" for h in headings) + "</tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table></main></body></html>\n")
-    return write_atomic(out / "index.html", page.encode("utf-8"))

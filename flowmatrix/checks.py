@@ -1,19 +1,21 @@
-"""Checks on an inventory, each with a stable code, each naming the cell it is about."""
+"""Every producer of findings: checks on an inventory and its classification, each with a
+stable code, each naming the cell it is about."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .classification.kinds import declared_type_findings, sensitive_findings, type_items
-from .classification.taxonomy import Taxonomy, load_taxonomy
-from .errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError, InventoryStructureError
-from .findings import Finding, count_by_severity, sort_findings
+from .classification.kinds import KIND_OPTION, TYPED_ELEMENTS, declared_labels
+from .classification.taxonomy import Taxonomies, Taxonomy
+from .findings import Finding, sort_findings
 from .io.columns import CANONICAL_COLUMNS, ELEMENTS
-from .io.inventory import Inventory, read_inventory
-from .io.text import normalise
+from .io.inventory import Inventory, item_column
+from .io.text import normalise, split_items
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_CELL_CHARS = 500
 # Punctuation, symbols and spaces only (full-width ones too): 〃, -, ・・・
@@ -23,24 +25,31 @@ FORMULA_ERRORS = re.compile(
     r"|UNKNOWN!|BUSY!|CONNECT!|EXTERNAL!|PYTHON!)$", re.IGNORECASE)
 
 
-def validate(inventory: Inventory, taxonomy: Taxonomy | None = None, typed=None, *,
-             service_types: Taxonomy | None = None,
-             data_categories: Taxonomy | None = None) -> list[Finding]:
-    """The findings met while reading plus every check (see the README table), errors first,
-    in sheet order. `typed`: the cases with item types, if already computed (with the same
-    service types and data categories)."""
-    taxonomy = taxonomy or load_taxonomy()
-    found = list(inventory.findings)
+def check(inventory: Inventory, cases: pd.DataFrame, taxonomies: Taxonomies) -> list[Finding]:
+    """Every finding about an inventory, errors first, in sheet order: the columns read twice,
+    every check of the README's table on the cells, the declared themes the keywords contradict,
+    the type labels not known, and the flows carrying 要配慮個人情報. `cases`: the inventory's
+    cases classified and typed with `taxonomies` (the pipeline's classify step)."""
+    found = _duplicate_columns(inventory)
     found += _missing_elements(inventory)
     found += _duplicate_case_ids(inventory)
     found += _duplicate_cases(inventory)
-    found += _unknown_themes(inventory, taxonomy)
+    found += _unknown_themes(inventory, taxonomies.themes)
     found += _suspicious_cells(inventory)
-    found += declared_type_findings(inventory, service_types, data_categories)
-    typed = typed if typed is not None else type_items(inventory.cases, service_types,
-                                                       data_categories)
-    found += sensitive_findings(inventory, typed)
+    found += _disagreements(inventory, cases, taxonomies.themes)
+    found += _unknown_item_types(inventory, taxonomies)
+    found += _sensitive_flows(inventory, cases, taxonomies.data_categories)
     return sort_findings(found)
+
+
+def _duplicate_columns(inventory: Inventory) -> list[Finding]:
+    """A note for each column named twice in the header (only non-element ones get here: the
+    elements named twice are an error that stops reading)."""
+    return [Finding("info", "duplicate-column",
+                    f"{canonical} is named by {len(cells)} columns ({', '.join(cells)}): the "
+                    f"first is read as {canonical}, the others are kept as columns of their own",
+                    file=inventory.path, sheet=inventory.sheet, row=inventory.header_row)
+            for canonical, cells in inventory.duplicate_headers.items()]
 
 
 def _finding(inventory: Inventory, severity: str, code: str, column: str, row: int,
@@ -149,68 +158,102 @@ def suspicious_reason(value: str) -> str | None:
     return None
 
 
-@dataclass
-class FileResult:
-    """What `validate` says about one file: its findings, or why it could not be read."""
-
-    path: str
-    sheet: str | None = None
-    cases: int = 0
-    findings: list[Finding] = field(default_factory=list)
-    error: FlowmatrixError | None = None  # set when the file could not be read at all
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return count_by_severity(self.findings)
-
-    def exit_code(self, strict: bool = False) -> int:
-        if self.error is not None and not isinstance(self.error, InventoryStructureError):
-            return self.error.exit_code
-        counts = self.counts
-        if counts["error"] or (strict and counts["warning"]):
-            return EXIT_INVENTORY_ERRORS
-        return EXIT_OK
-
-    def to_dict(self) -> dict:
-        keys = ("severity", "code", "message", "sheet", "cell", "row", "column")
-        return {
-            "path": self.path,
-            "sheet": self.sheet,
-            "cases": self.cases,
-            "counts": self.counts,
-            "findings": [{k: getattr(f, k) for k in keys} for f in self.findings],
-        }
+# A declared theme is kept; the keywords "clearly disagree" when their top theme scores at least
+# DISAGREE_MIN and at least DISAGREE_RATIO times the declared theme's score.
+DISAGREE_MIN = 3.0
+DISAGREE_RATIO = 2.0
 
 
-def validate_files(paths: list[str | Path], *, sheet: str | None = None,
-                   encoding: str | None = None, themes: str | Path | None = None,
-                   headers: str | Path | None = None, separators: str | None = None,
-                   limits=None, service_types: str | Path | None = None,
-                   data_categories: str | Path | None = None) -> list[FileResult]:
-    """Read and check each file. A file that cannot be read becomes a result with `error` set
-    and one error finding, so one bad file does not hide the others. A bad taxonomy or headers
-    file raises: then nothing can be checked."""
-    from .io.columns import load_header_aliases
-    from .io.text import DEFAULT_SEPARATORS
-
-    taxonomy = load_taxonomy(themes)
-    types = load_taxonomy(service_types, kind="service_type")
-    categories = load_taxonomy(data_categories, kind="data_category")
-    load_header_aliases(headers)  # fail once, up front, on a bad --headers file
-    results = []
-    for path in paths:
-        try:
-            inventory = read_inventory(path, sheet=sheet, encoding=encoding, headers=headers,
-                                       separators=DEFAULT_SEPARATORS if separators is None
-                                       else separators, limits=limits)
-        except InventoryStructureError as exc:
-            results.append(FileResult(str(path), exc.sheet, 0, exc.findings, exc))
+def _disagreements(inventory: Inventory, classified: pd.DataFrame,
+                   taxonomy: Taxonomy) -> list[Finding]:
+    """A warning for each case whose declared theme the keywords clearly contradict."""
+    findings = []
+    rows = classified[classified["declared_theme_id"].notna()
+                      & (classified["keyword_theme_id"] != classified["declared_theme_id"])]
+    for _, case in rows.iterrows():
+        scores = case["scores"]
+        keyword_score = scores.get(case["keyword_theme_id"], 0.0)
+        declared_score = scores.get(case["declared_theme_id"], 0.0)
+        if keyword_score < DISAGREE_MIN or keyword_score < DISAGREE_RATIO * declared_score:
             continue
-        except FlowmatrixError as exc:
-            finding = Finding("error", exc.code, exc.message, file=str(path))
-            results.append(FileResult(str(path), None, 0, [finding], exc))
+        declared = taxonomy.get(case["declared_theme_id"]).ja
+        keyword = taxonomy.get(case["keyword_theme_id"]).ja
+        terms = ", ".join(term for _, term, theme in case["matched_terms"]
+                          if theme == case["keyword_theme_id"])
+        row = int(case["row"])
+        findings.append(Finding(
+            "warning", "theme-disagrees",
+            f"the theme column says {declared}, but the keywords point to {keyword} "
+            f"(score {keyword_score:g} vs {declared_score:g}: {terms}); the declared theme is "
+            "kept — check it, or use --ignore-declared",
+            file=inventory.path, sheet=inventory.sheet, cell=inventory.cell("theme", row),
+            row=row, column="theme"))
+    return findings
+
+
+def _unknown_item_types(inventory: Inventory, taxonomies: Taxonomies) -> list[Finding]:
+    """A warning for each cell of an explicit type column (source_service_type, data_category,
+    target_service_type) that the keywords had to stand in for: a label the taxonomy does not
+    know, or a number of labels that is neither one nor the number of items."""
+    findings = []
+    for element, (kind, _, explicit) in TYPED_ELEMENTS.items():
+        if explicit not in inventory.columns:
             continue
-        results.append(FileResult(str(path), inventory.sheet, len(inventory),
-                                  validate(inventory, taxonomy, service_types=types,
-                                           data_categories=categories)))
-    return results
+        taxonomy = taxonomies.of_kind(kind)
+        where = inventory.headers.get(explicit, explicit)
+        cases = inventory.cases
+        for row, text, items in zip(cases["row"], cases[explicit], cases[item_column(element)],
+                                    strict=True):
+            if not text:
+                continue
+            labels = declared_labels(text, taxonomy)
+            if None in labels:  # then the labels are the cell's items, in order
+                unknown = list(dict.fromkeys(
+                    label for label, entry in zip(split_items(text, unique=False), labels,
+                                                  strict=True) if entry is None))
+                message = (f"{where}: {'、'.join(unknown)} is not a {kind.replace('_', ' ')} of "
+                           f"the taxonomy ({taxonomy.source}); the keywords decide instead. "
+                           f"`flowmatrix themes --kind {KIND_OPTION[kind]}` lists them")
+            elif len(labels) not in (1, len(items)):
+                noun = "item" if len(items) == 1 else "items"
+                message = (f"{where}: {len(labels)} labels for {len(items)} {noun}; write one "
+                           "label per item in the same order, or one for the whole cell")
+            else:
+                continue
+            findings.append(Finding("warning", "unknown-item-type", message, file=inventory.path,
+                                    sheet=inventory.sheet, cell=inventory.cell(explicit, int(row)),
+                                    row=int(row), column=explicit))
+    return findings
+
+
+def _sensitive_flows(inventory: Inventory, typed: pd.DataFrame,
+                     data_categories: Taxonomy) -> list[Finding]:
+    """A note for each case whose data includes 要配慮個人情報 — a warning when the inventory
+    has a consent column (consent, 同意, 同意の有無 … see headers.toml) that is empty for that
+    case. An aid to review, not legal advice."""
+    sensitive = {t.id: t.ja for t in data_categories.themes if t.attribute("sensitive")}
+    consent = inventory.headers.get("consent")  # the header as written, if the column exists
+    if not typed["sensitive"].any():
+        return []
+    flagged = typed[typed["sensitive"]]
+    consents = flagged["consent"].tolist() if "consent" in flagged else [""] * len(flagged)
+    findings = []
+    for row, data, categories, given in zip(
+            flagged["row"].tolist(), flagged[item_column("data")].tolist(),
+            flagged["data_categories"].tolist(), consents, strict=True):
+        items = [f"{item}（{sensitive[c]}）" for item, c in zip(data, categories, strict=True)
+                 if c in sensitive]
+        cell = inventory.cell("data", row)
+        if consent is not None and not str(given or "").strip():
+            findings.append(Finding(
+                "warning", "sensitive-without-consent",
+                f"the flow carries special care-required personal information (要配慮個人情報: "
+                f"{'、'.join(items)}) and the {consent!r} column is empty",
+                file=inventory.path, sheet=inventory.sheet, cell=cell, row=row, column="data"))
+        else:
+            findings.append(Finding(
+                "info", "sensitive-flow",
+                f"the flow carries special care-required personal information (要配慮個人情報: "
+                f"{'、'.join(items)}); check consent and the legal basis",
+                file=inventory.path, sheet=inventory.sheet, cell=cell, row=row, column="data"))
+    return findings

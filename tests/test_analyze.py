@@ -10,8 +10,7 @@ import pytest
 from conftest import JA_HEADER, ROOT, write_xlsx
 from openpyxl import load_workbook
 
-from flowmatrix import read_inventory
-from flowmatrix.model.analysis import analyze_inventory
+from flowmatrix import analyze
 from flowmatrix.render import folder as report_folder
 
 
@@ -83,10 +82,13 @@ def test_type_matrix_and_sensitive_flows_in_every_format(sample_report):
     html = (folder / "report.html").read_text("utf-8")
     assert 'id="sensitive"' in html and "予防接種記録" in html
     assert "要配慮個人情報を含む流れ: 7 cases" in result.stdout
-    # the type-level matrix in the terminal: its largest cells, その他 after real types
+    # the type-level matrix in the terminal: its largest cells, ties in taxonomy order (地域通貨
+    # before オンデマンド交通), その他 after real types
     lines = result.stdout.split("種別で見た主な流れ", 1)[1].splitlines()[1:6]
-    assert lines[0].strip() == "オンデマンド交通・バス・MaaS → 運行管理: 交通利用履歴 (3)"
+    assert [line.strip().split(":")[0] for line in lines[:2]] == [
+        "地域通貨・ポイント → データ分析・BI・PDS", "オンデマンド交通・バス・MaaS → 運行管理"]
     assert len(lines) == 5 and all(" → " in line for line in lines)
+    assert not any(line.strip().startswith("その他") for line in lines[:2])
 
 
 def test_workbook_layout(sample_report):
@@ -105,7 +107,7 @@ def test_workbook_layout(sample_report):
 
 def test_deterministic_outputs(tmp_path):
     for run in ("a", "b"):
-        report_folder.write_report(analyze_inventory(read_inventory(ROOT / "data" / "cases.csv")),
+        report_folder.write_report(analyze(ROOT / "data" / "cases.csv"),
                                    tmp_path / run / "cases")
     first, second = tmp_path / "a" / "cases", tmp_path / "b" / "cases"
     compared = ["summary.json", "report.md", "cases.csv", "charts/tally.svg",
@@ -176,7 +178,7 @@ def test_glob_and_exit_codes(cli, tmp_path):
 
 
 def test_a_failed_run_leaves_the_previous_report(tmp_path, monkeypatch):
-    analysis = analyze_inventory(read_inventory(ROOT / "data" / "cases.csv"))
+    analysis = analyze(ROOT / "data" / "cases.csv")
     folder = report_folder.write_report(analysis, tmp_path / "cases", formats=("json", "md"))
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
 
@@ -194,7 +196,7 @@ def test_text_from_the_inventory_is_data(tmp_path):
     path = write_xlsx(tmp_path / "x.xlsx", {"S": [JA_HEADER, [
         1, "<script>alert(1)</script>", "=HYPERLINK(\"http://x\")", "a|b\nc", "@SUM(A1)",
         "<img src=x onerror=alert(1)>"]]}, text_cells={"S": ["C2"]})
-    analysis = analyze_inventory(read_inventory(path))
+    analysis = analyze(path)
     folder = report_folder.write_report(analysis, tmp_path / "out",
                                         formats=("xlsx", "html", "md"))
     html = (folder / "report.html").read_text("utf-8")

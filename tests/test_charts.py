@@ -15,30 +15,45 @@ from conftest import ROOT
 
 import flowmatrix as fm
 from flowmatrix.classification.taxonomy import Taxonomy, Theme, load_taxonomy
-from flowmatrix.classification.themes import classify
 from flowmatrix.errors import FlowmatrixError
 from flowmatrix.io.columns import ELEMENT_LABELS, ELEMENTS
-from flowmatrix.model.matrix import OTHER, dimension_label, flow_matrix
+from flowmatrix.model.dimensions import OTHER
+from flowmatrix.model.flows import flow_stages
+from flowmatrix.model.matrix import flow_matrix
 from flowmatrix.model.tally import theme_tally
 from flowmatrix.render import charts
+from flowmatrix.render.labels import dimension_label
+from flowmatrix.render.tables import matrix_frames, theme_tally_frame
+
+TAXONOMIES = fm.load_taxonomies(fm.Settings())
+THEMES = TAXONOMIES.themes
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
 def sample():
-    return classify(fm.read_inventory(ROOT / "data" / "cases.xlsx"))
+    return fm.classify(ROOT / "data" / "cases.xlsx").cases
 
 
-def draw(kind: str, classified: pd.DataFrame, lang: str):
+def tally(cases: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return theme_tally_frame(theme_tally(cases, THEMES), THEMES, lang)
+
+
+def flow(cases: pd.DataFrame, lang: str = "ja", **kwargs):
+    return charts.flow_chart(flow_stages(cases, TAXONOMIES, top=10, **kwargs), TAXONOMIES,
+                             lang=lang)
+
+
+def draw(kind: str, cases: pd.DataFrame, lang: str):
     if kind == "tally":
-        return charts.tally_chart(theme_tally(classified, lang=lang), lang=lang)
+        return charts.tally_chart(tally(cases, lang), lang=lang)
     if kind == "heatmap":
-        return charts.heatmap_chart(flow_matrix(classified, values="count", top=10, lang=lang),
-                                    lang=lang)
+        matrix = flow_matrix(cases, values="count", top=10, taxonomies=TAXONOMIES)
+        return charts.heatmap_chart(matrix_frames(matrix, TAXONOMIES, lang)[1], lang=lang)
     if kind == "flow":
-        return charts.flow_chart(classified, lang=lang)
-    return charts.flow_chart(classified, lang=lang, theme="health")
+        return flow(cases, lang)
+    return flow(cases, lang, theme="health")
 
 
 def only_axes(figure):
@@ -119,11 +134,10 @@ def test_png_has_no_software_stamp(sample, tmp_path):
 
 
 def test_matplotlib_only_when_drawing_and_never_pyplot():
-    code = ("import sys, flowmatrix; from flowmatrix.classification.themes import classify; "
-            "from flowmatrix.model.matrix import flow_matrix; "
-            f"c = classify(flowmatrix.read_inventory({str(ROOT / 'data' / 'cases.xlsx')!r})); "
-            "flow_matrix(c); assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "
-            "from flowmatrix.render import charts; charts.flow_chart(c).canvas.draw(); "
+    code = ("import sys, flowmatrix; "
+            f"a = flowmatrix.analyze({str(ROOT / 'data' / 'cases.xlsx')!r}); "
+            "assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "
+            "flowmatrix.draw_chart(a, 'flow').canvas.draw(); "
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -141,8 +155,8 @@ def test_save_figure_refuses_other_formats(sample, tmp_path):
 # --- tally ---------------------------------------------------------------------------------------
 
 def test_tally_bars_largest_first_with_counts_and_shares(sample):
-    tally = theme_tally(sample, lang="ja")
-    shuffled = tally.sample(frac=1, random_state=3)  # the chart sorts by itself
+    table = tally(sample, "ja")
+    shuffled = table.sample(frac=1, random_state=3)  # the chart sorts by itself
     figure = charts.tally_chart(shuffled, lang="ja")
     ax = only_axes(figure)
     labels = [t.get_text() for t in ax.get_yticklabels()]
@@ -151,7 +165,7 @@ def test_tally_bars_largest_first_with_counts_and_shares(sample):
     assert ax.yaxis_inverted()
     assert labels[0] == "観光／地域経済活性化" and labels[-1] == "その他"
     assert widths == sorted(widths, reverse=True)
-    assert widths == sorted(tally["cases"].tolist(), reverse=True)
+    assert widths == sorted(table["cases"].tolist(), reverse=True)
     texts = [t.get_text() for t in ax.texts]
     assert "8件（26%）" in texts and "0件（0%）" in texts  # themes without cases still shown
     assert ax.get_title(loc="left") == "テーマ別の事例数"
@@ -160,7 +174,7 @@ def test_tally_bars_largest_first_with_counts_and_shares(sample):
 
 
 def test_tally_in_english_and_with_a_title(sample):
-    figure = charts.tally_chart(theme_tally(sample, lang="en"), lang="en", title="Kumagaya")
+    figure = charts.tally_chart(tally(sample, "en"), lang="en", title="Kumagaya")
     ax = only_axes(figure)
     assert ax.get_title(loc="left") == "Kumagaya"
     assert "8 (26%)" in [t.get_text() for t in ax.texts]
@@ -258,9 +272,15 @@ TWO_CASES = tiny((("健診システム", "お薬手帳"), ("健診結果",), ("P
                  (("地域通貨",), ("健診結果", "購買履歴"), ("PHR",), ("健康指導",), "tourism"))
 
 
+def stages(cases, **kwargs):
+    """The flow stages' (nodes, links)."""
+    counted = flow_stages(cases, TAXONOMIES, **kwargs)
+    return counted.nodes, counted.links
+
+
 def weights(nodes, stage):
     part = nodes[nodes["stage"] == stage].sort_values("order")
-    return list(zip(part["label"], part["weight"], strict=True))
+    return list(zip(part["value"], part["weight"], strict=True))
 
 
 def link_set(links):
@@ -268,8 +288,8 @@ def link_set(links):
 
 
 def test_flow_stages_splits_each_case_evenly():
-    nodes, links = charts.flow_stages(TWO_CASES)
-    assert list(nodes.columns) == ["stage", "label", "weight", "order"]
+    nodes, links = stages(TWO_CASES)
+    assert list(nodes.columns) == ["stage", "value", "weight", "order"]
     assert list(links.columns) == ["stage", "source", "target", "theme_id", "weight"]
     assert weights(nodes, 0) == [("地域通貨", 1.0), ("お薬手帳", 0.5), ("健診システム", 0.5)]
     assert weights(nodes, 1) == [("健診結果", 1.5), ("購買履歴", 0.5)]
@@ -290,7 +310,7 @@ def test_flow_stages_splits_each_case_evenly():
 def test_flow_stages_pairs_split_over_both_sides_and_gaps():
     cases = tiny((("A", "B"), ("x", "y", "z"), (), ("β",), "mobility"),
                  (("A",), ("x",), ("T",), ("β",), "mobility"))
-    nodes, links = charts.flow_stages(cases)
+    nodes, links = stages(cases)
     first = links[links["stage"] == 0]
     assert link_set(first) == {(0, "A", "x", "mobility", round(1 / 6 + 1, 9)),
                                (0, "A", "y", "mobility", round(1 / 6, 9)),
@@ -311,30 +331,28 @@ def test_flow_stages_folds_beyond_top_into_other_last():
                  (("B",), ("d",), ("T",), ("β",), "tourism"),
                  (("C",), ("d",), ("T",), ("β",), "tourism"),
                  (("D", "E"), ("d",), ("T",), ("β",), "disaster"))
-    nodes, links = charts.flow_stages(cases, top=1)
-    assert weights(nodes, 0) == [("A", 2.0), ("その他", 3.0)]  # その他 last although heavier
+    nodes, links = stages(cases, top=1)
+    assert weights(nodes, 0) == [("A", 2.0), (OTHER, 3.0)]  # the rest last although heavier
     assert link_set(links[links["stage"] == 0]) == {(0, "A", "d", "health", 2.0),
-                                                     (0, "その他", "d", "tourism", 2.0),
-                                                     (0, "その他", "d", "disaster", 1.0)}
-    nodes_en, _ = charts.flow_stages(cases, top=1, lang="en")
-    assert weights(nodes_en, 0)[-1] == (OTHER["en"], 3.0)
-    nodes_all, _ = charts.flow_stages(cases, top=None)
+                                                     (0, OTHER, "d", "tourism", 2.0),
+                                                     (0, OTHER, "d", "disaster", 1.0)}
+    nodes_all, _ = stages(cases, top=None)
     assert [label for label, _ in weights(nodes_all, 0)] == ["A", "B", "C", "D", "E"]
 
 
 def test_flow_stages_theme_filter():
-    nodes, links = charts.flow_stages(TWO_CASES, theme="health")
+    nodes, links = stages(TWO_CASES, theme="health")
     assert nodes.groupby("stage")["weight"].sum().tolist() == [1.0, 1.0, 1.0, 1.0]
     assert set(links["theme_id"]) == {"health"}
     assert weights(nodes, 0) == [("お薬手帳", 0.5), ("健診システム", 0.5)]
-    nodes, links = charts.flow_stages(TWO_CASES, theme="mobility")
+    nodes, links = stages(TWO_CASES, theme="mobility")
     assert nodes.empty and links.empty
-    with pytest.raises(KeyError):
-        charts.flow_stages(TWO_CASES, theme="no-such-theme")
+    with pytest.raises(FlowmatrixError, match="no-such-theme"):
+        stages(TWO_CASES, theme="no-such-theme")
 
 
 def test_flow_stages_on_the_sample_sum_to_the_cases(sample):
-    nodes, links = charts.flow_stages(sample, top=8)
+    nodes, links = stages(sample, top=8)
     assert nodes.groupby("stage")["weight"].sum().round(6).tolist() == [31.0] * 4
     assert nodes.groupby("stage").size().max() <= 9
     assert links.groupby("stage")["weight"].sum().round(6).tolist() == [31.0] * 3
@@ -343,24 +361,24 @@ def test_flow_stages_on_the_sample_sum_to_the_cases(sample):
 # --- flow chart ----------------------------------------------------------------------------------
 
 def test_flow_chart_titles_headers_and_legend(sample):
-    figure = charts.flow_chart(sample, lang="ja", theme="health")
+    figure = flow(sample, "ja", theme="health")
     texts = all_texts(figure)
     assert "健康／医療分野でのデータ連携の流れ（①→②→③→④）" in texts
     assert all(ELEMENT_LABELS["ja"][e] in texts for e in ELEMENTS)
     legend = figure.axes[0].get_legend()
     assert [t.get_text() for t in legend.get_texts()] == ["健康／医療"]
-    figure = charts.flow_chart(sample, lang="en")
+    figure = flow(sample, "en")
     assert "Data flows (① → ② → ③ → ④)" in all_texts(figure)
     legend_texts = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
     assert "Tourism / regional economy" in legend_texts and "Other" not in legend_texts
-    assert "No data" in all_texts(charts.flow_chart(sample, lang="en", theme="other"))
+    assert "No data" in all_texts(flow(sample, "en", theme="other"))
 
 
 def test_flow_chart_draws_aggregates_not_cases(sample):
     """Many more cases with the same items draw the same number of shapes."""
     many = pd.concat([sample] * 40, ignore_index=True)
-    small = charts.flow_chart(sample).axes[0]
-    large = charts.flow_chart(many).axes[0]
+    small = flow(sample).axes[0]
+    large = flow(many).axes[0]
     assert len(large.patches) == len(small.patches)
     assert len(large.texts) == len(small.texts)
 

@@ -4,7 +4,7 @@ import json
 
 from conftest import JA_HEADER
 
-from flowmatrix import read_inventory, validate
+from flowmatrix import classify
 
 
 def codes(findings):
@@ -15,7 +15,7 @@ def test_case_missing_an_element_names_the_cell(make_xlsx):
     path = make_xlsx(sheets={"案件": [["事例一覧"], JA_HEADER,
                                      [1, "市", "地域通貨", None, "ヘルスケアアプリ", "健康アドバイス", None],
                                      [2, "市", "A", "B", "C", None, None]]})
-    findings = validate(read_inventory(path))
+    findings = classify(path).findings
     assert codes(findings) == [("missing-element", "案件!D3"), ("missing-element", "案件!F4")]
     assert findings[0].severity == "error"
     assert findings[0].row == 3 and findings[0].column == "data"
@@ -24,7 +24,7 @@ def test_case_missing_an_element_names_the_cell(make_xlsx):
 
 def test_duplicate_case_ids_are_errors_on_both_rows(make_xlsx):
     path = make_xlsx([JA_HEADER, [7, "市", "A", "B", "C", "D"], [7, "市", "E", "F", "G", "H"]])
-    findings = validate(read_inventory(path))
+    findings = classify(path).findings
     assert codes(findings) == [("duplicate-case-id", "Sheet1!A2"), ("duplicate-case-id", "Sheet1!A3")]
     assert "row 3" in findings[0].message
 
@@ -32,7 +32,7 @@ def test_duplicate_case_ids_are_errors_on_both_rows(make_xlsx):
 def test_same_four_elements_twice_is_a_warning_on_both_rows(make_xlsx):
     path = make_xlsx([JA_HEADER, [1, "市", "地域通貨", "購買履歴", "ヘルスケアアプリ", "健康アドバイス"],
                       [2, "町", "地域通貨 ", "購買履歴", "ヘルスケアアプリ", "健康アドバイス"]])
-    findings = validate(read_inventory(path))
+    findings = classify(path).findings
     assert [(f.code, f.severity, f.row) for f in findings] == [
         ("duplicate-case", "warning", 2), ("duplicate-case", "warning", 3)]
 
@@ -42,7 +42,7 @@ def test_unknown_theme_label_is_a_warning_and_variants_are_known(make_xlsx):
                       [2, "市", "E", "F", "G", "H", "観光/地域経済活性化"],
                       [3, "市", "I", "J", "K", "L", "mobility"],
                       [4, "市", "M", "N", "O", "P", "宇宙開発"]])
-    findings = validate(read_inventory(path))
+    findings = classify(path).findings
     assert codes(findings) == [("unknown-theme", "Sheet1!G5")]
     assert "宇宙開発" in findings[0].message
 
@@ -52,7 +52,7 @@ def test_suspicious_cells(make_xlsx):
     path = make_xlsx([JA_HEADER, [1, "市", "〃", "B", "C", "D"],
                       [2, "市", "A", "#REF!", "C", "D"],
                       [3, "市", "A", "B", long_text, "D"]])
-    findings = validate(read_inventory(path))
+    findings = classify(path).findings
     assert codes(findings) == [("suspicious-cell", "Sheet1!C2"), ("suspicious-cell", "Sheet1!D3"),
                                ("suspicious-cell", "Sheet1!E4")]
     assert all(f.severity == "warning" for f in findings)
@@ -62,7 +62,7 @@ def test_suspicious_cells(make_xlsx):
 def test_csv_findings_have_cells_without_a_sheet(tmp_path):
     path = tmp_path / "cases.csv"
     path.write_text("source service,data,target service,linked service\nA,,C,D\n", encoding="utf-8")
-    (finding,) = validate(read_inventory(path))
+    (finding,) = classify(path).findings
     assert (finding.sheet, finding.cell, finding.row, finding.location) == (None, "B2", 2, "B2")
 
 

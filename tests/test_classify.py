@@ -6,9 +6,16 @@ import pandas as pd
 import pytest
 from conftest import JA_HEADER, ROOT
 
+import flowmatrix
 from flowmatrix import load_taxonomy, read_inventory
-from flowmatrix.classification.themes import classify, disagreement_findings
+from flowmatrix.classification.themes import classify_themes
 from flowmatrix.errors import TaxonomyError
+
+
+def classify(source, taxonomy=None, *, ignore_declared=False):
+    """Themes only, as the pipeline's first classification step gives them."""
+    cases = source.cases if isinstance(source, flowmatrix.Inventory) else source
+    return classify_themes(cases, taxonomy or load_taxonomy(), ignore_declared=ignore_declared)
 
 
 def cases(*rows, theme=None):
@@ -94,7 +101,8 @@ def test_declared_theme_is_kept_and_a_clear_disagreement_is_a_warning(make_xlsx)
     assert list(classified["theme_id"]) == ["administration", "health"]
     assert list(classified["theme_source"]) == ["declared", "declared"]
     assert list(classified["keyword_theme_id"]) == ["disaster", "health"]
-    (finding,) = disagreement_findings(inventory, classified)
+    (finding,) = [f for f in flowmatrix.classify(inventory).findings
+                  if f.code == "theme-disagrees"]
     assert (finding.code, finding.severity, finding.cell) == ("theme-disagrees", "warning", "G2")
     assert "防災／防犯" in finding.message and "避難行動支援" in finding.message
     ignored = classify(inventory, ignore_declared=True)

@@ -226,9 +226,9 @@ def test_output_paths_stay_inside_and_never_replace_an_input(cli, tmp_path):
 
 
 def test_an_internal_error_is_a_short_message_unless_debug(tmp_path):
-    code = ("import sys, flowmatrix.classification.themes as c\n"
+    code = ("import sys, flowmatrix.pipeline as c\n"
             "def broken(*a, **k): raise ValueError('boom')\n"
-            "c.classify = broken\n"
+            "c.classify_themes = broken\n"
             "sys.argv = ['flowmatrix'] + sys.argv[1:]\n"
             "from flowmatrix.cli import main\nmain()\n")
     args = ["classify", str(ROOT / "data" / "cases.csv")]

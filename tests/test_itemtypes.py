@@ -7,10 +7,15 @@ import io
 import pandas as pd
 from conftest import ROOT
 
-from flowmatrix import read_inventory
-from flowmatrix.classification.kinds import type_items
-from flowmatrix.classification.taxonomy import load_taxonomy
+from flowmatrix import Settings, load_taxonomies, read_inventory
+from flowmatrix.classification import kinds
+from flowmatrix.classification.taxonomy import Taxonomies, load_taxonomy
 from flowmatrix.io.text import split_items
+
+
+def type_items(cases, taxonomies=None):
+    """The kinds of the items, with the packaged taxonomies unless others are given."""
+    return kinds.type_items(cases, taxonomies or load_taxonomies(Settings()))
 
 ARTICLE = [
     # (source, data, target) and the types the article's tables are written in
@@ -70,7 +75,9 @@ def test_user_taxonomy_extends_the_categories(tmp_path):
                      encoding="utf-8")
     categories = load_taxonomy(extra, kind="data_category")
     assert categories.get("genome").attribute("sensitive") is True
-    typed = type_items(frame([("A", "ゲノム配列・遺伝子型", "B")]), data_categories=categories)
+    defaults = load_taxonomies(Settings())
+    typed = type_items(frame([("A", "ゲノム配列・遺伝子型", "B")]),
+                       Taxonomies(defaults.themes, defaults.service_types, categories))
     assert typed.loc[0, "data_categories"] == ("genome",) and typed.loc[0, "sensitive"]
 
 

@@ -9,8 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from flowmatrix import read_inventory
-from flowmatrix.model.analysis import analyze_inventory
+from flowmatrix import analyze, read_inventory
 from flowmatrix.render.folder import write_report
 from flowmatrix.render.serialise import neutralise
 from flowmatrix.render.xlsx import excel_text
@@ -35,7 +34,7 @@ def test_arbitrary_text_survives_read_classify_report(tmp_path_factory, rows):
     expected = [row for row in rows if any(cell.strip() for cell in row[3:7])]
     assert len(inventory) == len(expected)
 
-    analysis = analyze_inventory(inventory)
+    analysis = analyze(inventory)
     assert len(analysis.cases) == len(expected)
     assert int(analysis.theme_tally["cases"].sum()) == len(expected)
     report = write_report(analysis, folder / "report", formats=("csv", "xlsx", "json", "md"))

@@ -2,7 +2,7 @@
 
 from conftest import ROOT
 
-from flowmatrix import read_inventory, validate
+from flowmatrix import classify, read_inventory
 
 ARTICLE_TABLE_ROWS = [
     ("ヘルスケアアプリ・ウェアラブルデバイス", "歩数・心拍など運動データ、健診結果",
@@ -27,7 +27,7 @@ def test_sample_workbook_is_laid_out_like_a_real_one():
     assert inventory.header_row == 4  # under a title block
     kumagaya = inventory.cases[inventory.cases["municipality"] == "熊谷市"]
     assert len(kumagaya) == 3  # merged down three rows in the workbook
-    findings = validate(inventory)
+    findings = classify(inventory).findings
     # no errors or warnings: only the flows that carry 要配慮個人情報 are noted
     assert {(f.severity, f.code) for f in findings} == {("info", "sensitive-flow")}
     assert [f.cell for f in findings] == ["F5", "F19", "F20", "F21", "F26", "F31", "F32"]
@@ -46,4 +46,4 @@ def test_csv_has_the_same_cases_as_the_workbook():
     csv = read_inventory(ROOT / "data" / "cases.csv").cases
     columns = ["case_id", "municipality", "prefecture", "title", *ELEMENTS, "theme", "fiscal_year"]
     assert xlsx[columns].values.tolist() == csv[columns].values.tolist()
-    assert {f.severity for f in validate(read_inventory(ROOT / "data" / "cases.csv"))} == {"info"}
+    assert {f.severity for f in classify(ROOT / "data" / "cases.csv").findings} == {"info"}

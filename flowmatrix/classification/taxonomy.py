@@ -14,11 +14,15 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import TaxonomyError
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 FALLBACK_ID = "other"
 _LABEL_NOISE = re.compile(r"[\s/／・、,，&＆]|\band\b")
@@ -49,7 +53,7 @@ class Theme:
         return dict(self.attributes).get(name, default)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per file: compared and hashed by identity
 class Taxonomy:
     themes: tuple[Theme, ...]
     source: str  # where it came from, for messages
@@ -112,11 +116,50 @@ def default_taxonomy_text(kind: str = "theme") -> str:
         "utf-8")
 
 
+@dataclass(frozen=True)
+class Taxonomies:
+    """The taxonomies of one run: themes of cases, and the kinds of their items."""
+
+    themes: Taxonomy
+    service_types: Taxonomy  # ① and ③ items
+    data_categories: Taxonomy  # ② items, with personal / sensitive flags
+
+    def of_kind(self, kind: str) -> Taxonomy:
+        """"theme", "service_type" or "data_category" → its taxonomy."""
+        return {"theme": self.themes, "service_type": self.service_types,
+                "data_category": self.data_categories}[kind]
+
+    @cached_property
+    def sensitive_ids(self) -> frozenset[str]:
+        """The data categories that are 要配慮個人情報."""
+        return frozenset(t.id for t in self.data_categories.themes if t.attribute("sensitive"))
+
+
+def load_taxonomies(settings: Settings) -> Taxonomies:
+    """The taxonomies `settings` name (the packaged ones where it names none)."""
+    return Taxonomies(load_taxonomy(settings.themes),
+                      load_taxonomy(settings.service_types, kind="service_type"),
+                      load_taxonomy(settings.data_categories, kind="data_category"))
+
+
 def load_taxonomy(path: str | Path | None = None, *, kind: str = "theme") -> Taxonomy:
-    """The packaged taxonomy, or the user's file at `path` (replacing or extending it)."""
+    """The packaged taxonomy, or the user's file at `path` (replacing or extending it). Loaded
+    once per file as long as the file does not change."""
     if path is None:
         return _default(kind)
     path = Path(path)
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise TaxonomyError("taxonomy file not found", path=str(path)) from exc
+    except OSError as exc:
+        raise TaxonomyError(f"cannot read the taxonomy: {exc}", path=str(path)) from exc
+    return _load_file(str(path), kind, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _load_file(name: str, kind: str, _mtime: int, _size: int) -> Taxonomy:
+    path = Path(name)
     try:
         raw = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError as exc:
@@ -134,6 +177,7 @@ def load_taxonomy(path: str | Path | None = None, *, kind: str = "theme") -> Tax
     return user
 
 
+@lru_cache(maxsize=8)
 def _default(kind: str) -> Taxonomy:
     return _parse(tomllib.loads(default_taxonomy_text(kind)),
                   f"flowmatrix/data/{DEFAULT_FILES[kind]}", kind)

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from ..errors import InventoryStructureError, SheetNotFoundError
 from ..findings import Finding
+from ..settings import DEFAULTS, Settings
 from .columns import CANONICAL_COLUMNS, ELEMENTS, HeaderAliases, load_header_aliases
-from .readers import Limits, Sheet, open_workbook
-from .text import DEFAULT_SEPARATORS, cell_text, display, split_items
+from .readers import Sheet, open_workbook
+from .text import cell_text, display, split_items
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,7 +27,7 @@ def item_column(element: str) -> str:
 
 @dataclass
 class Inventory:
-    """The cases of one inventory file, and what was noticed while reading it.
+    """The cases of one inventory file, and how they were found in it.
 
     `cases` has every canonical column (empty text where the file has no such column), one
     `<element>_items` column per element (a tuple of normalised items), the file's other columns
@@ -36,12 +37,13 @@ class Inventory:
     path: str
     sheet: str | None
     cases: pd.DataFrame
-    findings: list[Finding] = field(default_factory=list)
     header_row: int | None = None  # as Excel shows it; None for JSON
     columns: dict[str, str] = field(default_factory=dict)  # canonical id → column letter or key
     headers: dict[str, str] = field(default_factory=dict)  # canonical id → header as written
     extra_columns: list[str] = field(default_factory=list)
     encoding: str | None = None
+    # canonical id → the header cells naming it, for columns named twice (the first is read)
+    duplicate_headers: dict[str, list[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -64,19 +66,20 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def read_inventory(path: str | Path, *, sheet: str | None = None, encoding: str | None = None,
-                   separators: str = DEFAULT_SEPARATORS,
-                   headers: str | Path | None = None, limits: Limits | None = None) -> Inventory:
+def read_inventory(path: str | Path, settings: Settings | None = None,
+                   **reading) -> Inventory:
     """Read an inventory (.xlsx/.xlsm/.xls/.ods/.csv/.tsv/.json) into an `Inventory`.
 
-    sheet: the sheet to read; default the first visible sheet whose header has the four elements.
-    encoding: for CSV/TSV/JSON; default detected (BOM, UTF-8, else cp932).
-    separators: characters that separate several items in one cell (newlines always do).
-    headers: a TOML file of extra header aliases (same form as flowmatrix/data/headers.toml).
-    limits: file size, inflated size and row limits (readers.Limits; defaults documented there).
+    The reading settings apply: sheet (default: the first visible sheet whose header has the
+    four elements), encoding of CSV/TSV/JSON (default: detected — BOM, UTF-8, else cp932),
+    separators of items in one cell, headers (a TOML file of extra header aliases, the form of
+    flowmatrix/data/headers.toml) and limits (see flowmatrix.settings); each can also be given
+    as a keyword: read_inventory("cases.xlsx", sheet="事例一覧").
     """
-    aliases = load_header_aliases(headers)
-    book = open_workbook(path, encoding=encoding, limits=limits)
+    settings = (settings or DEFAULTS).replace(**reading)
+    sheet = settings.sheet
+    aliases = load_header_aliases(settings.headers)
+    book = open_workbook(path, encoding=settings.encoding, limits=settings.limits)
     display_path = str(path)
     if sheet is not None and book.sheet_names == [""]:
         raise SheetNotFoundError(f"--sheet {sheet!r} was given, but a "
@@ -87,7 +90,7 @@ def read_inventory(path: str | Path, *, sheet: str | None = None, encoding: str 
         _require_elements(chosen, header, aliases, display_path)
     else:
         chosen, header = _choose_sheet(book, aliases, display_path)
-    return _build(chosen, header, display_path, separators, book.encoding)
+    return _build(chosen, header, display_path, settings.separators, book.encoding)
 
 
 @dataclass
@@ -284,14 +287,8 @@ def _build(sheet: Sheet, header: _Header, path: str, separators: str,
         columns = {canonical: cell_text(sheet.rows[0][c]) for c, canonical in canonical_at.items()}
         header_row = None
     headers = {canonical: header.texts[c] for c, canonical in canonical_at.items()}
-    findings = []
-    for canonical, positions in header.duplicates.items():  # only non-element ones get here
-        cells = [_cell_ref(sheet, column, header.grid_row) for column in positions]
-        findings.append(Finding(
-            "info", "duplicate-column",
-            f"{canonical} is named by {len(positions)} columns ({', '.join(cells)}): the first "
-            "is read as " + canonical + ", the others are kept as columns of their own",
-            file=path, sheet=sheet.name, row=header.grid_row + sheet.row_base))
-    return Inventory(path=path, sheet=sheet.name, cases=cases, findings=findings,
-                     header_row=header_row, columns=columns, headers=headers,
-                     extra_columns=list(extras.values()), encoding=encoding)
+    duplicates = {canonical: [_cell_ref(sheet, column, header.grid_row) for column in positions]
+                  for canonical, positions in header.duplicates.items()}
+    return Inventory(path=path, sheet=sheet.name, cases=cases, header_row=header_row,
+                     columns=columns, headers=headers, extra_columns=list(extras.values()),
+                     encoding=encoding, duplicate_headers=duplicates)

@@ -18,25 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputFileError, SheetNotFoundError
+from ..settings import Limits, MiB
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 JSON_SUFFIXES = (".json",)
 SUPPORTED_SUFFIXES = EXCEL_SUFFIXES + TEXT_SUFFIXES + JSON_SUFFIXES
-
-MiB = 2**20
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What flowmatrix refuses to read, so a crafted file cannot take all memory or time.
-    Raise them with --max-file-size, --max-uncompressed-size and --max-rows."""
-
-    max_file_bytes: int = 512 * MiB  # the file on disk
-    max_uncompressed_bytes: int = 2048 * MiB  # all members of an xlsx/xlsm/ods zip, inflated
-    max_ratio: int = 200  # inflated / compressed, for a member over 16 MiB inflated
-    max_rows: int = 1_000_000  # rows of the sheet (or records of a CSV/JSON file)
-
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and encrypted xlsx/xlsm

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..classification.taxonomy import Taxonomy, load_taxonomy
 from ..errors import FlowmatrixError
 from .output import write_atomic
+
+if TYPE_CHECKING:
+    from ..classification.taxonomy import Taxonomies
 
 # (canonical id, ja header, en header, width, required, ja explanation, en explanation)
 TEMPLATE_COLUMNS = [
@@ -73,12 +76,10 @@ EXAMPLE = {
 SHEET_NAMES = {"ja": ("事例一覧", "記入方法"), "en": ("Cases", "How to fill in")}
 
 
-def write_template(path: str | Path, *, lang: str = "ja", taxonomy: Taxonomy | None = None,
-                   overwrite: bool = False, rows: int = 1000,
-                   service_types: Taxonomy | None = None,
-                   data_categories: Taxonomy | None = None) -> Path:
+def write_template(path: str | Path, taxonomies: Taxonomies, *, lang: str = "ja",
+                   overwrite: bool = False, rows: int = 1000) -> Path:
     """Write an empty inventory workbook with the DSA's four-element header, an example row,
-    and drop-down lists of themes, service types and data categories."""
+    and drop-down lists of the themes, service types and data categories of `taxonomies`."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -93,9 +94,8 @@ def write_template(path: str | Path, *, lang: str = "ja", taxonomy: Taxonomy | N
     if not path.parent.is_dir():
         raise FlowmatrixError("the folder does not exist", path=str(path.parent),
                               code="bad-output")
-    lists = {"theme": taxonomy or load_taxonomy(),
-             "source_service_type": service_types or load_taxonomy(kind="service_type"),
-             "data_category": data_categories or load_taxonomy(kind="data_category")}
+    lists = {"theme": taxonomies.themes, "source_service_type": taxonomies.service_types,
+             "data_category": taxonomies.data_categories}
     lists["target_service_type"] = lists["source_service_type"]
     taxonomy = lists["theme"]
     english = lang == "en"

@@ -8,9 +8,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# Separators between several items in one cell, after NFKC normalisation
-# (so the full-width ／ ， ； are covered by / , ;). Newlines always separate.
-DEFAULT_SEPARATORS = "/、,;"
+from ..settings import DEFAULT_SEPARATORS
 
 _WHITESPACE = re.compile(r"\s+")
 # Suffixes that mean "and so on": dropped from an item ("マイナポータルなど" → "マイナポータル").

@@ -1,90 +1,90 @@
-"""Tallies: how many cases per theme (the DSA's table), per municipality, year or any column."""
+"""Tallies: how many cases per theme (the DSA's table), per municipality, year or any column —
+as ids and counts; the renderers add the words."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..classification.taxonomy import Taxonomy, load_taxonomy
+from .dimensions import BLANK, TOTAL, TYPE_DIMENSIONS, dimension_values, value_order
 
 if TYPE_CHECKING:
     import pandas as pd
 
-BLANK = {"ja": "（空欄）", "en": "(blank)"}
+    from ..classification.taxonomy import Taxonomies, Taxonomy
 
 
-def theme_tally(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *,
-                lang: str = "ja", include_empty: bool = True) -> pd.DataFrame:
+def theme_tally(cases: pd.DataFrame, taxonomy: Taxonomy, *,
+                include_empty: bool = True) -> pd.DataFrame:
     """Cases per primary theme, like the DSA's table.
 
-    Columns: theme_id, theme (label), cases, share (of all cases, 0–1), touching (cases whose
-    primary or secondary themes include it). Sorted by cases, ties in taxonomy order; themes
-    without cases are kept (cases 0) unless include_empty is False.
+    Columns: theme_id, cases, share (of all cases, 0–1), touching (cases whose primary or
+    secondary themes include it). Sorted by cases, ties in taxonomy order; themes without
+    cases are kept (cases 0) unless include_empty is False.
     """
     import pandas as pd
 
-    taxonomy = taxonomy or load_taxonomy()
-    total = len(classified)
-    primary = classified["theme_id"].value_counts()
+    total = len(cases)
+    primary = cases["theme_id"].value_counts()
     touching: dict[str, int] = {}
-    for theme_id, secondary in zip(classified["theme_id"], classified["secondary_theme_ids"],
+    for theme_id, secondary in zip(cases["theme_id"], cases["secondary_theme_ids"],
                                    strict=True):
         for touched in {theme_id, *secondary}:
             touching[touched] = touching.get(touched, 0) + 1
     rows = []
     for order, theme in enumerate(taxonomy.themes):
-        cases = int(primary.get(theme.id, 0))
-        if cases or include_empty:
-            rows.append({"theme_id": theme.id, "theme": theme.label(lang), "cases": cases,
-                         "share": round(cases / total, 4) if total else 0.0,
+        count = int(primary.get(theme.id, 0))
+        if count or include_empty:
+            rows.append({"theme_id": theme.id, "cases": count,
+                         "share": round(count / total, 4) if total else 0.0,
                          "touching": touching.get(theme.id, 0), "_order": order})
-    table = pd.DataFrame(rows, columns=["theme_id", "theme", "cases", "share", "touching",
-                                        "_order"])
+    table = pd.DataFrame(rows, columns=["theme_id", "cases", "share", "touching", "_order"])
     table = table.sort_values(["cases", "_order"], ascending=[False, True], kind="stable")
     return table.drop(columns="_order").reset_index(drop=True)
 
 
-def tally_by(classified: pd.DataFrame, column: str, *, lang: str = "ja") -> pd.DataFrame:
+def tally_by(cases: pd.DataFrame, column: str, *,
+             taxonomies: Taxonomies | None = None) -> pd.DataFrame:
     """Cases per value of any column (municipality, prefecture, fiscal_year, …), or per
-    source_type, target_type or data_category (a case counts once for each of its types; the
-    cases must have been typed with itemtypes.type_items).
+    source_type, target_type or data_category (a case counts once for each of its types).
 
-    Columns: <column>, cases, share (of all cases). Sorted by cases, then value; blank cells
-    count as （空欄）/(blank).
+    Columns: <column>, cases, share (of all cases). Sorted by cases, ties in the column's order
+    (text, or taxonomy order for ids); blank cells count as BLANK.
     """
     import pandas as pd
 
-    from .matrix import TYPE_DIMENSIONS, dimension_values
-
-    if column in TYPE_DIMENSIONS:  # several per case: a case counts once for each of its types
-        per_case = dimension_values(classified, column, None, lang)
-        values = pd.Series([v for case in per_case for v in case], dtype=object)
-    elif column not in classified:
-        raise KeyError(column)
-    else:
-        values = classified[column].fillna("").astype(str).str.strip().replace("", BLANK[lang])
-    counts = values.value_counts()
-    table = pd.DataFrame({column: counts.index, "cases": counts.to_numpy()})
-    total = len(classified)
-    table["share"] = (table["cases"] / total).round(4) if total else 0.0
-    table = table.sort_values(["cases", column], ascending=[False, True], kind="stable")
-    return table.reset_index(drop=True)
+    per_case = dimension_values(cases, column)
+    counts: dict = {}
+    for values in per_case:
+        for value in values if column in TYPE_DIMENSIONS else values[:1]:
+            counts[value] = counts.get(value, 0) + 1
+    key = value_order(column, taxonomies)
+    ordered = sorted(counts, key=lambda v: (-counts[v], key(v)))
+    total = len(cases)
+    return pd.DataFrame({column: pd.Series(ordered, dtype=object),
+                         "cases": pd.Series([counts[v] for v in ordered], dtype="int64"),
+                         "share": pd.Series([round(counts[v] / total, 4) if total else 0.0
+                                             for v in ordered], dtype=float)})
 
 
-def theme_cross_table(classified: pd.DataFrame, column: str = "municipality",
-                      taxonomy: Taxonomy | None = None, *, lang: str = "ja") -> pd.DataFrame:
-    """Cases per value of `column` (rows) and primary theme (columns, in taxonomy order, themes
-    without cases left out), with a total column; rows sorted by total, then value."""
+def theme_cross_table(cases: pd.DataFrame, column: str, taxonomy: Taxonomy) -> pd.DataFrame:
+    """Cases per value of `column` (rows) and primary theme (one column per theme id with
+    cases, in taxonomy order), then a TOTAL column; rows sorted by total, then value."""
     import pandas as pd
 
-    taxonomy = taxonomy or load_taxonomy()
-    values = classified[column].fillna("").astype(str).str.strip().replace("", BLANK[lang])
-    table = pd.crosstab(values, classified["theme_id"])
-    present = [t for t in taxonomy.themes if t.id in table.columns]
-    table = table[[t.id for t in present]]
-    table.columns = [t.label(lang) for t in present]
-    table["total" if lang == "en" else "合計"] = table.sum(axis=1)
-    table = table.reset_index().rename(columns={"row_0": column, column: column})
-    table.columns.name = None
-    table = table.sort_values([table.columns[-1], column], ascending=[False, True],
-                              kind="stable")
-    return table.reset_index(drop=True)
+    values = [v for (v,) in dimension_values(cases, column)]
+    present = set(cases["theme_id"])
+    theme_ids = [t.id for t in taxonomy.themes if t.id in present]
+    counts: dict = {}
+    for value, theme_id in zip(values, cases["theme_id"], strict=True):
+        row = counts.setdefault(value, dict.fromkeys(theme_ids, 0))
+        row[theme_id] += 1
+    key = value_order(column, None)
+    ordered = sorted(counts, key=lambda v: (-sum(counts[v].values()), key(v)))
+    table = pd.DataFrame({column: pd.Series(ordered, dtype=object),
+                          **{t: pd.Series([counts[v][t] for v in ordered], dtype="int64")
+                             for t in theme_ids}})
+    table[TOTAL] = table[theme_ids].sum(axis=1).astype("int64") if theme_ids else 0
+    return table
+
+
+__all__ = ["theme_tally", "tally_by", "theme_cross_table", "BLANK", "TOTAL"]

@@ -20,17 +20,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..classification.taxonomy import Taxonomy, load_taxonomy
 from ..errors import FlowmatrixError
 from ..io.columns import ELEMENT_LABELS, ELEMENTS
-from ..io.inventory import item_column
-from ..model.matrix import OTHER, dimension_label, dimension_values
+from ..model.dimensions import OTHER, TYPE_DIMENSIONS
+from .labels import MARKER_WORDS, dimension_label, value_labeller
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     import pandas as pd
     from matplotlib.figure import Figure
+
+    from ..classification.taxonomy import Taxonomies, Taxonomy
+    from ..model.flows import FlowStages
 
 # Okabe & Ito's colour-blind-safe palette, one colour per packaged theme; `other` is grey.
 THEME_COLOURS: dict[str, str] = {
@@ -148,8 +150,7 @@ def theme_colour(theme_id: str, taxonomy: Taxonomy | None = None) -> str:
     fallback palette in taxonomy order (ids unknown to the taxonomy: by a hash of the id)."""
     if theme_id in THEME_COLOURS:
         return THEME_COLOURS[theme_id]
-    taxonomy = taxonomy or load_taxonomy()
-    extra = [t for t in taxonomy.ids if t not in THEME_COLOURS]
+    extra = [t for t in taxonomy.ids if t not in THEME_COLOURS] if taxonomy else []
     if theme_id in extra:
         index = extra.index(theme_id)
     else:
@@ -159,7 +160,7 @@ def theme_colour(theme_id: str, taxonomy: Taxonomy | None = None) -> str:
 
 def _short_dimension(dimension: str | None, lang: str) -> str:
     label = dimension_label(dimension, lang) if dimension is not None else ""
-    if dimension in TYPE_STAGES.values():  # ①データ共有元サービスの種別 → ①種別
+    if dimension in TYPE_DIMENSIONS:  # ①データ共有元サービスの種別 → ①種別
         return label[0] + ("種別" if lang == "ja" else " type")
     return label[0] if dimension in ELEMENTS else label
 
@@ -431,94 +432,6 @@ def heatmap_chart(counts: pd.DataFrame, *, lang: str = "ja", title: str | None =
 
 # --- four-stage flow -----------------------------------------------------------------------------
 
-TYPE_STAGES = {"source_service": "source_type", "data": "data_category",
-               "target_service": "target_type"}
-
-
-def flow_stages(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, lang: str = "ja",
-                theme: str | None = None, top: int | None = 8, by_type: bool = False
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The numbers behind the flow chart: (nodes, links).
-
-    nodes: stage (0–3 for ①–④), label, weight, order. A case weighs 1 at every stage where it has
-    items, split evenly over them (two source items: 0.5 each), so each stage sums to the number
-    of cases with items there. Per stage the `top` items by weight are kept and the rest folded
-    into その他/Other (ordered last); order is by weight, then label.
-
-    links: stage (of the source side), source, target, theme_id, weight. A case's weight between
-    consecutive stages is split over its item pairs (1 / (n_a × n_b) each); links keep the case's
-    primary theme and are summed per (stage, source, target, theme_id).
-    `theme=ID` keeps only the cases whose primary theme is ID; `by_type` draws ①②③ as service
-    types and data categories (itemtypes.type_items must have typed the cases).
-    """
-    import pandas as pd
-
-    taxonomy = taxonomy or load_taxonomy()
-    if theme is not None:
-        if theme not in taxonomy.ids:
-            raise KeyError(theme)
-        classified = classified[classified["theme_id"] == theme]
-    if top is not None and top < 1:
-        raise ValueError(f"top must be at least 1, got {top}")
-    other = OTHER.get(lang, OTHER["en"])
-    theme_ids = list(classified["theme_id"])
-
-    stages: list[pd.DataFrame] = []
-    node_frames: list[pd.DataFrame] = []
-    for stage, element in enumerate(ELEMENTS):
-        cells = (dimension_values(classified, TYPE_STAGES[element], taxonomy, lang)
-                 if by_type and element in TYPE_STAGES else classified[item_column(element)])
-        distinct: dict[tuple, tuple] = {}  # cases repeat their cells: clean each once
-        items = pd.Series([distinct[c] if c in distinct else distinct.setdefault(
-            c, tuple(dict.fromkeys(str(i) for i in c if str(i).strip())))
-            for c in (tuple(cell) for cell in cells)], dtype=object)
-        share = items.map(len)
-        frame = pd.DataFrame({"position": range(len(items)), "item": items,
-                              "part": 1.0 / share.where(share > 0)}).explode("item")
-        frame = frame.dropna(subset=["item"])
-        frame["part"] = frame["part"].astype(float)
-        totals = frame.groupby("item", sort=False)["part"].sum().to_dict()
-        ranked = sorted(totals, key=lambda v: (-round(totals[v], 9), v))
-        if top is not None and len(ranked) > top:
-            keep = set(ranked[:top])
-            frame["item"] = frame["item"].where(frame["item"].isin(keep), other)
-            totals = frame.groupby("item", sort=False)["part"].sum().to_dict()
-        order = sorted(totals, key=lambda v: (v == other, -round(totals[v], 9), v))
-        node_frames.append(pd.DataFrame({"stage": stage, "label": order,
-                                         "weight": [round(float(totals[v]), 9) for v in order],
-                                         "order": range(len(order))}))
-        stages.append(frame)
-    nodes = pd.concat(node_frames, ignore_index=True) if node_frames else pd.DataFrame()
-    nodes = nodes.astype({"stage": int, "order": int, "weight": float})
-
-    rank = {(int(s), label): int(o) for s, label, o
-            in zip(nodes["stage"], nodes["label"], nodes["order"], strict=True)}
-    theme_rank = {t: i for i, t in enumerate(taxonomy.ids)}
-    link_frames = []
-    for stage in range(len(ELEMENTS) - 1):
-        pairs = stages[stage].merge(stages[stage + 1], on="position", suffixes=("_a", "_b"))
-        if pairs.empty:
-            continue
-        pairs["weight"] = pairs["part_a"] * pairs["part_b"]
-        pairs["theme_id"] = [theme_ids[p] for p in pairs["position"]]
-        grouped = pairs.groupby(["item_a", "item_b", "theme_id"], sort=False)["weight"].sum()
-        link_frames.append(pd.DataFrame({
-            "stage": stage, "source": grouped.index.get_level_values(0),
-            "target": grouped.index.get_level_values(1),
-            "theme_id": grouped.index.get_level_values(2),
-            "weight": [round(float(w), 9) for w in grouped.to_numpy()]}))
-    columns = ["stage", "source", "target", "theme_id", "weight"]
-    links = (pd.concat(link_frames, ignore_index=True) if link_frames
-             else pd.DataFrame(columns=columns))
-    if not links.empty:
-        links["_key"] = [(rank[(s, a)], rank[(s + 1, b)], theme_rank.get(t, len(theme_rank)), t)
-                         for s, a, b, t in zip(links["stage"], links["source"], links["target"],
-                                               links["theme_id"], strict=True)]
-        links = links.sort_values(["stage", "_key"], kind="stable").drop(columns="_key")
-    links = links[columns].reset_index(drop=True).astype({"stage": int, "weight": float})
-    return nodes.reset_index(drop=True), links
-
-
 def _flow_title(lang: str, theme_label: str | None, by_type: bool = False) -> str:
     if lang == "ja":
         base = "データ連携の流れ（①→②→③→④" + ("、①②③は種別）" if by_type else "）")
@@ -527,13 +440,21 @@ def _flow_title(lang: str, theme_label: str | None, by_type: bool = False) -> st
     return f"{base}: {theme_label}" if theme_label else base
 
 
-def _layout_order(nodes: pd.DataFrame, links: pd.DataFrame, other: str
-                  ) -> dict[tuple[int, str], int]:
+def stage_labeller(stages: FlowStages, taxonomies: Taxonomies, lang: str):
+    """label(stage, value): the words for a node of the flow chart — an item as written, a
+    kind's label (by type), or a marker's word."""
+    kinds = {0: "source_type", 1: "data_category", 2: "target_type"} if stages.by_type else {}
+    labellers = [value_labeller(kinds.get(stage, ELEMENTS[stage]), taxonomies, lang)
+                 for stage in range(len(ELEMENTS))]
+    return lambda stage, value: labellers[stage](value)
+
+
+def _layout_order(nodes: pd.DataFrame, links: pd.DataFrame) -> dict[tuple[int, object], int]:
     """Top-to-bottom drawing order of the nodes: each column sorted by the weighted mean position
     of the nodes it is linked to (a few sweeps left to right and back), so bands cross less;
     その他/Other stays last and ties keep the order by weight."""
     position = {(int(s), v): float(o) for s, v, o in
-                zip(nodes["stage"], nodes["label"], nodes["order"], strict=True)}
+                zip(nodes["stage"], nodes["value"], nodes["order"], strict=True)}
     stages = sorted({key[0] for key in position})
     edges = list(zip(links["stage"].astype(int), links["source"], links["target"],
                      links["weight"], strict=True))
@@ -547,7 +468,7 @@ def _layout_order(nodes: pd.DataFrame, links: pd.DataFrame, other: str
                 total[0] += w * position[(neighbour, theirs)]
                 total[1] += w
         keys = [k for k in position if k[0] == stage]
-        keys.sort(key=lambda k: (k[1] == other,
+        keys.sort(key=lambda k: (k[1] is OTHER,
                                  sums[k[1]][0] / sums[k[1]][1] if k[1] in sums else
                                  position[k], position[k]))
         for rank, key in enumerate(keys):
@@ -577,21 +498,21 @@ def _spread(wanted: list[float], sizes: list[float], low: float, high: float) ->
     return placed
 
 
-def flow_chart(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, lang: str = "ja",
-               theme: str | None = None, top: int | None = 8, title: str | None = None,
-               by_type: bool = False) -> Figure:
+def flow_chart(stages: FlowStages, taxonomies: Taxonomies, *, lang: str = "ja",
+               title: str | None = None) -> Figure:
     """The four elements as an alluvial (Sankey) diagram: a column of boxes per element
     ① source service → ② data → ③ target service → ④ linked service, box height = cases (a case
     with several items split evenly), and bands between neighbouring columns as wide as the
-    cases flowing that way, coloured by theme. Per column the `top` items are shown, the rest
-    folded into その他/Other. `theme=ID` draws only that theme's cases."""
+    cases flowing that way, coloured by theme. `stages` (model/flows.py) holds the numbers:
+    the items kept per column, the rest folded, the theme drawn."""
     from matplotlib.patches import Patch, Rectangle
 
-    taxonomy = taxonomy or load_taxonomy()
+    taxonomy = taxonomies.themes
+    theme = stages.theme
     theme_label = taxonomy.get(theme).label(lang) if theme in taxonomy.ids else None
-    title = title or _flow_title(lang, theme_label, by_type)
-    nodes, links = flow_stages(classified, taxonomy, lang=lang, theme=theme, top=top,
-                               by_type=by_type)
+    title = title or _flow_title(lang, theme_label, stages.by_type)
+    nodes, links = stages.nodes, stages.links
+    label = stage_labeller(stages, taxonomies, lang)
     with chart_style():
         if nodes.empty or not nodes["weight"].sum():
             return _no_data_figure(title, lang)
@@ -611,14 +532,14 @@ def flow_chart(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, la
         ax.set_axis_off()
         label_room = 14 * _LABEL_SIZE / 72 + 0.8
         xs = [label_room + i * (width - 2 * label_room - _BOX_W) / 3 for i in range(4)]
-        order = _layout_order(nodes, links, OTHER.get(lang, OTHER["en"]))
+        order = _layout_order(nodes, links)
         boxes, scale = _stack_boxes(nodes, order, bottom_area, bottom_area + plot_h)
 
         _draw_bands(ax, links, boxes, order, xs, scale, themes, taxonomy)
         for (stage, _label), (y_top, y_bottom) in boxes.items():
             ax.add_patch(Rectangle((xs[stage], y_bottom), _BOX_W, y_top - y_bottom,
                                    facecolor="#4d4d4d", edgecolor="none", zorder=3))
-        _draw_node_labels(ax, nodes, boxes, xs, bottom_area, bottom_area + plot_h)
+        _draw_node_labels(ax, nodes, boxes, xs, bottom_area, bottom_area + plot_h, label)
 
         ax.text(0.35, height - 0.45, drawable(title), ha="left", va="center", fontsize=16)
         for stage, element in enumerate(ELEMENTS):
@@ -634,9 +555,8 @@ def flow_chart(classified: pd.DataFrame, taxonomy: Taxonomy | None = None, *, la
             ax.legend(handles=handles, loc="lower center", ncol=legend_cols,
                       bbox_to_anchor=(0.5, 0.45 / height), fontsize=10.5,
                       handlelength=1.6, columnspacing=1.6)
-        cases = len(classified) if theme is None else int((classified["theme_id"] == theme).sum())
-        folded = OTHER.get(lang, OTHER["en"]) in set(nodes["label"])
-        ax.text(0.35, 0.2, _flow_note(lang, cases, top if folded else None), ha="left",
+        ax.text(0.35, 0.2, _flow_note(lang, stages.cases, stages.top if stages.folded else None),
+                ha="left",
                 va="center", fontsize=9, color=_MUTED)
         return figure
 
@@ -648,9 +568,9 @@ _BOX_W = 0.16  # inches: the width of a node box
 
 def _flow_note(lang: str, cases: int, top: int | None) -> str:
     if lang == "ja":
-        folded = f"各列の上位{top}項目以外は「{OTHER['ja']}」。" if top else ""
+        folded = f"各列の上位{top}項目以外は「{MARKER_WORDS['ja']['other']}」。" if top else ""
         return f"対象{cases}件。箱と帯の高さ＝事例数（1件に複数の項目があるときは等分）。{folded}"
-    folded = f" Beyond the top {top} per column: {OTHER['en']}." if top else ""
+    folded = f" Beyond the top {top} per column: {MARKER_WORDS['en']['other']}." if top else ""
     return (f"{cases} cases. Box and band height = cases (a case with several items is split "
             f"evenly).{folded}")
 
@@ -666,9 +586,9 @@ def _stack_boxes(nodes: pd.DataFrame, order: dict[tuple[int, str], int], low: fl
     scale = min((height - (counts[s] - 1) * gap) / totals[s] for s in totals.index)
     boxes: dict[tuple[int, str], tuple[float, float]] = {}
     for stage in sorted(totals.index):
-        keys = sorted(((stage, v) for v in nodes.loc[nodes["stage"] == stage, "label"]),
+        keys = sorted(((stage, v) for v in nodes.loc[nodes["stage"] == stage, "value"]),
                       key=order.__getitem__)
-        weights = dict(zip(nodes["label"][nodes["stage"] == stage],
+        weights = dict(zip(nodes["value"][nodes["stage"] == stage],
                            nodes["weight"][nodes["stage"] == stage], strict=True))
         y = high - (height - totals[stage] * scale - (len(keys) - 1) * gap) / 2
         for key in keys:
@@ -726,14 +646,15 @@ def _draw_bands(ax, links: pd.DataFrame, boxes: dict, order: dict, xs: list[floa
 
 
 def _draw_node_labels(ax, nodes: pd.DataFrame, boxes: dict, xs: list[float], low: float,
-                      high: float) -> None:
+                      high: float, label) -> None:
     """Each node's label (cut to ~14 full-width characters) and weight beside its box: left of
     column ①, right of the others (on a light backing over the bands), spread so none overlap."""
     weights = {(int(s), v): w for s, v, w in
-               zip(nodes["stage"], nodes["label"], nodes["weight"], strict=True)}
+               zip(nodes["stage"], nodes["value"], nodes["weight"], strict=True)}
     for stage in range(len(ELEMENTS)):
         keys = [key for key in boxes if key[0] == stage]  # top to bottom
-        texts = [f"{shorten_label(key[1], 28, 1)}  {_weight_text(weights[key])}" for key in keys]
+        texts = [f"{shorten_label(label(stage, key[1]), 28, 1)}  {_weight_text(weights[key])}"
+                 for key in keys]
         sizes = [_LABEL_LINE + 0.03] * len(keys)
         wanted = [(boxes[key][0] + boxes[key][1]) / 2 for key in keys]
         left = stage == 0

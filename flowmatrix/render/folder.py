@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import FlowmatrixError
+from .registry import FORMATS, chart_keys, draw_chart
 
 if TYPE_CHECKING:
     from ..model.analysis import Analysis
 
-FORMATS = ("xlsx", "html", "md", "json", "csv", "png", "svg")
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
 
@@ -26,38 +26,6 @@ def safe_name(name: str) -> str:
     if _RESERVED.match(cleaned):
         cleaned = "_" + cleaned
     return cleaned[:120]
-
-
-def parse_formats(text: str) -> tuple[str, ...]:
-    chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown or not chosen:
-        raise FlowmatrixError(f"--format {text!r}: choose from " + ",".join(FORMATS),
-                              code="usage")
-    return chosen
-
-
-def chart_keys(analysis: Analysis) -> list[str]:
-    """The report's charts: tally, heatmap, flow, and flow_<theme> for every theme with cases."""
-    return ["tally", "heatmap", "heatmap_types", "flow", "flow_types",
-            *(f"flow_{t}" for t in analysis.themes_present if t != "other")]
-
-
-def draw_chart(analysis: Analysis, key: str):
-    """The matplotlib figure of one chart of the report."""
-    from . import charts
-
-    lang, top = analysis.lang, min(analysis.top, 10)
-    if key == "tally":
-        return charts.tally_chart(analysis.theme_tally, lang=lang, taxonomy=analysis.taxonomy)
-    if key in ("heatmap", "heatmap_types"):
-        matrix = analysis.matrices["flow" if key == "heatmap" else "types"]
-        return charts.heatmap_chart(matrix.counts, lang=lang)
-    if key == "flow_types":
-        return charts.flow_chart(analysis.cases, analysis.taxonomy, lang=lang, top=top,
-                                 by_type=True)
-    theme = key.removeprefix("flow_") if key.startswith("flow_") else None
-    return charts.flow_chart(analysis.cases, analysis.taxonomy, lang=lang, theme=theme, top=top)
 
 
 def write_report(analysis: Analysis, folder: str | Path, *,
@@ -74,19 +42,19 @@ def write_report(analysis: Analysis, folder: str | Path, *,
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
     work.chmod(0o755)  # mkdtemp makes it private; a report folder is an ordinary folder
     try:
-        if {"xlsx", "csv", "html", "md"} & set(formats):
-            case_rows(analysis)  # computed once, before any worker is forked
+        # the cases table, built once before any worker is forked
+        rows = case_rows(analysis) if {"xlsx", "csv", "html", "md"} & set(formats) else None
         keys = chart_keys(analysis) if {"png", "svg", "html", "md"} & set(formats) else []
         if keys:
             (work / "charts").mkdir(mode=0o755)
         tasks = (["xlsx"] if "xlsx" in formats else []) + keys
-        with _workers(len(tasks), (analysis, work, formats)) as start:
+        with _workers(len(tasks), (analysis, rows, work, formats)) as start:
             # The workbook first: it is the slowest file; the charts share the other worker.
             # Meanwhile this process writes what needs no chart.
             finished = start(tasks)
             chart_pngs = {key: f"charts/{key}.png" for key in keys} if "png" in formats else {}
             if "md" in formats:
-                (work / "report.md").write_bytes(report_markdown(analysis, chart_pngs,
+                (work / "report.md").write_bytes(report_markdown(analysis, rows, chart_pngs,
                                                                  stamp=stamp))
             if "json" in formats:
                 summary = summary_dict(analysis)
@@ -94,14 +62,14 @@ def write_report(analysis: Analysis, folder: str | Path, *,
                     summary["generated"] = stamp
                 (work / "summary.json").write_bytes(json_bytes(summary))
             if "csv" in formats:
-                fields, headings, rows = case_rows(analysis)
+                fields, headings, records = rows
                 with (work / "cases.csv").open("wb") as out:
                     for chunk in csv_chunks((dict(zip(headings, (r[f] for f in fields),
-                                                      strict=True)) for r in rows), headings):
+                                                      strict=True)) for r in records), headings):
                         out.write(chunk)
             chart_svgs = {key: svg for key, svg in finished() if svg is not None}
             if "html" in formats:
-                (work / "report.html").write_bytes(report_html(analysis, chart_svgs,
+                (work / "report.html").write_bytes(report_html(analysis, rows, chart_svgs,
                                                                stamp=stamp))
         if keys and not any((work / "charts").iterdir()):
             (work / "charts").rmdir()
@@ -114,7 +82,7 @@ def write_report(analysis: Analysis, folder: str | Path, *,
 
 # What forked workers need, inherited from this process when they start: nothing is pickled
 # but the results.
-_SHARED: tuple | None = None  # (analysis, work folder, formats)
+_SHARED: tuple | None = None  # (analysis, case rows, work folder, formats)
 
 
 def _task(key: str) -> tuple[str, bytes | None]:
@@ -123,9 +91,9 @@ def _task(key: str) -> tuple[str, bytes | None]:
     from . import charts
     from .xlsx import write_report_workbook
 
-    analysis, work, formats = _SHARED
+    analysis, rows, work, formats = _SHARED
     if key == "xlsx":
-        write_report_workbook(analysis, work / "report.xlsx")
+        write_report_workbook(analysis, rows, work / "report.xlsx")
         return key, None
     figure = draw_chart(analysis, key)
     folder = work / "charts"

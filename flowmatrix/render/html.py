@@ -7,7 +7,6 @@ import base64
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..model.matrix import dimension_label
 from .labels import (
     FINDING_COLUMNS,
     HEADINGS,
@@ -15,9 +14,17 @@ from .labels import (
     SUMMARY_LABELS,
     TALLY_COLUMNS,
     chart_caption,
+    dimension_label,
     sensitive_rows,
 )
-from .tables import case_rows, finding_rows, summary_rows, tally_sections, top_flow_rows
+from .tables import (
+    finding_rows,
+    matrix_frames,
+    summary_rows,
+    tally_sections,
+    theme_tally_frame,
+    top_flow_rows,
+)
 
 if TYPE_CHECKING:
     from ..model.analysis import Analysis
@@ -74,13 +81,13 @@ def _figure(svg: bytes | None, caption: str) -> str:
             f"<figcaption class=note>{_e(caption)}</figcaption></figure>")
 
 
-def _matrix_table(matrix, lang: str) -> str:
-    counts = matrix.counts
+def _matrix_table(matrix, taxonomies, lang: str) -> str:
+    table, counts = matrix_frames(matrix, taxonomies, lang)
     peak = max(int(counts.to_numpy().max()) if counts.size else 0, 1)
     corner = f"{dimension_label(matrix.rows, lang)} ＼ {dimension_label(matrix.cols, lang)}"
-    head = f"<th>{_e(corner)}</th>" + "".join(f"<th>{_e(c)}</th>" for c in matrix.table.columns)
+    head = f"<th>{_e(corner)}</th>" + "".join(f"<th>{_e(c)}</th>" for c in table.columns)
     body = []
-    for label, texts, numbers in zip(matrix.table.index, matrix.table.to_numpy().tolist(),
+    for label, texts, numbers in zip(table.index, table.to_numpy().tolist(),
                                      counts.to_numpy().tolist(), strict=True):
         cells = []
         for text, number in zip(texts, numbers, strict=True):
@@ -99,24 +106,26 @@ def _shade(fraction: float) -> str:
     return "#" + "".join(f"{v:02x}" for v in rgb)
 
 
-def report_html(analysis: Analysis, charts: dict[str, bytes], *,
+def report_html(analysis: Analysis, case_table: tuple, charts: dict[str, bytes], *,
                 stamp: str | None = None) -> bytes:
-    """charts: chart key (tally, heatmap, flow, flow_<theme id>) → SVG bytes."""
-    lang = analysis.lang
+    """case_table: tables.case_rows; charts: chart key (tally, heatmap, flow, flow_<theme id>)
+    → SVG bytes."""
+    lang = analysis.settings.lang
     h, t = HEADINGS[lang], TALLY_COLUMNS[lang]
     sections: list[tuple[str, str, str]] = []
     summary = _pairs(summary_rows(analysis))
     sections.append(("summary", h["summary"], summary))
     tally = _table([t["theme"], t["cases"], t["share"], t["touching"]],
                    [[r["theme"], r["cases"], f"{r['share']:.1%}", r["touching"]]
-                    for r in analysis.theme_tally.to_dict("records")], {1, 2, 3})
+                    for r in theme_tally_frame(analysis.theme_tally, analysis.taxonomies.themes,
+                                             lang).to_dict("records")], {1, 2, 3})
     sections.append(("tally", h["theme_tally"], tally + _figure(charts.get("tally"),
                                                                   h["theme_tally"])))
     flows = _table(*top_flow_rows(analysis), {2})
     sections.append(("top-flows", h["top_flows"], flows))
     note = f'<p class="note">{_e(h["top_note"].format(top=analysis.top))}</p>'
     for key, matrix in analysis.matrices.items():
-        body = note + _matrix_table(matrix, lang)
+        body = note + _matrix_table(matrix, analysis.taxonomies, lang)
         if key in HEATMAP_OF:
             body += _figure(charts.get(HEATMAP_OF[key]), h[key])
         sections.append((f"matrix-{key}", h[key], body))
@@ -141,7 +150,7 @@ def report_html(analysis: Analysis, charts: dict[str, bytes], *,
     findings = (_table(FINDING_COLUMNS[lang], rows) if rows
                 else f"<p>{_e(h['no_findings'])}</p>")
     sections.append(("findings", h["findings"], findings))
-    fields, headings, cases = case_rows(analysis)
+    fields, headings, cases = case_table
     shown = cases[:MAX_CASE_ROWS]
     case_table = _table(headings, [[c[f] for f in fields] for c in shown],
                         {fields.index("score"), fields.index("row")})

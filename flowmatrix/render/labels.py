@@ -1,8 +1,55 @@
-"""Headings and column names of the reports, in Japanese and English."""
+"""Every word of the outputs, in Japanese and English: headings, column names, the words for
+the model's markers, and the labels of ids (themes and kinds come from their taxonomies)."""
 
 from __future__ import annotations
 
 from ..io.columns import ELEMENT_LABELS
+from ..model.dimensions import TAXONOMY_DIMENSIONS, is_marker
+
+# The model's markers (model/dimensions.py): the folded rest, an empty cell, a total.
+MARKER_WORDS = {
+    "ja": {"other": "上記以外", "blank": "（空欄）", "total": "合計"},
+    "en": {"other": "All others", "blank": "(blank)", "total": "Total"},
+}
+DIMENSION_LABELS = {
+    "ja": {**ELEMENT_LABELS["ja"], "theme": "テーマ", "municipality": "自治体",
+           "prefecture": "都道府県", "fiscal_year": "年度",
+           "source_type": "①データ共有元サービスの種別",
+           "target_type": "③データ共有先サービスの種別", "data_category": "②流通データの種別"},
+    "en": {**ELEMENT_LABELS["en"], "theme": "Theme", "municipality": "Municipality",
+           "prefecture": "Prefecture", "fiscal_year": "Fiscal year",
+           "source_type": "① source service type", "target_type": "③ target service type",
+           "data_category": "② data category"},
+}
+MORE_ITEMS = {"ja": "…ほか{n}件", "en": "… +{n} more"}  # a matrix cell listing only some items
+
+
+def dimension_label(dimension: str, lang: str = "ja") -> str:
+    """"source_service" → "①データ共有元サービス" / "① source service"; unknown ids as they are."""
+    return DIMENSION_LABELS[lang].get(dimension, dimension)
+
+
+def value_label(dimension: str, value: object, taxonomies, lang: str = "ja") -> str:
+    """The words for one value of a dimension: a marker's word, the label of a theme or kind
+    id, or the inventory's own text as it is."""
+    if is_marker(value):
+        return MARKER_WORDS[lang][value.name]
+    kind = TAXONOMY_DIMENSIONS.get(dimension)
+    if kind is not None and taxonomies is not None:
+        return taxonomies.of_kind(kind).labels(lang).get(value, str(value))
+    return str(value)
+
+
+def value_labeller(dimension: str, taxonomies, lang: str = "ja"):
+    """value_label for one dimension, as a function of the value (looked up once per value)."""
+    done: dict = {}
+
+    def label(value: object) -> str:
+        text = done.get(value)
+        if text is None:
+            text = done[value] = value_label(dimension, value, taxonomies, lang)
+        return text
+    return label
 
 HEADINGS = {
     "ja": {
@@ -22,7 +69,7 @@ HEADINGS = {
         "theme_municipality": "自治体 × テーマ",
         "no_findings": "指摘事項はありません。",
         "cases_in_csv": "全事例は cases.csv と report.xlsx にあります。",
-        "top_note": "上位 {top} 件の行・列を表示し、残りは「その他」にまとめています。",
+        "top_note": "上位 {top} 件の行・列を表示し、残りは「上記以外」にまとめています。",
     },
     "en": {
         "title": "Personal-data linkage cases: analysis",
@@ -41,7 +88,7 @@ HEADINGS = {
         "by_file": "By file", "theme_municipality": "Municipality × theme",
         "no_findings": "No findings.",
         "cases_in_csv": "All cases are in cases.csv and report.xlsx.",
-        "top_note": "The {top} largest rows and columns are shown; the rest are folded into Other.",
+        "top_note": "The {top} largest rows and columns are shown; the rest are folded into All others.",
     },
 }
 
@@ -100,14 +147,39 @@ def chart_caption(key: str, analysis, lang: str) -> str:
         return h["flows"] + ("（種別）" if lang == "ja" else " (by type)")
     if key.startswith("heatmap"):
         return h["types"] if key == "heatmap_types" else h["flow"]
-    return analysis.taxonomy.get(key.removeprefix("flow_")).label(lang)
+    return analysis.taxonomies.themes.get(key.removeprefix("flow_")).label(lang)
 
 
 def sensitive_rows(analysis) -> tuple[list[str], list[list]]:
     """(headings, rows) of the sensitive-flows table."""
-    ja = analysis.lang == "ja"
+    ja = analysis.settings.lang == "ja"
+    label = value_labeller("data_category", analysis.taxonomies, analysis.settings.lang)
     headings = (["No", "行", "①データ共有元サービス", "②要配慮のデータ", "種別", "③データ共有先サービス"]
                 if ja else ["No", "Row", "① Source", "② Sensitive data", "Category", "③ Target"])
     rows = [[f["case_id"], f["row"], f["source_service"], "、".join(f["data"]),
-             "、".join(f["categories"]), f["target_service"]] for f in analysis.sensitive_flows]
+             "、".join(label(c) for c in f["categories"]), f["target_service"]]
+            for f in analysis.sensitive_flows]
     return headings, rows
+
+
+ELEMENT_MARKS = {"title": "title", "source_service": "①", "data": "②", "target_service": "③",
+                 "linked_service": "④"}  # in reading order; explanations list ④ first
+
+
+def explain_terms(matched_terms: tuple, taxonomy, lang: str = "ja",
+                  separator: str = "; ") -> str:
+    """Matched terms grouped by element and theme, in element order:
+    "④ 避難行動支援 → 防災／防犯; ③ 防災アプリ → 防災／防犯"."""
+    labels = taxonomy.labels(lang)
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for element, term, theme in matched_terms:
+        grouped.setdefault((element, theme), []).append(term)
+    ordered = sorted(grouped.items(), key=lambda item: _ELEMENT_ORDER.get(item[0][0], -1),
+                     reverse=True)
+    return separator.join(f"{ELEMENT_MARKS.get(element, element)} {', '.join(terms)} → "
+                          f"{labels[theme]}" for (element, theme), terms in ordered)
+
+
+_ELEMENT_ORDER = {element: i for i, element in enumerate(ELEMENT_MARKS)}
+
+

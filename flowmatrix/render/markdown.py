@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..model.matrix import dimension_label
 from .labels import (
     FINDING_COLUMNS,
     HEADINGS,
     HEATMAP_OF,
     TALLY_COLUMNS,
     chart_caption,
+    dimension_label,
     sensitive_rows,
 )
-from .tables import case_rows, finding_rows, summary_rows, tally_sections, top_flow_rows
+from .tables import (
+    finding_rows,
+    matrix_frames,
+    summary_rows,
+    tally_sections,
+    theme_tally_frame,
+    top_flow_rows,
+)
 
 if TYPE_CHECKING:
     from ..model.analysis import Analysis
@@ -38,11 +45,11 @@ def table(headings: list[str], rows: list[list], align: list[str] | None = None)
     return "\n".join(lines)
 
 
-def report_markdown(analysis: Analysis, charts: dict[str, str], *,
+def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str], *,
                     stamp: str | None = None) -> bytes:
-    """charts: chart key → PNG path relative to the report folder (tally, heatmap, flow,
-    flow_<theme id>)."""
-    lang = analysis.lang
+    """case_table: tables.case_rows; charts: chart key → PNG path relative to the report
+    folder (tally, heatmap, flow, flow_<theme id>)."""
+    lang = analysis.settings.lang
     h, t = HEADINGS[lang], TALLY_COLUMNS[lang]
     out = [f"# {h['title']}: {cell(analysis.name)}", ""]
     if stamp:
@@ -52,7 +59,8 @@ def report_markdown(analysis: Analysis, charts: dict[str, str], *,
     out += ["", f"## {h['theme_tally']}", ""]
     out.append(table([t["theme"], t["cases"], t["share"], t["touching"]],
                      [[r["theme"], r["cases"], f"{r['share']:.1%}", r["touching"]]
-                      for r in analysis.theme_tally.to_dict("records")], ["l", "r", "r", "r"]))
+                      for r in theme_tally_frame(analysis.theme_tally, analysis.taxonomies.themes,
+                                               lang).to_dict("records")], ["l", "r", "r", "r"]))
     if "tally" in charts:
         out += ["", f"![{h['theme_tally']}]({charts['tally']})"]
     out += ["", f"## {h['top_flows']}", ""]
@@ -60,7 +68,7 @@ def report_markdown(analysis: Analysis, charts: dict[str, str], *,
     out.append(table(headings, rows, ["l", "l", "r", "l"]))
     for key, matrix in analysis.matrices.items():
         out += ["", f"## {h[key]}", "", h["top_note"].format(top=analysis.top), ""]
-        frame = matrix.table
+        frame = matrix_frames(matrix, analysis.taxonomies, lang)[0]
         corner = f"{dimension_label(matrix.rows, lang)} ＼ {dimension_label(matrix.cols, lang)}"
         out.append(table([corner,
                           *[str(c) for c in frame.columns]],
@@ -94,7 +102,7 @@ def report_markdown(analysis: Analysis, charts: dict[str, str], *,
     else:
         out.append(h["no_findings"])
     out += ["", f"## {h['cases']}", ""]
-    fields, headings, cases = case_rows(analysis)
+    fields, headings, cases = case_table
     shown = ["case_id", "municipality", "title", "source_service", "data", "target_service",
              "linked_service", "theme_label", "secondary_themes"]
     if len(cases) <= MAX_CASE_ROWS:

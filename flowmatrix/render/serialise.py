@@ -74,3 +74,11 @@ def _cell(value: object) -> str:
     if isinstance(value, list | tuple):
         return neutralise("; ".join(str(v) for v in value))
     return neutralise(str(value))
+
+
+def validation_dict(results) -> dict:
+    """The JSON of `validate`: per file, its path, sheet, cases, counts and findings."""
+    keys = ("severity", "code", "message", "sheet", "cell", "row", "column")
+    return {"files": [{"path": r.path, "sheet": r.sheet, "cases": r.cases, "counts": r.counts,
+                       "findings": [{k: getattr(f, k) for k in keys} for f in r.findings]}
+                      for r in results]}

@@ -6,43 +6,73 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from .serialise import json_bytes
+from .tables import matrix_frames, tally_frame, theme_tally_frame
 
 if TYPE_CHECKING:
-    from ..model.analysis import Analysis, Matrix
+    from ..model.analysis import Analysis
+    from ..model.flows import FlowStages
+    from ..model.matrix import Matrix
+
+FINDING_KEYS = ("severity", "code", "message", "file", "sheet", "cell", "row", "column")
 
 
 def summary_dict(analysis: Analysis) -> dict:
-    keys = ("severity", "code", "message", "file", "sheet", "cell", "row", "column")
+    lang, taxonomies = analysis.settings.lang, analysis.taxonomies
+    labels = taxonomies.data_categories.labels(lang)
     return {
         "flowmatrix": __version__,
         "name": analysis.name,
         "sources": analysis.sources,
         "sheet": analysis.sheet,
-        "lang": analysis.lang,
+        "lang": lang,
         "cases": len(analysis.cases),
         "theme_tally": [
             {"theme_id": r["theme_id"], "theme": r["theme"], "cases": int(r["cases"]),
              "share": float(r["share"]), "touching": int(r["touching"])}
-            for r in analysis.theme_tally.to_dict("records")],
+            for r in theme_tally_frame(analysis.theme_tally, taxonomies.themes,
+                                       lang).to_dict("records")],
         "findings_count": analysis.counts,
         "top_flows": analysis.top_flows,
-        "sensitive_flows": analysis.sensitive_flows,
-        "matrices": {key: _matrix(m) for key, m in analysis.matrices.items()},
-        "tallies": {key: _records(table) for key, table in analysis.tallies.items()},
+        "sensitive_flows": [{**flow, "categories": [labels.get(c, c) for c in
+                                                    flow["categories"]]}
+                            for flow in analysis.sensitive_flows],
+        "matrices": {key: _matrix(m, analysis) for key, m in analysis.matrices.items()},
+        "flows": {key: _flows(stages, analysis) for key, stages in analysis.flows.items()},
+        "tallies": {key: _records(tally_frame(table, taxonomies, lang))
+                    for key, table in analysis.tallies.items()},
         "top": analysis.top,
-        "findings": [{k: getattr(f, k) for k in keys} for f in analysis.findings],
+        "findings": [{k: getattr(f, k) for k in FINDING_KEYS} for f in analysis.findings],
     }
 
 
-def _matrix(matrix: Matrix) -> dict:
-    counts = matrix.counts
+def _matrix(matrix: Matrix, analysis: Analysis) -> dict:
+    table, counts = matrix_frames(matrix, analysis.taxonomies, analysis.settings.lang)
     out = {"rows": matrix.rows, "cols": matrix.cols, "values": matrix.values,
            "row_labels": [str(v) for v in counts.index],
            "col_labels": [str(v) for v in counts.columns],
            "counts": [[int(v) for v in row] for row in counts.to_numpy().tolist()]}
     if matrix.values != "count":
-        out["cells"] = matrix.table.to_numpy().tolist()
+        out["cells"] = table.to_numpy().tolist()
     return out
+
+
+def _flows(stages: FlowStages, analysis: Analysis) -> dict:
+    """The nodes and links of a flow chart, values as labels, weights as drawn."""
+    from .charts import stage_labeller
+
+    label = stage_labeller(stages, analysis.taxonomies, analysis.settings.lang)
+    themes = analysis.taxonomies.themes.labels(analysis.settings.lang)
+    return {
+        "cases": stages.cases,
+        "nodes": [{"stage": int(s), "label": label(int(s), v), "weight": float(w)}
+                  for s, v, w in zip(stages.nodes["stage"], stages.nodes["value"],
+                                     stages.nodes["weight"], strict=True)],
+        "links": [{"stage": int(s), "source": label(int(s), a), "target": label(int(s) + 1, b),
+                   "theme_id": t, "theme": themes.get(t, t), "weight": float(w)}
+                  for s, a, b, t, w in zip(stages.links["stage"], stages.links["source"],
+                                           stages.links["target"], stages.links["theme_id"],
+                                           stages.links["weight"], strict=True)],
+    }
 
 
 def _records(table) -> list[dict]:

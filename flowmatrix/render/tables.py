@@ -1,47 +1,59 @@
-"""The rows every format shows, built once from an Analysis so the numbers cannot differ."""
+"""The labelled tables every format shows, built from an Analysis's ids and counts, so the
+numbers cannot differ between formats. Nothing here counts: it looks words up."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..classification.themes import explain_terms
 from ..io.columns import ELEMENTS
-from .labels import CASE_COLUMNS
+from ..model.dimensions import TOTAL
+from .labels import (
+    CASE_COLUMNS,
+    MORE_ITEMS,
+    SUMMARY_LABELS,
+    explain_terms,
+    value_label,
+    value_labeller,
+)
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..classification.taxonomy import Taxonomies, Taxonomy
     from ..model.analysis import Analysis
+    from ..model.matrix import Cell, Matrix
 
 CASE_FIELDS = ["case_id", "municipality", "prefecture", "title", *ELEMENTS, "theme_label",
                "theme_source", "declared_theme", "secondary_themes", "score", "matched_terms",
                "source_types", "data_categories", "target_types", "sensitive",
                "fiscal_year", "notes"]
-TYPE_FIELDS = {"source_types": "service_type", "data_categories": "data_category",
-               "target_types": "service_type"}
+TYPE_FIELDS = {"source_types": "source_type", "data_categories": "data_category",
+               "target_types": "target_type"}
 PROVENANCE = ["file", "sheet", "row"]
+CELL_ITEMS = 6  # items listed in one matrix cell; the rest are counted ("…ほか3件")
+# The columns the pipeline adds to an inventory's cases; the rest are the inventory's own.
+ADDED_COLUMNS = ("theme_id", "theme_source", "keyword_theme_id", "declared_theme_id",
+                 "secondary_theme_ids", "score", "scores", "matched_terms", "source_types",
+                 "data_categories", "target_types", "sensitive", "file", "sheet", "row",
+                 *(f"{e}_items" for e in ELEMENTS))
 
 
 def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
     """(field ids, column headings, rows) for the classified-cases table: the inventory's own
-    columns, the classification, then provenance. Computed once per analysis."""
-    from ..classification.kinds import TYPE_COLUMNS, type_labels
-    from ..classification.themes import CLASSIFICATION_COLUMNS
+    columns, the classification, then provenance."""
     from ..io.columns import CANONICAL_COLUMNS
-    from ..io.inventory import PROVENANCE_COLUMNS, item_column
 
-    if analysis.case_table is not None:
-        return analysis.case_table
-    lang, taxonomy = analysis.lang, analysis.taxonomy
-    labels = taxonomy.labels(lang)
+    lang, taxonomies = analysis.settings.lang, analysis.taxonomies
+    labels = taxonomies.themes.labels(lang)
     cases = analysis.cases
-    known = {*CANONICAL_COLUMNS, *CLASSIFICATION_COLUMNS, *PROVENANCE_COLUMNS, *TYPE_COLUMNS,
-             *(item_column(e) for e in ELEMENTS)}
+    known = {*CANONICAL_COLUMNS, *ADDED_COLUMNS}
     # The item types already show what a type column declared; a consent column is shown
     # where the inventory has one.
     consent = ["consent"] if "consent" in cases and cases["consent"].astype(bool).any() else []
     extras = [c for c in cases.columns if c not in known]
     at = CASE_FIELDS.index("sensitive") + 1
     fields = CASE_FIELDS[:at] + consent + CASE_FIELDS[at:] + extras + PROVENANCE
-    type_names = {kind: type_labels(cases, kind, lang) for kind in set(TYPE_FIELDS.values())}
     sensitive = "要配慮" if lang == "ja" else "sensitive"
     headings = _unique([CASE_COLUMNS[lang].get(f, f) for f in fields])
     n = len(cases)
@@ -56,23 +68,22 @@ def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
 
     # Column by column (cases repeat the same types, themes and terms), then one dict per row.
     columns = {field: column(field) for field in fields}
-    for field, kind in TYPE_FIELDS.items():
-        names = type_names[kind]
-        columns[field] = mapped(column(field), lambda ids, names=names: "、".join(
-            dict.fromkeys(names.get(t, t) for t in ids)))
+    for field, dimension in TYPE_FIELDS.items():
+        label = value_labeller(dimension, taxonomies, lang)
+        columns[field] = mapped(column(field), lambda ids, label=label: "、".join(
+            dict.fromkeys(label(t) for t in ids)))
     columns["sensitive"] = [sensitive if s else "" for s in column("sensitive")]
     columns["theme_label"] = [labels[t] for t in column("theme_id")]
     columns["declared_theme"] = column("theme")
     columns["secondary_themes"] = mapped(column("secondary_theme_ids"),
                                          lambda ids: "、".join(labels[t] for t in ids))
     columns["matched_terms"] = mapped(column("matched_terms"),
-                                      lambda terms: explain_terms(terms, taxonomy, lang))
+                                      lambda terms: explain_terms(terms, taxonomies.themes, lang))
     columns["score"] = [float(v) for v in column("score")]
     columns["row"] = [int(v) for v in column("row")]
     rows = [dict(zip(fields, values, strict=True))
             for values in zip(*(columns[f] for f in fields), strict=True)]
-    analysis.case_table = (fields, headings, rows)
-    return analysis.case_table
+    return fields, headings, rows
 
 
 def _unique(headings: list[str]) -> list[str]:
@@ -89,8 +100,14 @@ def _unique(headings: list[str]) -> list[str]:
     return result
 
 
+def shown_findings(analysis: Analysis) -> list:
+    """The findings a report lists: all but the notes on sensitive flows, which the report
+    shows in a section of their own (summary.json and validate keep them)."""
+    return [f for f in analysis.findings if f.code != "sensitive-flow"]
+
+
 def finding_rows(analysis: Analysis) -> list[list]:
-    return [[f.severity, f.code, _where(f), f.message] for f in analysis.findings]
+    return [[f.severity, f.code, _where(f), f.message] for f in shown_findings(analysis)]
 
 
 def _where(finding) -> str:
@@ -103,9 +120,7 @@ def _where(finding) -> str:
 
 def summary_rows(analysis: Analysis) -> list[list]:
     """[label, value] lines of the report's summary."""
-    from .labels import SUMMARY_LABELS
-
-    s, counts = SUMMARY_LABELS[analysis.lang], analysis.counts
+    s, counts = SUMMARY_LABELS[analysis.settings.lang], analysis.counts
     return [[s["inputs"], ", ".join(analysis.sources)],
             *([[s["sheet"], analysis.sheet]] if analysis.sheet else []),
             [s["cases"], len(analysis.cases)], [s["themes"], len(analysis.themes_present)],
@@ -115,14 +130,128 @@ def summary_rows(analysis: Analysis) -> list[list]:
 def top_flow_rows(analysis: Analysis) -> tuple[list[str], list[list]]:
     """(headings, rows) of the largest source → target flows."""
     headings = (["①データ共有元サービス", "③データ共有先サービス", "件数", "②流通データ"]
-                if analysis.lang == "ja" else ["① Source", "③ Target", "Count", "② Data"])
+                if analysis.settings.lang == "ja" else ["① Source", "③ Target", "Count", "② Data"])
     return headings, [[f["source_service"], f["target_service"], f["count"],
                        "、".join(f["data"])] for f in analysis.top_flows]
 
 
+def theme_tally_frame(tally: pd.DataFrame, taxonomy: Taxonomy, lang: str) -> pd.DataFrame:
+    """The theme tally with its labels: theme_id, theme, cases, share, touching."""
+    labels = taxonomy.labels(lang)
+    frame = tally.copy()
+    frame.insert(1, "theme", [labels.get(t, t) for t in tally["theme_id"]])
+    return frame
+
+
+def tally_frame(table: pd.DataFrame, taxonomies: Taxonomies | None, lang: str) -> pd.DataFrame:
+    """A tally or cross table with words for its values and columns: blank cells, totals,
+    theme ids in the column names, kind ids in the first column."""
+    frame = table.copy()
+    first = frame.columns[0]
+    frame[first] = [value_label(first, v, taxonomies, lang) for v in frame[first]]
+    themes = taxonomies.themes.labels(lang) if taxonomies is not None else {}
+    frame.columns = [value_label("theme", c, None, lang) if c is TOTAL else
+                     themes.get(c, c) if i else c for i, c in enumerate(frame.columns)]
+    return frame
+
+
 def tally_sections(analysis: Analysis):
-    """(heading key, table) of the other tallies the analysis has, in report order."""
+    """(heading key, labelled table) of the other tallies the analysis has, in report order."""
     for key, heading in (("municipality", "by_municipality"), ("fiscal_year", "by_fiscal_year"),
                          ("file", "by_file"), ("theme_municipality", "theme_municipality")):
         if key in analysis.tallies:
-            yield heading, analysis.tallies[key]
+            yield heading, tally_frame(analysis.tallies[key], analysis.taxonomies,
+                                       analysis.settings.lang)
+
+
+def cell_text(cell: Cell, values: str, label, lang: str = "ja") -> str:
+    """What a matrix cell says: its items, most frequent first, at most CELL_ITEMS of them,
+    and the count — "購買履歴、運動データ (3)"; for values="cases", its case ids."""
+    if values == "cases":
+        return ", ".join(cell.case_ids)
+    items = [label(item) for item, _ in (cell.linked if values == "linked_service"
+                                         else cell.data)]
+    shown = "、".join(items[:CELL_ITEMS])
+    if len(items) > CELL_ITEMS:
+        shown += MORE_ITEMS[lang].format(n=len(items) - CELL_ITEMS)
+    return f"{shown} ({cell.count})"
+
+
+def matrix_frames(matrix: Matrix, taxonomies: Taxonomies | None,
+                  lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(what the cells say, their counts) as labelled DataFrames of the same shape: the index
+    and columns are the labels of the row and column values, their names the dimension ids.
+    Empty cells are "" and 0."""
+    import pandas as pd
+
+    row_labels = [value_label(matrix.rows, v, taxonomies, lang) for v in matrix.row_values]
+    col_labels = [value_label(matrix.cols, v, taxonomies, lang) for v in matrix.col_values]
+    index = pd.Index(row_labels, dtype=object, name=matrix.rows)
+    columns = pd.Index(col_labels, dtype=object, name=matrix.cols)
+    counts = pd.DataFrame(matrix.counts(), index=index, columns=columns, dtype=int)
+    if matrix.values == "count":
+        return counts.copy(), counts
+    item_dimension = "data_category" if matrix.values == "data_category" else "data"
+    label = value_labeller(item_dimension, taxonomies, lang)
+    texts = [[cell_text(matrix.cells[(r, c)], matrix.values, label, lang)
+              if (r, c) in matrix.cells else "" for c in matrix.col_values]
+             for r in matrix.row_values]
+    return pd.DataFrame(texts, index=index, columns=columns, dtype=object), counts
+
+
+RECORD_COLUMNS = ("case_id", "file", "sheet", "row", "municipality", "title", *ELEMENTS,
+                  "theme_id", "theme_source", "theme", "secondary_theme_ids", "score",
+                  "scores", "matched_terms", "source_types", "data_categories",
+                  "target_types")
+
+
+def case_records(cases: pd.DataFrame, taxonomies: Taxonomies,
+                 lang: str = "ja") -> Iterator[dict]:
+    """One plain dict per classified case, with stable keys, for JSON and CSV output. A
+    generator, so 100,000 cases can be written without holding every record at once."""
+    labels = taxonomies.themes.labels(lang)
+    columns = [cases[c].tolist() for c in RECORD_COLUMNS]
+    for (case_id, file, sheet, row, municipality, title, source, data, target, linked,
+         theme_id, theme_source, declared, secondary, score, scores, matched,
+         source_types, data_categories, target_types) in zip(*columns, strict=True):
+        yield {
+            "case_id": case_id,
+            "file": file,
+            "sheet": sheet or None,
+            "row": int(row),
+            "municipality": municipality,
+            "title": title,
+            "source_service": source, "data": data, "target_service": target,
+            "linked_service": linked,
+            "theme_id": theme_id,
+            "theme": labels[theme_id],
+            "theme_source": theme_source,
+            "declared_theme": declared,
+            "secondary_theme_ids": list(secondary),
+            "secondary_themes": [labels[t] for t in secondary],
+            "score": float(score),
+            "scores": scores,
+            "matched_terms": [{"element": element, "term": term, "theme_id": theme}
+                              for element, term, theme in matched],
+            "source_type_ids": list(source_types),
+            "data_category_ids": list(data_categories),
+            "target_type_ids": list(target_types),
+        }
+
+
+def matrix_dict(matrix: Matrix, taxonomies: Taxonomies | None, lang: str) -> dict:
+    """A matrix for JSON: the labels of its rows and columns in order, and one record per
+    cell that occurs — row, col, count, cases, data (or data categories), linked_service,
+    case_ids — with words for ids and markers."""
+    row = value_labeller(matrix.rows, taxonomies, lang)
+    col = value_labeller(matrix.cols, taxonomies, lang)
+    item = value_labeller("data_category" if matrix.values == "data_category" else "data",
+                          taxonomies, lang)
+    return {
+        "row_labels": [row(v) for v in matrix.row_values],
+        "col_labels": [col(v) for v in matrix.col_values],
+        "cells": [{"row": row(r), "col": col(c), "count": cell.count, "cases": cell.cases,
+                   "data": [item(v) for v, _ in cell.data],
+                   "linked_service": [v for v, _ in cell.linked], "case_ids": cell.case_ids}
+                  for (r, c), cell in matrix.cells.items()],
+    }

@@ -14,9 +14,14 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..model.matrix import dimension_label
-from .labels import FINDING_COLUMNS, HEADINGS, TALLY_COLUMNS, sensitive_rows
-from .tables import case_rows, finding_rows, summary_rows, tally_sections
+from .labels import FINDING_COLUMNS, HEADINGS, TALLY_COLUMNS, dimension_label, sensitive_rows
+from .tables import (
+    finding_rows,
+    matrix_frames,
+    summary_rows,
+    tally_sections,
+    theme_tally_frame,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -226,9 +231,9 @@ def matrix_workbook(table: pd.DataFrame, counts: pd.DataFrame, *, lang: str = "j
     return out.done()
 
 
-def write_report_workbook(analysis: Analysis, path: Path) -> Path:
-    """report.xlsx, streamed to `path`."""
-    lang = analysis.lang
+def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> Path:
+    """report.xlsx, streamed to `path`; case_table: tables.case_rows."""
+    lang = analysis.settings.lang
     names, h = SHEETS[lang], HEADINGS[lang]
     out = _Book(path)
 
@@ -238,7 +243,7 @@ def write_report_workbook(analysis: Analysis, path: Path) -> Path:
         _put(summary, row, 0, label, out.bold)
         _put(summary, row, 1, value)
 
-    fields, headings, rows = case_rows(analysis)
+    fields, headings, rows = case_table
     wide = {"title": 28, "source_service": 28, "data": 28, "target_service": 28,
             "linked_service": 30, "matched_terms": 50, "notes": 30, "file": 24}
     cases = out.sheet(names["cases"], [wide.get(f, 12) for f in fields])
@@ -251,7 +256,8 @@ def write_report_workbook(analysis: Analysis, path: Path) -> Path:
     t = TALLY_COLUMNS[lang]
     tally.freeze_panes(1, 0)
     _row(tally, 0, [t["theme"], t["cases"], t["share"], t["touching"]], out.header)
-    records = analysis.theme_tally.to_dict("records")
+    records = theme_tally_frame(analysis.theme_tally, analysis.taxonomies.themes,
+                                lang).to_dict("records")
     for row, r in enumerate(records, start=1):
         _put(tally, row, 0, r["theme"])
         _put(tally, row, 1, int(r["cases"]))
@@ -269,7 +275,7 @@ def write_report_workbook(analysis: Analysis, path: Path) -> Path:
     tally.insert_chart("F2", chart)
 
     for key, matrix in analysis.matrices.items():
-        _write_matrix(out, names[key], matrix.table, matrix.counts, lang,
+        _write_matrix(out, names[key], *matrix_frames(matrix, analysis.taxonomies, lang), lang,
                       heading=h[key] + " — " + h["top_note"].format(top=analysis.top))
 
     headings, rows = sensitive_rows(analysis)

@@ -1,0 +1,176 @@
+"""flowmatrix analyze: from inventory to finished report, one file or a batch."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError
+from ..settings import DEFAULTS, Settings
+from .app import command
+from .console import console, count, escape, fail
+from .options import settings_options
+
+ALL_FORMATS = "xlsx,html,md,json,csv,png,svg"
+
+
+@command(
+    "From inventory to finished report: read, check, classify, count and chart, then write a "
+    "report folder.\n\n"
+    "For each input, [bold]OUT/<file name>/[/bold] gets report.xlsx (summary, cases, theme tally "
+    "with a chart, data-flow matrices coloured by count, other tallies, findings), report.html "
+    "(one self-contained page), report.md (for a repository or wiki), summary.json (every "
+    "number), cases.csv (UTF-8 with BOM) and charts/ (theme tally, heatmap, flow diagrams "
+    "overall and per theme, PNG and SVG). A folder is replaced only once everything was "
+    "written. Several inputs (files, folders, quoted globs) also give OUT/_combined/ over all "
+    "cases and OUT/index.html; a bad input is reported and the others are still written "
+    "(exit 1).\n\n"
+    "Example: [bold]flowmatrix analyze data/cases.xlsx[/bold]  ·  "
+    "[bold]flowmatrix analyze inventories/ 'reports-2024/*.xlsx' --out reports/ --lang en"
+    "[/bold]")
+@settings_options("read", "taxonomies", "classify", "lang")
+def analyze(
+    inputs: Annotated[list[str], typer.Argument(help="Inventory files, folders or quoted glob "
+                                                "patterns.", show_default=False)],
+    *,
+    out: Annotated[Path, typer.Option("--out", help="Folder the report folders go in.",
+                                      file_okay=False)] = Path("reports"),
+    formats: Annotated[str, typer.Option(
+        "--format", help="Comma-separated subset of " + ALL_FORMATS + ".")] = ALL_FORMATS,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows and columns kept in report "
+                                     "matrices; the rest fold into 上記以外 (all others).")
+                   ] = DEFAULTS.top,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
+    stamp: Annotated[bool, typer.Option("--stamp", help="Put the date and time in the "
+                                        "reports (they are byte-identical run to run "
+                                        "without it).")] = False,
+    settings: Settings,
+) -> None:
+    """Write the report of one inventory or many."""
+    import datetime as dt
+    import os
+
+    from .. import analyze_files, expand_inputs
+    from ..render.registry import parse_formats
+
+    settings = settings.replace(top=top)
+    try:
+        chosen = parse_formats(formats)
+        paths = expand_inputs(inputs)
+        if not paths:
+            raise FlowmatrixError("no inventory files found in " + ", ".join(inputs),
+                                  code="no-input")
+    except FlowmatrixError as exc:
+        raise fail(exc) from exc
+    when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z") if stamp else None
+    batch = len(paths) > 1
+    progress, finish = _progress(quiet or not batch, plain=not sys.stdout.isatty()
+                                 or bool(os.environ.get("CI")))
+    try:
+        results, combined, index = analyze_files(paths, out, settings, formats=chosen,
+                                                 stamp=when, progress=progress)
+    except FlowmatrixError as exc:
+        raise fail(exc) from exc
+    finally:
+        finish()
+    failures = [r for r in results if r.error is not None]
+    for result in failures:
+        console(stderr=True).print(f"[bold red]error:[/bold red] {escape(str(result.error))}")
+    if not batch:
+        (result,) = results
+        if result.error is not None:
+            raise typer.Exit(result.error.exit_code)
+        if not quiet:
+            _print_analysis(result.analysis, result.folder)
+        raise typer.Exit(EXIT_INVENTORY_ERRORS if result.analysis.counts["error"] else EXIT_OK)
+    if not quiet:
+        written = [r for r in results if r.error is None]
+        if combined is not None:
+            _print_analysis(combined.analysis, combined.folder)
+        console().print(f"{len(written)} of {len(results)} inputs reported · index: "
+                        f"{escape(str(index))}")
+    raise typer.Exit(EXIT_INVENTORY_ERRORS if failures else EXIT_OK)
+
+
+def _progress(silent: bool, *, plain: bool):
+    """A progress callback for the batch and a function to close it: a rich bar on a terminal,
+    one line per file otherwise, nothing when silent."""
+    if silent:
+        return None, lambda: None
+    if plain:
+        def line(result, index, total):
+            status = "ok" if result.error is None else "failed"
+            console().print(f"[{index}/{total}] {escape(str(result.path))}: {status}")
+        return line, lambda: None
+    from rich.progress import Progress
+
+    bar = Progress(console=console(stderr=True), transient=True)
+    task = bar.add_task("analyse", total=None)
+    bar.start()
+
+    def advance(result, index, total):
+        bar.update(task, completed=index, total=total,
+                   description=escape(str(result.path.name)))
+    return advance, bar.stop
+
+
+def _print_analysis(analysis, folder) -> None:
+    """The terminal summary: tally, largest flows (by name and by type), sensitive flows and
+    the first findings."""
+    from rich.table import Table
+
+    from ..render.tables import matrix_frames, shown_findings, theme_tally_frame
+
+    lang = analysis.settings.lang
+    out = console()
+    english = lang == "en"
+    counts = analysis.counts
+    out.print(f"[bold]{escape(analysis.name)}[/bold]: {count(len(analysis.cases), 'case')}, "
+              f"{count(counts['error'], 'error')}, {count(counts['warning'], 'warning')}")
+    tally = Table(pad_edge=False, title="Cases by theme" if english else "テーマ別の事例数")
+    for heading, justify in ((("theme", "left"), ("cases", "right"), ("share", "right"))
+                             if english else
+                             (("テーマ", "left"), ("事例数", "right"), ("割合", "right"))):
+        tally.add_column(heading, justify=justify)
+    frame = theme_tally_frame(analysis.theme_tally, analysis.taxonomies.themes, lang)
+    for row in frame.to_dict("records"):
+        if row["cases"]:
+            tally.add_row(escape(row["theme"]), str(row["cases"]), f"{row['share']:.1%}")
+    out.print(tally)
+    if analysis.top_flows:
+        out.print("Largest flows:" if english else "主なデータの流れ:")
+        for flow in analysis.top_flows[:5]:
+            out.print(f"  {escape(flow['source_service'])} → {escape(flow['target_service'])}"
+                      f" ({flow['count']}): {escape('、'.join(flow['data']))}")
+    types = analysis.matrices.get("types")
+    if types is not None and types.cells:  # the type-level matrix, largest cells first
+        from ..model.dimensions import is_marker
+
+        table, _ = matrix_frames(types, analysis.taxonomies, lang)
+        cells = sorted(((cell.count, r, c) for (r, c), cell in types.cells.items()),
+                       key=lambda x: (-x[0], is_marker(x[1]) or x[1] == "other",
+                                      is_marker(x[2]) or x[2] == "other",
+                                      types.row_values.index(x[1]),
+                                      types.col_values.index(x[2])))
+        out.print("Largest flows by type (flowmatrix matrix FILE --by-type):" if english
+                  else "種別で見た主な流れ（全体は flowmatrix matrix FILE --by-type）:")
+        for _, row, col in cells[:5]:
+            i, j = types.row_values.index(row), types.col_values.index(col)
+            out.print(f"  {escape(str(table.index[i]))} → {escape(str(table.columns[j]))}: "
+                      f"{escape(str(table.iat[i, j]))}")
+    flows = analysis.sensitive_flows
+    if flows:
+        label = ("Flows carrying 要配慮個人情報" if english else "要配慮個人情報を含む流れ")
+        out.print(f"{label}: {count(len(flows), 'case')} (rows "
+                  f"{', '.join(str(f['row']) for f in flows[:10])}"
+                  f"{', …' if len(flows) > 10 else ''}) — see the report")
+    problems = [f for f in shown_findings(analysis) if f.severity != "info"]
+    for finding in problems[:5]:
+        out.print(f"  [yellow]{finding.severity}[/yellow] {escape(finding.location)}: "
+                  f"{escape(finding.message)}")
+    if len(problems) > 5:
+        out.print(f"  … {len(problems) - 5} more findings in the report")
+    out.print(f"report: {escape(str(folder))}/")

@@ -1,0 +1,115 @@
+"""flowmatrix classify: every case's theme and its kinds, and why."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from ..errors import FlowmatrixError
+from ..settings import Settings
+from .app import command
+from .console import console, count, emit, escape, fail, output_format, short
+from .options import FileArgument, OutputOption, settings_options
+
+
+class ClassifyFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+CSV_COLUMNS = [
+    "case_id", "file", "sheet", "row", "municipality", "title", "source_service", "data",
+    "target_service", "linked_service", "theme_id", "theme", "theme_source", "declared_theme",
+    "secondary_theme_ids", "secondary_themes", "score", "matched_terms", "source_type_ids",
+    "data_category_ids", "target_type_ids"]
+
+
+@command(
+    "Classify every case by theme (観光／地域経済活性化, 健康／医療, 防災／防犯, 行政, "
+    "モビリティ, …) and show why; every item gets its kind too.\n\n"
+    "Keyword hits are scored per element: ④ linked service and ③ target service weigh most, then "
+    "② data, the title, and ① source — a theme follows the purpose of the flow. A theme written "
+    "in the inventory's theme column is kept (theme_source = declared); when the keywords clearly "
+    "point elsewhere you get a warning. Secondary themes are other themes scoring at least half "
+    "the top score. csv and json also give the kinds of the items: source_type_ids, "
+    "data_category_ids, target_type_ids (in item order).\n\n"
+    "Example: [bold]flowmatrix classify data/cases.xlsx --explain[/bold]  ·  "
+    "[bold]flowmatrix classify cases.xlsx -o themes.csv[/bold]")
+@settings_options("read", "taxonomies", "classify", "lang")
+def classify(
+    file: FileArgument,
+    *,
+    explain: Annotated[bool, typer.Option("--explain", help="Show the matched terms per "
+                                          "element.")] = False,
+    output_format_: Annotated[ClassifyFormat | None, typer.Option(
+        "--format", help="table (terminal), csv (UTF-8 with BOM, opens in Excel) or json. "
+        "Default: from the -o file name, else table.")] = None,
+    output: OutputOption = None,
+    settings: Settings,
+) -> None:
+    """Classify every case by theme and show why."""
+    from .. import classify as classify_file
+    from ..render.labels import explain_terms
+    from ..render.serialise import csv_chunks, json_lines_array
+    from ..render.tables import case_records
+
+    fmt = output_format(output_format_, output, ClassifyFormat)
+    lang = settings.lang
+    try:
+        classified = classify_file(file, settings)
+        themes = classified.taxonomies.themes
+        records = case_records(classified.cases, classified.taxonomies, lang)
+        if fmt is ClassifyFormat.table:
+            _print_classification(classified.cases, list(records), themes, lang, explain)
+        else:
+            def flat(record: dict) -> dict:
+                terms = tuple((t["element"], t["term"], t["theme_id"])
+                              for t in record["matched_terms"])
+                return {**record, "matched_terms": explain_terms(terms, themes, lang)}
+            data = json_lines_array(records) if fmt is ClassifyFormat.json else csv_chunks(
+                (flat(r) for r in records), CSV_COLUMNS)
+            emit(data, output, (file,), count(len(classified.cases), "case"))
+    except FlowmatrixError as exc:
+        raise fail(exc) from exc
+    _print_warnings([f for f in classified.findings if f.code == "theme-disagrees"])
+
+
+def _print_classification(cases, records, themes, lang: str, explain: bool) -> None:
+    from rich.table import Table
+
+    from ..render.labels import explain_terms
+
+    out = console()
+    english = lang == "en"
+    table = Table(pad_edge=False, show_lines=explain)
+    for heading in (("row", "id", "title", "theme", "secondary", "score") if english else
+                    ("行", "No", "事例名", "テーマ", "副テーマ", "点")):
+        table.add_column(heading, overflow="fold", no_wrap=heading in ("theme", "テーマ"))
+    if explain:
+        table.add_column("matched terms" if english else "一致した語", overflow="fold",
+                         ratio=2)
+    for record, terms in zip(records, cases["matched_terms"], strict=True):
+        title = record["title"] or record["linked_service"]
+        theme = record["theme"] + (" *" if record["theme_source"] == "declared" else "")
+        cells = [str(record["row"]), record["case_id"], short(title, 28), theme,
+                 ", ".join(record["secondary_themes"]), f"{record['score']:g}"]
+        if explain:
+            cells.append(explain_terms(terms, themes, lang, separator="\n"))
+        table.add_row(*(escape(c) for c in cells))
+    out.print(table)
+    out.print(("* declared in the theme column" if english else "* テーマ列の記載を採用") +
+              f" · {count(len(records), 'case')}")
+
+
+def _print_warnings(findings, shown: int = 5) -> None:
+    if not findings:
+        return
+    err = console(stderr=True)
+    err.print(f"[yellow]{count(len(findings), 'warning')}[/yellow]:")
+    for f in findings[:shown]:
+        err.print(f"  {escape(f.location)}: {escape(f.message)}")
+    if len(findings) > shown:
+        err.print(f"  … and {len(findings) - shown} more")

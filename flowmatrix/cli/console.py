@@ -1,0 +1,91 @@
+"""What the commands print: one console, errors as one line and an exit code, tables, files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from ..errors import FlowmatrixError
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def fail(exc: FlowmatrixError) -> typer.Exit:
+    """Print the error on stderr; the exit to raise."""
+    console(stderr=True).print(f"[bold red]error:[/bold red] {escape(str(exc))}")
+    return typer.Exit(exc.exit_code)
+
+
+def usage(message: str) -> typer.Exit:
+    return fail(FlowmatrixError(message, code="usage"))
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def output_format(chosen, output: Path | None, kind):
+    """--format, else what the -o file name implies (.csv, .json, .xlsx), else a table on the
+    terminal; a table cannot go to a file."""
+    implied = None
+    if output is not None:
+        name = output.suffix.lower().lstrip(".")
+        implied = kind(name) if name in kind.__members__ else None
+    fmt = chosen or implied or kind.table
+    if output is not None and fmt is kind.table:
+        files = ", ".join(f".{m}" for m in kind.__members__ if m != "table")
+        raise usage(f"-o writes a file: name it {files} or pass --format")
+    return fmt
+
+
+def emit(data, output: Path | None, inputs: tuple[Path, ...], what: str) -> None:
+    """Bytes (or chunks of bytes) to stdout, or to a file written whole or not at all."""
+    from .. import write_atomic
+
+    if output is None:
+        for chunk in [data] if isinstance(data, bytes) else data:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+        return
+    write_atomic(output, data, inputs=inputs)
+    console(stderr=True).print(f"wrote {escape(str(output))} ({what})")
+
+
+def print_frame(frame, *, title: str | None = None, index: bool = False) -> None:
+    """A DataFrame as a terminal table: numbers right-aligned, shares as percentages."""
+    from rich.table import Table
+
+    table = Table(pad_edge=False, title=title)
+    columns = ([frame.index.name or ""] if index else []) + [str(c) for c in frame.columns]
+    numeric = {str(c) for c in frame.columns if frame[c].dtype.kind in "iuf"}
+    for column in columns:
+        table.add_column(escape(column), justify="right" if column in numeric else "left",
+                         overflow="fold")
+    for label, row in zip(frame.index, frame.itertuples(index=False), strict=True):
+        cells = [escape(str(label))] if index else []
+        for column, value in zip(frame.columns, row, strict=True):
+            if column == "share":
+                cells.append(f"{value:.1%}")
+            elif isinstance(value, float) and value.is_integer():
+                cells.append(str(int(value)))
+            else:
+                cells.append(escape(str(value)))
+        table.add_row(*cells)
+    console().print(table)

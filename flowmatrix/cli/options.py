@@ -1,0 +1,129 @@
+"""The options several commands share, each declared once, with its default read from
+`flowmatrix.settings.DEFAULTS`; and `settings_options`, which adds a group of them to a command
+and hands the command one `Settings` built from them.
+
+    @command("…")
+    @settings_options("read", "taxonomies", "lang")
+    def tally(file: …, *, by: …, settings: Settings) -> None: …
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..settings import DEFAULTS, Limits, MiB, Settings
+
+
+class Lang(StrEnum):
+    ja = "ja"
+    en = "en"
+
+
+LangOption = Annotated[Lang, typer.Option("--lang", help="Language of labels, headings and "
+                                          "reports: ja or en.")]
+OutputOption = Annotated[Path | None, typer.Option(
+    "-o", "--output", help="Write to this file instead of the terminal.", dir_okay=False)]
+ThemeOption = Annotated[str | None, typer.Option(
+    "--theme", help="Only cases of this theme id, e.g. health.")]
+FileArgument = Annotated[Path, typer.Argument(help="The inventory file.", show_default=False)]
+
+_LIMITS = DEFAULTS.limits
+
+
+def _option(name: str, annotation, default) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                             annotation=annotation)
+
+
+# group → the parameters it adds; every default from DEFAULTS.
+GROUPS = {
+    "read": [
+        _option("sheet", Annotated[str | None, typer.Option(
+            "--sheet", help="Sheet to read. Default: the first sheet whose header has the four "
+            "elements.")], DEFAULTS.sheet),
+        _option("encoding", Annotated[str | None, typer.Option(
+            "--encoding", help="Encoding of a CSV/TSV/JSON file, e.g. cp932. Default: detected "
+            "(BOM, UTF-8, else cp932/Shift_JIS).")], DEFAULTS.encoding),
+        _option("headers", Annotated[Path | None, typer.Option(
+            "--headers", help="TOML file of extra header aliases, same form as "
+            "flowmatrix/data/headers.toml; added to the built-in ones.", dir_okay=False)],
+            DEFAULTS.headers),
+        _option("separators", Annotated[str, typer.Option(
+            "--separators", help="Characters that separate several items in one cell (after "
+            "full-width forms become half-width; line breaks always separate).")],
+            DEFAULTS.separators),
+        _option("max_file_size", Annotated[int, typer.Option(
+            "--max-file-size", min=1, help="Refuse input files larger than this many MiB.",
+            rich_help_panel="Limits")], _LIMITS.max_file_bytes // MiB),
+        _option("max_uncompressed_size", Annotated[int, typer.Option(
+            "--max-uncompressed-size", min=1, help="Refuse workbooks that inflate to more than "
+            "this many MiB (zip bombs).", rich_help_panel="Limits")],
+            _LIMITS.max_uncompressed_bytes // MiB),
+        _option("max_rows", Annotated[int, typer.Option(
+            "--max-rows", min=1, help="Refuse sheets or files with more rows than this.",
+            rich_help_panel="Limits")], _LIMITS.max_rows),
+    ],
+    "taxonomies": [
+        _option("themes", Annotated[Path | None, typer.Option(
+            "--themes", help="Your theme taxonomy (TOML). Replaces the built-in one, or adds to "
+            'it when the file starts with extends = "default".', dir_okay=False)],
+            DEFAULTS.themes),
+        _option("service_types", Annotated[Path | None, typer.Option(
+            "--service-types", help="Your service-type taxonomy (TOML, the form of "
+            "flowmatrix/data/service_types.toml) for ① and ③ items. Replaces the built-in one, "
+            'or adds to it when the file starts with extends = "default".', dir_okay=False)],
+            DEFAULTS.service_types),
+        _option("data_categories", Annotated[Path | None, typer.Option(
+            "--data-categories", help="Your data-category taxonomy (TOML, the form of "
+            "flowmatrix/data/data_categories.toml, with personal / sensitive flags) for ② "
+            'items. Replaces the built-in one, or adds to it when the file starts with extends '
+            '= "default".', dir_okay=False)], DEFAULTS.data_categories),
+    ],
+    "classify": [
+        _option("ignore_declared", Annotated[bool, typer.Option(
+            "--ignore-declared", help="Classify from the text alone, ignoring the theme "
+            "column.")], DEFAULTS.ignore_declared),
+    ],
+    "lang": [_option("lang", LangOption, Lang(DEFAULTS.lang))],
+}
+
+
+def build_settings(values: dict) -> Settings:
+    """The Settings of the options a command was given (names as in GROUPS)."""
+    fields = dict(values)
+    if "max_file_size" in fields:
+        fields["limits"] = Limits(
+            max_file_bytes=fields.pop("max_file_size") * MiB,
+            max_uncompressed_bytes=fields.pop("max_uncompressed_size") * MiB,
+            max_rows=fields.pop("max_rows"))
+    if "lang" in fields:
+        fields["lang"] = str(fields["lang"].value if isinstance(fields["lang"], Lang)
+                             else fields["lang"])
+    return DEFAULTS.replace(**fields)
+
+
+def settings_options(*groups: str):
+    """Add the options of `groups` to a command; it receives them as `settings: Settings`."""
+    extra = [parameter for group in groups for parameter in GROUPS[group]]
+    names = {parameter.name for parameter in extra}
+
+    def decorate(function):
+        own = inspect.signature(function, eval_str=True)
+        parameters = [p for p in own.parameters.values() if p.name != "settings"] + extra
+
+        @functools.wraps(function)
+        def wrapper(**values):
+            settings = build_settings({k: values.pop(k) for k in names})
+            return function(settings=settings, **values)
+
+        del wrapper.__wrapped__  # typer reads the signature below, not the function's
+        wrapper.__signature__ = own.replace(parameters=parameters)
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return wrapper
+    return decorate

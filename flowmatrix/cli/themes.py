@@ -1,0 +1,86 @@
+"""flowmatrix themes: the entries of a taxonomy — themes, service types or data categories."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from ..errors import FlowmatrixError
+from ..settings import Settings
+from .app import command
+from .console import console, fail
+from .options import settings_options
+
+
+class TaxonomyKind(StrEnum):
+    theme = "theme"
+    service = "service"
+    data = "data"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+KINDS = {"theme": "theme", "service": "service_type", "data": "data_category"}
+FILES = {"theme": "themes", "service_type": "service_types", "data_category": "data_categories"}
+
+
+@command(
+    "List the themes of the taxonomy with their labels and keyword counts; --kind service or "
+    "data lists the service types and data categories (with their 要配慮 flags) instead.\n\n"
+    "Example: [bold]flowmatrix themes[/bold]  ·  "
+    "[bold]flowmatrix themes --themes my_themes.toml --format json[/bold]  ·  "
+    "[bold]flowmatrix themes --kind service --service-types my_types.toml[/bold]")
+@settings_options("taxonomies")
+def themes(
+    *,
+    kind: Annotated[TaxonomyKind | None, typer.Option(
+        "--kind", help="theme, service (service types of ① and ③ items) or data (data "
+        "categories of ② items, with their 要配慮 flags).")] = None,
+    output_format: Annotated[ListFormat, typer.Option("--format", help="table or json.")
+                             ] = ListFormat.table,
+    settings: Settings,
+) -> None:
+    """List the themes of the taxonomy."""
+    from rich.table import Table
+
+    from .. import load_taxonomy
+    from ..render.serialise import json_bytes
+
+    kind_id = KINDS[kind.value] if kind else "theme"
+    given = [k for k, name in FILES.items() if getattr(settings, name) is not None]
+    if len(given) == 1 and kind is None:  # --service-types FILE alone lists that file
+        kind_id = given[0]
+    try:
+        if any(k != kind_id for k in given):
+            raise FlowmatrixError("give the taxonomy file of the --kind listed: --themes, "
+                                  "--service-types (--kind service) or --data-categories "
+                                  "(--kind data)", code="usage")
+        taxonomy = load_taxonomy(getattr(settings, FILES[kind_id]), kind=kind_id)
+    except FlowmatrixError as exc:
+        raise fail(exc) from exc
+    rows = [{"id": t.id, "ja": t.ja, "en": t.en,
+             "keywords": sum(1 for term in t.terms if not term.is_pattern),
+             "patterns": sum(1 for term in t.terms if term.is_pattern),
+             "aliases": list(t.aliases), **dict(t.attributes)} for t in taxonomy.themes]
+    if output_format is ListFormat.json:
+        sys.stdout.buffer.write(json_bytes({"source": taxonomy.source, "themes": rows}))
+        sys.stdout.flush()
+        return
+    table = Table(pad_edge=False, title=taxonomy.source)
+    for heading in ("id", "ja", "en", "keywords", "patterns"):
+        table.add_column(heading, justify="right" if heading in ("keywords", "patterns")
+                         else "left")
+    if kind_id == "data_category":
+        table.add_column("要配慮")
+    for row in rows:
+        cells = [row["id"], row["ja"], row["en"], str(row["keywords"]), str(row["patterns"])]
+        if kind_id == "data_category":
+            cells.append("✓" if row.get("sensitive") else "")
+        table.add_row(*cells)
+    console().print(table)

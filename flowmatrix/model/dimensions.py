@@ -1,0 +1,94 @@
+"""Dimensions: what a case is counted by, and the markers that are not text from the inventory.
+
+A dimension gives each case a tuple of values: its items for the four elements (a case with
+two sources has two), its theme id, its service-type or data-category ids, or the text of a
+single-valued column (municipality, fiscal year …). Values are ids and the inventory's own
+text, never display words: the rest folded beyond the top N is the marker OTHER and an empty
+cell the marker BLANK, so a real service named その他 is never mistaken for either. Renderers
+look up the words for ids and markers (render/labels.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import FlowmatrixError
+from ..io.columns import ELEMENTS
+from ..io.inventory import item_column
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..classification.taxonomy import Taxonomies
+
+
+class Marker:
+    """A value that is not text from the inventory. Compared by identity."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+    def __reduce__(self):  # a copy in another process is the same marker
+        return (_marker, (self.name,))
+
+
+OTHER = Marker("other")  # the rest, folded beyond the top N of an axis
+BLANK = Marker("blank")  # an empty cell of a single-valued column
+TOTAL = Marker("total")  # the total column of a cross table
+MARKERS = {m.name: m for m in (OTHER, BLANK, TOTAL)}
+
+
+def _marker(name: str) -> Marker:
+    return MARKERS[name]
+
+
+def is_marker(value: object) -> bool:
+    return value.__class__ is Marker
+
+
+# Type dimensions: dimension → (column of ids on the typed cases, taxonomy kind).
+TYPE_DIMENSIONS = {"source_type": ("source_types", "service_type"),
+                   "target_type": ("target_types", "service_type"),
+                   "data_category": ("data_categories", "data_category")}
+TAXONOMY_DIMENSIONS = {"theme": "theme", **{d: kind for d, (_, kind) in TYPE_DIMENSIONS.items()}}
+DIMENSIONS = (*ELEMENTS, "theme", "municipality", "prefecture", "fiscal_year", *TYPE_DIMENSIONS)
+
+
+def dimension_values(cases: pd.DataFrame, dimension: str) -> list[tuple]:
+    """For each case, the tuple of values it has in `dimension`."""
+    if dimension in ELEMENTS:
+        return list(cases[item_column(dimension)])
+    if dimension == "theme":
+        return [(t,) for t in cases["theme_id"]]
+    if dimension in TYPE_DIMENSIONS:
+        column, _ = TYPE_DIMENSIONS[dimension]
+        if column not in cases:
+            raise FlowmatrixError(
+                f"{dimension}: the cases have no item types; classify them with "
+                "flowmatrix.classify (which types every item) first", code="usage")
+        # one value per type per case: two regional currencies of a case are one currency
+        return [tuple(dict.fromkeys(ids)) for ids in cases[column]]
+    if dimension not in cases:
+        raise FlowmatrixError(f"no column {dimension!r} in the cases", code="usage")
+    return [(text or BLANK,) for text in cases[dimension].fillna("").astype(str).str.strip()]
+
+
+def value_order(dimension: str, taxonomies: Taxonomies | None):
+    """A sort key for the values of `dimension` that breaks ties between equal counts: ids in
+    taxonomy order, text by its characters, markers last."""
+    kind = TAXONOMY_DIMENSIONS.get(dimension)
+    rank = ({id_: i for i, id_ in enumerate(taxonomies.of_kind(kind).ids)}
+            if kind and taxonomies is not None else None)
+
+    def key(value) -> tuple:
+        if value.__class__ is Marker:
+            return (2, 0, value.name)
+        if rank is not None:
+            return (0, rank.get(value, len(rank)), str(value))
+        return (1, 0, str(value))
+    return key

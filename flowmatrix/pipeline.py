@@ -1,0 +1,142 @@
+"""The pipeline: read → classify → check → count, the one way every command, the batch and a
+notebook run the job.
+
+    classify(source, settings) -> Classified   read, classify themes and kinds, check
+    analyze(source, settings)  -> Analysis     the same, then count everything a report shows
+    check_files(paths, settings) -> [FileResult]   classify each file, keep going past bad ones
+
+`validate` shows the findings of `classify`, and `analyze` builds on the same call, so the two
+can never disagree about an inventory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .checks import check
+from .classification.kinds import type_items
+from .classification.taxonomy import Taxonomies, load_taxonomies
+from .classification.themes import classify_themes
+from .errors import (
+    EXIT_INVENTORY_ERRORS,
+    EXIT_OK,
+    FlowmatrixError,
+    InventoryStructureError,
+)
+from .findings import Finding, count_by_severity
+from .io.columns import ELEMENTS, load_header_aliases
+from .io.inventory import Inventory, read_inventory
+from .model.analysis import Analysis, build_analysis
+from .settings import DEFAULTS, Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class Classified:
+    """One inventory read, classified and checked."""
+
+    inventory: Inventory
+    taxonomies: Taxonomies
+    cases: pd.DataFrame  # the inventory's cases + theme and kind columns
+    findings: list[Finding]
+    settings: Settings
+
+    def theme_id(self, text: str | None) -> str | None:
+        """The theme id `text` names (an id, a label or an alias, as in the theme column);
+        None for None; a usage error listing the themes otherwise."""
+        if text is None:
+            return None
+        theme = self.taxonomies.themes.find_label(text)
+        if theme is None:
+            raise FlowmatrixError(f"--theme {text!r}: choose one of "
+                                  + ", ".join(self.taxonomies.themes.ids), code="usage")
+        return theme.id
+
+    def tally_columns(self) -> list[str]:
+        """What a tally can count by: the theme, the kinds, and the inventory's own columns
+        (canonical ones it has, under their ids, and its other columns under their headers)."""
+        from .model.dimensions import TYPE_DIMENSIONS
+
+        inventory = self.inventory
+        own = [c for c in inventory.columns if c not in ("theme", *ELEMENTS)]
+        return ["theme", *TYPE_DIMENSIONS, *own, *inventory.extra_columns]
+
+
+def classify(source: str | Path | Inventory, settings: Settings | None = None) -> Classified:
+    """Read `source` (a path, or an Inventory already read), give every case its themes and
+    every item its kind, and check it all.
+
+    The cases gain theme_id, theme_source, keyword_theme_id, declared_theme_id,
+    secondary_theme_ids, score, scores, matched_terms (classification/themes.py), and
+    source_types, data_categories, target_types (one id per item) and sensitive
+    (classification/kinds.py).
+    """
+    settings = settings or DEFAULTS
+    taxonomies = load_taxonomies(settings)
+    inventory = source if isinstance(source, Inventory) else read_inventory(source, settings)
+    cases = classify_themes(inventory.cases, taxonomies.themes,
+                            ignore_declared=settings.ignore_declared)
+    cases = type_items(cases, taxonomies)
+    return Classified(inventory, taxonomies, cases, check(inventory, cases, taxonomies),
+                      settings)
+
+
+def analyze(source: str | Path | Inventory | Classified,
+            settings: Settings | None = None) -> Analysis:
+    """Everything a report shows of one inventory: `classify`, then every tally, matrix and
+    flow counted once (model/analysis.py)."""
+    classified = source if isinstance(source, Classified) else classify(source, settings)
+    inventory = classified.inventory
+    return build_analysis(Path(inventory.path).stem, [inventory.path], inventory.sheet,
+                          classified.cases, classified.findings, classified.settings,
+                          classified.taxonomies)
+
+
+@dataclass
+class FileResult:
+    """What `validate` says about one file: its findings, or why it could not be read."""
+
+    path: str
+    sheet: str | None = None
+    cases: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    error: FlowmatrixError | None = None  # set when the file could not be read at all
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return count_by_severity(self.findings)
+
+    def exit_code(self, strict: bool = False) -> int:
+        if self.error is not None and not isinstance(self.error, InventoryStructureError):
+            return self.error.exit_code
+        counts = self.counts
+        if counts["error"] or (strict and counts["warning"]):
+            return EXIT_INVENTORY_ERRORS
+        return EXIT_OK
+
+
+def check_files(paths: list[str | Path], settings: Settings | None = None) -> list[FileResult]:
+    """`classify` each file and keep its findings. A file that cannot be read becomes a result
+    with `error` set and one error finding, so one bad file does not hide the others. A bad
+    taxonomy or headers file raises: then nothing can be checked."""
+    settings = settings or DEFAULTS
+    load_taxonomies(settings)  # fail once, up front, on a bad taxonomy
+    load_header_aliases(settings.headers)  # … or a bad --headers file
+    results = []
+    for path in paths:
+        try:
+            classified = classify(path, settings)
+        except InventoryStructureError as exc:
+            results.append(FileResult(str(path), exc.sheet, 0, exc.findings, exc))
+            continue
+        except FlowmatrixError as exc:
+            finding = Finding("error", exc.code, exc.message, file=str(path))
+            results.append(FileResult(str(path), None, 0, [finding], exc))
+            continue
+        results.append(FileResult(str(path), classified.inventory.sheet,
+                                  len(classified.cases), classified.findings))
+    return results

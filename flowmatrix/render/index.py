@@ -1,0 +1,44 @@
+"""index.html of a batch: one line per input, with its counts and a link to its report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+COMBINED = "_combined"  # the folder of the report over every input of a batch
+
+
+def write_index(results: list, combined: Path | None, out: Path, *,
+                lang: str = "ja", stamp: str | None = None) -> Path:
+    from html import escape
+
+    from ..io.output import write_atomic
+    from .html import STYLE
+
+    ja = lang == "ja"
+    headings = (["入力", "事例数", "エラー", "警告", "レポート"] if ja
+                else ["Input", "Cases", "Errors", "Warnings", "Report"])
+    rows = []
+    for r in results:
+        if r.error is not None or r.analysis is None:
+            rows.append(f"<tr><td>{escape(str(r.path))}</td><td colspan=4 class=error>"
+                        f"{escape(r.error.message if r.error else '')}</td></tr>")
+            continue
+        counts = r.analysis.counts
+        link = f"{escape(r.folder.name)}/report.html"
+        rows.append(f"<tr><td>{escape(str(r.path))}</td><td class=n>{len(r.analysis.cases)}</td>"
+                    f"<td class=n>{counts['error']}</td><td class=n>{counts['warning']}</td>"
+                    f'<td><a href="{link}">{escape(r.folder.name)}</a></td></tr>')
+    title = "レポート一覧" if ja else "Reports"
+    combined_link = (f'<p><a href="{COMBINED}/report.html">'
+                     + ("全入力を合わせたレポート" if ja else "Combined report over all inputs")
+                     + "</a></p>") if combined else ""
+    failures = sum(1 for r in results if r.error is not None)
+    note = (f"{len(results)} 件中 {failures} 件は読めませんでした。" if ja
+            else f"{failures} of {len(results)} inputs could not be read.") if failures else ""
+    page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}'
+            f"</title><style>{STYLE}</style></head><body><header><h1>{title}</h1>"
+            + (f"<p>{escape(stamp)}</p>" if stamp else "") + "</header><main>"
+            f"{combined_link}<p class=note>{escape(note)}</p><table><thead><tr>"
+            + "".join(f"<th>{h}</th>" for h in headings) + "</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table></main></body></html>\n")
+    return write_atomic(out / "index.html", page.encode("utf-8"))

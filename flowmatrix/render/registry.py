@@ -1,0 +1,75 @@
+"""What a report is made of: its file formats and its charts, each one line here.
+
+A new format is a module with a function of (analysis, case rows, charts, stamp) and one entry
+in FORMATS; a new chart is a function of (analysis, key) returning a figure and one entry in
+CHARTS (folder.py writes them all).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import FlowmatrixError
+
+if TYPE_CHECKING:
+    from ..model.analysis import Analysis
+
+FORMATS = ("xlsx", "html", "md", "json", "csv", "png", "svg")
+CHART_FORMATS = ("png", "svg")
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """"xlsx, md" → ("xlsx", "md"); a usage error naming the choices otherwise."""
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise FlowmatrixError(f"--format {text!r}: choose from " + ",".join(FORMATS),
+                              code="usage")
+    return chosen
+
+
+def _tally(analysis: Analysis, key: str):
+    from . import charts
+    from .tables import theme_tally_frame
+
+    lang = analysis.settings.lang
+    return charts.tally_chart(theme_tally_frame(analysis.theme_tally, analysis.taxonomies.themes,
+                                                lang), lang=lang,
+                              taxonomy=analysis.taxonomies.themes)
+
+
+def _heatmap(analysis: Analysis, key: str):
+    from . import charts
+    from .tables import matrix_frames
+
+    lang = analysis.settings.lang
+    matrix = analysis.matrices[HEATMAP_MATRIX[key]]
+    return charts.heatmap_chart(matrix_frames(matrix, analysis.taxonomies, lang)[1], lang=lang)
+
+
+def _flow(analysis: Analysis, key: str):
+    from . import charts
+
+    return charts.flow_chart(analysis.flows[key], analysis.taxonomies,
+                             lang=analysis.settings.lang)
+
+
+HEATMAP_MATRIX = {"heatmap": "flow", "heatmap_types": "types"}  # chart → the matrix it draws
+# chart key (or, ending in "_", key prefix) → drawing function
+CHARTS = {"tally": _tally, "heatmap": _heatmap, "heatmap_types": _heatmap, "flow_": _flow,
+          "flow": _flow}
+
+
+def chart_keys(analysis: Analysis) -> list[str]:
+    """The report's charts: the tally, the heatmaps, and a flow chart for each set of flow
+    stages the analysis counted (overall, by type, per theme with cases)."""
+    return ["tally", *HEATMAP_MATRIX, *analysis.flows]
+
+
+def draw_chart(analysis: Analysis, key: str):
+    """The matplotlib figure of one chart of the report (see chart_keys)."""
+    drawer = CHARTS.get(key) or CHARTS.get(key.split("_", 1)[0] + "_")
+    if drawer is None or (drawer is _flow and key not in analysis.flows):
+        raise FlowmatrixError(f"no chart {key!r}; the report has: "
+                              + ", ".join(chart_keys(analysis)), code="usage")
+    return drawer(analysis, key)

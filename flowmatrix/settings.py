@@ -1,0 +1,80 @@
+"""Settings: every default of flowmatrix, defined once.
+
+One frozen `Settings` carries what a run needs besides the input: how to read the file, which
+taxonomies classify it, how many rows the views keep, and the language of the output. The CLI
+builds it once from its options (their defaults are read from here), the batch and a notebook
+build it with keywords, and `dataclasses.replace` derives a variant::
+
+    settings = Settings(lang="en", top=8)
+    english_themes = replace(settings, themes=Path("my_themes.toml"))
+
+Settings hold plain values (paths, numbers, text), never loaded objects: taxonomies are loaded
+from these paths by the classification layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+MiB = 2**20
+# Separators between several items in one cell, after NFKC normalisation
+# (so the full-width ／ ， ； are covered by / , ;). Newlines always separate.
+DEFAULT_SEPARATORS = "/、,;"
+LANGUAGES = ("ja", "en")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What flowmatrix refuses to read, so a crafted file cannot take all memory or time.
+    Raise them with --max-file-size, --max-uncompressed-size and --max-rows."""
+
+    max_file_bytes: int = 512 * MiB  # the file on disk
+    max_uncompressed_bytes: int = 2048 * MiB  # all members of an xlsx/xlsm/ods zip, inflated
+    max_ratio: int = 200  # inflated / compressed, for a member over 16 MiB inflated
+    max_rows: int = 1_000_000  # rows of the sheet (or records of a CSV/JSON file)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run can be told, with its default.
+
+    Reading: `sheet` (default: the first sheet whose header has the four elements), `encoding`
+    of a CSV/TSV/JSON file (default: detected), `headers` (a TOML file of extra header
+    aliases), `separators` (characters that split a cell into items), `limits`.
+    Classification: `themes`, `service_types`, `data_categories` (TOML files replacing or
+    extending the packaged taxonomies; None: the packaged ones), `ignore_declared` (classify
+    from the text alone, ignoring the theme column).
+    Views: `top` (rows and columns of a report matrix before the rest is folded),
+    `chart_top` (items per stage of a flow chart, rows and columns of a heatmap drawn alone),
+    `top_flows` (the largest flows listed).
+    Output: `lang` ("ja" or "en").
+    """
+
+    sheet: str | None = None
+    encoding: str | None = None
+    headers: Path | None = None
+    separators: str = DEFAULT_SEPARATORS
+    limits: Limits = field(default_factory=Limits)
+    themes: Path | None = None
+    service_types: Path | None = None
+    data_categories: Path | None = None
+    ignore_declared: bool = False
+    top: int = 12
+    chart_top: int = 10
+    top_flows: int = 10
+    lang: str = "ja"
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {self.lang!r}")
+        for name in ("top", "chart_top", "top_flows"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+    def replace(self, **changes) -> Settings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+
+DEFAULTS = Settings()
