@@ -48,3 +48,13 @@ def cli():
     def invoke(*args: str):
         return runner.invoke(app, [str(a) for a in args])
     return invoke
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory):
+    """The bundled sample analysed once per test session, all formats: (folder, result)."""
+    out = tmp_path_factory.mktemp("reports")
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["analyze", str(ROOT / "data" / "cases.xlsx"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / "cases", result

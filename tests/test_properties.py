@@ -4,6 +4,7 @@ report.xlsx."""
 
 import csv
 import io
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +23,12 @@ ROWS = st.lists(st.lists(TEXT, min_size=len(COLUMNS), max_size=len(COLUMNS)), mi
                 max_size=12)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+# Each example writes a whole report: a modest number by default, more on request
+# (FLOWMATRIX_PROPERTY_EXAMPLES=200 pytest tests/test_properties.py).
+EXAMPLES = int(os.environ.get("FLOWMATRIX_PROPERTY_EXAMPLES", "15"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(rows=ROWS)
 def test_arbitrary_text_survives_read_classify_report(tmp_path_factory, rows):

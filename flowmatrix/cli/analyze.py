@@ -147,17 +147,10 @@ def _print_analysis(analysis, folder) -> None:
                       f" ({flow['count']}): {escape('、'.join(flow['data']))}")
     types = analysis.matrices.get("types")
     if types is not None and types.cells:  # the type-level matrix, largest cells first
-        from ..model.dimensions import is_marker
-
         table, _ = matrix_frames(types, analysis.taxonomies, lang)
-        cells = sorted(((cell.count, r, c) for (r, c), cell in types.cells.items()),
-                       key=lambda x: (-x[0], is_marker(x[1]) or x[1] == "other",
-                                      is_marker(x[2]) or x[2] == "other",
-                                      types.row_values.index(x[1]),
-                                      types.col_values.index(x[2])))
         out.print("Largest flows by type (flowmatrix matrix FILE --by-type):" if english
                   else "種別で見た主な流れ（全体は flowmatrix matrix FILE --by-type）:")
-        for _, row, col in cells[:5]:
+        for row, col in types.largest_cells(5):
             i, j = types.row_values.index(row), types.col_values.index(col)
             out.print(f"  {escape(str(table.index[i]))} → {escape(str(table.columns[j]))}: "
                       f"{escape(str(table.iat[i, j]))}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..classification.taxonomy import FALLBACK_ID
 from ..errors import FlowmatrixError
 from .dimensions import DIMENSIONS, OTHER, dimension_values, value_order
 
@@ -49,6 +50,17 @@ class Matrix:
     def count(self, row, col) -> int:
         cell = self.cells.get((row, col))
         return cell.count if cell else 0
+
+    def largest_cells(self, n: int) -> list[tuple]:
+        """The (row value, column value) of the n cells with most item pairs; ties in axis
+        order, cells on the folded rest or the fallback kind (other) after the rest."""
+        def vague(value) -> bool:
+            return value is OTHER or value == FALLBACK_ID
+
+        rows = {v: i for i, v in enumerate(self.row_values)}
+        cols = {v: i for i, v in enumerate(self.col_values)}
+        return sorted(self.cells, key=lambda k: (-self.cells[k].count, vague(k[0]),
+                                                 vague(k[1]), rows[k[0]], cols[k[1]]))[:n]
 
     def counts(self) -> list[list[int]]:
         """The count of every cell, row by row (0 where nothing flows)."""
