@@ -48,6 +48,7 @@ _LAZY = {
     "flow_stages": "model.flows",
     "write_report": "render.folder",
     "draw_chart": "render.registry",
+    "save_figure": "render.charts",
     "analyze_files": "batch",
     "expand_inputs": "batch",
 }
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from .model.matrix import check_dimensions, flow_matrix
     from .model.tally import tally_by, theme_cross_table, theme_tally
     from .pipeline import Classified, FileResult, analyze, check_files, classify
+    from .render.charts import save_figure
     from .render.folder import write_report
     from .render.registry import draw_chart
     from .settings import DEFAULTS, Limits, Settings
