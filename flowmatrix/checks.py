@@ -178,8 +178,8 @@ def _disagreements(inventory: Inventory, classified: pd.DataFrame,
             continue
         declared = taxonomy.get(case["declared_theme_id"]).ja
         keyword = taxonomy.get(case["keyword_theme_id"]).ja
-        terms = ", ".join(term for _, term, theme in case["matched_terms"]
-                          if theme == case["keyword_theme_id"])
+        terms = ", ".join(dict.fromkeys(term for _, term, theme in case["matched_terms"]
+                                        if theme == case["keyword_theme_id"]))
         row = int(case["row"])
         findings.append(Finding(
             "warning", "theme-disagrees",

@@ -111,3 +111,17 @@ def test_cli_validate_limit(cli, make_xlsx):
     result = cli("validate", make_xlsx([JA_HEADER, *rows]), "--limit", "2", "--format", "lines")
     assert result.stdout.count("[missing-element]") == 2
     assert "and 3 more" in result.stdout
+
+
+def test_validate_searches_a_folder(cli, tmp_path):
+    folder = tmp_path / "台帳"
+    (folder / "2024").mkdir(parents=True)
+    header = "①データ共有元サービス,②流通データ,③データ共有先サービス,④データ連携サービス\n"
+    (folder / "a.csv").write_text(header + "地域通貨,購買履歴,クーポン配信,商店街振興\n", "utf-8")
+    (folder / "2024" / "b.csv").write_text(header + "防災アプリ,安否情報,,避難支援\n", "utf-8")
+    (folder / "~$a.xlsx").write_bytes(b"lock")  # Excel's lock file is not an inventory
+    result = cli("validate", folder, "--format", "lines")
+    assert result.exit_code == 1  # b.csv has a case without ③
+    assert "a.csv: 1 case, all good" in result.stdout
+    assert "b.csv:C2: error [missing-element]" in result.stdout
+    assert "~$" not in result.stdout

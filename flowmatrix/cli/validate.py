@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -33,11 +32,14 @@ COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
     "cell holds only punctuation, an Excel error value like #REF!, or over 500 characters. "
     "Flows carrying 要配慮個人情報 are noted (a warning where the consent column is empty). "
     "The findings are those of [bold]flowmatrix analyze[/bold]: one pipeline runs both.\n\n"
-    "Example: [bold]flowmatrix validate data/cases.xlsx data/cases.csv[/bold]")
+    "A folder is searched for inventories (hidden files and Excel lock files skipped).\n\n"
+    "Example: [bold]flowmatrix validate data/cases.xlsx data/cases.csv[/bold]  ·  "
+    "[bold]flowmatrix validate inventories/[/bold]")
 @settings_options("read", "taxonomies", "classify")
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Inventory files: .xlsx .xlsm .xls .ods "
-                                                ".csv .tsv .json.", show_default=False)],
+    files: Annotated[list[str], typer.Argument(help="Inventory files (.xlsx .xlsm .xls .ods "
+                                               ".csv .tsv .json), folders or quoted globs.",
+                                               show_default=False)],
     *,
     output_format: Annotated[ValidateFormat | None, typer.Option(
         "--format", help="table (default on a terminal), lines (one finding per line, the "
@@ -48,11 +50,11 @@ def validate(
     settings: Settings,
 ) -> None:
     """Check inventories and list every problem with the sheet and cell it is in."""
-    from .. import check_files
+    from .. import check_files, expand_inputs
     from ..render.serialise import json_bytes, validation_dict
 
     try:
-        results = check_files(files, settings)
+        results = check_files(expand_inputs(files), settings)
     except FlowmatrixError as exc:  # a bad taxonomy or --headers file: nothing could be checked
         raise fail(exc) from exc
     fmt = output_format or (ValidateFormat.table if sys.stdout.isatty() else ValidateFormat.lines)
