@@ -42,12 +42,14 @@ class Settings:
     Reading: `sheet` (default: the first sheet whose header has the four elements), `encoding`
     of a CSV/TSV/JSON file (default: detected), `headers` (a TOML file of extra header
     aliases), `separators` (characters that split a cell into items), `limits`.
-    Classification: `themes`, `service_types`, `data_categories` (TOML files replacing or
+    Classification: `themes`, `service_types`, `data_categories`, `value_types` (TOML files
+    replacing or
     extending the packaged taxonomies; None: the packaged ones), `ignore_declared` (classify
     from the text alone, ignoring the theme column).
     Views: `top` (rows and columns of a report matrix before the rest is folded),
     `chart_top` (items per stage of a flow chart, rows and columns of a heatmap drawn alone),
-    `top_flows` (the largest flows listed).
+    `top_flows` (the largest flows listed), `representative` (typical flows in kinds listed
+    per theme, 代表的なデータ連携の例).
     Output: `lang` ("ja" or "en").
     """
 
@@ -59,16 +61,18 @@ class Settings:
     themes: Path | None = None
     service_types: Path | None = None
     data_categories: Path | None = None
+    value_types: Path | None = None
     ignore_declared: bool = False
     top: int = 12
     chart_top: int = 10
     top_flows: int = 10
+    representative: int = 5
     lang: str = "ja"
 
     def __post_init__(self) -> None:
         if self.lang not in LANGUAGES:
             raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {self.lang!r}")
-        for name in ("top", "chart_top", "top_flows"):
+        for name in ("top", "chart_top", "top_flows", "representative"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
 

@@ -80,8 +80,8 @@ def test_type_matrix_and_sensitive_flows_in_every_format(sample_report):
 def test_workbook_layout(sample_report):
     folder, _ = sample_report
     book = load_workbook(folder / "report.xlsx")
-    assert book.sheetnames == ["概要", "事例", "テーマ集計", "データフロー", "種別フロー",
-                               "データ×連携サービス", "テーマ×共有元", "テーマ×共有先", "要配慮",
+    assert book.sheetnames == ["概要", "事例", "テーマ集計", "代表的なデータ連携", "種別フロー",
+                               "データフロー", "データ×連携サービス", "テーマ×共有元", "テーマ×共有先", "要配慮",
                                "その他の集計", "指摘事項"]
     assert book["事例"].freeze_panes == "B2"
     assert book["テーマ集計"]._charts  # the bar chart of the tally

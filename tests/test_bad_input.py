@@ -22,10 +22,11 @@ def test_missing_path(cli, tmp_path):
     assert f"{tmp_path / 'nope.xlsx'}: file not found" in result.output
 
 
-def test_directory(cli, tmp_path):
+def test_folder_without_inventories(cli, tmp_path):
+    (tmp_path / "readme.txt.bak").write_text("not an inventory")
     result = run(cli, tmp_path)
     assert result.exit_code == 2
-    assert "is a folder, not an inventory file" in result.output
+    assert f"no inventory files found in {tmp_path}" in result.output
 
 
 def test_empty_file(cli, tmp_path):

@@ -38,7 +38,8 @@ ARTICLE = [
 
 def frame(rows, **extra):
     cases = pd.DataFrame([{"source_service": s, "data": d, "target_service": t} for s, d, t in rows])
-    for element in ("source_service", "data", "target_service"):
+    cases["linked_service"] = ""
+    for element in ("source_service", "data", "target_service", "linked_service"):
         cases[f"{element}_items"] = cases[element].map(split_items)
     for column, values in extra.items():
         cases[column] = values
@@ -77,7 +78,8 @@ def test_user_taxonomy_extends_the_categories(tmp_path):
     assert categories.get("genome").attribute("sensitive") is True
     defaults = load_taxonomies(Settings())
     typed = type_items(frame([("A", "ゲノム配列・遺伝子型", "B")]),
-                       Taxonomies(defaults.themes, defaults.service_types, categories))
+                       Taxonomies(defaults.themes, defaults.service_types, categories,
+                                  defaults.value_types))
     assert typed.loc[0, "data_categories"] == ("genome",) and typed.loc[0, "sensitive"]
 
 
@@ -158,8 +160,8 @@ def test_japanese_type_and_consent_headers_in_a_workbook(cli, make_xlsx, tmp_pat
     assert ("地域通貨・ポイント", "データ分析・BI・PDS") in types  # the declared type won
     assert ("ポータルアプリ・公式LINE", "データ分析・BI・PDS") in types
     header = (out / "cases" / "cases.csv").read_text("utf-8-sig").splitlines()[0].split(",")
-    assert header[14:19] == ["①共有元サービス種別", "②データ分類", "③共有先サービス種別", "要配慮個人情報",
-                             "同意"]
+    assert header[14:20] == ["①共有元サービス種別", "②データ分類", "③共有先サービス種別", "④価値の種別",
+                             "要配慮個人情報", "同意"]
     assert "共有元サービス種別" not in header  # shown through ①共有元サービス種別, not twice
     # the report's own cases.csv read back: its type columns are read as declared types,
     # and 要配慮個人情報 (kept as a column of the inventory) does not hide the computed one

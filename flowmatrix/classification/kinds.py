@@ -20,15 +20,17 @@ if TYPE_CHECKING:
 MIN_ITEM_SCORE = 1.0  # an item scoring less is `other`
 # Service names are noun phrases whose head names the service; data items are lists
 # (住所・氏名・生年月日), so only service types weigh the head phrase more.
-HEAD_WEIGHT = {"service_type": 1.5, "data_category": 1.0}
+HEAD_WEIGHT = {"service_type": 1.5, "data_category": 1.0, "value_type": 1.0}
 # element → (taxonomy kind, column of ids added to the cases, explicit column that wins)
 TYPED_ELEMENTS = {
     "source_service": ("service_type", "source_types", "source_service_type"),
     "data": ("data_category", "data_categories", "data_category"),
     "target_service": ("service_type", "target_types", "target_service_type"),
+    "linked_service": ("value_type", "value_types", "value_type"),
 }
-TYPE_COLUMNS = ("source_types", "data_categories", "target_types", "sensitive")
-KIND_OPTION = {"service_type": "service", "data_category": "data"}  # `themes --kind` values
+TYPE_COLUMNS = ("source_types", "data_categories", "target_types", "value_types", "sensitive")
+# `themes --kind` values
+KIND_OPTION = {"service_type": "service", "data_category": "data", "value_type": "value"}
 
 
 def type_ids(items: list[str], taxonomy: Taxonomy, *, head_weight: float = 1.0) -> list[str]:

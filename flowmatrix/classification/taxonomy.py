@@ -103,7 +103,7 @@ def normalise_term(text: str) -> str:
 
 # The packaged taxonomy of each kind: the same form and machinery for all three.
 DEFAULT_FILES = {"theme": "themes.toml", "service_type": "service_types.toml",
-                 "data_category": "data_categories.toml"}
+                 "data_category": "data_categories.toml", "value_type": "value_types.toml"}
 # Fields an entry of a kind must have besides id, ja, en and keywords: name → type.
 REQUIRED_ATTRIBUTES = {"data_category": {"personal": bool, "sensitive": bool, "reason": str}}
 OTHER_ATTRIBUTES = {"data_category": {
@@ -123,11 +123,12 @@ class Taxonomies:
     themes: Taxonomy
     service_types: Taxonomy  # ① and ③ items
     data_categories: Taxonomy  # ② items, with personal / sensitive flags
+    value_types: Taxonomy  # ④ items: the kind of value a linkage creates
 
     def of_kind(self, kind: str) -> Taxonomy:
-        """"theme", "service_type" or "data_category" → its taxonomy."""
+        """"theme", "service_type", "data_category" or "value_type" → its taxonomy."""
         return {"theme": self.themes, "service_type": self.service_types,
-                "data_category": self.data_categories}[kind]
+                "data_category": self.data_categories, "value_type": self.value_types}[kind]
 
     @cached_property
     def sensitive_ids(self) -> frozenset[str]:
@@ -139,7 +140,8 @@ def load_taxonomies(settings: Settings) -> Taxonomies:
     """The taxonomies `settings` name (the packaged ones where it names none)."""
     return Taxonomies(load_taxonomy(settings.themes),
                       load_taxonomy(settings.service_types, kind="service_type"),
-                      load_taxonomy(settings.data_categories, kind="data_category"))
+                      load_taxonomy(settings.data_categories, kind="data_category"),
+                      load_taxonomy(settings.value_types, kind="value_type"))
 
 
 def load_taxonomy(path: str | Path | None = None, *, kind: str = "theme") -> Taxonomy:

@@ -140,11 +140,6 @@ def _print_analysis(analysis, folder) -> None:
         if row["cases"]:
             tally.add_row(escape(row["theme"]), str(row["cases"]), f"{row['share']:.1%}")
     out.print(tally)
-    if analysis.top_flows:
-        out.print("Largest flows:" if english else "主なデータの流れ:")
-        for flow in analysis.top_flows[:5]:
-            out.print(f"  {escape(flow['source_service'])} → {escape(flow['target_service'])}"
-                      f" ({flow['count']}): {escape('、'.join(flow['data']))}")
     types = analysis.matrices.get("types")
     if types is not None and types.cells:  # the type-level matrix, largest cells first
         table, _ = matrix_frames(types, analysis.taxonomies, lang)
@@ -154,6 +149,12 @@ def _print_analysis(analysis, folder) -> None:
             i, j = types.row_values.index(row), types.col_values.index(col)
             out.print(f"  {escape(str(table.index[i]))} → {escape(str(table.columns[j]))}: "
                       f"{escape(str(table.iat[i, j]))}")
+    repeated = [flow for flow in analysis.top_flows if flow["count"] > 1]
+    if repeated:  # pairs of names seen once say little: the typed view above says more
+        out.print("Largest flows by name:" if english else "名前で見た主な流れ:")
+        for flow in repeated[:5]:
+            out.print(f"  {escape(flow['source_service'])} → {escape(flow['target_service'])}"
+                      f" ({flow['count']}): {escape('、'.join(flow['data']))}")
     flows = analysis.sensitive_flows
     if flows:
         label = ("Flows carrying 要配慮個人情報" if english else "要配慮個人情報を含む流れ")

@@ -27,7 +27,7 @@ class ChartKind(StrEnum):
     "the count matrix (--rows/--cols as in [bold]flowmatrix matrix[/bold], default ① source × "
     "③ target) with numbers in the cells and a colour scale. flow: the four stages ① source → "
     "② data → ③ target → ④ linked service as an alluvial diagram, ribbons as wide as the number "
-    "of cases and coloured by theme (--by-type: ①②③ as kinds). --theme ID draws one theme "
+    "of cases and coloured by theme (--by-type: ①–④ as kinds). --theme ID draws one theme "
     "only; --top N folds smaller items into 上記以外 (all others).\n\n"
     "Example: [bold]flowmatrix chart data/cases.xlsx --kind flow --theme health -o health.png"
     "[/bold]")
@@ -44,8 +44,8 @@ def chart(
                    ] = DEFAULTS.chart_top,
     rows: Annotated[str, typer.Option("--rows", help="Heatmap rows.")] = "source_service",
     cols: Annotated[str, typer.Option("--cols", help="Heatmap columns.")] = "target_service",
-    by_type: Annotated[bool, typer.Option("--by-type", help="Flow chart: ①②③ as service "
-                                          "types and data categories.")] = False,
+    by_type: Annotated[bool, typer.Option("--by-type", help="Flow chart: ①–④ as service "
+                                          "types, data categories and value types.")] = False,
     settings: Settings,
 ) -> None:
     """Draw one chart."""

@@ -84,6 +84,11 @@ GROUPS = {
             "flowmatrix/data/data_categories.toml, with personal / sensitive flags) for ② "
             'items. Replaces the built-in one, or adds to it when the file starts with extends '
             '= "default".', dir_okay=False)], DEFAULTS.data_categories),
+        _option("value_types", Annotated[Path | None, typer.Option(
+            "--value-types", help="Your value-type taxonomy (TOML, the form of "
+            "flowmatrix/data/value_types.toml) for ④ items. Replaces the built-in one, or adds "
+            'to it when the file starts with extends = "default".', dir_okay=False)],
+            DEFAULTS.value_types),
     ],
     "classify": [
         _option("ignore_declared", Annotated[bool, typer.Option(

@@ -19,6 +19,7 @@ class TaxonomyKind(StrEnum):
     theme = "theme"
     service = "service"
     data = "data"
+    value = "value"
 
 
 class ListFormat(StrEnum):
@@ -26,13 +27,16 @@ class ListFormat(StrEnum):
     json = "json"
 
 
-KINDS = {"theme": "theme", "service": "service_type", "data": "data_category"}
-FILES = {"theme": "themes", "service_type": "service_types", "data_category": "data_categories"}
+KINDS = {"theme": "theme", "service": "service_type", "data": "data_category",
+         "value": "value_type"}
+FILES = {"theme": "themes", "service_type": "service_types", "data_category": "data_categories",
+         "value_type": "value_types"}
 
 
 @command(
-    "List the themes of the taxonomy with their labels and keyword counts; --kind service or "
-    "data lists the service types and data categories (with their 要配慮 flags) instead.\n\n"
+    "List the themes of the taxonomy with their labels and keyword counts; --kind service, "
+    "data or value lists the service types, data categories (with their 要配慮 flags) or value "
+    "types of ④ instead.\n\n"
     "Example: [bold]flowmatrix themes[/bold]  ·  "
     "[bold]flowmatrix themes --themes my_themes.toml --format json[/bold]  ·  "
     "[bold]flowmatrix themes --kind service --service-types my_types.toml[/bold]")
@@ -40,8 +44,9 @@ FILES = {"theme": "themes", "service_type": "service_types", "data_category": "d
 def themes(
     *,
     kind: Annotated[TaxonomyKind | None, typer.Option(
-        "--kind", help="theme, service (service types of ① and ③ items) or data (data "
-        "categories of ② items, with their 要配慮 flags).")] = None,
+        "--kind", help="theme, service (service types of ① and ③ items), data (data "
+        "categories of ② items, with their 要配慮 flags) or value (value types of ④ items).")
+    ] = None,
     output_format: Annotated[ListFormat, typer.Option("--format", help="table or json.")
                              ] = ListFormat.table,
     settings: Settings,
@@ -59,8 +64,8 @@ def themes(
     try:
         if any(k != kind_id for k in given):
             raise FlowmatrixError("give the taxonomy file of the --kind listed: --themes, "
-                                  "--service-types (--kind service) or --data-categories "
-                                  "(--kind data)", code="usage")
+                                  "--service-types (--kind service), --data-categories "
+                                  "(--kind data) or --value-types (--kind value)", code="usage")
         taxonomy = load_taxonomy(getattr(settings, FILES[kind_id]), kind=kind_id)
     except FlowmatrixError as exc:
         raise fail(exc) from exc

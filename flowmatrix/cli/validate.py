@@ -54,7 +54,11 @@ def validate(
     from ..render.serialise import json_bytes, validation_dict
 
     try:
-        results = check_files(expand_inputs(files), settings)
+        paths = expand_inputs(files)
+        if not paths:
+            raise FlowmatrixError("no inventory files found in " + ", ".join(files),
+                                  code="no-input")
+        results = check_files(paths, settings)
     except FlowmatrixError as exc:  # a bad taxonomy or --headers file: nothing could be checked
         raise fail(exc) from exc
     fmt = output_format or (ValidateFormat.table if sys.stdout.isatty() else ValidateFormat.lines)

@@ -14,7 +14,8 @@ from .text import header_key
 ELEMENTS = ("source_service", "data", "target_service", "linked_service")
 # Optional columns a planner may add: the service type or data category of each item
 # (they win over the keywords) and whether the people concerned consented.
-TYPE_DECLARATION_COLUMNS = ("source_service_type", "data_category", "target_service_type")
+TYPE_DECLARATION_COLUMNS = ("source_service_type", "data_category", "target_service_type",
+                            "value_type")
 CANONICAL_COLUMNS = (
     "case_id", "municipality", "prefecture", "title",
     *ELEMENTS,

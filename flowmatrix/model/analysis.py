@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ..findings import Finding, count_by_severity, sort_findings
 from .flows import FlowStages, flow_stages
 from .matrix import Matrix, flow_matrix, largest_flows
+from .representative import representative_flows
 from .tally import tally_by, theme_cross_table, theme_tally
 
 if TYPE_CHECKING:
@@ -21,9 +22,9 @@ if TYPE_CHECKING:
     from ..settings import Settings
 
 # The matrices of a report: key → (rows, cols, values).
-REPORT_MATRICES = {
-    "flow": ("source_service", "target_service", "data"),
+REPORT_MATRICES = {  # the typed view is the headline; name-level views follow
     "types": ("source_type", "target_type", "data_category"),
+    "flow": ("source_service", "target_service", "data"),
     "data_linked": ("data", "linked_service", "linked_service"),
     "theme_source": ("theme", "source_service", "count"),
     "theme_target": ("theme", "target_service", "count"),
@@ -46,6 +47,8 @@ class Analysis:
     tallies: dict[str, pd.DataFrame]  # by municipality, fiscal_year, file, theme × municipality
     top_flows: list[dict]  # the largest source → target pairs, with data and counts
     flows: dict[str, FlowStages]  # chart key (flow, flow_types, flow_<theme id>) → stages
+    # theme id → its typical flows in kinds (model/representative.py)
+    representative_flows: dict[str, list[dict]] = field(default_factory=dict)
     themes_present: list[str] = field(default_factory=list)  # theme ids with cases
     sensitive_flows: list[dict] = field(default_factory=list)  # cases carrying 要配慮個人情報
 
@@ -78,13 +81,14 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
                   "cases": p["cases"], "data": p["data"]}
                  for p in largest_flows(cases, settings.top_flows, taxonomies=taxonomies)]
     present = [row["theme_id"] for row in tally.to_dict("records") if row["cases"]]
-    flows = {"flow": flow_stages(cases, taxonomies, top=settings.chart_top),
-             "flow_types": flow_stages(cases, taxonomies, top=settings.chart_top, by_type=True),
+    flows = {"flow_types": flow_stages(cases, taxonomies, top=settings.chart_top, by_type=True),
+             "flow": flow_stages(cases, taxonomies, top=settings.chart_top),
              **{f"flow_{t}": flow_stages(cases, taxonomies, theme=t, top=settings.chart_top)
                 for t in present if t != "other"}}
     return Analysis(name, sources, sheet, settings, taxonomies, cases, findings, tally,
-                    matrices, tallies, top_flows, flows, present,
-                    sensitive_flows(cases, taxonomies))
+                    matrices, tallies, top_flows, flows,
+                    representative_flows(cases, taxonomies, top=settings.representative),
+                    present, sensitive_flows(cases, taxonomies))
 
 
 def combine(analyses: list[Analysis], *, name: str) -> Analysis:

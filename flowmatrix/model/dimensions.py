@@ -54,7 +54,8 @@ def is_marker(value: object) -> bool:
 # Type dimensions: dimension → (column of ids on the typed cases, taxonomy kind).
 TYPE_DIMENSIONS = {"source_type": ("source_types", "service_type"),
                    "target_type": ("target_types", "service_type"),
-                   "data_category": ("data_categories", "data_category")}
+                   "data_category": ("data_categories", "data_category"),
+                   "value_type": ("value_types", "value_type")}
 TAXONOMY_DIMENSIONS = {"theme": "theme", **{d: kind for d, (_, kind) in TYPE_DIMENSIONS.items()}}
 DIMENSIONS = (*ELEMENTS, "theme", "municipality", "prefecture", "fiscal_year", *TYPE_DIMENSIONS)
 

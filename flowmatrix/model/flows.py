@@ -34,7 +34,7 @@ class FlowStages:
 
 
 TYPE_STAGES = {"source_service": "source_type", "data": "data_category",
-               "target_service": "target_type"}
+               "target_service": "target_type", "linked_service": "value_type"}
 
 
 def flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, theme: str | None = None,

@@ -192,10 +192,11 @@ def natural(text: str):
 def largest_flows(cases: pd.DataFrame, n: int, rows: str = "source_service",
                   cols: str = "target_service", *,
                   taxonomies: Taxonomies | None = None) -> list[dict]:
-    """The n (row value, column value) pairs with most item pairs, ties in the dimensions'
-    order, each with count, cases and its data items (most frequent first). Counts every pair
-    first and gathers the data of the n largest only, so a national inventory's tens of
-    thousands of distinct pairs cost little."""
+    """The n (row value, column value) pairs with most item pairs, each with count, cases and
+    its data items (most frequent first). Ties go to the pair whose row and column values are
+    more common over all pairs, then to the dimensions' order — never simply to the name
+    that sorts first. Counts every pair first and gathers the data of the n largest only, so
+    a national inventory's tens of thousands of distinct pairs cost little."""
     row_items = dimension_values(cases, rows)
     col_items = dimension_values(cases, cols)
     row_key, col_key = value_order(rows, taxonomies), value_order(cols, taxonomies)
@@ -205,7 +206,13 @@ def largest_flows(cases: pd.DataFrame, n: int, rows: str = "source_service",
             for col_value in col_values:
                 key = (row_value, col_value)
                 counts[key] = counts.get(key, 0) + 1
-    largest = sorted(counts, key=lambda k: (-counts[k], row_key(k[0]), col_key(k[1])))[:n]
+    row_totals: dict = {}
+    col_totals: dict = {}
+    for (row, col), count in counts.items():
+        row_totals[row] = row_totals.get(row, 0) + count
+        col_totals[col] = col_totals.get(col, 0) + count
+    largest = sorted(counts, key=lambda k: (-counts[k], -(row_totals[k[0]] + col_totals[k[1]]),
+                                            row_key(k[0]), col_key(k[1])))[:n]
     wanted = {key: _Pair() for key in largest}
     for position, (data, row_values, col_values) in enumerate(zip(
             dimension_values(cases, "data"), row_items, col_items, strict=True)):

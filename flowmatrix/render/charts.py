@@ -434,16 +434,17 @@ def heatmap_chart(counts: pd.DataFrame, *, lang: str = "ja", title: str | None =
 
 def _flow_title(lang: str, theme_label: str | None, by_type: bool = False) -> str:
     if lang == "ja":
-        base = "データ連携の流れ（①→②→③→④" + ("、①②③は種別）" if by_type else "）")
+        base = "データ連携の流れ（①→②→③→④" + ("、すべて種別）" if by_type else "）")
         return f"{theme_label}分野での{base}" if theme_label else base
-    base = "Data flows (① → ② → ③ → ④" + (", ①②③ by type)" if by_type else ")")
+    base = "Data flows (① → ② → ③ → ④" + (", all by kind)" if by_type else ")")
     return f"{base}: {theme_label}" if theme_label else base
 
 
 def stage_labeller(stages: FlowStages, taxonomies: Taxonomies, lang: str):
     """label(stage, value): the words for a node of the flow chart — an item as written, a
     kind's label (by type), or a marker's word."""
-    kinds = {0: "source_type", 1: "data_category", 2: "target_type"} if stages.by_type else {}
+    kinds = ({0: "source_type", 1: "data_category", 2: "target_type", 3: "value_type"}
+             if stages.by_type else {})
     labellers = [value_labeller(kinds.get(stage, ELEMENTS[stage]), taxonomies, lang)
                  for stage in range(len(ELEMENTS))]
     return lambda stage, value: labellers[stage](value)

@@ -20,6 +20,7 @@ from .labels import (
 from .tables import (
     finding_rows,
     matrix_frames,
+    representative_rows,
     summary_rows,
     tally_sections,
     theme_tally_frame,
@@ -121,6 +122,10 @@ def report_html(analysis: Analysis, case_table: tuple, charts: dict[str, bytes],
                                              lang).to_dict("records")], {1, 2, 3})
     sections.append(("tally", h["theme_tally"], tally + _figure(charts.get("tally"),
                                                                   h["theme_tally"])))
+    typical = f'<p class="note">{_e(h["representative_note"])}</p>' + "".join(
+        f"<h3>{_e(theme)}</h3>" + _table(headings, rows, {4})
+        for _, theme, headings, rows in representative_rows(analysis))
+    sections.append(("representative", h["representative"], typical))
     flows = _table(*top_flow_rows(analysis), {2})
     sections.append(("top-flows", h["top_flows"], flows))
     note = f'<p class="note">{_e(h["top_note"].format(top=analysis.top))}</p>'

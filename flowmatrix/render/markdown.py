@@ -16,6 +16,7 @@ from .labels import (
 from .tables import (
     finding_rows,
     matrix_frames,
+    representative_rows,
     summary_rows,
     tally_sections,
     theme_tally_frame,
@@ -63,6 +64,10 @@ def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str
                                                lang).to_dict("records")], ["l", "r", "r", "r"]))
     if "tally" in charts:
         out += ["", f"![{h['theme_tally']}]({charts['tally']})"]
+    out += ["", f"## {h['representative']}", "", h["representative_note"]]
+    for _, theme, headings, rows in representative_rows(analysis):
+        out += ["", f"### {cell(theme)}", ""]
+        out.append(table(headings, rows, ["l", "l", "l", "l", "r", "l"]))
     out += ["", f"## {h['top_flows']}", ""]
     headings, rows = top_flow_rows(analysis)
     out.append(table(headings, rows, ["l", "l", "r", "l"]))

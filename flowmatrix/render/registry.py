@@ -54,7 +54,7 @@ def _flow(analysis: Analysis, key: str):
                              lang=analysis.settings.lang)
 
 
-HEATMAP_MATRIX = {"heatmap": "flow", "heatmap_types": "types"}  # chart → the matrix it draws
+HEATMAP_MATRIX = {"heatmap_types": "types", "heatmap": "flow"}  # chart → the matrix it draws
 # chart key (or, ending in "_", key prefix) → drawing function
 CHARTS = {"tally": _tally, "heatmap": _heatmap, "heatmap_types": _heatmap, "flow_": _flow,
           "flow": _flow}

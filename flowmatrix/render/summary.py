@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from .serialise import json_bytes
-from .tables import matrix_frames, tally_frame, theme_tally_frame
+from .tables import matrix_frames, representative_examples, tally_frame, theme_tally_frame
 
 if TYPE_CHECKING:
     from ..model.analysis import Analysis
@@ -33,6 +33,7 @@ def summary_dict(analysis: Analysis) -> dict:
                                        lang).to_dict("records")],
         "findings_count": analysis.counts,
         "top_flows": analysis.top_flows,
+        "representative_flows": representative_dict(analysis),
         "sensitive_flows": [{**flow, "categories": [labels.get(c, c) for c in
                                                     flow["categories"]]}
                             for flow in analysis.sensitive_flows],
@@ -43,6 +44,15 @@ def summary_dict(analysis: Analysis) -> dict:
         "top": analysis.top,
         "findings": [{k: getattr(f, k) for k in FINDING_KEYS} for f in analysis.findings],
     }
+
+
+def representative_dict(analysis: Analysis) -> dict:
+    """theme id → its typical flows: kind ids, cases, example cases (id, title, municipality)."""
+    return {theme_id: [{"source_type": f["source_type"], "data_category": f["data_category"],
+                        "target_type": f["target_type"], "value_type": f["value_type"],
+                        "cases": f["cases"], "examples": representative_examples(analysis, f)}
+                       for f in flows]
+            for theme_id, flows in analysis.representative_flows.items()}
 
 
 def _matrix(matrix: Matrix, analysis: Analysis) -> dict:

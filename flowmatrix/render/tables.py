@@ -26,16 +26,17 @@ if TYPE_CHECKING:
 
 CASE_FIELDS = ["case_id", "municipality", "prefecture", "title", *ELEMENTS, "theme_label",
                "theme_source", "declared_theme", "secondary_themes", "score", "matched_terms",
-               "source_types", "data_categories", "target_types", "sensitive",
+               "source_types", "data_categories", "target_types", "value_types", "sensitive",
                "fiscal_year", "notes"]
 TYPE_FIELDS = {"source_types": "source_type", "data_categories": "data_category",
-               "target_types": "target_type"}
+               "target_types": "target_type", "value_types": "value_type"}
 PROVENANCE = ["file", "sheet", "row"]
 CELL_ITEMS = 6  # items listed in one matrix cell; the rest are counted ("…ほか3件")
 # The columns the pipeline adds to an inventory's cases; the rest are the inventory's own.
 ADDED_COLUMNS = ("theme_id", "theme_source", "keyword_theme_id", "declared_theme_id",
                  "secondary_theme_ids", "score", "scores", "matched_terms", "source_types",
-                 "data_categories", "target_types", "sensitive", "file", "sheet", "row",
+                 "data_categories", "target_types", "value_types", "sensitive", "file", "sheet",
+                 "row",
                  *(f"{e}_items" for e in ELEMENTS))
 
 
@@ -202,7 +203,7 @@ def matrix_frames(matrix: Matrix, taxonomies: Taxonomies | None,
 RECORD_COLUMNS = ("case_id", "file", "sheet", "row", "municipality", "title", *ELEMENTS,
                   "theme_id", "theme_source", "theme", "secondary_theme_ids", "score",
                   "scores", "matched_terms", "source_types", "data_categories",
-                  "target_types")
+                  "target_types", "value_types")
 
 
 def case_records(cases: pd.DataFrame, taxonomies: Taxonomies,
@@ -213,7 +214,8 @@ def case_records(cases: pd.DataFrame, taxonomies: Taxonomies,
     columns = [cases[c].tolist() for c in RECORD_COLUMNS]
     for (case_id, file, sheet, row, municipality, title, source, data, target, linked,
          theme_id, theme_source, declared, secondary, score, scores, matched,
-         source_types, data_categories, target_types) in zip(*columns, strict=True):
+         source_types, data_categories, target_types, value_types) in zip(*columns,
+                                                                          strict=True):
         yield {
             "case_id": case_id,
             "file": file,
@@ -236,6 +238,7 @@ def case_records(cases: pd.DataFrame, taxonomies: Taxonomies,
             "source_type_ids": list(source_types),
             "data_category_ids": list(data_categories),
             "target_type_ids": list(target_types),
+            "value_type_ids": list(value_types),
         }
 
 
@@ -255,3 +258,39 @@ def matrix_dict(matrix: Matrix, taxonomies: Taxonomies | None, lang: str) -> dic
                    "linked_service": [v for v, _ in cell.linked], "case_ids": cell.case_ids}
                   for (r, c), cell in matrix.cells.items()],
     }
+
+
+REPRESENTATIVE_HEADINGS = {
+    "ja": ["①データ共有元サービス", "②流通データ", "③データ共有先サービス", "④データ連携サービス",
+           "事例数", "事例"],
+    "en": ["① Source service", "② Data", "③ Target service", "④ Linked service", "Cases",
+           "Examples"],
+}
+
+
+def representative_examples(analysis: Analysis, row: dict) -> list[dict]:
+    """The example cases of a typical flow: case_id, title, municipality."""
+    cases = analysis.cases
+    return [{"case_id": str(cases["case_id"].iat[p]), "title": str(cases["title"].iat[p]),
+             "municipality": str(cases["municipality"].iat[p])} for p in row["positions"]]
+
+
+def representative_rows(analysis: Analysis) -> Iterator[tuple[str, str, list[str], list[list]]]:
+    """(theme id, theme label, headings, rows) of 代表的なデータ連携の例, theme by theme: the kinds
+    of each typical flow in words, its cases, and its examples as 「title（municipality）」."""
+    from ..model.representative import FLOW_KINDS
+
+    lang, taxonomies = analysis.settings.lang, analysis.taxonomies
+    labels = {key: value_labeller(dimension, taxonomies, lang)
+              for key, (_, dimension) in FLOW_KINDS.items()}
+    themes = taxonomies.themes.labels(lang)
+    for theme_id, flows in analysis.representative_flows.items():
+        rows = []
+        for flow in flows:
+            examples = "; ".join(
+                (e["title"] or e["case_id"]) + (f"（{e['municipality']}）" if e["municipality"]
+                                                else "")
+                for e in representative_examples(analysis, flow))
+            rows.append([*(labels[key](flow[key]) for key in FLOW_KINDS), flow["cases"],
+                         examples])
+        yield theme_id, themes.get(theme_id, theme_id), REPRESENTATIVE_HEADINGS[lang], rows

@@ -18,6 +18,7 @@ from .labels import FINDING_COLUMNS, HEADINGS, TALLY_COLUMNS, dimension_label, s
 from .tables import (
     finding_rows,
     matrix_frames,
+    representative_rows,
     summary_rows,
     tally_sections,
     theme_tally_frame,
@@ -29,11 +30,13 @@ if TYPE_CHECKING:
     from ..model.analysis import Analysis
 
 SHEETS = {
-    "ja": {"summary": "概要", "cases": "事例", "tally": "テーマ集計", "flow": "データフロー",
+    "ja": {"summary": "概要", "cases": "事例", "tally": "テーマ集計",
+           "representative": "代表的なデータ連携", "flow": "データフロー",
            "types": "種別フロー", "sensitive": "要配慮",
            "data_linked": "データ×連携サービス", "theme_source": "テーマ×共有元",
            "theme_target": "テーマ×共有先", "tallies": "その他の集計", "findings": "指摘事項"},
-    "en": {"summary": "Summary", "cases": "Cases", "tally": "Theme tally", "flow": "Data flow",
+    "en": {"summary": "Summary", "cases": "Cases", "tally": "Theme tally",
+           "representative": "Typical flows", "flow": "Data flow",
            "types": "Flow by type", "sensitive": "Sensitive flows",
            "data_linked": "Data x linked service", "theme_source": "Theme x source",
            "theme_target": "Theme x target", "tallies": "Other tallies", "findings": "Findings"},
@@ -273,6 +276,17 @@ def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> 
     chart.set_y_axis({"reverse": True})  # largest at the top, as in the table
     chart.set_size({"width": 640, "height": 360})
     tally.insert_chart("F2", chart)
+
+    typical = out.sheet(names["representative"], [22, 30, 30, 30, 30, 8, 60])
+    _put(typical, 0, 0, h["representative"] + " — " + h["representative_note"], out.bold)
+    typical.freeze_panes(2, 0)
+    row = 1
+    for _, theme, headings, rows in representative_rows(analysis):
+        if row == 1:
+            _row(typical, row, [TALLY_COLUMNS[lang]["theme"], *headings], out.header)
+        for values in rows:
+            row += 1
+            _row(typical, row, [theme, *values], out.wrap)
 
     for key, matrix in analysis.matrices.items():
         _write_matrix(out, names[key], *matrix_frames(matrix, analysis.taxonomies, lang), lang,
