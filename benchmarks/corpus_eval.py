@@ -50,15 +50,15 @@ def predictions() -> tuple[dict, dict, dict]:
     for name in SETS:
         classified = flowmatrix.classify(ROOT / "data" / "corpus" / f"cases_{name}.csv",
                                          settings)
-        flagged = classified.taxonomies.sensitive_ids
         for _, case in classified.cases.iterrows():
             cid = case["case_id"]
             themes[cid] = (case["theme_id"], tuple(case["secondary_theme_ids"]))
             for element, (_, column, _) in TYPED_ELEMENTS.items():
                 for item, kind in zip(case[item_column(element)], case[column], strict=True):
                     kinds[(cid, element, item)] = kind
-                    if element == "data":
-                        sensitive[(cid, element, item)] = kind in flagged
+            for item, flag in zip(case[item_column("data")], case["data_sensitive"],
+                                  strict=True):
+                sensitive[(cid, "data", item)] = flag
             if "value_types" in case:
                 for item, kind in zip(case[item_column("linked_service")], case["value_types"],
                                       strict=True):

@@ -231,18 +231,19 @@ def _sensitive_flows(inventory: Inventory, typed: pd.DataFrame,
     """A note for each case whose data includes 要配慮個人情報 — a warning when the inventory
     has a consent column (consent, 同意, 同意の有無 … see headers.toml) that is empty for that
     case. An aid to review, not legal advice."""
-    sensitive = {t.id: t.ja for t in data_categories.themes if t.attribute("sensitive")}
+    labels = data_categories.labels("ja")
     consent = inventory.headers.get("consent")  # the header as written, if the column exists
     if not typed["sensitive"].any():
         return []
     flagged = typed[typed["sensitive"]]
     consents = flagged["consent"].tolist() if "consent" in flagged else [""] * len(flagged)
     findings = []
-    for row, data, categories, given in zip(
+    for row, data, categories, flags, given in zip(
             flagged["row"].tolist(), flagged[item_column("data")].tolist(),
-            flagged["data_categories"].tolist(), consents, strict=True):
-        items = [f"{item}（{sensitive[c]}）" for item, c in zip(data, categories, strict=True)
-                 if c in sensitive]
+            flagged["data_categories"].tolist(), flagged["data_sensitive"].tolist(), consents,
+            strict=True):
+        items = [f"{item}（{labels[c]}）" for item, c, flag in zip(data, categories, flags,
+                                                                 strict=True) if flag]
         cell = inventory.cell("data", row)
         if consent is not None and not str(given or "").strip():
             findings.append(Finding(

@@ -118,3 +118,19 @@ def test_themes_lists_the_value_types(cli):
     result = cli("themes", "--kind", "value", "--format", "json")
     ids = [t["id"] for t in json.loads(result.stdout)["themes"]]
     assert ids[0] == "health_guidance" and ids[-1] == "other" and 12 <= len(ids) <= 21
+
+
+def test_sensitive_only_on_strong_evidence(make_xlsx):
+    """A sensitive category's item that is only about the fact or the plan — 受診の有無, a
+    vaccination schedule — is not 要配慮 (PPC guideline: having had a check-up is not); the
+    results themselves are."""
+    path = make_xlsx([JA_HEADER[:6],
+                      [1, "市", "健診システム", "特定健診の結果", "PHR", "保健指導"],
+                      [2, "市", "健診システム", "健診の受診の有無", "ポータル", "受診勧奨"],
+                      [3, "市", "母子手帳アプリ", "予防接種の予定", "子育てアプリ", "通知"],
+                      [4, "市", "母子手帳アプリ", "予防接種歴", "子育てアプリ", "通知"]])
+    cases = fm.classify(path).cases
+    assert cases["sensitive"].tolist() == [True, False, False, True]
+    assert [c[0] for c in cases["data_categories"]][:2] == ["health_check", "health_check"]
+    flows = fm.analyze(path).sensitive_flows
+    assert [f["row"] for f in flows] == [2, 5]

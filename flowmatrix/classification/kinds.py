@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..io.inventory import item_column
-from ..io.text import split_items
+from ..io.text import normalise, split_items
 from .taxonomy import FALLBACK_ID, Taxonomies, Taxonomy
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ TYPED_ELEMENTS = {
     "target_service": ("service_type", "target_types", "target_service_type"),
     "linked_service": ("value_type", "value_types", "value_type"),
 }
-TYPE_COLUMNS = ("source_types", "data_categories", "target_types", "value_types", "sensitive")
+TYPE_COLUMNS = ("source_types", "data_categories", "target_types", "value_types",
+                "data_sensitive", "sensitive")
 # `themes --kind` values
 KIND_OPTION = {"service_type": "service", "data_category": "data", "value_type": "value"}
 
@@ -88,9 +89,31 @@ def type_items(cases: pd.DataFrame, taxonomies: Taxonomies) -> pd.DataFrame:
         declared = result[explicit].tolist() if explicit in result else [""] * len(items)
         result[column] = [_with_declared(tuple(typed[i] for i in case), text, taxonomy)
                           for case, text in zip(items, declared, strict=True)]
-    sensitive = taxonomies.sensitive_ids
-    result["sensitive"] = [bool(sensitive.intersection(c)) for c in result["data_categories"]]
+    result["data_sensitive"] = sensitive_items(result[item_column("data")].tolist(),
+                                               result["data_categories"].tolist(),
+                                               taxonomies.data_categories)
+    result["sensitive"] = [any(flags) for flags in result["data_sensitive"]]
     return result
+
+
+def sensitive_items(items: list[tuple], categories: list[tuple],
+                    taxonomy: Taxonomy) -> list[tuple[bool, ...]]:
+    """For each case, whether each data item is 要配慮個人情報: its category is sensitive and
+    the item is about the content, not only the fact or the plan (the category's
+    not_sensitive words: 受診の有無, 予防接種の予定 …). Judged once per distinct item."""
+    weak = {t.id: t.attribute("not_sensitive", ()) for t in taxonomy.themes
+            if t.attribute("sensitive")}
+    done: dict[tuple[str, str], bool] = {}
+
+    def flag(item: str, category: str) -> bool:
+        key = (item, category)
+        if key not in done:
+            text = normalise(item).lower()
+            done[key] = category in weak and not any(w in text for w in weak[category])
+        return done[key]
+
+    return [tuple(flag(i, c) for i, c in zip(case, cats, strict=True))
+            for case, cats in zip(items, categories, strict=True)]
 
 
 def declared_labels(text: str, taxonomy: Taxonomy) -> list:

@@ -106,6 +106,10 @@ DEFAULT_FILES = {"theme": "themes.toml", "service_type": "service_types.toml",
                  "data_category": "data_categories.toml", "value_type": "value_types.toml"}
 # Fields an entry of a kind must have besides id, ja, en and keywords: name → type.
 REQUIRED_ATTRIBUTES = {"data_category": {"personal": bool, "sensitive": bool, "reason": str}}
+# Fields an entry may have: name → type. A data category's not_sensitive: words that show an
+# item is only about the fact or the plan (受診の有無, 予防接種の予定), not the content, so a
+# sensitive category's item holding one is not flagged 要配慮.
+OPTIONAL_ATTRIBUTES = {"data_category": {"not_sensitive": list}}
 OTHER_ATTRIBUTES = {"data_category": {
     "personal": True, "sensitive": False,
     "reason": "分類できないデータは、念のため個人データとして扱う。"}}
@@ -226,6 +230,14 @@ def _parse(raw: dict, source: str, kind: str, allow_empty: bool = False) -> Taxo
                 raise TaxonomyError(f"{where}.{name}: expected a {kind_of.__name__}",
                                     path=source)
             attributes.append((name, value))
+        for name, kind_of in OPTIONAL_ATTRIBUTES.get(kind, {}).items():
+            value = entry.get(name)
+            if value is None:
+                continue
+            if not isinstance(value, kind_of) or not all(isinstance(v, str) and v.strip()
+                                                        for v in value):
+                raise TaxonomyError(f"{where}.{name}: expected a list of words", path=source)
+            attributes.append((name, tuple(normalise_term(v) for v in value)))
         themes.append(Theme(theme_id, labels["ja"] or "", labels["en"] or "",
                             tuple(aliases), tuple(terms), tuple(attributes)))
     if not allow_empty:

@@ -88,7 +88,7 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
     return Analysis(name, sources, sheet, settings, taxonomies, cases, findings, tally,
                     matrices, tallies, top_flows, flows,
                     representative_flows(cases, taxonomies, top=settings.representative),
-                    present, sensitive_flows(cases, taxonomies))
+                    present, sensitive_flows(cases))
 
 
 def combine(analyses: list[Analysis], *, name: str) -> Analysis:
@@ -105,20 +105,20 @@ def combine(analyses: list[Analysis], *, name: str) -> Analysis:
                           first.settings, first.taxonomies)
 
 
-def sensitive_flows(cases: pd.DataFrame, taxonomies: Taxonomies) -> list[dict]:
+def sensitive_flows(cases: pd.DataFrame) -> list[dict]:
     """The cases whose data includes 要配慮個人情報, with the data items and their category ids."""
     from ..io.inventory import item_column
 
     if "sensitive" not in cases or not cases["sensitive"].any():
         return []
-    sensitive = taxonomies.sensitive_ids
     flagged = cases[cases["sensitive"]]
     columns = ("case_id", "file", "row", "source_service", item_column("data"),
-               "data_categories", "target_service", "linked_service")
+               "data_categories", "data_sensitive", "target_service", "linked_service")
     flows = []
-    for case_id, file, row, source, items, categories, target, linked in zip(
+    for case_id, file, row, source, items, categories, flags, target, linked in zip(
             *(flagged[c].tolist() for c in columns), strict=True):
-        data = [(item, c) for item, c in zip(items, categories, strict=True) if c in sensitive]
+        data = [(item, c) for item, c, flag in zip(items, categories, flags, strict=True)
+                if flag]
         flows.append({"case_id": case_id, "file": file, "row": int(row),
                       "source_service": source, "data": [item for item, _ in data],
                       "categories": list(dict.fromkeys(c for _, c in data)),

@@ -35,7 +35,8 @@ CELL_ITEMS = 6  # items listed in one matrix cell; the rest are counted ("…ほ
 # The columns the pipeline adds to an inventory's cases; the rest are the inventory's own.
 ADDED_COLUMNS = ("theme_id", "theme_source", "keyword_theme_id", "declared_theme_id",
                  "secondary_theme_ids", "score", "scores", "matched_terms", "source_types",
-                 "data_categories", "target_types", "value_types", "sensitive", "file", "sheet",
+                 "data_categories", "target_types", "value_types", "data_sensitive",
+                 "sensitive", "file", "sheet",
                  "row",
                  *(f"{e}_items" for e in ELEMENTS))
 
