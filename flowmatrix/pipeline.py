@@ -89,11 +89,26 @@ def analyze(source: str | Path | Inventory | Classified,
             settings: Settings | None = None) -> Analysis:
     """Everything a report shows of one inventory: `classify`, then every tally, matrix and
     flow counted once (model/analysis.py)."""
-    classified = source if isinstance(source, Classified) else classify(source, settings)
+    if isinstance(source, Classified):
+        classified = source
+        settings = settings or classified.settings
+        changed = [name for name in CLASSIFYING if getattr(settings, name)
+                   != getattr(classified.settings, name)]
+        if changed:
+            raise ValueError(f"the cases were classified with other {', '.join(changed)}: "
+                             "classify again with these settings")
+    else:
+        classified = classify(source, settings)
+        settings = classified.settings
     inventory = classified.inventory
     return build_analysis(Path(inventory.path).stem, [inventory.path], inventory.sheet,
-                          classified.cases, classified.findings, classified.settings,
+                          classified.cases, classified.findings, settings,
                           classified.taxonomies)
+
+
+# The settings that decide what the cases are; the others only decide what is counted or shown.
+CLASSIFYING = ("sheet", "encoding", "headers", "separators", "limits", "themes", "service_types",
+               "data_categories", "value_types", "ignore_declared")
 
 
 @dataclass

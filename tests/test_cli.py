@@ -44,9 +44,9 @@ def test_template_is_a_valid_inventory_with_dropdown_and_guide(cli, tmp_path):
                            "④データ連携サービス"]
     assert cases.freeze_panes == "A2"
     assert cases["E2"].value == "ヘルスケアアプリ・ウェアラブルデバイス"
-    assert header[11:] == ["共有元サービス種別", "データ分類", "共有先サービス種別", "同意の有無"]
+    assert header[11:] == ["共有元サービス種別", "データ分類", "共有先サービス種別", "価値の種別", "同意の有無"]
     rules = {str(r.sqref).split(":")[0]: r for r in cases.data_validations.dataValidation}
-    assert sorted(rules) == ["I2", "L2", "M2", "N2"]  # theme, ① type, ② category, ③ type
+    assert sorted(rules) == ["I2", "L2", "M2", "N2", "O2"]  # theme, ① ② ③ ④ kinds
     assert all(r.type == "list" for r in rules.values())
 
     def choices(cell):
@@ -56,6 +56,7 @@ def test_template_is_a_valid_inventory_with_dropdown_and_guide(cli, tmp_path):
     assert choices("I2")[:5] == ["観光／地域経済活性化", "健康／医療", "防災／防犯", "行政", "モビリティ"]
     assert "地域通貨・ポイント" in choices("L2") and choices("L2") == choices("N2")
     assert "健診結果" in choices("M2")
+    assert "避難行動支援・安否確認" in choices("O2")
     inventory = read_inventory(path)
     assert len(inventory) == 1 and inventory.sheet == "事例一覧"
     assert set(inventory.columns) >= {"source_service_type", "data_category", "consent"}

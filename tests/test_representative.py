@@ -81,7 +81,7 @@ def test_typical_flows_in_every_report_format(sample_report):
     health = summary["representative_flows"]["health"]
     assert {"source_type", "data_category", "target_type", "value_type", "cases",
             "examples"} == set(health[0])
-    assert {"case_id", "title", "municipality"} == set(health[0]["examples"][0])
+    assert {"case_id", "title", "municipality", "file", "row"} == set(health[0]["examples"][0])
     markdown = (folder / "report.md").read_text("utf-8")
     section = markdown.split("## 代表的なデータ連携の例", 1)[1].split("\n## ", 1)[0]
     assert "### 健康／医療" in section and "| 運行管理 | 運行最適化・ダイヤ編成 | 3 |" in section
@@ -134,3 +134,20 @@ def test_sensitive_only_on_strong_evidence(make_xlsx):
     assert [c[0] for c in cases["data_categories"]][:2] == ["health_check", "health_check"]
     flows = fm.analyze(path).sensitive_flows
     assert [f["row"] for f in flows] == [2, 5]
+
+
+def test_content_words_keep_the_flag(make_xlsx):
+    """A phrase about the fact or plan does not hide the content it comes with."""
+    path = make_xlsx([JA_HEADER[:6],
+                      [1, "市", "健診システム", "特定健診の受診結果", "PHR", "保健指導"],
+                      [2, "市", "医療機関", "透析患者の居住地・通院予定", "防災アプリ", "避難支援"],
+                      [3, "市", "病院", "救急搬送の受入可否", "消防", "搬送"]])
+    assert fm.classify(path).cases["sensitive"].tolist() == [True, True, False]
+
+
+def test_a_cross_table_of_kinds_counts_each_kind(cli):
+    data = json.loads(cli("tally", ROOT / "data" / "cases.xlsx", "--cross", "data_category",
+                          "--format", "json").stdout)
+    rows = {r["data_category"]: r for r in data["tally"]}
+    assert rows["交通利用履歴"]["モビリティ"] == 4
+    assert sum(r["合計"] for r in data["tally"]) >= 31  # a case with two categories counts twice

@@ -100,16 +100,22 @@ def sensitive_items(items: list[tuple], categories: list[tuple],
                     taxonomy: Taxonomy) -> list[tuple[bool, ...]]:
     """For each case, whether each data item is 要配慮個人情報: its category is sensitive and
     the item is about the content, not only the fact or the plan (the category's
-    not_sensitive words: 受診の有無, 予防接種の予定 …). Judged once per distinct item."""
-    weak = {t.id: t.attribute("not_sensitive", ()) for t in taxonomy.themes
-            if t.attribute("sensitive")}
+    not_sensitive phrases: 受診の有無, 予防接種の予定 …, unless a sensitive_content word such as
+    結果 or 記録 is there too). Judged once per distinct item."""
+    weak = {t.id: (t.attribute("not_sensitive", ()), t.attribute("sensitive_content", ()))
+            for t in taxonomy.themes if t.attribute("sensitive")}
     done: dict[tuple[str, str], bool] = {}
 
     def flag(item: str, category: str) -> bool:
         key = (item, category)
         if key not in done:
             text = normalise(item).lower()
-            done[key] = category in weak and not any(w in text for w in weak[category])
+            if category not in weak:
+                done[key] = False
+            else:
+                phrases, content = weak[category]
+                done[key] = (not any(p in text for p in phrases)
+                             or any(w in text for w in content))
         return done[key]
 
     return [tuple(flag(i, c) for i, c in zip(case, cats, strict=True))

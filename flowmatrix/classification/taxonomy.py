@@ -106,10 +106,11 @@ DEFAULT_FILES = {"theme": "themes.toml", "service_type": "service_types.toml",
                  "data_category": "data_categories.toml", "value_type": "value_types.toml"}
 # Fields an entry of a kind must have besides id, ja, en and keywords: name → type.
 REQUIRED_ATTRIBUTES = {"data_category": {"personal": bool, "sensitive": bool, "reason": str}}
-# Fields an entry may have: name → type. A data category's not_sensitive: words that show an
+# Fields an entry may have: name → type. A data category's not_sensitive: phrases that show an
 # item is only about the fact or the plan (受診の有無, 予防接種の予定), not the content, so a
-# sensitive category's item holding one is not flagged 要配慮.
-OPTIONAL_ATTRIBUTES = {"data_category": {"not_sensitive": list}}
+# sensitive category's item holding one is not flagged 要配慮 — unless it also holds one of
+# the sensitive_content words (結果, 記録, 患者 …).
+OPTIONAL_ATTRIBUTES = {"data_category": {"not_sensitive": list, "sensitive_content": list}}
 OTHER_ATTRIBUTES = {"data_category": {
     "personal": True, "sensitive": False,
     "reason": "分類できないデータは、念のため個人データとして扱う。"}}

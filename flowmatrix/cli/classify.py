@@ -24,7 +24,7 @@ CSV_COLUMNS = [
     "case_id", "file", "sheet", "row", "municipality", "title", "source_service", "data",
     "target_service", "linked_service", "theme_id", "theme", "theme_source", "declared_theme",
     "secondary_theme_ids", "secondary_themes", "score", "matched_terms", "source_type_ids",
-    "data_category_ids", "target_type_ids"]
+    "data_category_ids", "target_type_ids", "value_type_ids"]
 
 
 @command(
@@ -35,7 +35,7 @@ CSV_COLUMNS = [
     "in the inventory's theme column is kept (theme_source = declared); when the keywords clearly "
     "point elsewhere you get a warning. Secondary themes are other themes scoring at least half "
     "the top score. csv and json also give the kinds of the items: source_type_ids, "
-    "data_category_ids, target_type_ids (in item order).\n\n"
+    "data_category_ids, target_type_ids, value_type_ids (in item order).\n\n"
     "Example: [bold]flowmatrix classify data/cases.xlsx --explain[/bold]  ·  "
     "[bold]flowmatrix classify cases.xlsx -o themes.csv[/bold]")
 @settings_options("read", "taxonomies", "classify", "lang")

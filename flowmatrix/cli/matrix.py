@@ -26,7 +26,7 @@ class MatrixFormat(StrEnum):
     "The default is the DSA's data-flow matrix: ① source service × ③ target service with the "
     "② data α listed in each cell and the count. --rows/--cols take source_service, data, "
     "target_service, linked_service, theme, municipality, prefecture, fiscal_year, "
-    "source_type, target_type, data_category. Cells with "
+    "source_type, target_type, data_category, value_type. Cells with "
     "several items are counted per item: a case with two sources and one target gives two "
     "source→target pairs. --values count gives numbers only, linked_service the ④ services, "
     "cases the case ids. --top N keeps the N largest rows and columns and folds the rest into "

@@ -25,8 +25,9 @@ class TableFormat(StrEnum):
     "By theme: cases per primary theme, their share, and how many cases touch each theme "
     "counting secondary themes; sorted by count, ties in taxonomy order; themes without cases "
     "are listed with 0 (--hide-empty leaves them out). --by municipality|prefecture|fiscal_year|"
-    "source_type|target_type|data_category|COLUMN counts any column (an original header such as "
-    "出典区分 works too); --cross COLUMN gives a theme × COLUMN table.\n\n"
+    "source_type|target_type|data_category|value_type|COLUMN counts any column (an original "
+    "header such as 出典区分 works too; a case counts once for each of its kinds); --cross "
+    "COLUMN gives a theme × COLUMN table.\n\n"
     "Example: [bold]flowmatrix tally data/cases.xlsx[/bold]  ·  "
     "[bold]flowmatrix tally cases.xlsx --cross municipality --format csv -o by_city.csv[/bold]")
 @settings_options("read", "taxonomies", "classify", "lang")

@@ -42,6 +42,8 @@ TEMPLATE_COLUMNS = [
      "special care-required personal information."),
     ("target_service_type", "共有先サービス種別", "③ target service type", 22, False,
      "任意。③の種別（一覧から選択）。", "Optional: the type of ③ (pick from the list)."),
+    ("value_type", "価値の種別", "④ value type", 22, False,
+     "任意。④で生まれる価値の種別（一覧から選択）。", "Optional: the kind of value ④ creates (pick from the list)."),
     ("consent", "同意の有無", "Consent", 14, False,
      "任意。本人同意の状況（例: 取得済み）。要配慮個人情報を含む流れで空欄だと、validate が警告します。",
      "Optional: the consent of the people concerned (e.g. obtained). Empty for a flow with "
@@ -58,7 +60,8 @@ EXAMPLE = {
         "fiscal_year": "", "notes": "記入例（DSA 2025年11月20日の記事より）。書き換えるか削除してください。",
         "source_service_type": "ヘルスケアアプリ・ウェアラブル",
         "data_category": "運動・バイタルデータ／健診結果",
-        "target_service_type": "医療機関・薬局", "consent": "取得済み（記入例）",
+        "target_service_type": "医療機関・薬局", "value_type": "業務効率化・時間短縮／個別の健康指導・健康づくり",
+        "consent": "取得済み（記入例）",
     },
     "en": {
         "case_id": 1, "municipality": "", "prefecture": "", "title": "Health guidance from lifestyle data",
@@ -69,7 +72,8 @@ EXAMPLE = {
         "fiscal_year": "", "notes": "Example (from the DSA article of 2025-11-20). Overwrite or delete.",
         "source_service_type": "Healthcare app / wearable",
         "data_category": "activity_vital; health_check",
-        "target_service_type": "Medical institution / pharmacy", "consent": "obtained (example)",
+        "target_service_type": "Medical institution / pharmacy",
+        "value_type": "efficiency; health_guidance", "consent": "obtained (example)",
     },
 }
 
@@ -95,7 +99,7 @@ def write_template(path: str | Path, taxonomies: Taxonomies, *, lang: str = "ja"
         raise FlowmatrixError("the folder does not exist", path=str(path.parent),
                               code="bad-output")
     lists = {"theme": taxonomies.themes, "source_service_type": taxonomies.service_types,
-             "data_category": taxonomies.data_categories}
+             "data_category": taxonomies.data_categories, "value_type": taxonomies.value_types}
     lists["target_service_type"] = lists["source_service_type"]
     taxonomy = lists["theme"]
     english = lang == "en"
@@ -135,7 +139,8 @@ def write_template(path: str | Path, taxonomies: Taxonomies, *, lang: str = "ja"
     ranges = {}  # list column → the guide cells of its choices
     for column, heading in (("theme", ("Themes", "テーマ一覧")),
                             ("source_service_type", ("Service types (① and ③)", "サービス種別（①・③）")),
-                            ("data_category", ("Data categories (②)", "データ分類（②）"))):
+                            ("data_category", ("Data categories (②)", "データ分類（②）")),
+                            ("value_type", ("Value types (④)", "価値の種別（④）"))):
         guide.append([])
         typed = column != "theme"  # types and categories: their ids too, and 要配慮 flags
         sensitive = ("special care-required" if english else "要配慮個人情報")

@@ -186,7 +186,8 @@ def ranked(counts: dict, key=None) -> list[tuple[object, int]]:
 
 
 def natural(text: str):
-    return (0, int(text), "") if text.isdecimal() else (1, 0, text)
+    """A sort key: numbers by value (2 before 10), then text; ties ("1", "01", "１") by text."""
+    return (0, int(text), text) if text.isdecimal() else (1, 0, text)
 
 
 def largest_flows(cases: pd.DataFrame, n: int, rows: str = "source_service",

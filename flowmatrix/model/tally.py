@@ -68,16 +68,18 @@ def tally_by(cases: pd.DataFrame, column: str, *,
 
 def theme_cross_table(cases: pd.DataFrame, column: str, taxonomy: Taxonomy) -> pd.DataFrame:
     """Cases per value of `column` (rows) and primary theme (one column per theme id with
-    cases, in taxonomy order), then a TOTAL column; rows sorted by total, then value."""
+    cases, in taxonomy order), then a TOTAL column; rows sorted by total, then value. For a
+    kind (source_type, data_category …) a case counts once for each of its kinds."""
     import pandas as pd
 
-    values = [v for (v,) in dimension_values(cases, column)]
     present = set(cases["theme_id"])
     theme_ids = [t.id for t in taxonomy.themes if t.id in present]
     counts: dict = {}
-    for value, theme_id in zip(values, cases["theme_id"], strict=True):
-        row = counts.setdefault(value, dict.fromkeys(theme_ids, 0))
-        row[theme_id] += 1
+    for values, theme_id in zip(dimension_values(cases, column), cases["theme_id"],
+                                strict=True):
+        for value in values if column in TYPE_DIMENSIONS else values[:1]:
+            row = counts.setdefault(value, dict.fromkeys(theme_ids, 0))
+            row[theme_id] += 1
     key = value_order(column, None)
     ordered = sorted(counts, key=lambda v: (-sum(counts[v].values()), key(v)))
     table = pd.DataFrame({column: pd.Series(ordered, dtype=object),

@@ -136,13 +136,6 @@ FINDING_COLUMNS = {
 }
 
 
-def matrix_title(key: str, lang: str) -> str:
-    return HEADINGS[lang][key]
-
-
-HEATMAP_OF = {"flow": "heatmap", "types": "heatmap_types"}  # matrix key → its chart
-
-
 def chart_caption(key: str, analysis, lang: str) -> str:
     """The caption of a report chart: flow, flow_types, flow_<theme id>, heatmap, …"""
     h = HEADINGS[lang]

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from .labels import (
     FINDING_COLUMNS,
     HEADINGS,
-    HEATMAP_OF,
     TALLY_COLUMNS,
     chart_caption,
     dimension_label,
     sensitive_rows,
 )
+from .registry import HEATMAP_OF
 from .tables import (
     finding_rows,
     matrix_frames,

@@ -1,8 +1,7 @@
 """What a report is made of: its file formats and its charts, each one line here.
 
-A new format is a module with a function of (analysis, case rows, charts, stamp) and one entry
-in FORMATS; a new chart is a function of (analysis, key) returning a figure and one entry in
-CHARTS (folder.py writes them all).
+FORMATS names the formats `--format` accepts (folder.py writes each); a new chart is a
+function of (analysis, key) returning a figure and one entry in CHARTS.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ if TYPE_CHECKING:
     from ..model.analysis import Analysis
 
 FORMATS = ("xlsx", "html", "md", "json", "csv", "png", "svg")
-CHART_FORMATS = ("png", "svg")
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -55,6 +53,7 @@ def _flow(analysis: Analysis, key: str):
 
 
 HEATMAP_MATRIX = {"heatmap_types": "types", "heatmap": "flow"}  # chart → the matrix it draws
+HEATMAP_OF = {matrix: chart for chart, matrix in HEATMAP_MATRIX.items()}  # and the reverse
 # chart key (or, ending in "_", key prefix) → drawing function
 CHARTS = {"tally": _tally, "heatmap": _heatmap, "heatmap_types": _heatmap, "flow_": _flow,
           "flow": _flow}

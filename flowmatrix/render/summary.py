@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from .serialise import json_bytes
 from .tables import matrix_frames, representative_examples, tally_frame, theme_tally_frame
 
 if TYPE_CHECKING:
@@ -92,7 +91,3 @@ def _records(table) -> list[dict]:
                               and k != "share" else float(v) if k == "share" else v)
                      for k, v in record.items()})
     return rows
-
-
-def summary_json(analysis: Analysis) -> bytes:
-    return json_bytes(summary_dict(analysis))

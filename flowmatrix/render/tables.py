@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..classification.kinds import TYPE_COLUMNS
+from ..classification.themes import CLASSIFICATION_COLUMNS
 from ..io.columns import ELEMENTS
+from ..io.inventory import PROVENANCE_COLUMNS, item_column
 from ..model.dimensions import TOTAL
 from .labels import (
     CASE_COLUMNS,
@@ -33,12 +36,8 @@ TYPE_FIELDS = {"source_types": "source_type", "data_categories": "data_category"
 PROVENANCE = ["file", "sheet", "row"]
 CELL_ITEMS = 6  # items listed in one matrix cell; the rest are counted ("…ほか3件")
 # The columns the pipeline adds to an inventory's cases; the rest are the inventory's own.
-ADDED_COLUMNS = ("theme_id", "theme_source", "keyword_theme_id", "declared_theme_id",
-                 "secondary_theme_ids", "score", "scores", "matched_terms", "source_types",
-                 "data_categories", "target_types", "value_types", "data_sensitive",
-                 "sensitive", "file", "sheet",
-                 "row",
-                 *(f"{e}_items" for e in ELEMENTS))
+ADDED_COLUMNS = (*CLASSIFICATION_COLUMNS, *TYPE_COLUMNS, *PROVENANCE_COLUMNS,
+                 *(item_column(e) for e in ELEMENTS))
 
 
 def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
@@ -270,10 +269,12 @@ REPRESENTATIVE_HEADINGS = {
 
 
 def representative_examples(analysis: Analysis, row: dict) -> list[dict]:
-    """The example cases of a typical flow: case_id, title, municipality."""
+    """The example cases of a typical flow: case_id, title, municipality, file and row."""
     cases = analysis.cases
     return [{"case_id": str(cases["case_id"].iat[p]), "title": str(cases["title"].iat[p]),
-             "municipality": str(cases["municipality"].iat[p])} for p in row["positions"]]
+             "municipality": str(cases["municipality"].iat[p]),
+             "file": str(cases["file"].iat[p]), "row": int(cases["row"].iat[p])}
+            for p in row["positions"]]
 
 
 def representative_rows(analysis: Analysis) -> Iterator[tuple[str, str, list[str], list[list]]]:
@@ -288,9 +289,10 @@ def representative_rows(analysis: Analysis) -> Iterator[tuple[str, str, list[str
     for theme_id, flows in analysis.representative_flows.items():
         rows = []
         for flow in flows:
+            row_word = "行" if lang == "ja" else "row "
             examples = "; ".join(
-                (e["title"] or e["case_id"]) + (f"（{e['municipality']}）" if e["municipality"]
-                                                else "")
+                (e["title"] or e["case_id"] or f"{row_word}{e['row']}")
+                + (f"（{e['municipality']}）" if e["municipality"] else "")
                 for e in representative_examples(analysis, flow))
             rows.append([*(labels[key](flow[key]) for key in FLOW_KINDS), flow["cases"],
                          examples])
