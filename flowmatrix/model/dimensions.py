@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..classification.kinds import TYPED_ELEMENTS
 from ..errors import FlowmatrixError
 from ..io.columns import ELEMENTS
 from ..io.inventory import item_column
@@ -51,11 +52,12 @@ def is_marker(value: object) -> bool:
     return value.__class__ is Marker
 
 
-# Type dimensions: dimension → (column of ids on the typed cases, taxonomy kind).
-TYPE_DIMENSIONS = {"source_type": ("source_types", "service_type"),
-                   "target_type": ("target_types", "service_type"),
-                   "data_category": ("data_categories", "data_category"),
-                   "value_type": ("value_types", "value_type")}
+# The kind dimension of each element, and each kind dimension → (column of ids on the typed
+# cases, taxonomy kind), from the classification's own table (kinds.TYPED_ELEMENTS).
+KIND_OF_ELEMENT = {"source_service": "source_type", "data": "data_category",
+                   "target_service": "target_type", "linked_service": "value_type"}
+TYPE_DIMENSIONS = {KIND_OF_ELEMENT[element]: (column, kind)
+                   for element, (kind, column, _) in TYPED_ELEMENTS.items()}
 TAXONOMY_DIMENSIONS = {"theme": "theme", **{d: kind for d, (_, kind) in TYPE_DIMENSIONS.items()}}
 DIMENSIONS = (*ELEMENTS, "theme", "municipality", "prefecture", "fiscal_year", *TYPE_DIMENSIONS)
 

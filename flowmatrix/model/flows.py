@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import FlowmatrixError
 from ..io.columns import ELEMENTS
-from .dimensions import OTHER, dimension_values, value_order
+from .dimensions import KIND_OF_ELEMENT, OTHER, dimension_values, value_order
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,8 +33,7 @@ class FlowStages:
         return any(v is OTHER for v in self.nodes["value"]) if len(self.nodes) else False
 
 
-TYPE_STAGES = {"source_service": "source_type", "data": "data_category",
-               "target_service": "target_type", "linked_service": "value_type"}
+
 
 
 def flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, theme: str | None = None,
@@ -67,7 +66,7 @@ def flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, theme: str | Non
     stages: list[pd.DataFrame] = []
     node_frames: list[pd.DataFrame] = []
     for stage, element in enumerate(ELEMENTS):
-        dimension = TYPE_STAGES[element] if by_type and element in TYPE_STAGES else element
+        dimension = KIND_OF_ELEMENT[element] if by_type else element
         cells = dimension_values(cases, dimension)
         key = value_order(dimension, taxonomies)
         distinct: dict[tuple, tuple] = {}  # cases repeat their cells: clean each once

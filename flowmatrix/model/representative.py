@@ -13,18 +13,16 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
-from .dimensions import value_order
+from .dimensions import KIND_OF_ELEMENT, TYPE_DIMENSIONS, value_order
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ..classification.taxonomy import Taxonomies
 
-# the four columns of a row: key → (column of kind ids on the typed cases, dimension)
-FLOW_KINDS = {"source_type": ("source_types", "source_type"),
-              "data_category": ("data_categories", "data_category"),
-              "target_type": ("target_types", "target_type"),
-              "value_type": ("value_types", "value_type")}
+# the four columns of a row: kind dimension → (column of kind ids on the typed cases, dimension)
+FLOW_KINDS = {dimension: (TYPE_DIMENSIONS[dimension][0], dimension)
+              for dimension in KIND_OF_ELEMENT.values()}
 EXAMPLES = 3
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import FlowmatrixError
 from ..io.columns import ELEMENT_LABELS, ELEMENTS
-from ..model.dimensions import OTHER, TYPE_DIMENSIONS
+from ..model.dimensions import KIND_OF_ELEMENT, OTHER, TYPE_DIMENSIONS
 from .labels import MARKER_WORDS, dimension_label, value_labeller
 
 if TYPE_CHECKING:
@@ -443,10 +443,8 @@ def _flow_title(lang: str, theme_label: str | None, by_type: bool = False) -> st
 def stage_labeller(stages: FlowStages, taxonomies: Taxonomies, lang: str):
     """label(stage, value): the words for a node of the flow chart — an item as written, a
     kind's label (by type), or a marker's word."""
-    kinds = ({0: "source_type", 1: "data_category", 2: "target_type", 3: "value_type"}
-             if stages.by_type else {})
-    labellers = [value_labeller(kinds.get(stage, ELEMENTS[stage]), taxonomies, lang)
-                 for stage in range(len(ELEMENTS))]
+    labellers = [value_labeller(KIND_OF_ELEMENT[e] if stages.by_type else e, taxonomies, lang)
+                 for e in ELEMENTS]
     return lambda stage, value: labellers[stage](value)
 
 

@@ -10,7 +10,7 @@ from ..classification.kinds import TYPE_COLUMNS
 from ..classification.themes import CLASSIFICATION_COLUMNS
 from ..io.columns import ELEMENTS
 from ..io.inventory import PROVENANCE_COLUMNS, item_column
-from ..model.dimensions import TOTAL
+from ..model.dimensions import TOTAL, TYPE_DIMENSIONS
 from .labels import (
     CASE_COLUMNS,
     MORE_ITEMS,
@@ -31,8 +31,7 @@ CASE_FIELDS = ["case_id", "municipality", "prefecture", "title", *ELEMENTS, "the
                "theme_source", "declared_theme", "secondary_themes", "score", "matched_terms",
                "source_types", "data_categories", "target_types", "value_types", "sensitive",
                "fiscal_year", "notes"]
-TYPE_FIELDS = {"source_types": "source_type", "data_categories": "data_category",
-               "target_types": "target_type", "value_types": "value_type"}
+TYPE_FIELDS = {column: dimension for dimension, (column, _) in TYPE_DIMENSIONS.items()}
 PROVENANCE = ["file", "sheet", "row"]
 CELL_ITEMS = 6  # items listed in one matrix cell; the rest are counted ("…ほか3件")
 # The columns the pipeline adds to an inventory's cases; the rest are the inventory's own.
