@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, count_by_severity, sort_findings
-from .flows import FlowStages, flow_stages
+from .flows import FlowStages, report_flow_stages
 from .matrix import Matrix, flow_matrix, largest_flows
 from .representative import representative_flows
 from .tally import tally_by, theme_cross_table, theme_tally
@@ -81,10 +81,8 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
                   "cases": p["cases"], "data": p["data"]}
                  for p in largest_flows(cases, settings.top_flows, taxonomies=taxonomies)]
     present = [row["theme_id"] for row in tally.to_dict("records") if row["cases"]]
-    flows = {"flow_types": flow_stages(cases, taxonomies, top=settings.chart_top, by_type=True),
-             "flow": flow_stages(cases, taxonomies, top=settings.chart_top),
-             **{f"flow_{t}": flow_stages(cases, taxonomies, theme=t, top=settings.chart_top)
-                for t in present if t != "other"}}
+    flows = report_flow_stages(cases, taxonomies, top=settings.chart_top,
+                               themes=[t for t in present if t != "other"])
     return Analysis(name, sources, sheet, settings, taxonomies, cases, findings, tally,
                     matrices, tallies, top_flows, flows,
                     representative_flows(cases, taxonomies, top=settings.representative),

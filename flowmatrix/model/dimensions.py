@@ -65,9 +65,9 @@ DIMENSIONS = (*ELEMENTS, "theme", "municipality", "prefecture", "fiscal_year", *
 def dimension_values(cases: pd.DataFrame, dimension: str) -> list[tuple]:
     """For each case, the tuple of values it has in `dimension`."""
     if dimension in ELEMENTS:
-        return list(cases[item_column(dimension)])
+        return cases[item_column(dimension)].tolist()
     if dimension == "theme":
-        return [(t,) for t in cases["theme_id"]]
+        return [(t,) for t in cases["theme_id"].tolist()]
     if dimension in TYPE_DIMENSIONS:
         column, _ = TYPE_DIMENSIONS[dimension]
         if column not in cases:
@@ -75,10 +75,13 @@ def dimension_values(cases: pd.DataFrame, dimension: str) -> list[tuple]:
                 f"{dimension}: the cases have no item types; classify them with "
                 "flowmatrix.classify (which types every item) first", code="usage")
         # one value per type per case: two regional currencies of a case are one currency
-        return [tuple(dict.fromkeys(ids)) for ids in cases[column]]
+        distinct: dict[tuple, tuple] = {}
+        return [distinct.get(ids) or distinct.setdefault(ids, tuple(dict.fromkeys(ids)))
+                for ids in cases[column].tolist()]
     if dimension not in cases:
         raise FlowmatrixError(f"no column {dimension!r} in the cases", code="usage")
-    return [(text or BLANK,) for text in cases[dimension].fillna("").astype(str).str.strip()]
+    return [(text or BLANK,)
+            for text in cases[dimension].fillna("").astype(str).str.strip().tolist()]
 
 
 def value_order(dimension: str, taxonomies: Taxonomies | None):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,73 +49,116 @@ def flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, theme: str | Non
     links: stage (of the source side), source, target, theme_id, weight. A case's weight between
     consecutive stages is split over its item pairs (1 / (n_a × n_b) each); links keep the case's
     primary theme and are summed per (stage, source, target, theme_id).
-    `theme=ID` keeps only the cases whose primary theme is ID; `by_type` draws ①②③ as service
-    types and data categories (ids).
+    `theme=ID` keeps only the cases whose primary theme is ID; `by_type` draws ①–④ as kinds
+    (ids).
     """
-    import pandas as pd
+    return report_flow_stages(cases, taxonomies, top=top, themes=[theme] if theme else [],
+                              overall=theme is None, by_type=by_type)[
+        f"flow_{theme}" if theme else "flow_types" if by_type else "flow"]
 
+
+def report_flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, top: int | None,
+                       themes: list[str], overall: bool = True,
+                       by_type: bool | None = None) -> dict[str, FlowStages]:
+    """The flow stages a report draws, reading the cases once: "flow" (items) and
+    "flow_types" (kinds) over all cases when `overall` (only the one `by_type` names when it
+    is given), and "flow_<theme id>" (items) for each of `themes`."""
     taxonomy = taxonomies.themes
-    if theme is not None:
+    for theme in themes:
         if theme not in taxonomy.ids:
             raise FlowmatrixError(f"theme {theme!r}: choose one of " + ", ".join(taxonomy.ids),
                                   code="usage")
-        cases = cases[cases["theme_id"] == theme]
     if top is not None and top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
-    theme_ids = list(cases["theme_id"])
+    theme_ids = cases["theme_id"].tolist()
+    values: dict[str, list] = {}
 
-    stages: list[pd.DataFrame] = []
-    node_frames: list[pd.DataFrame] = []
-    for stage, element in enumerate(ELEMENTS):
-        dimension = KIND_OF_ELEMENT[element] if by_type else element
-        cells = dimension_values(cases, dimension)
+    def stage_values(dimension: str) -> list:
+        if dimension not in values:
+            values[dimension] = dimension_values(cases, dimension)
+        return values[dimension]
+
+    result = {}
+    if overall:
+        for kinds in ((True, False) if by_type is None else (by_type,)):
+            dims = [KIND_OF_ELEMENT[e] if kinds else e for e in ELEMENTS]
+            result["flow_types" if kinds else "flow"] = _stages(
+                [stage_values(d) for d in dims], dims, theme_ids, None, taxonomies, top, kinds)
+    for theme in themes:
+        positions = [i for i, t in enumerate(theme_ids) if t == theme]
+        result[f"flow_{theme}"] = _stages(
+            [[stage_values(e)[i] for i in positions] for e in ELEMENTS], list(ELEMENTS),
+            [theme] * len(positions), theme, taxonomies, top, False)
+    return result
+
+
+def _stages(stage_values: list[list[tuple]], dimensions: list[str], theme_ids: list[str],
+            theme: str | None, taxonomies: Taxonomies, top: int | None,
+            by_type: bool) -> FlowStages:
+    import pandas as pd
+
+    taxonomy = taxonomies.themes
+
+    # Count each distinct cell (and pair of cells) once: cases repeat their cells.
+    stage_cells: list[list[tuple]] = []
+    folds: list[dict] = []
+    node_rows: list[tuple] = []
+    for stage, (dimension, raw) in enumerate(zip(dimensions, stage_values, strict=True)):
         key = value_order(dimension, taxonomies)
-        distinct: dict[tuple, tuple] = {}  # cases repeat their cells: clean each once
-        items = pd.Series([distinct[c] if c in distinct else distinct.setdefault(
-            c, tuple(dict.fromkeys(i for i in c if str(i).strip())))
-            for c in (tuple(cell) for cell in cells)], dtype=object)
-        share = items.map(len)
-        frame = pd.DataFrame({"position": range(len(items)), "item": items,
-                              "part": 1.0 / share.where(share > 0)}).explode("item")
-        frame = frame.dropna(subset=["item"])
-        frame["part"] = frame["part"].astype(float)
-        totals = frame.groupby("item", sort=False)["part"].sum().to_dict()
+        clean: dict[tuple, tuple] = {}
+        cells = []
+        for cell in raw:
+            cleaned = clean.get(cell)
+            if cleaned is None:
+                cleaned = clean[cell] = tuple(dict.fromkeys(i for i in cell if str(i).strip()))
+            cells.append(cleaned)
+        counts = Counter(cells)
+        totals = _item_weights(counts, {})
         ranked = sorted(totals, key=lambda v: (-round(totals[v], 9), key(v)))
-        if top is not None and len(ranked) > top:
-            keep = set(ranked[:top])
-            frame["item"] = [v if v in keep else OTHER for v in frame["item"]]
-            totals = frame.groupby("item", sort=False)["part"].sum().to_dict()
+        kept = set(ranked[:top]) if top is not None and len(ranked) > top else None
+        fold = {v: v if v in kept else OTHER for v in ranked} if kept is not None else {}
+        if fold:
+            totals = _item_weights(counts, fold)
         order = sorted(totals, key=lambda v: (v is OTHER, -round(totals[v], 9), key(v)))
-        node_frames.append(pd.DataFrame({"stage": stage, "value": order,
-                                         "weight": [round(float(totals[v]), 9) for v in order],
-                                         "order": range(len(order))}))
-        stages.append(frame)
-    nodes = pd.concat(node_frames, ignore_index=True) if node_frames else pd.DataFrame()
+        node_rows += [(stage, v, round(float(totals[v]), 9), rank)
+                      for rank, v in enumerate(order)]
+        stage_cells.append(cells)
+        folds.append(fold)
+    nodes = pd.DataFrame(node_rows, columns=["stage", "value", "weight", "order"])
     nodes = nodes.astype({"stage": int, "order": int, "weight": float})
 
-    rank = {(int(s), label): int(o) for s, label, o
-            in zip(nodes["stage"], nodes["value"], nodes["order"], strict=True)}
+    rank = {(s, v): o for s, v, _, o in node_rows}
     theme_rank = {t: i for i, t in enumerate(taxonomy.ids)}
-    link_frames = []
+    link_rows = []
     for stage in range(len(ELEMENTS) - 1):
-        pairs = stages[stage].merge(stages[stage + 1], on="position", suffixes=("_a", "_b"))
-        if pairs.empty:
-            continue
-        pairs["weight"] = pairs["part_a"] * pairs["part_b"]
-        pairs["theme_id"] = [theme_ids[p] for p in pairs["position"]]
-        grouped = pairs.groupby(["item_a", "item_b", "theme_id"], sort=False)["weight"].sum()
-        link_frames.append(pd.DataFrame({
-            "stage": stage, "source": grouped.index.get_level_values(0),
-            "target": grouped.index.get_level_values(1),
-            "theme_id": grouped.index.get_level_values(2),
-            "weight": [round(float(w), 9) for w in grouped.to_numpy()]}))
-    columns = ["stage", "source", "target", "theme_id", "weight"]
-    links = (pd.concat(link_frames, ignore_index=True) if link_frames
-             else pd.DataFrame(columns=columns))
-    if not links.empty:
-        links["_key"] = [(rank[(s, a)], rank[(s + 1, b)], theme_rank.get(t, len(theme_rank)), t)
-                         for s, a, b, t in zip(links["stage"], links["source"], links["target"],
-                                               links["theme_id"], strict=True)]
-        links = links.sort_values(["stage", "_key"], kind="stable").drop(columns="_key")
-    links = links[columns].reset_index(drop=True).astype({"stage": int, "weight": float})
-    return FlowStages(nodes.reset_index(drop=True), links, len(cases), theme, top, by_type)
+        fold_a, fold_b = folds[stage], folds[stage + 1]
+        weights: dict[tuple, float] = {}
+        pairs = Counter(zip(stage_cells[stage], stage_cells[stage + 1], theme_ids,
+                            strict=True))
+        for (cell_a, cell_b, theme_id), n in pairs.items():
+            if not cell_a or not cell_b:
+                continue
+            share = n / (len(cell_a) * len(cell_b))
+            for a in cell_a:
+                for b in cell_b:
+                    k = (fold_a.get(a, a), fold_b.get(b, b), theme_id)
+                    weights[k] = weights.get(k, 0.0) + share
+        link_rows += [(stage, a, b, t, round(w, 9)) for (a, b, t), w in weights.items()]
+    link_rows.sort(key=lambda r: (r[0], rank[(r[0], r[1])], rank[(r[0] + 1, r[2])],
+                                  theme_rank.get(r[3], len(theme_rank)), r[3]))
+    links = pd.DataFrame(link_rows, columns=["stage", "source", "target", "theme_id", "weight"])
+    links = links.astype({"stage": int, "weight": float})
+    return FlowStages(nodes, links, len(theme_ids), theme, top, by_type)
+
+
+def _item_weights(cells: Counter, fold: dict) -> dict:
+    """Each item's weight at a stage: a case weighs 1, split evenly over its items; items
+    mapped through `fold` (the rest folded into OTHER)."""
+    totals: dict = {}
+    for cell, n in cells.items():
+        if cell:
+            share = n / len(cell)
+            for item in cell:
+                item = fold.get(item, item)
+                totals[item] = totals.get(item, 0.0) + share
+    return totals

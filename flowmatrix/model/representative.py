@@ -41,13 +41,15 @@ def representative_flows(cases: pd.DataFrame, taxonomies: Taxonomies, *, top: in
     """theme id → its `top` typical flows, each {source_type, data_category, target_type,
     value_type (ids), cases, case_ids (examples), positions (of the examples in `cases`)},
     for every primary theme with cases, in taxonomy order."""
-    kinds = {key: [main_kind(tuple(ids)) for ids in cases[column]]
+    main: dict[tuple, str] = {}  # cases repeat their kinds: judge each tuple once
+    kinds = {key: [main.get(ids) or main.setdefault(ids, main_kind(ids))
+                   for ids in cases[column].tolist()]
              for key, (column, _) in FLOW_KINDS.items()}
     keys = list(FLOW_KINDS)
     orders = {key: value_order(dimension, taxonomies) for key, (_, dimension)
               in FLOW_KINDS.items()}
     by_theme: dict[str, list[int]] = {}
-    for position, theme_id in enumerate(cases["theme_id"]):
+    for position, theme_id in enumerate(cases["theme_id"].tolist()):
         by_theme.setdefault(theme_id, []).append(position)
     case_ids = cases["case_id"].tolist() if "case_id" in cases else [""] * len(cases)
     result = {}
