@@ -46,6 +46,7 @@ _LAZY = {
     "flow_matrix": "model.matrix",
     "check_dimensions": "model.matrix",
     "flow_stages": "model.flows",
+    "representative_flows": "model.representative",
     "write_report": "render.folder",
     "draw_chart": "render.registry",
     "save_figure": "render.charts",
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from .model.analysis import Analysis
     from .model.flows import flow_stages
     from .model.matrix import check_dimensions, flow_matrix
+    from .model.representative import representative_flows
     from .model.tally import tally_by, theme_cross_table, theme_tally
     from .pipeline import Classified, FileResult, analyze, check_files, classify
     from .render.charts import save_figure

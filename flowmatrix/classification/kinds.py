@@ -73,11 +73,12 @@ def head_phrase(item: str) -> tuple[int, int]:
 
 
 def type_items(cases: pd.DataFrame, taxonomies: Taxonomies) -> pd.DataFrame:
-    """The cases with source_types, target_types and data_categories (one id per item, aligned
-    with the <element>_items tuples) and sensitive (a data item is 要配慮個人情報) added.
+    """The cases with source_types, data_categories, target_types and value_types (one id per
+    item, aligned with the <element>_items tuples), data_sensitive (per data item: is it
+    要配慮個人情報, see sensitive_items) and sensitive (any of them) added.
 
-    An explicit column (source_service_type, target_service_type, data_category) wins: one
-    label per item in the same order, or one label for all items of the cell.
+    An explicit column (source_service_type, data_category, target_service_type, value_type)
+    wins: one label per item in the same order, or one label for all items of the cell.
     """
     result = cases.copy()
     for element, (kind, column, explicit) in TYPED_ELEMENTS.items():

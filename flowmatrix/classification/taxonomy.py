@@ -135,10 +135,6 @@ class Taxonomies:
         return {"theme": self.themes, "service_type": self.service_types,
                 "data_category": self.data_categories, "value_type": self.value_types}[kind]
 
-    @cached_property
-    def sensitive_ids(self) -> frozenset[str]:
-        """The data categories that are 要配慮個人情報."""
-        return frozenset(t.id for t in self.data_categories.themes if t.attribute("sensitive"))
 
 
 def load_taxonomies(settings: Settings) -> Taxonomies:

@@ -42,26 +42,25 @@ def flows(
     settings: Settings,
 ) -> None:
     """Typical flows per theme, in kinds."""
-    from .. import analyze, classify
+    from .. import classify, representative_flows
     from ..render.serialise import csv_bytes, json_bytes
     from ..render.summary import representative_dict
     from ..render.tables import representative_rows
 
     fmt = output_format(output_format_, output, FlowsFormat)
     try:
-        classified = classify(file, settings.replace(representative=top))
+        classified = classify(file, settings)
         theme_id = classified.theme_id(theme)
-        analysis = analyze(classified)
-        if theme_id is not None:
-            analysis.representative_flows = {
-                k: v for k, v in analysis.representative_flows.items() if k == theme_id}
-        sections = list(representative_rows(analysis))
+        cases, taxonomies = classified.cases, classified.taxonomies
+        typical = {k: v for k, v in representative_flows(cases, taxonomies, top=top).items()
+                   if theme_id in (None, k)}
+        sections = list(representative_rows(typical, cases, taxonomies, settings.lang))
         if fmt is FlowsFormat.table:
             _print(sections)
             return
         if fmt is FlowsFormat.json:
-            data = json_bytes({"cases": len(analysis.cases), "theme": theme_id,
-                               "representative_flows": representative_dict(analysis)})
+            data = json_bytes({"cases": len(cases), "theme": theme_id,
+                               "representative_flows": representative_dict(typical, cases)})
         else:
             headings = sections[0][2] if sections else []
             theme_heading = "テーマ" if settings.lang == "ja" else "Theme"

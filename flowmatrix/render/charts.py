@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 from ..errors import FlowmatrixError
 from ..io.columns import ELEMENT_LABELS, ELEMENTS
-from ..model.dimensions import KIND_OF_ELEMENT, OTHER, TYPE_DIMENSIONS
-from .labels import MARKER_WORDS, dimension_label, value_labeller
+from ..model.dimensions import OTHER, TYPE_DIMENSIONS
+from .labels import MARKER_WORDS, dimension_label, stage_labeller
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -438,14 +438,6 @@ def _flow_title(lang: str, theme_label: str | None, by_type: bool = False) -> st
         return f"{theme_label}分野での{base}" if theme_label else base
     base = "Data flows (① → ② → ③ → ④" + (", all by kind)" if by_type else ")")
     return f"{base}: {theme_label}" if theme_label else base
-
-
-def stage_labeller(stages: FlowStages, taxonomies: Taxonomies, lang: str):
-    """label(stage, value): the words for a node of the flow chart — an item as written, a
-    kind's label (by type), or a marker's word."""
-    labellers = [value_labeller(KIND_OF_ELEMENT[e] if stages.by_type else e, taxonomies, lang)
-                 for e in ELEMENTS]
-    return lambda stage, value: labellers[stage](value)
 
 
 def _layout_order(nodes: pd.DataFrame, links: pd.DataFrame) -> dict[tuple[int, object], int]:

@@ -20,11 +20,11 @@ from .registry import HEATMAP_OF
 from .tables import (
     finding_rows,
     matrix_frames,
-    representative_rows,
     summary_rows,
     tally_sections,
     theme_tally_frame,
     top_flow_rows,
+    typical_rows,
 )
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ def report_html(analysis: Analysis, case_table: tuple, charts: dict[str, bytes],
                                                                   h["theme_tally"])))
     typical = f'<p class="note">{_e(h["representative_note"])}</p>' + "".join(
         f"<h3>{_e(theme)}</h3>" + _table(headings, rows, {4})
-        for _, theme, headings, rows in representative_rows(analysis))
+        for _, theme, headings, rows in typical_rows(analysis))
     sections.append(("representative", h["representative"], typical))
     flows = _table(*top_flow_rows(analysis), {2})
     sections.append(("top-flows", h["top_flows"], flows))

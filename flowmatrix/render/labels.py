@@ -3,8 +3,14 @@ the model's markers, and the labels of ids (themes and kinds come from their tax
 
 from __future__ import annotations
 
-from ..io.columns import ELEMENT_LABELS
-from ..model.dimensions import TAXONOMY_DIMENSIONS, is_marker
+from typing import TYPE_CHECKING
+
+from ..io.columns import ELEMENT_LABELS, ELEMENTS
+from ..model.dimensions import KIND_OF_ELEMENT, TAXONOMY_DIMENSIONS, is_marker
+
+if TYPE_CHECKING:
+    from ..classification.taxonomy import Taxonomies
+    from ..model.flows import FlowStages
 
 # The model's markers (model/dimensions.py): the folded rest, an empty cell, a total.
 MARKER_WORDS = {
@@ -51,6 +57,15 @@ def value_labeller(dimension: str, taxonomies, lang: str = "ja"):
             text = done[value] = value_label(dimension, value, taxonomies, lang)
         return text
     return label
+
+
+def stage_labeller(stages: FlowStages, taxonomies: Taxonomies, lang: str):
+    """label(stage, value): the words for a node of the flow chart — an item as written, a
+    kind's label (by type), or a marker's word."""
+    labellers = [value_labeller(KIND_OF_ELEMENT[e] if stages.by_type else e, taxonomies, lang)
+                 for e in ELEMENTS]
+    return lambda stage, value: labellers[stage](value)
+
 
 HEADINGS = {
     "ja": {

@@ -16,11 +16,11 @@ from .registry import HEATMAP_OF
 from .tables import (
     finding_rows,
     matrix_frames,
-    representative_rows,
     summary_rows,
     tally_sections,
     theme_tally_frame,
     top_flow_rows,
+    typical_rows,
 )
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str
     if "tally" in charts:
         out += ["", f"![{h['theme_tally']}]({charts['tally']})"]
     out += ["", f"## {h['representative']}", "", h["representative_note"]]
-    for _, theme, headings, rows in representative_rows(analysis):
+    for _, theme, headings, rows in typical_rows(analysis):
         out += ["", f"### {cell(theme)}", ""]
         out.append(table(headings, rows, ["l", "l", "l", "l", "r", "l"]))
     out += ["", f"## {h['top_flows']}", ""]

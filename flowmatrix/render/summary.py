@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from .labels import stage_labeller
 from .tables import matrix_frames, representative_examples, tally_frame, theme_tally_frame
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ def summary_dict(analysis: Analysis) -> dict:
                                        lang).to_dict("records")],
         "findings_count": analysis.counts,
         "top_flows": analysis.top_flows,
-        "representative_flows": representative_dict(analysis),
+        "representative_flows": representative_dict(analysis.representative_flows,
+                                                    analysis.cases),
         "sensitive_flows": [{**flow, "categories": [labels.get(c, c) for c in
                                                     flow["categories"]]}
                             for flow in analysis.sensitive_flows],
@@ -45,13 +47,14 @@ def summary_dict(analysis: Analysis) -> dict:
     }
 
 
-def representative_dict(analysis: Analysis) -> dict:
-    """theme id → its typical flows: kind ids, cases, example cases (id, title, municipality)."""
+def representative_dict(typical: dict[str, list[dict]], cases) -> dict:
+    """theme id → its typical flows: kind ids, cases, example cases (id, title, municipality,
+    file, row)."""
     return {theme_id: [{"source_type": f["source_type"], "data_category": f["data_category"],
                         "target_type": f["target_type"], "value_type": f["value_type"],
-                        "cases": f["cases"], "examples": representative_examples(analysis, f)}
+                        "cases": f["cases"], "examples": representative_examples(cases, f)}
                        for f in flows]
-            for theme_id, flows in analysis.representative_flows.items()}
+            for theme_id, flows in typical.items()}
 
 
 def _matrix(matrix: Matrix, analysis: Analysis) -> dict:
@@ -67,8 +70,6 @@ def _matrix(matrix: Matrix, analysis: Analysis) -> dict:
 
 def _flows(stages: FlowStages, analysis: Analysis) -> dict:
     """The nodes and links of a flow chart, values as labels, weights as drawn."""
-    from .charts import stage_labeller
-
     label = stage_labeller(stages, analysis.taxonomies, analysis.settings.lang)
     themes = analysis.taxonomies.themes.labels(analysis.settings.lang)
     return {

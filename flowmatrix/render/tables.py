@@ -267,32 +267,39 @@ REPRESENTATIVE_HEADINGS = {
 }
 
 
-def representative_examples(analysis: Analysis, row: dict) -> list[dict]:
+def representative_examples(cases: pd.DataFrame, row: dict) -> list[dict]:
     """The example cases of a typical flow: case_id, title, municipality, file and row."""
-    cases = analysis.cases
     return [{"case_id": str(cases["case_id"].iat[p]), "title": str(cases["title"].iat[p]),
              "municipality": str(cases["municipality"].iat[p]),
              "file": str(cases["file"].iat[p]), "row": int(cases["row"].iat[p])}
             for p in row["positions"]]
 
 
-def representative_rows(analysis: Analysis) -> Iterator[tuple[str, str, list[str], list[list]]]:
-    """(theme id, theme label, headings, rows) of 代表的なデータ連携の例, theme by theme: the kinds
-    of each typical flow in words, its cases, and its examples as 「title（municipality）」."""
+def typical_rows(analysis: Analysis) -> Iterator[tuple[str, str, list[str], list[list]]]:
+    """representative_rows of an analysis, in its language."""
+    return representative_rows(analysis.representative_flows, analysis.cases,
+                               analysis.taxonomies, analysis.settings.lang)
+
+
+def representative_rows(typical: dict[str, list[dict]], cases: pd.DataFrame,
+                        taxonomies: Taxonomies, lang: str
+                        ) -> Iterator[tuple[str, str, list[str], list[list]]]:
+    """(theme id, theme label, headings, rows) of 代表的なデータ連携の例 (`typical`, from
+    model.representative_flows over `cases`), theme by theme: the kinds of each typical flow
+    in words, its cases, and its examples as 「title（municipality）」."""
     from ..model.representative import FLOW_KINDS
 
-    lang, taxonomies = analysis.settings.lang, analysis.taxonomies
     labels = {key: value_labeller(dimension, taxonomies, lang)
               for key, (_, dimension) in FLOW_KINDS.items()}
     themes = taxonomies.themes.labels(lang)
-    for theme_id, flows in analysis.representative_flows.items():
+    for theme_id, flows in typical.items():
         rows = []
         for flow in flows:
             row_word = "行" if lang == "ja" else "row "
             examples = "; ".join(
                 (e["title"] or e["case_id"] or f"{row_word}{e['row']}")
                 + (f"（{e['municipality']}）" if e["municipality"] else "")
-                for e in representative_examples(analysis, flow))
+                for e in representative_examples(cases, flow))
             rows.append([*(labels[key](flow[key]) for key in FLOW_KINDS), flow["cases"],
                          examples])
         yield theme_id, themes.get(theme_id, theme_id), REPRESENTATIVE_HEADINGS[lang], rows

@@ -18,10 +18,10 @@ from .labels import FINDING_COLUMNS, HEADINGS, TALLY_COLUMNS, dimension_label, s
 from .tables import (
     finding_rows,
     matrix_frames,
-    representative_rows,
     summary_rows,
     tally_sections,
     theme_tally_frame,
+    typical_rows,
 )
 
 if TYPE_CHECKING:
@@ -281,7 +281,7 @@ def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> 
     _put(typical, 0, 0, h["representative"] + " — " + h["representative_note"], out.bold)
     typical.freeze_panes(2, 0)
     row = 1
-    for _, theme, headings, rows in representative_rows(analysis):
+    for _, theme, headings, rows in typical_rows(analysis):
         if row == 1:
             _row(typical, row, [TALLY_COLUMNS[lang]["theme"], *headings], out.header)
         for values in rows:
