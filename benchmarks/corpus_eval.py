@@ -15,6 +15,9 @@ Measures:
   per item           an item's kind is the first labeller's label
   per case           the kind of the case's main (first) item of the element is right
   要配慮 flag         precision and recall, per data item, against the labeller's yes/no
+  outside その他      the share of cases with at least one flow outside the その他 row and
+                     column of the headline matrix (① type × ③ type, the report's default size)
+                     and, for comparison, of the name-level matrix: the part read as one inventory
 The human rows compare the first labeller with the second on the same items and cases.
 """
 
@@ -40,6 +43,34 @@ KINDS = {"source types": ("source_service",), "data categories": ("data",),
 def read_csv(path: Path) -> list[dict]:
     with path.open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def outside_other(part: set) -> dict[str, tuple[int, int]]:
+    """matrix → (cases with a flow outside the その他 row and column, cases), for the part read
+    as one inventory and the matrices at the report's default size."""
+    from flowmatrix.classification.taxonomy import FALLBACK_ID
+    from flowmatrix.model.dimensions import OTHER, dimension_values
+    from flowmatrix.model.matrix import _folded, value_order
+
+    settings = Settings(ignore_declared=True)
+    frames = [flowmatrix.classify(ROOT / "data" / "corpus" / f"cases_{name}.csv",
+                                  settings) for name in SETS]
+    taxonomies = frames[0].taxonomies
+    import pandas as pd
+    cases = pd.concat([c.cases for c in frames], ignore_index=True)
+    cases = cases[cases["case_id"].isin(part)]
+    found = {}
+    for name, (rows, cols) in {"types": ("source_type", "target_type"),
+                               "names": ("source_service", "target_service")}.items():
+        row_items, col_items = _folded(dimension_values(cases, rows),
+                                       dimension_values(cases, cols), settings.top,
+                                       value_order(rows, taxonomies),
+                                       value_order(cols, taxonomies))
+        clear = sum(any(r is not OTHER and r != FALLBACK_ID for r in row)
+                    and any(c is not OTHER and c != FALLBACK_ID for c in col)
+                    for row, col in zip(row_items, col_items, strict=True))
+        found[name] = (clear, len(cases))
+    return found
 
 
 def predictions() -> tuple[dict, dict, dict]:
@@ -127,6 +158,9 @@ def report(part: str, cases: set, truth: list[dict], second: list[dict], themes:
     print(f"{'要配慮 precision':28} {ratio(true_pos, len(flagged)):>20} "
           f"{ratio(human_pos, len(human_flag)):>22}")
     print(f"{'要配慮 recall':28} {ratio(true_pos, actual):>20} {ratio(human_pos, actual):>22}")
+    outside = outside_other(cases)
+    print(f"{'outside その他, types':28} {ratio(*outside['types']):>20}")
+    print(f"{'outside その他, names':28} {ratio(*outside['names']):>20}")
     if misses:
         for r in flagged:
             if r["sensitive"] != "yes":
