@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import sys
 from pathlib import Path
 
@@ -9,10 +10,32 @@ import typer
 
 from ..errors import FlowmatrixError
 
+# What a console that cannot show a character (cp932 on Japanese Windows, output redirected to a
+# file) gets instead; anything else becomes "?". The job's exit code never depends on it.
+PLAIN = {"✓": "OK", "✗": "NG", "—": "-", "–": "-", "…": "...", "→": "->", "·": "-",
+         "①": "(1)", "②": "(2)", "③": "(3)", "④": "(4)"}
+_FALLBACK = "flowmatrix-plain"
+
+
+def _plain(error: UnicodeEncodeError) -> tuple[str, int]:
+    text = error.object[error.start:error.end]
+    return "".join(PLAIN.get(c, "?") for c in text), error.end
+
+
+codecs.register_error(_FALLBACK, _plain)
+
+
+def tolerant_streams() -> None:
+    """Let stdout and stderr write any text: characters their encoding lacks become PLAIN."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and stream.errors != _FALLBACK:
+            stream.reconfigure(errors=_FALLBACK)
+
 
 def console(stderr: bool = False):
     from rich.console import Console
 
+    tolerant_streams()
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
