@@ -35,3 +35,77 @@ def test_a_cp932_console_gets_the_output_and_the_jobs_exit_code(tmp_path, comman
     assert shown in text
     if command[0] == "validate":
         assert text.startswith("OK ")  # ✓ has no cp932 code: the plain form stands in
+
+
+def _ascii_words(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"[A-Za-z][A-Za-z_]{2,}", text))
+
+
+def test_a_japanese_report_has_no_english_words_but_the_inventorys(sample_report):
+    """Every word of report.xlsx, report.html and report.md in --lang ja comes from the
+    catalogue in Japanese; Latin letters appear only where the inventory has them (LINE, MaaS,
+    Tableau …), in matched terms, and in file names."""
+    import html
+    import re
+
+    from openpyxl import load_workbook
+
+    from flowmatrix import load_taxonomies, read_inventory
+    from flowmatrix.settings import DEFAULTS
+
+    folder, _ = sample_report
+    inventory = read_inventory(SAMPLE)
+    allowed = {"data", "cases", "xlsx", "csv", "png", "svg", "report", "charts", "html"}
+    for row in inventory.cases.astype(str).itertuples(index=False):
+        for value in row:
+            allowed |= _ascii_words(value) | _ascii_words(value.lower())
+    taxonomies = load_taxonomies(DEFAULTS)
+    for kind in ("theme", "service_type", "data_category", "value_type"):
+        for entry in taxonomies.of_kind(kind).themes:
+            for term in entry.terms:
+                allowed |= _ascii_words(term.text)
+            allowed |= _ascii_words(entry.ja)  # a Japanese label may hold IoT, BI, PDS
+    book = load_workbook(folder / "report.xlsx", read_only=True)
+    seen = {}
+    for sheet in book:
+        for row in sheet.iter_rows(values_only=True):
+            for value in row:
+                if isinstance(value, str):
+                    for word in _ascii_words(value) - allowed:
+                        seen.setdefault(word, f"report.xlsx {sheet.title}: {value[:60]}")
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", (folder / "report.html").read_text(),
+                  flags=re.S)
+    page = html.unescape(re.sub(r"<[^>]*>", " ", page))
+    for word in _ascii_words(page) - allowed:
+        seen.setdefault(word, "report.html")
+    markdown = re.sub(r"\]\([^)]*\)", "]", (folder / "report.md").read_text())  # link targets
+    for word in _ascii_words(markdown) - allowed:
+        seen.setdefault(word, "report.md")
+    assert not seen, seen
+
+
+def test_no_year_sheet_section_without_a_year_column_and_english_lists_in_english(tmp_path):
+    """An inventory without 年度 gets no 年度別 tally (it was one row "（空欄） 2"); in --lang en
+    the items of a cell are joined with ", ", not "、"."""
+    import json
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["共有元サービス", "流通データ", "共有先サービス", "データ連携サービス", "自治体"])
+    sheet.append(["公式LINE", "住所・氏名", "防災アプリ", "避難支援", "A市"])
+    sheet.append(["地域通貨", "購買履歴/ポイント履歴", "クーポン配信", "クーポン配信", "B町"])
+    path = tmp_path / "inv.xlsx"
+    book.save(path)
+    code = subprocess.run([sys.executable, "-m", "flowmatrix", "analyze", str(path), "--out",
+                           str(tmp_path / "r"), "--format", "json,md", "--lang", "en",
+                           "--quiet"], capture_output=True, timeout=120).returncode
+    assert code == 0
+    summary = json.loads((tmp_path / "r" / "inv" / "summary.json").read_text())
+    assert "fiscal_year" not in summary["tallies"] and "municipality" in summary["tallies"]
+    markdown = (tmp_path / "r" / "inv" / "report.md").read_text()
+    assert "By fiscal year" not in markdown and "By municipality" in markdown
+    assert "、" not in markdown.split("## Findings")[0]

@@ -91,15 +91,20 @@ def emit(data, output: Path | None, inputs: tuple[Path, ...], what: str) -> None
     console(stderr=True).print(f"wrote {escape(str(output))} ({what})")
 
 
-def print_frame(frame, *, title: str | None = None, index: bool = False) -> None:
-    """A DataFrame as a terminal table: numbers right-aligned, shares as percentages."""
+def print_frame(frame, *, title: str | None = None, index: bool = False,
+                lang: str | None = None) -> None:
+    """A DataFrame as a terminal table: numbers right-aligned, shares as percentages; with
+    `lang`, column ids (cases, share, fiscal_year …) are headed in words."""
     from rich.table import Table
+
+    from ..render.labels import column_label
 
     table = Table(pad_edge=False, title=title)
     columns = ([frame.index.name or ""] if index else []) + [str(c) for c in frame.columns]
     numeric = {str(c) for c in frame.columns if frame[c].dtype.kind in "iuf"}
     for column in columns:
-        table.add_column(escape(column), justify="right" if column in numeric else "left",
+        heading = column_label(column, lang) if lang else column
+        table.add_column(escape(heading), justify="right" if column in numeric else "left",
                          overflow="fold")
     for label, row in zip(frame.index, frame.itertuples(index=False), strict=True):
         cells = [escape(str(label))] if index else []

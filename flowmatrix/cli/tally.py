@@ -48,6 +48,7 @@ def tally(
 ) -> None:
     """Count cases per theme or per column."""
     from .. import classify, tally_by, theme_cross_table, theme_tally
+    from ..render.labels import counted
     from ..render.serialise import csv_bytes, json_bytes
     from ..render.tables import tally_frame, theme_tally_frame
 
@@ -71,8 +72,8 @@ def tally(
         else:
             table = tally_frame(tally_by(cases, by, taxonomies=taxonomies), taxonomies, lang)
         if fmt is TableFormat.table:
-            print_frame(table)
-            console().print(f"{count(len(cases), 'case')}")
+            print_frame(table, lang=lang)
+            console().print(counted(len(cases), "case", lang))
             return
         records = table.to_dict("records")
         if fmt is TableFormat.json:

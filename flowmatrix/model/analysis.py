@@ -70,11 +70,17 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
     matrices = {key: flow_matrix(cases, rows, cols, values=values, top=top,
                                  taxonomies=taxonomies)
                 for key, (rows, cols, values) in REPORT_MATRICES.items()}
-    tallies = {
-        "municipality": tally_by(cases, "municipality"),
-        "fiscal_year": tally_by(cases, "fiscal_year"),
-        "theme_municipality": theme_cross_table(cases, "municipality", taxonomies.themes),
-    }
+    # A tally of a column no case fills would be one row "(blank) N": left out.
+    filled = {c for c in ("municipality", "fiscal_year")
+              if c in cases and cases[c].astype(str).str.strip().ne("").any()}
+    tallies = {}
+    if "municipality" in filled:
+        tallies["municipality"] = tally_by(cases, "municipality")
+    if "fiscal_year" in filled:
+        tallies["fiscal_year"] = tally_by(cases, "fiscal_year")
+    if "municipality" in filled:
+        tallies["theme_municipality"] = theme_cross_table(cases, "municipality",
+                                                          taxonomies.themes)
     if cases["file"].nunique() > 1:
         tallies["file"] = tally_by(cases, "file")
     top_flows = [{"source_service": p["row"], "target_service": p["col"], "count": p["count"],

@@ -143,13 +143,13 @@ def report_html(analysis: Analysis, case_table: tuple, charts: dict[str, bytes],
     sections.append(("sensitive", h["sensitive"],
                      f'<p class="note">{_e(h["sensitive_note"])}</p>' + listing))
     tallies = []
-    for heading, frame in tally_sections(analysis):
+    for heading, frame, columns in tally_sections(analysis):
         numeric = {i for i, c in enumerate(frame.columns) if frame[c].dtype.kind in "iuf"}
         rows = [[f"{v:.1%}" if c == "share" else v for c, v in zip(frame.columns, row,
                                                                       strict=True)]
                 for row in frame.to_numpy().tolist()]
         tallies.append(f"<h3>{_e(h[heading])}</h3>"
-                       + _table([str(c) for c in frame.columns], rows, numeric))
+                       + _table(columns, rows, numeric))
     sections.append(("tallies", h["tallies"], "".join(tallies)))
     rows = finding_rows(analysis)
     findings = (_table(FINDING_COLUMNS[lang], rows) if rows

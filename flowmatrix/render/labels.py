@@ -29,6 +29,12 @@ DIMENSION_LABELS = {
            "data_category": "② data category", "value_type": "④ value type"},
 }
 MORE_ITEMS = {"ja": "…ほか{n}件", "en": "… +{n} more"}  # a matrix cell listing only some items
+LIST_SEPARATOR = {"ja": "、", "en": ", "}  # items of one table cell
+# Where a case's theme came from (the cases' theme_source), and the severity of a finding.
+THEME_SOURCE_WORDS = {"ja": {"keywords": "キーワード", "declared": "記載テーマ"},
+                      "en": {"keywords": "Keywords", "declared": "Declared"}}
+SEVERITY_WORDS = {"ja": {"error": "エラー", "warning": "警告", "info": "情報"},
+                  "en": {"error": "Error", "warning": "Warning", "info": "Note"}}
 
 
 def dimension_label(dimension: str, lang: str = "ja") -> str:
@@ -145,6 +151,28 @@ CASE_COLUMNS = {
            "file": "File", "sheet": "Sheet", "row": "Row"},
 }
 
+NOUNS = {"case": "事例", "error": "エラー", "warning": "警告", "note": "情報", "row": "行",
+         "flow": "流れ", "file": "ファイル"}
+
+
+def counted(n: int, noun: str, lang: str = "ja") -> str:
+    """"事例 31 件" / "31 cases" (noun in English, singular)."""
+    if lang == "ja":
+        return f"{NOUNS.get(noun, noun)} {n:,} 件"
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def column_label(column: object, lang: str = "ja") -> str:
+    """The heading of a tally column: "cases" → 事例数, "fiscal_year" → 年度, "file" →
+    ファイル; theme labels and markers are already words and stay as they are."""
+    if not isinstance(column, str):
+        return str(column)
+    if column == "theme_id":
+        return "テーマID" if lang == "ja" else "Theme id"
+    return (TALLY_COLUMNS[lang].get(column) or DIMENSION_LABELS[lang].get(column)
+            or CASE_COLUMNS[lang].get(column) or column)
+
+
 FINDING_COLUMNS = {
     "ja": ["重要度", "コード", "場所", "内容"],
     "en": ["Severity", "Code", "Where", "Message"],
@@ -169,14 +197,16 @@ def sensitive_rows(analysis) -> tuple[list[str], list[list]]:
     label = value_labeller("data_category", analysis.taxonomies, analysis.settings.lang)
     headings = (["No", "行", "①データ共有元サービス", "②要配慮のデータ", "種別", "③データ共有先サービス"]
                 if ja else ["No", "Row", "① Source", "② Sensitive data", "Category", "③ Target"])
-    rows = [[f["case_id"], f["row"], f["source_service"], "、".join(f["data"]),
-             "、".join(label(c) for c in f["categories"]), f["target_service"]]
+    join = LIST_SEPARATOR[analysis.settings.lang].join
+    rows = [[f["case_id"], f["row"], f["source_service"], join(f["data"]),
+             join(label(c) for c in f["categories"]), f["target_service"]]
             for f in analysis.sensitive_flows]
     return headings, rows
 
 
 ELEMENT_MARKS = {"title": "title", "source_service": "①", "data": "②", "target_service": "③",
                  "linked_service": "④"}  # in reading order; explanations list ④ first
+TITLE_MARK = {"ja": "事例名", "en": "title"}
 
 
 def explain_terms(matched_terms: tuple, taxonomy, lang: str = "ja",
@@ -189,7 +219,9 @@ def explain_terms(matched_terms: tuple, taxonomy, lang: str = "ja",
         grouped.setdefault((element, theme), []).append(term)
     ordered = sorted(grouped.items(), key=lambda item: _ELEMENT_ORDER.get(item[0][0], -1),
                      reverse=True)
-    return separator.join(f"{ELEMENT_MARKS.get(element, element)} {', '.join(terms)} → "
+    marks = {**ELEMENT_MARKS, "title": TITLE_MARK[lang]}
+    join = LIST_SEPARATOR[lang].join
+    return separator.join(f"{marks.get(element, element)} {join(terms)} → "
                           f"{labels[theme]}" for (element, theme), terms in ordered)
 
 

@@ -92,9 +92,9 @@ def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str
     out += [table(headings, rows, ["l", "r", "l", "l", "l", "l"]) if rows
             else h["no_sensitive"], ""]
     out += [f"## {h['tallies']}"]
-    for heading, frame in tally_sections(analysis):
+    for heading, frame, columns in tally_sections(analysis):
         out += ["", f"### {h[heading]}", ""]
-        out.append(table([str(c) for c in frame.columns],
+        out.append(table(columns,
                          [[_value(v, share=c == "share") for c, v in zip(
                              frame.columns, row, strict=True)]
                           for row in frame.to_numpy().tolist()]))

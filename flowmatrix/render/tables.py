@@ -13,8 +13,12 @@ from ..io.inventory import PROVENANCE_COLUMNS, item_column
 from ..model.dimensions import TOTAL, TYPE_DIMENSIONS
 from .labels import (
     CASE_COLUMNS,
+    LIST_SEPARATOR,
     MORE_ITEMS,
+    SEVERITY_WORDS,
     SUMMARY_LABELS,
+    THEME_SOURCE_WORDS,
+    column_label,
     explain_terms,
     value_label,
     value_labeller,
@@ -57,6 +61,7 @@ def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
     sensitive = "要配慮" if lang == "ja" else "sensitive"
     headings = _unique([CASE_COLUMNS[lang].get(f, f) for f in fields])
     n = len(cases)
+    join = LIST_SEPARATOR[lang].join
 
     def column(field: str) -> list:
         return cases[field].tolist() if field in cases else [""] * n
@@ -70,13 +75,15 @@ def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
     columns = {field: column(field) for field in fields}
     for field, dimension in TYPE_FIELDS.items():
         label = value_labeller(dimension, taxonomies, lang)
-        columns[field] = mapped(column(field), lambda ids, label=label: "、".join(
+        columns[field] = mapped(column(field), lambda ids, label=label: join(
             dict.fromkeys(label(t) for t in ids)))
     columns["sensitive"] = [sensitive if s else "" for s in column("sensitive")]
     columns["theme_label"] = [labels[t] for t in column("theme_id")]
     columns["declared_theme"] = column("theme")
+    sources = THEME_SOURCE_WORDS[lang]
+    columns["theme_source"] = [sources.get(s, s) for s in column("theme_source")]
     columns["secondary_themes"] = mapped(column("secondary_theme_ids"),
-                                         lambda ids: "、".join(labels[t] for t in ids))
+                                         lambda ids: join(labels[t] for t in ids))
     columns["matched_terms"] = mapped(column("matched_terms"),
                                       lambda terms: explain_terms(terms, taxonomies.themes, lang))
     columns["score"] = [float(v) for v in column("score")]
@@ -107,7 +114,8 @@ def shown_findings(analysis: Analysis) -> list:
 
 
 def finding_rows(analysis: Analysis) -> list[list]:
-    return [[f.severity, f.code, _where(f), f.message] for f in shown_findings(analysis)]
+    words = SEVERITY_WORDS[analysis.settings.lang]
+    return [[words[f.severity], f.code, _where(f), f.message] for f in shown_findings(analysis)]
 
 
 def _where(finding) -> str:
@@ -132,7 +140,8 @@ def top_flow_rows(analysis: Analysis) -> tuple[list[str], list[list]]:
     headings = (["①データ共有元サービス", "③データ共有先サービス", "件数", "②流通データ"]
                 if analysis.settings.lang == "ja" else ["① Source", "③ Target", "Count", "② Data"])
     return headings, [[f["source_service"], f["target_service"], f["count"],
-                       "、".join(f["data"])] for f in analysis.top_flows]
+                       LIST_SEPARATOR[analysis.settings.lang].join(f["data"])]
+                      for f in analysis.top_flows]
 
 
 def theme_tally_frame(tally: pd.DataFrame, taxonomy: Taxonomy, lang: str) -> pd.DataFrame:
@@ -156,12 +165,15 @@ def tally_frame(table: pd.DataFrame, taxonomies: Taxonomies | None, lang: str) -
 
 
 def tally_sections(analysis: Analysis):
-    """(heading key, labelled table) of the other tallies the analysis has, in report order."""
+    """(heading key, labelled table, column headings in words) of the other tallies the
+    analysis has, in report order. The table keeps its column ids ("share" is formatted as a
+    percentage by every format)."""
+    lang = analysis.settings.lang
     for key, heading in (("municipality", "by_municipality"), ("fiscal_year", "by_fiscal_year"),
                          ("file", "by_file"), ("theme_municipality", "theme_municipality")):
         if key in analysis.tallies:
-            yield heading, tally_frame(analysis.tallies[key], analysis.taxonomies,
-                                       analysis.settings.lang)
+            frame = tally_frame(analysis.tallies[key], analysis.taxonomies, lang)
+            yield heading, frame, [column_label(c, lang) for c in frame.columns]
 
 
 def cell_text(cell: Cell, values: str, label, lang: str = "ja") -> str:
@@ -171,7 +183,7 @@ def cell_text(cell: Cell, values: str, label, lang: str = "ja") -> str:
         return ", ".join(cell.case_ids)
     items = [label(item) for item, _ in (cell.linked if values == "linked_service"
                                          else cell.data)]
-    shown = "、".join(items[:CELL_ITEMS])
+    shown = LIST_SEPARATOR[lang].join(items[:CELL_ITEMS])
     if len(items) > CELL_ITEMS:
         shown += MORE_ITEMS[lang].format(n=len(items) - CELL_ITEMS)
     return f"{shown} ({cell.count})"

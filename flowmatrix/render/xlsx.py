@@ -301,9 +301,9 @@ def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> 
 
     tallies = out.sheet(names["tallies"], [28] + [14] * 12)
     row = 0
-    for heading, frame in tally_sections(analysis):
+    for heading, frame, columns in tally_sections(analysis):
         _put(tallies, row, 0, h[heading], out.bold)
-        _row(tallies, row + 1, [str(c) for c in frame.columns], out.header)
+        _row(tallies, row + 1, columns, out.header)
         row += 2
         for values in frame.to_numpy().tolist():
             for column, (name, value) in enumerate(zip(frame.columns, values, strict=True)):
