@@ -109,3 +109,31 @@ def test_no_year_sheet_section_without_a_year_column_and_english_lists_in_englis
     markdown = (tmp_path / "r" / "inv" / "report.md").read_text()
     assert "By fiscal year" not in markdown and "By municipality" in markdown
     assert "、" not in markdown.split("## Findings")[0]
+
+
+def test_the_report_workbook_is_set_up_for_paper(sample_report):
+    """Every sheet: A4, one page wide, file/sheet/page in the footer; the summary and the
+    tally with its chart on one page; header rows repeated; the cases sheet filters; rows of
+    wrapped text tall enough to show it (LibreOffice clips them otherwise)."""
+    from openpyxl import load_workbook
+
+    folder, _ = sample_report
+    book = load_workbook(folder / "report.xlsx")
+    for sheet in book:
+        setup = sheet.page_setup
+        assert setup.paperSize == 9 and sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert (setup.fitToWidth or 1) == 1, sheet.title  # absent means 1 in OOXML
+        assert "&P" in sheet.oddFooter.right.text and "&F" in sheet.oddFooter.left.text
+    assert (book["概要"].page_setup.fitToHeight or 1) == 1
+    assert book["概要"].page_setup.orientation != "landscape"
+    assert (book["テーマ集計"].page_setup.fitToHeight or 1) == 1
+    assert book["テーマ集計"].page_setup.orientation == "landscape"
+    cases = book["事例"]
+    assert cases.print_title_rows == "$1:$1"
+    assert cases.auto_filter.ref == f"A1:{cases.cell(1, cases.max_column).column_letter}32"
+    assert cases.page_setup.orientation == "landscape" and cases.page_setup.fitToHeight == 0
+    # a case whose ④ needs three lines in its column gets three lines' height
+    tall = [row for row in range(2, 33) if (cases.row_dimensions[row].height or 0) >= 30]
+    assert len(tall) >= 10
+    types = book["種別フロー"]
+    assert types.print_title_rows == "$1:$2" and types.print_title_cols == "$A:$A"

@@ -70,6 +70,29 @@ def _utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+PORTRAIT_WIDTH = 100  # column-width units a portrait A4 page shows at 100 %
+LINE_HEIGHT = 15.0  # points per line of the default 11-point font
+MAX_ROW_HEIGHT = 409.0  # Excel's limit
+
+
+def text_width(text: str) -> int:
+    """The columns a line of text takes: East Asian characters (three bytes in UTF-8) count
+    two, the rest one — computed in C, as report rows are many."""
+    return len(text) + (len(text.encode("utf-8")) - len(text)) // 2
+
+
+def row_height(values, widths: list[float], wrapped: list[bool]) -> float | None:
+    """The height a row of wrapped cells needs to show its text (None: one line, the default).
+    Excel grows such rows when it opens the file, LibreOffice does not: it clips them."""
+    lines = 1
+    for value, width, wrap in zip(values, widths, wrapped, strict=False):
+        if wrap and value.__class__ is str and len(value) * 2 > width:
+            per_line = max(1, int(width) - 1)
+            lines = max(lines, sum(-(-text_width(part) // per_line) or 1
+                                   for part in value.split("\n")))
+    return None if lines == 1 else min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines)
+
+
 class _Book:
     """An XlsxWriter workbook in memory with the few formats the report uses."""
 
@@ -89,11 +112,26 @@ class _Book:
         self.wrap = add({"text_wrap": True, "valign": "top"})
         self.percent = add({"num_format": "0.0%"})
         self.shades = [add({"text_wrap": True, "valign": "top", "bg_color": c}) for c in SHADES]
+        self.widths: dict[str, list[float]] = {}  # sheet name → column widths
 
-    def sheet(self, name: str, widths: list[float]):
+    def sheet(self, name: str, widths: list[float], *, header_rows: int = 0,
+              one_page: bool = False):
+        """A sheet with its column widths, set up for paper: A4, landscape when wider than a
+        portrait page, one page wide (one page in all with `one_page`), the first
+        `header_rows` rows repeated on every page, file, sheet and page numbers in the
+        footer."""
         sheet = self.book.add_worksheet(name)
         for column, width in enumerate(widths):
             sheet.set_column(column, column, width)
+        self.widths[name] = widths
+        sheet.set_paper(9)  # A4
+        if sum(widths) > PORTRAIT_WIDTH:
+            sheet.set_landscape()
+        sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        sheet.fit_to_pages(1, 1 if one_page else 0)
+        if header_rows:
+            sheet.repeat_rows(0, header_rows - 1)
+        sheet.set_footer("&L&F — &A&R&P / &N")
         return sheet
 
     def done(self) -> bytes | None:
@@ -132,15 +170,20 @@ def _row(sheet, row: int, values, fmt=None) -> None:
         _put(sheet, row, column, value, fmt)
 
 
-def _rows(sheet, first: int, rows, formats: list) -> None:
+def _rows(sheet, first: int, rows, formats: list, widths: list[float] | None = None,
+          wrapped: list[bool] | None = None) -> None:
     """Many rows of plain cells (text or numbers), from row `first` on: straight into the
     constant-memory row stream of XlsxWriter, as the XML it writes for such cells, one string
     per row — 2.4 million cells take seconds instead of a quarter of a minute. Falls back to
-    a call per cell where that stream is not available (a workbook in memory)."""
+    a call per cell where that stream is not available (a workbook in memory). With the
+    column `widths` and which columns `wrapped`, rows get the height their text needs."""
     stream = getattr(sheet, "row_data_fh", None)
+    heights = widths is not None and wrapped is not None and any(wrapped)
     if not (getattr(sheet, "constant_memory", False) and stream is not None
             and getattr(sheet, "fh", None) is stream and hasattr(sheet, "_write_single_row")):
         for number, values in enumerate(rows, start=first):
+            if heights and (height := row_height(values, widths, wrapped)):
+                sheet.set_row(number, height)
             for column, value in enumerate(values):
                 _put(sheet, number, column, value, formats[column])
         return
@@ -175,7 +218,9 @@ def _rows(sheet, first: int, rows, formats: list) -> None:
                 xml = inline[text] = f' t="inlineStr"><is>{_xml_text(excel_text(text))}</is></c>'
             cells.append(at + xml)
         last = number
-        chunk.append(f'<row r="{number + 1}">{"".join(cells)}</row>')
+        height = row_height(values, widths, wrapped) if heights else None
+        size = f' ht="{height:g}" customHeight="1"' if height else ""
+        chunk.append(f'<row r="{number + 1}"{size}>{"".join(cells)}</row>')
         if len(chunk) == 1000:
             stream.write("".join(chunk))
             chunk = []
@@ -208,7 +253,10 @@ def _shade(count: int, peak: int) -> int:
 
 def _write_matrix(out: _Book, title: str, table: pd.DataFrame, counts: pd.DataFrame, lang: str,
                   heading: str | None = None) -> None:
-    sheet = out.sheet(title, [30] + [24] * len(table.columns))
+    widths = [30] + [24] * len(table.columns)
+    sheet = out.sheet(title, widths, header_rows=2 if heading else 1)
+    sheet.repeat_columns(0)
+    wrapped = [True] * len(widths)
     row = 0
     if heading:
         _put(sheet, 0, 0, heading, out.bold)
@@ -216,11 +264,16 @@ def _write_matrix(out: _Book, title: str, table: pd.DataFrame, counts: pd.DataFr
     sheet.freeze_panes(row + 1, 1)
     corner = f"{dimension_label(table.index.name, lang)} ＼ " \
              f"{dimension_label(table.columns.name, lang)}"
-    _row(sheet, row, [corner, *[str(c) for c in table.columns]], out.header)
+    header = [corner, *[str(c) for c in table.columns]]
+    if height := row_height(header, widths, wrapped):
+        sheet.set_row(row, height)
+    _row(sheet, row, header, out.header)
     peak = int(counts.to_numpy().max()) if counts.size else 0
     for label, texts, numbers in zip(table.index, table.to_numpy().tolist(),
                                      counts.to_numpy().tolist(), strict=True):
         row += 1
+        if height := row_height([str(label), *texts], widths, wrapped):
+            sheet.set_row(row, height)
         _put(sheet, row, 0, str(label), out.label)
         for column, (text, number) in enumerate(zip(texts, numbers, strict=True), start=1):
             shade = out.shades[_shade(int(number), peak)]
@@ -240,7 +293,7 @@ def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> 
     names, h = SHEETS[lang], HEADINGS[lang]
     out = _Book(path)
 
-    summary = out.sheet(names["summary"], [22, 80])
+    summary = out.sheet(names["summary"], [20, 76], one_page=True)
     _put(summary, 0, 0, f"{h['title']}: {analysis.name}", out.bold)
     for row, (label, value) in enumerate(summary_rows(analysis), start=1):
         _put(summary, row, 0, label, out.bold)
@@ -249,13 +302,19 @@ def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> 
     fields, headings, rows = case_table
     wide = {"title": 28, "source_service": 28, "data": 28, "target_service": 28,
             "linked_service": 30, "matched_terms": 50, "notes": 30, "file": 24}
-    cases = out.sheet(names["cases"], [wide.get(f, 12) for f in fields])
+    widths = [wide.get(f, 12) for f in fields]
+    cases = out.sheet(names["cases"], widths, header_rows=1)
     cases.freeze_panes(1, 1)
+    cases.autofilter(0, 0, max(1, len(rows)), len(fields) - 1)
+    if height := row_height(headings, widths, [True] * len(widths)):
+        cases.set_row(0, height)
     _row(cases, 0, headings, out.header)
     formats = [out.wrap if f in wide else None for f in fields]
-    _rows(cases, 1, ([row[f] for f in fields] for row in rows), formats)
+    _rows(cases, 1, ([row[f] for f in fields] for row in rows), formats, widths,
+          [f in wide for f in fields])
 
-    tally = out.sheet(names["tally"], [28, 10, 10, 20])
+    tally = out.sheet(names["tally"], [28, 10, 10, 20], header_rows=1, one_page=True)
+    tally.set_landscape()  # the chart stands beside the table
     t = TALLY_COLUMNS[lang]
     tally.freeze_panes(1, 0)
     _row(tally, 0, [t["theme"], t["cases"], t["share"], t["touching"]], out.header)
@@ -277,7 +336,8 @@ def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> 
     chart.set_size({"width": 640, "height": 360})
     tally.insert_chart("F2", chart)
 
-    typical = out.sheet(names["representative"], [22, 30, 30, 30, 30, 8, 60])
+    widths = [22, 30, 30, 30, 30, 8, 60]
+    typical = out.sheet(names["representative"], widths, header_rows=2)
     _put(typical, 0, 0, h["representative"] + " — " + h["representative_note"], out.bold)
     typical.freeze_panes(2, 0)
     row = 1
@@ -286,6 +346,8 @@ def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> 
             _row(typical, row, [TALLY_COLUMNS[lang]["theme"], *headings], out.header)
         for values in rows:
             row += 1
+            if height := row_height([theme, *values], widths, [True] * len(widths)):
+                typical.set_row(row, height)
             _row(typical, row, [theme, *values], out.wrap)
 
     for key, matrix in analysis.matrices.items():
@@ -293,11 +355,13 @@ def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> 
                       heading=h[key] + " — " + h["top_note"].format(top=analysis.top))
 
     headings, rows = sensitive_rows(analysis)
-    sensitive = out.sheet(names["sensitive"], [8, 8, 30, 34, 22, 30])
+    widths = [8, 8, 30, 34, 22, 30]
+    sensitive = out.sheet(names["sensitive"], widths, header_rows=2)
     _put(sensitive, 0, 0, h["sensitive"] + " — " + h["sensitive_note"], out.bold)
     sensitive.freeze_panes(2, 0)
     _row(sensitive, 1, headings, out.header)
-    _rows(sensitive, 2, rows or [[h["no_sensitive"]]], [out.wrap] * max(6, len(headings)))
+    _rows(sensitive, 2, rows or [[h["no_sensitive"]]], [out.wrap] * max(6, len(headings)),
+          widths, [True] * len(widths))
 
     tallies = out.sheet(names["tallies"], [28] + [14] * 12)
     row = 0
@@ -311,10 +375,12 @@ def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> 
             row += 1
         row += 1
 
-    findings = out.sheet(names["findings"], [10, 20, 28, 100])
+    widths = [10, 20, 28, 100]
+    findings = out.sheet(names["findings"], widths, header_rows=1)
     findings.freeze_panes(1, 0)
     _row(findings, 0, FINDING_COLUMNS[lang], out.header)
-    _rows(findings, 1, finding_rows(analysis), [None, None, None, out.wrap])
+    _rows(findings, 1, finding_rows(analysis), [None, None, None, out.wrap], widths,
+          [False, False, False, True])
 
     out.done()
     return path
