@@ -137,3 +137,17 @@ def test_the_report_workbook_is_set_up_for_paper(sample_report):
     assert len(tall) >= 10
     types = book["種別フロー"]
     assert types.print_title_rows == "$1:$2" and types.print_title_cols == "$A:$A"
+
+
+def test_the_html_report_explains_itself_and_reads_on_a_phone(sample_report):
+    """A 読み方 section right after the summary says how themes and types are assigned, what
+    副テーマを含む事例数 counts and why flow charts show 0.5; the page has phone and print
+    styles, and tables scroll sideways instead of wrapping a character per line."""
+    folder, _ = sample_report
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert page.index('id="summary"') < page.index('id="guide"') < page.index('id="tally"')
+    guide = page[page.index('id="guide"'):page.index('id="tally"')]
+    for phrase in ("記載テーマ", "キーワード", "副テーマを含む事例数", "0.5", "法的な判断ではありません"):
+        assert phrase in guide
+    assert "@media (max-width:640px)" in page and "@media print" in page
+    assert "td{min-width:5em" in page and ".scroll{overflow-x:auto" in page

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from .labels import (
     FINDING_COLUMNS,
     HEADINGS,
+    READING_GUIDE,
     SUMMARY_LABELS,
     TALLY_COLUMNS,
     chart_caption,
@@ -48,8 +49,16 @@ th{background:#f0f4f8}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .scroll{overflow-x:auto;max-width:100%}
 .matrix td{min-width:6rem}.matrix th:first-child{min-width:11rem}
 .note{color:#52606d;font-size:.85rem}td,th{overflow-wrap:anywhere}
+td{min-width:5em;max-width:30em}
+.guide{font-size:.9rem;max-width:60em}.guide li{margin:.3rem 0}
 figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #e4e7eb}
 .error{color:#b42318;font-weight:bold}.warning{color:#b54708}.info{color:#175cd3}
+@media (max-width:640px){header,nav,main{padding-left:.8rem;padding-right:.8rem}
+nav a{display:inline-block;margin:.1rem .6rem .1rem 0}table{font-size:.8rem}
+figure{overflow-x:auto}figure img{max-width:none;width:640px}}
+@media print{nav{display:none}header{background:none;color:#000;padding:0}
+.scroll{overflow:visible}section{break-inside:auto}figure,tr{break-inside:avoid}
+h2,h3{break-after:avoid}main{max-width:none;padding:0}}
 """
 
 
@@ -116,6 +125,9 @@ def report_html(analysis: Analysis, case_table: tuple, charts: dict[str, bytes],
     sections: list[tuple[str, str, str]] = []
     summary = _pairs(summary_rows(analysis))
     sections.append(("summary", h["summary"], summary))
+    guide = READING_GUIDE[lang]
+    sections.append(("guide", guide["heading"], '<ul class="guide">' + "".join(
+        f"<li>{_e(point)}</li>" for point in guide["points"]) + "</ul>"))
     tally = _table([t["theme"], t["cases"], t["share"], t["touching"]],
                    [[r["theme"], r["cases"], f"{r['share']:.1%}", r["touching"]]
                     for r in theme_tally_frame(analysis.theme_tally, analysis.taxonomies.themes,

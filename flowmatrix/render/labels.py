@@ -118,6 +118,47 @@ HEADINGS = {
     },
 }
 
+# 読み方: how the report's numbers come about (report.html and report.md, after the summary).
+READING_GUIDE = {
+    "ja": {
+        "heading": "読み方",
+        "points": [
+            "テーマ：記載テーマの列があればその値を使います（テーマの根拠「記載テーマ」）。なければ"
+            "事例名と①〜④の語をテーマごとのキーワードと照合し、点の最も高いテーマを主テーマとします"
+            "（「キーワード」）。照合した語は事例表の「一致した語」にあります。",
+            "副テーマを含む事例数：主テーマのほかに、最高点の半分以上の点を得たテーマ（副テーマ）"
+            "としてそのテーマに触れる事例も数えた数です。合計は事例数を超えます。",
+            "種別：①③のサービス、②のデータ、④の価値を、それぞれの種別表のキーワードで分類します。"
+            "種別の列があればその値が優先します。どれにも当たらない項目は「その他」です。",
+            "データフローの図：1つの事例を1として、セルに複数の項目（例：「運行情報/利用履歴」）が"
+            "あれば項目の数で按分します。そのため 0.5 件のような小数が出ます。マトリクスは項目の"
+            "組ごとに数えます。",
+            "要配慮個人情報：データの種別から機械的に判定した手がかりです。同意や法令上の根拠の"
+            "確認に使うもので、法的な判断ではありません。",
+        ],
+    },
+    "en": {
+        "heading": "How to read this report",
+        "points": [
+            "Themes: a declared theme column is used where the inventory has one (theme from "
+            "\"Declared\"); otherwise the words of the title and of ①–④ are matched against "
+            "each theme's keywords and the highest-scoring theme is the primary one "
+            "(\"Keywords\"). The matched terms are in the cases table.",
+            "Cases incl. secondary: the cases of the theme plus those touching it as a secondary "
+            "theme (scoring at least half the top score). The column adds up to more than the "
+            "number of cases.",
+            "Types: ①③ services, ② data and ④ values are typed with the keywords of their "
+            "taxonomies; a type column in the inventory wins. Items no keyword matches are "
+            "\"Other\".",
+            "Flow charts: each case weighs 1, split evenly over the items of a cell "
+            "(\"運行情報/利用履歴\" is two items), hence weights like 0.5. Matrices count item "
+            "pairs.",
+            "Sensitive (要配慮) personal information: found mechanically from the data "
+            "categories, as an aid to checking consent and the legal basis; not legal advice.",
+        ],
+    },
+}
+
 SUMMARY_LABELS = {
     "ja": {"inputs": "入力", "sheet": "シート", "cases": "事例数", "errors": "エラー",
            "warnings": "警告", "themes": "テーマ数"},
