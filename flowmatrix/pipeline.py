@@ -65,6 +65,28 @@ class Classified:
         own = [c for c in inventory.columns if c not in ("theme", *ELEMENTS)]
         return ["theme", *TYPE_DIMENSIONS, *own, *inventory.extra_columns]
 
+    def column(self, name: str, choices: list[str], option: str = "--by") -> str:
+        """The one of `choices` (column or dimension ids) that `name` means: the id, the header
+        as the inventory wrote it (自治体名), or an alias of a canonical column; compared without
+        case, width or spaces. A usage error naming the choices as the inventory wrote them,
+        and the nearest one, otherwise."""
+        import difflib
+
+        from .io.text import header_key
+
+        headers = {c: h for c, h in self.inventory.headers.items() if c in choices}
+        known = {header_key(c): c for c in choices}
+        known.update({header_key(h): c for c, h in headers.items()})
+        found = known.get(header_key(name)) or load_header_aliases(
+            self.settings.headers).match(name)
+        if found in choices:
+            return found
+        shown = [f"{headers[c]} ({c})" if headers.get(c, c) != c else c for c in choices]
+        near = difflib.get_close_matches(name, [*choices, *headers.values()], n=1, cutoff=0.5)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise FlowmatrixError(f"{option} {name!r}: no such column{hint} Choose one of: "
+                              + ", ".join(shown), path=self.inventory.path, code="usage")
+
 
 def classify(source: str | Path | Inventory, settings: Settings | None = None) -> Classified:
     """Read `source` (a path, or an Inventory already read), give every case its themes and

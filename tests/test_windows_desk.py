@@ -151,3 +151,23 @@ def test_the_html_report_explains_itself_and_reads_on_a_phone(sample_report):
         assert phrase in guide
     assert "@media (max-width:640px)" in page and "@media print" in page
     assert "td{min-width:5em" in page and ".scroll{overflow-x:auto" in page
+
+
+def test_tally_by_the_inventorys_own_header_or_an_alias(cli):
+    """`--by 自治体名` (an alias of the sample's 自治体 column), `--by 年度` (its header as
+    written) and `--by municipality` count the same; a misspelt name gets the nearest one and
+    the choices as the inventory wrote them."""
+    import json
+
+    def tally(*args):
+        result = cli("tally", SAMPLE, "--format", "json", *args)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["tally"]
+
+    assert tally("--by", "自治体名") == tally("--by", "municipality") == tally("--by", "自治体")
+    assert tally("--by", "年度") == tally("--by", "fiscal_year")
+    assert tally("--by", "出典 区分")[0]["出典区分"] == "例示"
+    bad = cli("tally", SAMPLE, "--by", "自治休")
+    assert bad.exit_code == 2
+    assert "did you mean '自治体'?" in bad.output and "年度 (fiscal_year)" in bad.output
+    assert cli("tally", SAMPLE, "--cross", "自治体名").exit_code == 0

@@ -57,11 +57,11 @@ def tally(
     try:
         classified = classify(file, settings)
         cases, taxonomies = classified.cases, classified.taxonomies
-        column = cross or (by if by != "theme" else None)
-        if column is not None and column not in classified.tally_columns():
-            raise FlowmatrixError(f"no column {column!r}; the inventory has: "
-                                  + ", ".join(classified.tally_columns()), path=str(file),
-                                  code="usage")
+        choices = classified.tally_columns()
+        if cross:
+            cross = classified.column(cross, choices, "--cross")
+        elif by != "theme":
+            by = classified.column(by, choices)
         if cross:
             table = tally_frame(theme_cross_table(cases, cross, taxonomies.themes),
                                 taxonomies, lang)
