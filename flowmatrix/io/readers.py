@@ -8,8 +8,6 @@ open files and decode them, and turn every failure into an `InputFileError` that
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import json
 import re
 import zipfile
@@ -19,6 +17,7 @@ from pathlib import Path
 
 from ..errors import InputFileError, SheetNotFoundError
 from ..settings import Limits, MiB
+from .delimited import guess_delimiter, read_rows
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -262,21 +261,10 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
 def _read_delimited(path: Path, suffix: str, encoding: str | None,
                     limits: Limits) -> tuple[list[list], str]:
     text, used = decode_text(path.read_bytes(), encoding, path)
-    first_line = text.split("\n", 1)[0]
-    if suffix == ".tsv" or ("\t" in first_line and "," not in first_line):
+    delimiter, width = guess_delimiter(text)
+    if suffix == ".tsv":
         delimiter = "\t"
-    else:
-        delimiter = ","
-    rows = []
-    try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            rows.append(row)
-            if len(rows) > limits.max_rows:
-                raise _too_many_rows(path, len(rows), limits, "the file")
-    except csv.Error as exc:
-        raise InputFileError(f"cannot parse as CSV: {exc}", path=str(path),
-                             code="bad-csv") from exc
-    return rows, used
+    return read_rows(text, delimiter, width, limits.max_rows, str(path)), used
 
 
 # --- JSON ---------------------------------------------------------------------------------------

@@ -1,0 +1,97 @@
+"""Text-format readers under quirks and attacks (#14): CSV/TSV quotes, delimiters, blank lines
+and wide lines; JSON keys and numbers; encodings; pipes; .xls files that are really HTML or
+text; Excel error values in cells. Each case: exit code, message phrase and case count."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+from test_bad_input import run
+
+HEADER = ["No", "自治体", "①データ共有元サービス", "②流通データ", "③データ共有先サービス", "④データ連携サービス"]
+
+
+def case_lines(n, delimiter=","):
+    return [delimiter.join([str(i), "市", f"A{i}", f"B{i}", f"C{i}", f"D{i}"]) for i in range(1, n + 1)]
+
+
+def write_csv(path, lines, encoding="utf-8"):
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def cases(cli, path, *args):
+    """validate as JSON: (exit code, number of cases read)."""
+    result = run(cli, path, "--format", "json", *args)
+    assert result.exit_code in (0, 1), result.output
+    (entry,) = json.loads(result.stdout)["files"]
+    return result.exit_code, entry["cases"]
+
+
+def refused(cli, path, *args):
+    result = run(cli, path, *args)
+    assert result.exit_code == 2, result.output
+    assert str(path) in result.output
+    return " ".join(result.output.split())  # rich may wrap a long message
+
+
+def peak_memory_mib(code: str) -> float:
+    """Peak resident memory of a child Python running `code` with this worktree's flowmatrix."""
+    probe = (f"{code}\nimport resource\n"
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout
+    return float(out.split()[-1])
+
+
+# --- 1. a quote that runs past a line end ---------------------------------------------------------
+
+@pytest.mark.parametrize("broken", ['7,市,"A7,B7,C7,D7', '7,市,A7,B7,C7,"D7'])
+def test_an_unclosed_quote_is_refused_at_its_line_not_read_as_one_cell(cli, tmp_path, broken):
+    lines = [",".join(HEADER), *case_lines(31)]
+    lines[7] = broken  # data row 7 is line 8
+    message = refused(cli, write_csv(tmp_path / "quote.csv", lines))
+    assert 'line 8: a quote (") opens a cell here that runs on to line 32' in message
+    assert "24 lines after it that look like rows of their own" in message
+    assert "Close the quote on line 8" in message
+
+
+def test_a_quoted_cell_with_line_breaks_is_still_one_cell(cli, tmp_path):
+    lines = [",".join(HEADER), *case_lines(3), '4,市,"A4\nA4b","B4, b, c","C4",D4']
+    assert cases(cli, write_csv(tmp_path / "multi.csv", lines)) == (0, 4)
+
+
+# --- 2. the delimiter is guessed from several lines ----------------------------------------------
+
+def test_a_tab_separated_csv_with_a_title_line(cli, tmp_path):
+    lines = ["事例一覧（令和6年度, 速報）", "", "\t".join(HEADER), *case_lines(31, "\t")]
+    assert cases(cli, write_csv(tmp_path / "title.csv", lines, "cp932")) == (0, 31)
+
+
+# --- 3. bounded by content: wide empty lines, blank lines and the row limit ---------------------
+
+def test_a_line_of_millions_of_commas_costs_nothing(tmp_path):
+    path = write_csv(tmp_path / "commas.csv",
+                     [",".join(HEADER), *case_lines(6), "," * 8_000_000, *case_lines(2)])
+    peak = peak_memory_mib("from flowmatrix.io.inventory import read_inventory\n"
+                           f"assert len(read_inventory({str(path)!r})) == 8")
+    assert peak < 600  # 1.5 GB before
+
+
+def test_a_million_blank_lines_and_31_cases_are_31_cases(cli, tmp_path):
+    lines = [",".join(HEADER), *[""] * 1_000_000, *case_lines(31)]
+    assert cases(cli, write_csv(tmp_path / "blank.csv", lines)) == (0, 31)
+
+
+def test_the_row_limit_counts_rows_with_content(cli, tmp_path):
+    path = write_csv(tmp_path / "blank.csv", [",".join(HEADER), *[""] * 1_000, *case_lines(31)])
+    assert cases(cli, path, "--max-rows", "32") == (0, 31)
+    message = refused(cli, path, "--max-rows", "30")
+    assert "more than 30 rows with content, over the limit of 30" in message
+
+
+def test_a_file_of_blank_lines_is_refused(cli, tmp_path):
+    path = write_csv(tmp_path / "newlines.csv", [",".join(HEADER), *[""] * 3_000_000, "1,市,A,B,C,D"])
+    assert "3,000,000 blank rows before line 3,000,002 and only 2 with content" in refused(cli, path)
