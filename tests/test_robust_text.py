@@ -95,3 +95,61 @@ def test_the_row_limit_counts_rows_with_content(cli, tmp_path):
 def test_a_file_of_blank_lines_is_refused(cli, tmp_path):
     path = write_csv(tmp_path / "newlines.csv", [",".join(HEADER), *[""] * 3_000_000, "1,市,A,B,C,D"])
     assert "3,000,000 blank rows before line 3,000,002 and only 2 with content" in refused(cli, path)
+
+
+def test_a_runaway_quote_in_a_tsv(cli, tmp_path):
+    lines = ["\t".join(HEADER), *case_lines(10, "\t")]
+    lines[3] = '3\t市\t"A3\tB3\tC3\tD3'
+    assert 'line 4: a quote (")' in refused(cli, write_csv(tmp_path / "quote.tsv", lines))
+
+
+# --- 4. JSON: keys in linear time and bounded memory, integers past Python's limit ------------
+
+ELEMENTS = {"source_service": "A", "data": "B", "target_service": "C", "linked_service": "D"}
+
+
+def write_json(path, records):
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_json_with_many_keys_in_one_record_is_refused_with_the_count(cli, tmp_path):
+    path = write_json(tmp_path / "keys.json", [{**ELEMENTS, **{f"k{j}": 1 for j in range(120_000)}}])
+    message = refused(cli, path)
+    assert "the records use 120,004 different keys, over the limit of 1,024" in message
+
+
+def test_json_records_each_with_their_own_key_are_refused(cli, tmp_path):
+    path = write_json(tmp_path / "own.json", [{**ELEMENTS, f"k{i}": 1} for i in range(8_000)])
+    assert "the records use 8,004 different keys, over the limit of 1,024" in refused(cli, path)
+
+
+def test_json_records_with_scattered_keys_are_refused_in_bounded_memory(tmp_path):
+    """Under the key limit, but as a table mostly holes: 20,000 rows of 1,004 columns."""
+    records = [{**ELEMENTS, f"k{i % 1_000}": 1} for i in range(20_000)]
+    path = write_json(tmp_path / "scattered.json", records)
+    peak = peak_memory_mib(
+        "from flowmatrix.io.inventory import read_inventory\n"
+        "from flowmatrix.errors import InputFileError\n"
+        f"try:\n    read_inventory({str(path)!r})\nexcept InputFileError as exc:\n"
+        "    assert 'most of them in few records' in exc.message, exc.message\n"
+        "    assert 'cells for 100,000 values' in exc.message, exc.message\n"
+        "else:\n    raise AssertionError('read')")
+    assert peak < 500
+
+
+def test_json_with_a_thousand_keys_is_read(cli, tmp_path):
+    records = [{**ELEMENTS, **{f"k{j}": j for j in range(1_000)}} for _ in range(50)]
+    assert cases(cli, write_json(tmp_path / "wide.json", records)) == (0, 50)
+
+
+def test_a_5001_digit_case_id_is_read_as_text(cli, tmp_path):
+    from flowmatrix.io.inventory import read_inventory
+
+    path = tmp_path / "id.json"
+    path.write_text('[{"case_id": ' + "9" * 5001 + ', "source_service": "A", "data": "B", '
+                    '"target_service": "C", "linked_service": "D", "fiscal_year": 2024}]',
+                    encoding="utf-8")
+    assert cases(cli, path) == (0, 1)
+    case = read_inventory(path).cases.iloc[0]
+    assert (case["case_id"], case["fiscal_year"]) == ("9" * 5001, "2024")

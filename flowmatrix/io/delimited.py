@@ -29,12 +29,12 @@ BLANK_ROWS_PER_ROW = 16
 _MIN_BLANK_ROWS = 2 * 1_048_576
 
 
-def guess_delimiter(text: str) -> tuple[str, int]:
+def guess_delimiter(text: str, candidates: tuple[str, ...] = DELIMITERS) -> tuple[str, int]:
     """The delimiter that splits the first non-empty lines into the same number of fields (over
-    one) most often, and that number. Ties go to the comma."""
+    one) most often, and that number. Ties go to the first candidate."""
     sample = [match.group() for match in islice(_FILLED_LINE.finditer(text), GUESS_LINES)]
-    best, best_score = DELIMITERS[0], (0, 0)
-    for delimiter in DELIMITERS:
+    best, best_score = candidates[0], (0, 0)
+    for delimiter in candidates:
         counts = Counter(line.count(delimiter) + 1 for line in sample)
         counts.pop(1, None)
         if counts:

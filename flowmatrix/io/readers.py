@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import InputFileError, SheetNotFoundError
 from ..settings import Limits, MiB
-from .delimited import guess_delimiter, read_rows
+from .delimited import DELIMITERS, guess_delimiter, read_rows
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -261,18 +261,29 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
 def _read_delimited(path: Path, suffix: str, encoding: str | None,
                     limits: Limits) -> tuple[list[list], str]:
     text, used = decode_text(path.read_bytes(), encoding, path)
-    delimiter, width = guess_delimiter(text)
-    if suffix == ".tsv":
-        delimiter = "\t"
+    delimiter, width = guess_delimiter(text, ("\t",) if suffix == ".tsv" else DELIMITERS)
     return read_rows(text, delimiter, width, limits.max_rows, str(path)), used
 
 
 # --- JSON ---------------------------------------------------------------------------------------
 
+# A JSON inventory is a table: one key per column, tens of them. Over a thousand keys, or
+# records whose keys differ so much that the table would be mostly holes, are refused: every
+# key becomes a column of the reports.
+MAX_JSON_KEYS = 1_024
+_JSON_HOLES_PER_VALUE = 8  # cells of the table per value held, past a floor of _JSON_MIN_CELLS
+_JSON_MIN_CELLS = 4_000_000
+_INT_DIGITS = 4_000  # longer integers stay text (Python refuses to convert over 4,300 digits)
+
+
+def _json_int(digits: str) -> int | str:
+    return int(digits) if len(digits) <= _INT_DIGITS else digits
+
+
 def _read_json(path: Path, encoding: str | None, limits: Limits) -> Sheet:
     text, _ = decode_text(path.read_bytes(), encoding, path)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise InputFileError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                              path=str(path), code="bad-json") from exc
@@ -287,22 +298,43 @@ def _read_json(path: Path, encoding: str | None, limits: Limits) -> Sheet:
 
 
 def _json_sheet(data: object, path: Path, limits: Limits) -> Sheet:
+    """Row 0 holds every key, in the order first seen; each record's row runs to its last key,
+    so the table costs what the records hold, and a key is found in a dict, not a list."""
     if isinstance(data, dict) and isinstance(data.get("cases"), list):
         data = data["cases"]
     if not isinstance(data, list):
         raise InputFileError('expected a JSON list of objects (or {"cases": [...]})',
                              path=str(path), code="bad-json")
-    if len(data) > limits.max_rows:
-        raise _too_many_rows(path, len(data), limits, "the list")
-    keys: list[str] = []
+    column: dict[str, int] = {}
+    values = cells = with_content = 0
     for index, record in enumerate(data, start=1):
         if not isinstance(record, dict):
             raise InputFileError(f"item {index} of the list is not an object", path=str(path),
                                  code="bad-json")
-        keys.extend(k for k in record if k not in keys)
-    rows: list[list[object]] = [[_text(k) for k in keys]]
+        if record:
+            with_content += 1
+            values += len(record)
+            cells += 1 + max(column.setdefault(key, len(column)) for key in record)
+    if with_content > limits.max_rows:
+        raise _too_many_rows(path, with_content, limits, "the list")
+    if len(column) > MAX_JSON_KEYS:
+        raise InputFileError(
+            f"the records use {len(column):,} different keys, over the limit of "
+            f"{MAX_JSON_KEYS:,}; an inventory has one key per column (source_service, data, "
+            "target_service, linked_service, …) and the same keys in every record",
+            path=str(path), code="bad-json")
+    if cells > max(_JSON_MIN_CELLS, _JSON_HOLES_PER_VALUE * values):
+        raise InputFileError(
+            f"the {len(data):,} records use {len(column):,} different keys, most of them in few "
+            f"records: as a table that is {cells:,} cells for {values:,} values. An inventory "
+            "has the same keys (columns) in every record; write the rest as one key, e.g. "
+            '"notes"', path=str(path), code="bad-json")
+    rows: list[list[object]] = [[_text(key) for key in column]]
     for record in data:
-        rows.append([_json_value(record.get(key)) for key in keys])
+        row: list[object] = [None] * (1 + max((column[key] for key in record), default=-1))
+        for key, value in record.items():
+            row[column[key]] = _json_value(value)
+        rows.append(row)
     return Sheet(None, rows, has_cells=False, row_base=0)
 
 
