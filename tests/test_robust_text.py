@@ -153,3 +153,37 @@ def test_a_5001_digit_case_id_is_read_as_text(cli, tmp_path):
     assert cases(cli, path) == (0, 1)
     case = read_inventory(path).cases.iloc[0]
     assert (case["case_id"], case["fiscal_year"]) == ("9" * 5001, "2024")
+
+
+# --- 5. --encoding that is not a text encoding ---------------------------------------------------
+
+@pytest.mark.parametrize("codec", ["rot13", "zlib", "base64"])
+def test_an_encoding_that_is_not_text_is_a_usage_error(cli, tmp_path, codec):
+    path = write_csv(tmp_path / "cases.csv", [",".join(HEADER), *case_lines(3)])
+    message = refused(cli, path, "--encoding", codec)
+    assert f"--encoding {codec} is not a text encoding; use utf-8, cp932" in message
+
+
+def test_a_text_encoding_is_still_used(cli, tmp_path):
+    header = ",".join(HEADER).translate(str.maketrans("", "", "①②③④"))  # not in EUC-JP
+    path = write_csv(tmp_path / "cases.csv", [header, *case_lines(3)], "euc_jp")
+    assert cases(cli, path, "--encoding", "euc_jp") == (0, 3)
+
+
+# --- 6. pipes, devices and sockets are refused before they are opened ---------------------------
+
+def test_a_named_pipe_is_refused_without_waiting(tmp_path):
+    import os
+
+    fifo = tmp_path / "cases.csv"
+    os.mkfifo(fifo)
+    # A child, so that a regression blocks the child (killed by the timeout), not the suite.
+    result = subprocess.run([sys.executable, "-m", "flowmatrix", "validate", str(fifo)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 2
+    assert f"{fifo}: is not a regular file (a pipe, device or socket)" in " ".join(
+        result.stderr.split() + result.stdout.split())
+
+
+def test_a_device_is_refused(cli):
+    assert "is not a regular file" in refused(cli, "/dev/zero")

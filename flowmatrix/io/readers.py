@@ -56,6 +56,10 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
     if path.is_dir():
         raise InputFileError("is a folder, not an inventory file", path=str(path),
                              code="not-a-file")
+    if not path.is_file():  # opening a pipe waits for a writer; a device never ends
+        raise InputFileError("is not a regular file (a pipe, device or socket); save the "
+                             "inventory as a file and pass that", path=str(path),
+                             code="not-a-file")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputFileError(
@@ -227,15 +231,21 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
     `encoding` overrides the detection. Returns (text, encoding used)."""
     if encoding:
         try:
-            codecs.lookup(encoding)
+            codec = codecs.lookup(encoding)
         except LookupError as exc:
             raise InputFileError(f"unknown encoding {encoding!r}", path=str(path),
                                  code="bad-encoding") from exc
+        if not getattr(codec, "_is_text_encoding", True):  # rot13, zlib, base64, …
+            raise InputFileError(
+                f"--encoding {encoding} is not a text encoding; use utf-8, cp932, euc_jp or "
+                "another text encoding, or leave --encoding out to detect it",
+                path=str(path), code="usage")
         try:
             return data.decode(encoding), encoding
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:
+            where = f"byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else "the text"
             raise InputFileError(
-                f"cannot decode as {encoding}: byte {exc.start} is not valid in that encoding",
+                f"cannot decode as {encoding}: {where} is not valid in that encoding",
                 path=str(path), code="bad-encoding") from exc
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                       (codecs.BOM_UTF16_BE, "utf-16")):
