@@ -81,7 +81,9 @@ def test_a_line_of_millions_of_commas_costs_nothing(tmp_path):
 
 
 def test_a_million_blank_lines_and_31_cases_are_31_cases(cli, tmp_path):
-    lines = [",".join(HEADER), *[""] * 1_000_000, *case_lines(31)]
+    """Blank lines after the cases (an export of a used range); between cases they cost a
+    pointer each, see the next test."""
+    lines = [",".join(HEADER), *case_lines(31), *[""] * 1_000_000]
     assert cases(cli, write_csv(tmp_path / "blank.csv", lines)) == (0, 31)
 
 
@@ -187,3 +189,62 @@ def test_a_named_pipe_is_refused_without_waiting(tmp_path):
 
 def test_a_device_is_refused(cli):
     assert "is not a regular file" in refused(cli, "/dev/zero")
+
+
+# --- 7. an .xls that is really an HTML page or text ----------------------------------------------
+
+def html_page(charset: str, rows: str) -> str:
+    return (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+            "</head><body><h2>事例一覧</h2><table border=1>\n<tr>"
+            + "".join(f"<th>{h.replace('サービス', '<br>サービス')}</th>" for h in HEADER)
+            + f"</tr>\n{rows}</table><table><tr><td>集計</td></tr></table></body></html>")
+
+
+def test_an_xls_that_is_an_html_table_in_cp932_is_read(cli, tmp_path):
+    from flowmatrix.io.inventory import read_inventory
+
+    rows = ('<tr><td>1</td><td rowspan="2">髙松市</td><td>地域通貨&amp;ポイント</td><td>購買履歴</td>'
+            "<td>健康アプリ</td><td>健康ポイント</td></tr>\n"
+            "<tr><td>2</td><td>バス</td><td>運行情報</td><td>MaaS</td><td>①乗換案内</td></tr>\n"
+            + "".join(f"<tr>{''.join(f'<td>{v}</td>' for v in line.split(','))}</tr>\n"
+                      for line in case_lines(30)[2:]))
+    path = tmp_path / "export.xls"
+    path.write_bytes(html_page("Shift_JIS", rows).encode("cp932"))
+    assert cases(cli, path) == (0, 30)
+    inventory = read_inventory(path)
+    assert list(inventory.cases["municipality"][:3]) == ["髙松市", "髙松市", "市"]
+    assert inventory.cases["source_service"][0] == "地域通貨&ポイント"
+    assert inventory.cases["linked_service"][1] == "①乗換案内"
+
+
+def test_an_xls_that_is_an_html_table_in_utf8_is_read(cli, tmp_path):
+    rows = "".join(f"<tr>{''.join(f'<td>{v}</td>' for v in line.split(','))}</tr>"
+                   for line in case_lines(5))
+    path = tmp_path / "export.xls"
+    path.write_text(html_page("utf-8", rows), encoding="utf-8")
+    assert cases(cli, path) == (0, 5)
+
+
+def test_an_xls_that_is_tab_separated_text_is_read(cli, tmp_path):
+    path = write_csv(tmp_path / "export.xls", ["\t".join(HEADER), *case_lines(12, "\t")], "cp932")
+    assert cases(cli, path) == (0, 12)
+
+
+@pytest.mark.parametrize("content, phrase", [
+    ("<html><body><p>ログインしてください</p></body></html>", "is an HTML page without a table"),
+    ('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+     "</Workbook>", "is an XML Spreadsheet 2003 file"),
+    ("<table>" + '<tr><td colspan="1000">x</td><td>y</td></tr>' * 2_000 + "</table>",
+     "make over 1,000,998 empty cells for 2,003 cells of text"),
+])
+def test_an_xls_page_that_is_not_an_inventory_table_is_refused(cli, tmp_path, content, phrase):
+    path = tmp_path / "page.xls"
+    path.write_text(content, encoding="utf-8")
+    message = refused(cli, path)
+    assert phrase in message and "Cfb error" not in message
+
+
+def test_a_damaged_xls_is_still_reported_as_a_workbook(cli, tmp_path):
+    path = tmp_path / "damaged.xls"
+    path.write_bytes(bytes(range(256)) * 4)
+    assert "cannot read the workbook (corrupt or truncated?)" in refused(cli, path)

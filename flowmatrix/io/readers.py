@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import InputFileError, SheetNotFoundError
 from ..settings import Limits, MiB
 from .delimited import DELIMITERS, guess_delimiter, read_rows
+from .html_table import TableTooLarge, declared_charset, first_table
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -78,6 +79,10 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
             f"the file is {size / MiB:,.0f} MiB, over the limit of "
             f"{limits.max_file_bytes / MiB:,.0f} MiB (raise it with --max-file-size)",
             path=str(path), code="too-large")
+    if suffix == ".xls" and not head.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
+        book = _open_xls_text(path, encoding, limits)
+        if book is not None:
+            return book
     if suffix in EXCEL_SUFFIXES:
         return _open_excel(path, suffix, head, limits)
     if suffix in JSON_SUFFIXES:
@@ -273,6 +278,47 @@ def _read_delimited(path: Path, suffix: str, encoding: str | None,
     text, used = decode_text(path.read_bytes(), encoding, path)
     delimiter, width = guess_delimiter(text, ("\t",) if suffix == ".tsv" else DELIMITERS)
     return read_rows(text, delimiter, width, limits.max_rows, str(path)), used
+
+
+def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook | None:
+    """Web systems save an HTML table or tab-separated text under an .xls name (Excel opens
+    both): read the first table of the page, or the text as TSV/CSV. None when it is neither,
+    for the workbook reader to report."""
+    data = path.read_bytes()
+    start = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"\x00" in data[:4096]:
+        return None
+    if start.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in start:
+        raise InputFileError("this .xls is an XML Spreadsheet 2003 file, which flowmatrix does "
+                             "not read; open it in Excel and save it as .xlsx",
+                             path=str(path), code="unsupported-format")
+    if start.startswith(b"<"):
+        charset = encoding or declared_charset(data)
+        try:
+            text, used = decode_text(data, charset, path)
+        except InputFileError:
+            if encoding or not charset:
+                raise
+            text, used = decode_text(data, None, path)  # the page's charset was wrong
+        try:
+            table = first_table(text, limits.max_rows)
+        except TableTooLarge as exc:
+            raise InputFileError(f"this .xls is an HTML page: {exc}", path=str(path),
+                                 code="too-large") from exc
+        if table is None:
+            raise InputFileError("this .xls is an HTML page without a table; open it in Excel "
+                                 "and save it as .xlsx", path=str(path), code="unsupported-format")
+        rows, merged = table
+        return _single_sheet(path, Sheet(None, rows, merged), used)
+    try:
+        text, used = decode_text(data, encoding, path)
+    except InputFileError:
+        return None  # not text either: a damaged workbook
+    delimiter, width = guess_delimiter(text)
+    if width < 2:
+        return None
+    return _single_sheet(path, Sheet(None, read_rows(text, delimiter, width, limits.max_rows,
+                                                     str(path))), used)
 
 
 # --- JSON ---------------------------------------------------------------------------------------
