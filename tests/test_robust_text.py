@@ -248,3 +248,37 @@ def test_a_damaged_xls_is_still_reported_as_a_workbook(cli, tmp_path):
     path = tmp_path / "damaged.xls"
     path.write_bytes(bytes(range(256)) * 4)
     assert "cannot read the workbook (corrupt or truncated?)" in refused(cli, path)
+
+
+# --- 8. Excel error values are one item, and still reported ------------------------------------
+
+@pytest.mark.parametrize("cell, items", [
+    ("#N/A", ("#N/A",)), ("＃Ｎ／Ａ", ("#N/A",)), ("#DIV/0!", ("#DIV/0!",)),
+    ("#REF!/#NAME?", ("#REF!", "#NAME?")), ("購買データ/#N/A、#GETTING_DATA", ("購買データ", "#N/A", "#GETTING_DATA")),
+    ("#NULL!;#NUM!;#VALUE!", ("#NULL!", "#NUM!", "#VALUE!")), ("運行情報/利用履歴", ("運行情報", "利用履歴")),
+])
+def test_an_excel_error_value_is_one_item(cell, items):
+    from flowmatrix.io.text import split_items
+
+    assert split_items(cell) == items
+
+
+def test_an_error_value_in_a_csv_is_one_item_and_a_finding(cli, tmp_path):
+    from flowmatrix.io.inventory import read_inventory
+
+    path = write_csv(tmp_path / "errors.csv", [",".join(HEADER), "1,市,A,#N/A,C,D", "2,市,A,#DIV/0!,C,D"])
+    assert list(read_inventory(path).cases["data_items"]) == [("#N/A",), ("#DIV/0!",)]
+    result = run(cli, path)
+    assert result.exit_code == 0 and "2 cases" in result.output
+    assert "D2: warning [suspicious-cell]" in result.output
+    assert "holds the Excel error value '#N/A'" in result.output
+
+
+def test_cached_error_values_in_an_xlsx_are_one_item():
+    from conftest import FIXTURES
+
+    from flowmatrix.io.inventory import read_inventory
+
+    cases = read_inventory(FIXTURES / "formula_errors.xlsx").cases
+    assert list(cases["data_items"]) == [("購買データ",), ("#N/A",)]
+    assert list(cases["source_service_items"]) == [("#DIV/0!",), ("バスアプリ",)]
