@@ -282,3 +282,10 @@ def test_cached_error_values_in_an_xlsx_are_one_item():
     cases = read_inventory(FIXTURES / "formula_errors.xlsx").cases
     assert list(cases["data_items"]) == [("購買データ",), ("#N/A",)]
     assert list(cases["source_service_items"]) == [("#DIV/0!",), ("バスアプリ",)]
+
+
+def test_a_runaway_quote_that_swallows_one_row(cli, tmp_path):
+    lines = [",".join(HEADER), *case_lines(31)]
+    lines[30] = '30,市,A30,B30,C30,"D30'
+    message = refused(cli, write_csv(tmp_path / "quote.csv", lines))
+    assert "line 31: a quote" in message and "a line after it that looks like a row" in message

@@ -98,8 +98,10 @@ def _check_runaway_quote(record: list[str], first_line: int, last_line: int, del
         if rowlike:
             raise InputFileError(
                 f'line {line:,}: a quote (") opens a cell here that runs on to line '
-                f"{last_line:,}, so {rowlike:,} line{'s' if rowlike > 1 else ''} after it that "
-                "look like rows of their own would be read as one cell and lost as cases. "
+                f"{last_line:,}, so "
+                + (f"{rowlike:,} lines after it that look like rows of their own"
+                   if rowlike > 1 else "a line after it that looks like a row of its own")
+                + " would be read as one cell and lost as cases. "
                 f'Close the quote on line {line:,} (a quote inside a cell is written "") and '
                 "run again", path=path, code="bad-csv")
         line += field.count("\n")
