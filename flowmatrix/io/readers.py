@@ -8,8 +8,6 @@ open files and decode them, and turn every failure into an `InputFileError` that
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import json
 import re
 import zipfile
@@ -19,6 +17,8 @@ from pathlib import Path
 
 from ..errors import InputFileError, SheetNotFoundError
 from ..settings import Limits, MiB
+from .delimited import DELIMITERS, guess_delimiter, read_rows
+from .html_table import TableTooLarge, declared_charset, first_table
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -57,6 +57,10 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
     if path.is_dir():
         raise InputFileError("is a folder, not an inventory file", path=str(path),
                              code="not-a-file")
+    if not path.is_file():  # opening a pipe waits for a writer; a device never ends
+        raise InputFileError("is not a regular file (a pipe, device or socket); save the "
+                             "inventory as a file and pass that", path=str(path),
+                             code="not-a-file")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputFileError(
@@ -75,6 +79,10 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
             f"the file is {size / MiB:,.0f} MiB, over the limit of "
             f"{limits.max_file_bytes / MiB:,.0f} MiB (raise it with --max-file-size)",
             path=str(path), code="too-large")
+    if suffix == ".xls" and not head.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
+        book = _open_xls_text(path, encoding, limits)
+        if book is not None:
+            return book
     if suffix in EXCEL_SUFFIXES:
         return _open_excel(path, suffix, head, limits)
     if suffix in JSON_SUFFIXES:
@@ -228,15 +236,21 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
     `encoding` overrides the detection. Returns (text, encoding used)."""
     if encoding:
         try:
-            codecs.lookup(encoding)
+            codec = codecs.lookup(encoding)
         except LookupError as exc:
             raise InputFileError(f"unknown encoding {encoding!r}", path=str(path),
                                  code="bad-encoding") from exc
+        if not getattr(codec, "_is_text_encoding", True):  # rot13, zlib, base64, …
+            raise InputFileError(
+                f"--encoding {encoding} is not a text encoding; use utf-8, cp932, euc_jp or "
+                "another text encoding, or leave --encoding out to detect it",
+                path=str(path), code="usage")
         try:
             return data.decode(encoding), encoding
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:
+            where = f"byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else "the text"
             raise InputFileError(
-                f"cannot decode as {encoding}: byte {exc.start} is not valid in that encoding",
+                f"cannot decode as {encoding}: {where} is not valid in that encoding",
                 path=str(path), code="bad-encoding") from exc
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                       (codecs.BOM_UTF16_BE, "utf-16")):
@@ -262,29 +276,70 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
 def _read_delimited(path: Path, suffix: str, encoding: str | None,
                     limits: Limits) -> tuple[list[list], str]:
     text, used = decode_text(path.read_bytes(), encoding, path)
-    first_line = text.split("\n", 1)[0]
-    if suffix == ".tsv" or ("\t" in first_line and "," not in first_line):
-        delimiter = "\t"
-    else:
-        delimiter = ","
-    rows = []
+    delimiter, width = guess_delimiter(text, ("\t",) if suffix == ".tsv" else DELIMITERS)
+    return read_rows(text, delimiter, width, limits.max_rows, str(path)), used
+
+
+def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook | None:
+    """Web systems save an HTML table or tab-separated text under an .xls name (Excel opens
+    both): read the first table of the page, or the text as TSV/CSV. None when it is neither,
+    for the workbook reader to report."""
+    data = path.read_bytes()
+    start = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"\x00" in data[:4096]:
+        return None
+    if start.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in start:
+        raise InputFileError("this .xls is an XML Spreadsheet 2003 file, which flowmatrix does "
+                             "not read; open it in Excel and save it as .xlsx",
+                             path=str(path), code="unsupported-format")
+    if start.startswith(b"<"):
+        charset = encoding or declared_charset(data)
+        try:
+            text, used = decode_text(data, charset, path)
+        except InputFileError:
+            if encoding or not charset:
+                raise
+            text, used = decode_text(data, None, path)  # the page's charset was wrong
+        try:
+            table = first_table(text, limits.max_rows)
+        except TableTooLarge as exc:
+            raise InputFileError(f"this .xls is an HTML page: {exc}", path=str(path),
+                                 code="too-large") from exc
+        if table is None:
+            raise InputFileError("this .xls is an HTML page without a table; open it in Excel "
+                                 "and save it as .xlsx", path=str(path), code="unsupported-format")
+        rows, merged = table
+        return _single_sheet(path, Sheet(None, rows, merged), used)
     try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            rows.append(row)
-            if len(rows) > limits.max_rows:
-                raise _too_many_rows(path, len(rows), limits, "the file")
-    except csv.Error as exc:
-        raise InputFileError(f"cannot parse as CSV: {exc}", path=str(path),
-                             code="bad-csv") from exc
-    return rows, used
+        text, used = decode_text(data, encoding, path)
+    except InputFileError:
+        return None  # not text either: a damaged workbook
+    delimiter, width = guess_delimiter(text)
+    if width < 2:
+        return None
+    return _single_sheet(path, Sheet(None, read_rows(text, delimiter, width, limits.max_rows,
+                                                     str(path))), used)
 
 
 # --- JSON ---------------------------------------------------------------------------------------
 
+# A JSON inventory is a table: one key per column, tens of them. Over a thousand keys, or
+# records whose keys differ so much that the table would be mostly holes, are refused: every
+# key becomes a column of the reports.
+MAX_JSON_KEYS = 1_024
+_JSON_HOLES_PER_VALUE = 8  # cells of the table per value held, past a floor of _JSON_MIN_CELLS
+_JSON_MIN_CELLS = 4_000_000
+_INT_DIGITS = 4_000  # longer integers stay text (Python refuses to convert over 4,300 digits)
+
+
+def _json_int(digits: str) -> int | str:
+    return int(digits) if len(digits) <= _INT_DIGITS else digits
+
+
 def _read_json(path: Path, encoding: str | None, limits: Limits) -> Sheet:
     text, _ = decode_text(path.read_bytes(), encoding, path)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise InputFileError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                              path=str(path), code="bad-json") from exc
@@ -299,22 +354,43 @@ def _read_json(path: Path, encoding: str | None, limits: Limits) -> Sheet:
 
 
 def _json_sheet(data: object, path: Path, limits: Limits) -> Sheet:
+    """Row 0 holds every key, in the order first seen; each record's row runs to its last key,
+    so the table costs what the records hold, and a key is found in a dict, not a list."""
     if isinstance(data, dict) and isinstance(data.get("cases"), list):
         data = data["cases"]
     if not isinstance(data, list):
         raise InputFileError('expected a JSON list of objects (or {"cases": [...]})',
                              path=str(path), code="bad-json")
-    if len(data) > limits.max_rows:
-        raise _too_many_rows(path, len(data), limits, "the list")
-    keys: list[str] = []
+    column: dict[str, int] = {}
+    values = cells = with_content = 0
     for index, record in enumerate(data, start=1):
         if not isinstance(record, dict):
             raise InputFileError(f"item {index} of the list is not an object", path=str(path),
                                  code="bad-json")
-        keys.extend(k for k in record if k not in keys)
-    rows: list[list[object]] = [[_text(k) for k in keys]]
+        if record:
+            with_content += 1
+            values += len(record)
+            cells += 1 + max(column.setdefault(key, len(column)) for key in record)
+    if with_content > limits.max_rows:
+        raise _too_many_rows(path, with_content, limits, "the list")
+    if len(column) > MAX_JSON_KEYS:
+        raise InputFileError(
+            f"the records use {len(column):,} different keys, over the limit of "
+            f"{MAX_JSON_KEYS:,}; an inventory has one key per column (source_service, data, "
+            "target_service, linked_service, …) and the same keys in every record",
+            path=str(path), code="bad-json")
+    if cells > max(_JSON_MIN_CELLS, _JSON_HOLES_PER_VALUE * values):
+        raise InputFileError(
+            f"the {len(data):,} records use {len(column):,} different keys, most of them in few "
+            f"records: as a table that is {cells:,} cells for {values:,} values. An inventory "
+            "has the same keys (columns) in every record; write the rest as one key, e.g. "
+            '"notes"', path=str(path), code="bad-json")
+    rows: list[list[object]] = [[_text(key) for key in column]]
     for record in data:
-        rows.append([_json_value(record.get(key)) for key in keys])
+        row: list[object] = [None] * (1 + max((column[key] for key in record), default=-1))
+        for key, value in record.items():
+            row[column[key]] = _json_value(value)
+        rows.append(row)
     return Sheet(None, rows, has_cells=False, row_base=0)
 
 

@@ -13,6 +13,12 @@ from ..settings import DEFAULT_SEPARATORS
 _WHITESPACE = re.compile(r"\s+")
 # Suffixes that mean "and so on": dropped from an item ("マイナポータルなど" → "マイナポータル").
 _ETC_SUFFIX = re.compile(r"(?:など|等々|etc\.?)$", re.IGNORECASE)
+# The values Excel shows for a formula that failed: one item each, never split ("#N/A" holds
+# the separator "/"). The checks report a cell holding one.
+EXCEL_ERROR_VALUES = ("#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NULL!", "#NUM!",
+                      "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!",
+                      "#BUSY!", "#CONNECT!", "#EXTERNAL!", "#PYTHON!")
+EXCEL_ERROR = re.compile("|".join(map(re.escape, EXCEL_ERROR_VALUES)), re.IGNORECASE)
 
 
 def cell_text(value: object) -> str:
@@ -69,8 +75,13 @@ def split_items(text: str, separators: str = DEFAULT_SEPARATORS, *,
 @lru_cache(maxsize=2**16)
 def _split_cached(text: str, separators: str, unique: bool) -> tuple[str, ...]:
     nfkc = unicodedata.normalize("NFKC", text)
+    errors = EXCEL_ERROR.findall(nfkc) if "#" in nfkc and "\x00" not in nfkc else []
+    if errors:  # kept whole: each stands in as a character no separator can be
+        nfkc = EXCEL_ERROR.sub("\x00", nfkc)
     items = []
     for part in _separator_pattern(separators).split(nfkc):
+        if errors and "\x00" in part:
+            part = re.sub("\x00", lambda _: errors.pop(0), part)
         item = _WHITESPACE.sub(" ", part).strip()
         item = _ETC_SUFFIX.sub("", item).strip()
         if item and (not unique or item not in items):
