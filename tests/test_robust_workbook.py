@@ -136,6 +136,30 @@ def openpyxl_far(path):
     return path
 
 
+def repeated_ods(path, repeats):
+    """A 1 KB .ods whose one case row repeats `repeats` times, each row padded with an empty
+    cell repeated to column 1,024, and a million empty rows after (what LibreOffice writes)."""
+    def text(value):
+        return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    pad = '<table:table-cell table:number-columns-repeated="1020"/>'
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body>'
+               '<office:spreadsheet><table:table table:name="事例一覧">'
+               f'<table:table-row>{"".join(map(text, ELEMENTS))}{pad}</table:table-row>'
+               f'<table:table-row table:number-rows-repeated="{repeats}">'
+               f'{"".join(text(v) for v in ["観光アプリ", "位置情報", "交通事業者", "混雑回避"])}{pad}'
+               '</table:table-row><table:table-row table:number-rows-repeated="1048000">'
+               '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+               '</table:table></office:spreadsheet></office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+    return path
+
+
 def _letters(index):
     letters = ""
     while index:
@@ -181,6 +205,7 @@ def hostile(tmp_path_factory):
     paths = {name: raw_xlsx(folder / f"{name}.xlsx", {"事例一覧": build()})
              for name, build in HOSTILE.items()}
     paths["openpyxl_far"] = openpyxl_far(folder / "openpyxl_far.xlsx")
+    paths["repeated_ods"] = repeated_ods(folder / "repeated.ods", 20_000)
     for path in paths.values():
         assert path.stat().st_size < 400_000  # small files that claim a lot
     result = subprocess.run([sys.executable, "-c", _READ_ALL, *map(str, paths.values())],
@@ -209,6 +234,21 @@ def test_an_error_value_in_XFD1048576_and_in_the_table_are_kept(hostile):
 def test_a_note_in_XFD5_does_not_widen_every_row(hostile):
     """10,000 cases and a note in XFD5 (before #14: > 6 GB; 3,000 cases: 1.9 GB)."""
     assert hostile[0]["far_note_10000"]["cases"] == 10_000
+
+
+def test_an_ods_row_repeated_20000_times_is_20000_cases_in_proportionate_memory(hostile):
+    """Repeated empty cells and rows cost nothing (before #14 calamine expanded them all)."""
+    result = hostile[0]["repeated_ods"]
+    assert result["cases"] == 20_000 and result["rows"] == [2, 3, 4]
+
+
+def test_an_ods_row_repeated_beyond_the_row_limit_is_refused_before_expanding(cli, tmp_path):
+    path = repeated_ods(tmp_path / "repeated.ods", 200_000)
+    assert path.stat().st_size < 2000
+    result = cli("validate", path, "--max-rows", "1000")
+    assert result.exit_code == 2
+    assert "row 2 repeats 200,000 times), over the limit" in result.output
+    assert str(path) in result.output
 
 
 def test_the_row_limit_counts_rows_with_content(hostile):
