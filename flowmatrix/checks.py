@@ -30,7 +30,8 @@ def check(inventory: Inventory, cases: pd.DataFrame, taxonomies: Taxonomies) -> 
     every check of the README's table on the cells, the declared themes the keywords contradict,
     the type labels not known, and the flows carrying 要配慮個人情報. `cases`: the inventory's
     cases classified and typed with `taxonomies` (the pipeline's classify step)."""
-    found = _duplicate_columns(inventory)
+    found = list(inventory.findings)  # what reading noticed: repeated headers, formulas
+    found += _duplicate_columns(inventory)
     found += _missing_elements(inventory)
     found += _duplicate_case_ids(inventory)
     found += _duplicate_cases(inventory)

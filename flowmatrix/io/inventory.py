@@ -10,6 +10,7 @@ from ..errors import InventoryStructureError, SheetNotFoundError
 from ..findings import Finding
 from ..settings import DEFAULTS, Settings
 from .columns import CANONICAL_COLUMNS, ELEMENTS, HeaderAliases, load_header_aliases
+from .extent import column_letter
 from .readers import Sheet, open_workbook
 from .text import cell_text, display, split_items
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 HEADER_SCAN_ROWS = 50  # the header row is looked for in the first rows of a sheet
+SHEETS_NAMED = 5  # a message about sheets without the header names this many of them
 PROVENANCE_COLUMNS = ("file", "sheet", "row")
 
 
@@ -44,6 +46,9 @@ class Inventory:
     encoding: str | None = None
     # canonical id → the header cells naming it, for columns named twice (the first is read)
     duplicate_headers: dict[str, list[str]] = field(default_factory=dict)
+    # what reading noticed at a row or cell: repeated header rows, a second table, formulas
+    # saved without their value (checks.check reports them with the rest)
+    findings: list[Finding] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -54,16 +59,6 @@ class Inventory:
         if letter is None or self.header_row is None:
             return None
         return f"{letter}{row}"
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def read_inventory(path: str | Path, settings: Settings | None = None,
@@ -90,7 +85,7 @@ def read_inventory(path: str | Path, settings: Settings | None = None,
         _require_elements(chosen, header, aliases, display_path)
     else:
         chosen, header = _choose_sheet(book, aliases, display_path)
-    return _build(chosen, header, display_path, settings.separators, book.encoding)
+    return _build(chosen, header, aliases, display_path, settings.separators, book.encoding)
 
 
 @dataclass
@@ -138,7 +133,7 @@ def _describe_header(header: _Header | None, sheet: Sheet) -> str:
                f"{HEADER_SCAN_ROWS} rows"
     found = ", ".join(f"{header.texts[c]!r} → {canonical}"
                       for c, canonical in sorted(header.mapping.items()))
-    return f"the header row is row {header.grid_row + sheet.row_base}; it names {found}"
+    return f"the header row is row {sheet.row_number(header.grid_row)}; it names {found}"
 
 
 def _require_elements(sheet: Sheet, header: _Header | None, aliases: HeaderAliases,
@@ -151,7 +146,7 @@ def _require_elements(sheet: Sheet, header: _Header | None, aliases: HeaderAlias
                    f"{_describe_header(header, sheet)}. Accepted headers include — {accepted} "
                    "(add your own with --headers FILE)")
         finding = Finding("error", "missing-columns", message, file=path, sheet=sheet.name,
-                          row=header.grid_row + sheet.row_base if header else None)
+                          row=sheet.row_number(header.grid_row) if header else None)
         raise InventoryStructureError(message, path=path, sheet=sheet.name, findings=[finding])
     assert header is not None
     ambiguous = {c: cols for c, cols in header.duplicates.items() if c in ELEMENTS}
@@ -164,7 +159,7 @@ def _require_elements(sheet: Sheet, header: _Header | None, aliases: HeaderAlias
         message = (f"{where}duplicated columns in the header row: {'; '.join(parts)}. "
                    "Rename or remove one of each so it is clear which to read")
         findings.append(Finding("error", "duplicate-column", message, file=path, sheet=sheet.name,
-                                row=header.grid_row + sheet.row_base))
+                                row=sheet.row_number(header.grid_row)))
         raise InventoryStructureError(message, path=path, sheet=sheet.name,
                                       code="duplicate-column", findings=findings)
 
@@ -172,7 +167,7 @@ def _require_elements(sheet: Sheet, header: _Header | None, aliases: HeaderAlias
 def _cell_ref(sheet: Sheet, column: int, grid_row: int) -> str:
     if not sheet.has_cells:
         return f"key {cell_text(sheet.rows[0][column])!r}"
-    return f"{column_letter(column)}{grid_row + sheet.row_base}"
+    return f"{column_letter(sheet.column_index(column))}{sheet.row_number(grid_row)}"
 
 
 def _choose_sheet(book, aliases: HeaderAliases, path: str) -> tuple[Sheet, _Header]:
@@ -190,7 +185,9 @@ def _choose_sheet(book, aliases: HeaderAliases, path: str) -> tuple[Sheet, _Head
     details = "; ".join(
         f"{sheet.name!r}: "
         + (", ".join(header.elements) + " only" if header and header.elements else "none of them")
-        for sheet, header in tried)
+        for sheet, header in tried[:SHEETS_NAMED])
+    if len(tried) > SHEETS_NAMED:
+        details += f"; and {len(tried) - SHEETS_NAMED:,} more sheets"
     message = ("no sheet has a header row with all four elements (①データ共有元サービス, "
                "②流通データ, ③データ共有先サービス, ④データ連携サービス). "
                f"Found — {details or 'no visible sheets'}. "
@@ -222,7 +219,7 @@ def _fill_merged(sheet: Sheet, first_data_row: int) -> list[list[object]]:
     return rows
 
 
-def _build(sheet: Sheet, header: _Header, path: str, separators: str,
+def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, separators: str,
            encoding: str | None) -> Inventory:
     import pandas as pd
 
@@ -242,10 +239,13 @@ def _build(sheet: Sheet, header: _Header, path: str, separators: str,
         used_names.add(name)
         extras[column] = name
 
+    # Only the columns under a header are read: cells right of the table (a stray note in
+    # XFD5) never widen the rows that are built below.
+    width = max(header.texts, default=-1) + 1
     data = rows[first:]
-    width = max((len(row) for row in data), default=0)
     if any(len(row) != width for row in data):  # readers pad rows; merged fills may not
-        data = [row + [""] * (width - len(row)) for row in data]
+        data = [row[:width] if len(row) >= width else row + [""] * (width - len(row))
+                for row in data]
     grid = list(zip(*data, strict=True)) if data else []  # column by column, in C
 
     def column_text(column: int) -> list[str]:
@@ -256,9 +256,21 @@ def _build(sheet: Sheet, header: _Header, path: str, separators: str,
         return [v.strip() if v.__class__ is str else _shown(v, shown) for v in grid[column]]
 
     texts = {canonical: column_text(c) for c, canonical in canonical_at.items()}
-    # A case has at least one of the four elements filled; other rows (blank, notes) are not.
+    findings = []
+    formulas = _formulas_without_value(sheet, header, first, len(data), path)
+    findings += formulas.values()
+    headers_at = _header_rows(sheet, header, aliases, texts, first, path)
+    end = len(data)
+    for i, finding in headers_at.items():
+        findings.append(finding)
+        if finding.code == "second-table":
+            end = i
+            break
+    # A case has at least one of the four elements filled (or a formula saved without its
+    # value, reported above); other rows (blank, notes, repeated headers) are not.
     elements = [texts[e] for e in ELEMENTS if e in texts]
-    keep = [i for i, values in enumerate(zip(*elements, strict=True)) if any(values)]
+    keep = [i for i, values in enumerate(zip(*elements, strict=True))
+            if i < end and i not in headers_at and (any(values) or i in formulas)]
     every = len(keep) == len(data)
     blank = [""] * len(keep)
 
@@ -274,15 +286,16 @@ def _build(sheet: Sheet, header: _Header, path: str, separators: str,
     for element in ELEMENTS:  # each distinct text is split once
         split = {text: split_items(text, separators) for text in set(records[element])}
         items[item_column(element)] = [split[text] for text in records[element]]
-    provenance_rows = [first + i + sheet.row_base for i in keep]
+    provenance_rows = [sheet.row_number(first + i) for i in keep]
 
     cases = pd.DataFrame({**records, **items}, dtype=object)
     cases["file"] = path
     cases["sheet"] = sheet.name or ""
     cases["row"] = pd.Series(provenance_rows, dtype="int64")
     if sheet.has_cells:
-        columns = {canonical: column_letter(c) for c, canonical in canonical_at.items()}
-        header_row = header.grid_row + sheet.row_base
+        columns = {canonical: column_letter(sheet.column_index(c))
+                   for c, canonical in canonical_at.items()}
+        header_row = sheet.row_number(header.grid_row)
     else:
         columns = {canonical: cell_text(sheet.rows[0][c]) for c, canonical in canonical_at.items()}
         header_row = None
@@ -291,4 +304,65 @@ def _build(sheet: Sheet, header: _Header, path: str, separators: str,
                   for canonical, positions in header.duplicates.items()}
     return Inventory(path=path, sheet=sheet.name, cases=cases, header_row=header_row,
                      columns=columns, headers=headers, extra_columns=list(extras.values()),
-                     encoding=encoding, duplicate_headers=duplicates)
+                     encoding=encoding, duplicate_headers=duplicates, findings=findings)
+
+
+def _formulas_without_value(sheet: Sheet, header: _Header, first: int, count: int,
+                            path: str) -> dict[int, Finding]:
+    """Data row (index from `first`) → a finding for the first formula saved without its value
+    under a header there (a workbook written by a program and never opened in Excel reads empty;
+    Excel computes and saves the value when the file is opened and saved)."""
+    if not sheet.formulas:
+        return {}
+    grid_rows = {sheet.row_number(g): g for g in range(first, first + count)}
+    grid_columns = {sheet.column_index(c): c for c in header.texts}
+    found: dict[int, Finding] = {}
+    for row, column in sorted(sheet.formulas):
+        grid_row, grid_column = grid_rows.get(row + 1), grid_columns.get(column)
+        if grid_row is None or grid_column is None or grid_row - first in found:
+            continue
+        cell = _cell_ref(sheet, grid_column, grid_row)
+        message = (f"{sheet.name}!{cell} is a formula with no saved value (under "
+                   f"{header.texts[grid_column].strip()!r}); open the file in Excel and save it, "
+                   "so the values are saved with the formulas")
+        found[grid_row - first] = Finding(
+            "warning", "formula-without-value", message, file=path, sheet=sheet.name, cell=cell,
+            row=sheet.row_number(grid_row), column=header.mapping.get(grid_column))
+    return found
+
+
+def _header_rows(sheet: Sheet, header: _Header, aliases: HeaderAliases,
+                 texts: dict[str, list[str]], first: int, path: str) -> dict[int, Finding]:
+    """Data rows (index from `first`) that are header rows, by the header matcher: a row naming
+    each element in its own column again is a repeated header (a print-style export repeats it
+    every page; two tables with the same columns): skipped, with a warning. A row naming two or
+    more columns elsewhere starts a second table with other columns: reading stops there, with
+    an error, since its rows cannot be read as cases of the first table."""
+    element_texts = [texts[e] for e in ELEMENTS]  # all four: the header has them
+    named = {text: aliases.match(text) for column in element_texts for text in set(column)
+             if text}
+    found: dict[int, Finding] = {}
+    for i, values in enumerate(zip(*element_texts, strict=True)):
+        matches = [named.get(text) for text in values]
+        if sum(1 for m in matches if m) < 2:
+            continue
+        row = sheet.row_number(first + i)
+        where = f"{sheet.name}!" if sheet.name else ""
+        if matches == list(ELEMENTS):
+            found[i] = Finding(
+                "warning", "repeated-header",
+                f"{where}row {row} repeats the header row (row "
+                f"{sheet.row_number(header.grid_row)}); it is skipped, not read as a case",
+                file=path, sheet=sheet.name, row=row)
+            continue
+        rest = sum(1 for below in zip(*(t[i + 1:] for t in element_texts), strict=True)
+                   if any(below))
+        found[i] = Finding(
+            "error", "second-table",
+            f"{where}row {row} looks like the header of a second table (its cells name columns "
+            "other than those of the header row above); reading stops there, so the "
+            f"{rest:,} rows with data below it are not read as cases. Put the second table on "
+            "a sheet of its own (and choose it with --sheet)",
+            file=path, sheet=sheet.name, row=row)
+        break
+    return found

@@ -11,6 +11,7 @@ import codecs
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,9 @@ from pathlib import Path
 from ..errors import InputFileError, SheetNotFoundError
 from ..settings import Limits, MiB
 from .delimited import DELIMITERS, guess_delimiter, read_rows
+from .extent import SheetExtent, read_sparse, scan_sheet, sheet_member
 from .html_table import TableTooLarge, declared_charset, first_table
+from .ods import read_ods
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -36,6 +39,24 @@ class Sheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
     has_cells: bool = True  # False for JSON: no cell references, rows are list positions
     row_base: int = 1  # row number shown to people = grid index + row_base
+    # A sparse sheet is read packed, only its rows and columns with content: the row number
+    # shown to people of each grid row, and the sheet column (0-based) of each grid column.
+    row_numbers: list[int] | None = None
+    column_numbers: list[int] | None = None
+    # Cells (0-based sheet row, column) holding a formula saved without its value.
+    formulas: list[tuple[int, int]] = field(default_factory=list)
+
+    def row_number(self, grid_row: int) -> int:
+        """The row number people see (Excel's, or the CSV record number)."""
+        if self.row_numbers is not None:
+            return self.row_numbers[grid_row]
+        return grid_row + self.row_base
+
+    def column_index(self, grid_column: int) -> int:
+        """The sheet column (0-based, A = 0) of a grid column."""
+        if self.column_numbers is not None:
+            return self.column_numbers[grid_column]
+        return grid_column
 
 
 @dataclass
@@ -91,8 +112,9 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
     return _single_sheet(path, Sheet(None, rows), used)
 
 
-def _too_many_rows(path: Path, rows: int, limits: Limits, what: str = "rows") -> InputFileError:
-    return InputFileError(f"{what} has {rows:,} rows, over the limit of {limits.max_rows:,} "
+def _too_many_rows(path: Path, rows: int, limits: Limits, what: str = "rows",
+                   counted: str = "rows") -> InputFileError:
+    return InputFileError(f"{what} has {rows:,} {counted}, over the limit of {limits.max_rows:,} "
                           "(raise it with --max-rows)", path=str(path), code="too-large")
 
 
@@ -141,6 +163,8 @@ def _open_excel(path: Path, suffix: str, head: bytes, limits: Limits) -> Workboo
                 f"not a valid {suffix} workbook (it does not start like one; is it a CSV or "
                 "another file renamed?)", path=str(path), code="corrupt-workbook")
         _check_zip(path, limits)
+    if suffix == ".ods":
+        return _open_ods(path, limits)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
         metadata = book.sheets_metadata
@@ -160,10 +184,13 @@ def _open_excel(path: Path, suffix: str, head: bytes, limits: Limits) -> Workboo
             raise SheetNotFoundError(
                 f"no sheet named {name!r}; the workbook has: "
                 + ", ".join(repr(n) for n in all_names), path=str(path))
+        extent = _xlsx_extent(path, name, limits) if suffix in (".xlsx", ".xlsm") else None
         try:
+            if extent is not None and not extent.fits_calamine():
+                return _sparse_sheet(path, name, extent)
             sheet = book.get_sheet_by_name(name)
             end = sheet.end
-            if end is not None and end[0] + 1 > limits.max_rows:
+            if extent is None and end is not None and end[0] + 1 > limits.max_rows:
                 raise _too_many_rows(path, end[0] + 1, limits, f"sheet {name!r}")
             rows = sheet.to_python(skip_empty_area=False)
             merged = sheet.merged_cell_ranges or []
@@ -173,49 +200,72 @@ def _open_excel(path: Path, suffix: str, head: bytes, limits: Limits) -> Workboo
             raise InputFileError(f"cannot read sheet {name!r} (corrupt or truncated?): {exc}",
                                  path=str(path), code="corrupt-workbook") from exc
         spans = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in merged]
-        if suffix in (".xlsx", ".xlsm"):
-            _restore_error_values(rows, _xlsx_error_cells(path, name))
-        return Sheet(name, rows, spans)
+        if extent is None:
+            return Sheet(name, rows, spans)
+        _restore_error_values(rows, extent.errors)
+        if extent.formulas:  # a row of formulas without values is still a row of the table
+            rows.extend([] for _ in range(max(r for r, _ in extent.formulas) + 1 - len(rows)))
+        return Sheet(name, rows, spans, formulas=extent.formulas)
 
     return Workbook(path, usable, all_names, load)
 
 
-_ERROR_CELL = re.compile(rb'<c\b[^>]*\bt="e"[^>]*>')
-_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
-_CACHED_VALUE = re.compile(rb"(?:<f\b[^>]*/>|<f\b[^>]*>.*?</f>)?\s*<v>([^<]*)</v>", re.S)
+def _open_ods(path: Path, limits: Limits) -> Workbook:
+    """An .ods is read by io/ods.py, not calamine, which expands every repeated row and cell
+    (a 1 KB file repeating one row 200,000 times took > 60 s and 4.7 GB)."""
+    from bisect import bisect_right
+
+    sheets = {sheet.name: sheet for sheet in read_ods(path, limits)}
+    names = list(sheets)
+
+    def load(name: str) -> Sheet:
+        if name not in sheets:
+            raise SheetNotFoundError(
+                f"no sheet named {name!r}; the workbook has: "
+                + ", ".join(repr(n) for n in names), path=str(path))
+        sheet = sheets[name]
+        numbers = sheet.row_numbers
+        merged = []
+        for r1, c1, r2, c2 in sheet.merged:
+            top = bisect_right(numbers, r1 + 1) - 1
+            if top >= 0 and numbers[top] == r1 + 1:
+                merged.append((top, c1, bisect_right(numbers, r2 + 1) - 1, c2))
+        return Sheet(name, sheet.rows, merged, row_numbers=numbers)
+
+    return Workbook(path, names, names, load)
 
 
-def _xlsx_error_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
-    """Cells whose cached value is an Excel error (#REF!, #N/A, …), which calamine reads as
-    empty. Reads the sheet's XML only when it has such a cell."""
-    from defusedxml import ElementTree
-
-    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+def _xlsx_extent(path: Path, name: str, limits: Limits) -> SheetExtent | None:
+    """Stream the sheet's XML before calamine reads it (see io/extent.py): refuse it when more
+    rows hold content than the limit allows. None when the sheet part cannot be found (calamine
+    then says what is wrong)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-            targets = {r.get("Id"): r.get("Target", "") for r in rels}
-            sheet_id = next((s.get(f"{rel}id") for s in workbook.iter(f"{main}sheet")
-                             if s.get("name") == sheet_name), None)
-            target = targets.get(sheet_id, "")
-            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            xml = archive.read(member)
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
-        return {}
-    if b't="e"' not in xml:
-        return {}
-    errors = {}
-    for match in _ERROR_CELL.finditer(xml):
-        ref = _CELL_REF.search(match.group(0))
-        value = _CACHED_VALUE.match(xml, match.end())
-        if ref and value:
-            column = 0
-            for letter in ref.group(1).decode():
-                column = column * 26 + ord(letter) - 64
-            errors[(int(ref.group(2)) - 1, column - 1)] = value.group(1).decode("utf-8", "replace")
-    return errors
+            member = sheet_member(archive, name, path)
+            if member is None:
+                return None
+            extent = scan_sheet(path, archive, member, limits.max_rows)
+    except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise InputFileError(f"cannot read sheet {name!r} (corrupt or truncated?): {exc}",
+                             path=str(path), code="corrupt-workbook") from exc
+    if extent.content_rows is not None and extent.content_rows > limits.max_rows:
+        raise _too_many_rows(path, extent.content_rows, limits, f"sheet {name!r}",
+                             "rows with content")
+    return extent
+
+
+def _sparse_sheet(path: Path, name: str, extent: SheetExtent) -> Sheet:
+    """A sheet whose cells with content are few for the rectangle they span (a stray value in
+    XFD1048576): read packed, only the rows and columns with content."""
+    try:
+        cells = read_sparse(path, name, extent)
+    except InputFileError:
+        raise
+    except Exception as exc:
+        raise InputFileError(f"cannot read sheet {name!r} (corrupt or truncated?): {exc}",
+                             path=str(path), code="corrupt-workbook") from exc
+    return Sheet(name, cells.rows, cells.merged, row_numbers=cells.row_numbers,
+                 column_numbers=cells.column_numbers, formulas=extent.formulas)
 
 
 def _restore_error_values(rows: list[list[object]], errors: dict[tuple[int, int], str]) -> None:

@@ -1,0 +1,350 @@
+"""Workbooks that claim far more than they hold (#14): a value in XFD1048576, a note in XFD5,
+a stray value in the last row, repeated header rows, formulas saved without a value, a DTD in
+workbook.xml, hundreds of sheets without the header. The files are small and written by hand
+(zip + minimal XML) where openpyxl cannot make the case; the ones that used to abort or take
+gigabytes are read in one subprocess whose peak memory is measured."""
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from conftest import JA_HEADER, ROOT, write_xlsx
+
+from flowmatrix.io.inventory import read_inventory
+
+ELEMENTS = JA_HEADER[2:6]
+GiB = 2**30
+
+_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+          'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+          'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
+          '"application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
+          'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>{sheets}</Types>')
+_SHEET_TYPE = ('<Override PartName="/xl/worksheets/sheet{}.xml" ContentType="application/vnd.'
+               'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
+_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
+         '.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxml'
+         'formats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+         '</Relationships>')
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def cell(ref, value):
+    """One cell's XML: text as an inline string, a float as a number, ("e", "#N/A") an error,
+    ("f", "A1*2") a formula saved without its value."""
+    if isinstance(value, tuple) and value[0] == "e":
+        return f'<c r="{ref}" t="e"><v>{value[1]}</v></c>'
+    if isinstance(value, tuple) and value[0] == "f":
+        return f'<c r="{ref}"><f>{value[1]}</f></c>'
+    if isinstance(value, float):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+
+def raw_xlsx(path, sheets, *, workbook_prolog=""):
+    """A workbook written part by part: sheets is {name: {row number: [cell XML, ...]}}."""
+    names = list(sheets)
+    workbook = (f'<?xml version="1.0" encoding="UTF-8"?>{workbook_prolog}<workbook xmlns="{_MAIN}" '
+                f'xmlns:r="{_R}"><sheets>'
+                + "".join(f'<sheet name="{n}" sheetId="{i}" r:id="rId{i}"/>'
+                          for i, n in enumerate(names, 1)) + "</sheets></workbook>")
+    relations = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+                 'openxmlformats.org/package/2006/relationships">'
+                 + "".join(f'<Relationship Id="rId{i}" Type="{_R}/worksheet" '
+                           f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(names) + 1))
+                 + "</Relationships>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _TYPES.format(sheets="".join(
+            _SHEET_TYPE.format(i) for i in range(1, len(names) + 1))))
+        archive.writestr("_rels/.rels", _RELS)
+        archive.writestr("xl/workbook.xml", workbook)
+        archive.writestr("xl/_rels/workbook.xml.rels", relations)
+        for i, name in enumerate(names, 1):
+            rows = sheets[name]
+            body = "".join(f'<row r="{r}">{"".join(rows[r])}</row>' if rows[r] else
+                           f'<row r="{r}" ht="20" customHeight="1"/>' for r in sorted(rows))
+            archive.writestr(f"xl/worksheets/sheet{i}.xml",
+                             f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_MAIN}">'
+                             f"<sheetData>{body}</sheetData></worksheet>")
+    return path
+
+
+def inventory_rows(cases):
+    """The header in A1:D1 and `cases` distinct cases below it."""
+    rows = {1: [cell(f"{'ABCD'[i]}1", h) for i, h in enumerate(ELEMENTS)]}
+    for r in range(2, cases + 2):
+        rows[r] = [cell(f"{'ABCD'[i]}{r}", f"サービス{i}-{r}") for i in range(4)]
+    return rows
+
+
+def far_value():
+    rows = inventory_rows(3)
+    rows[1048576] = [cell("XFD1048576", "x")]
+    return rows
+
+
+def far_error():
+    rows = inventory_rows(3)
+    rows[3][1] = cell("B3", ("e", "#N/A"))
+    rows[1048576] = [cell("XFD1048576", ("e", "#N/A"))]
+    return rows
+
+
+def far_note(cases):
+    rows = inventory_rows(cases)
+    rows[5].append(cell("XFD5", "備考"))
+    return rows
+
+
+def stray_last_row():
+    """A real-sized inventory (31 cases) with one stray value in the last row Excel has, and
+    100,000 styled blank rows between."""
+    rows = inventory_rows(31)
+    rows.update({r: [] for r in range(40, 100_040)})
+    rows[1048576] = [cell("F1048576", "x")]
+    return rows
+
+
+def diagonal():
+    """Few cells spread over every row and column: no packing helps, so it is refused."""
+    rows = inventory_rows(1)
+    for i in range(3, 16_384, 2):
+        rows[i * 50] = [cell(f"{_letters(i)}{i * 50}", "x")]
+    return rows
+
+
+def openpyxl_far(path):
+    import datetime as dt
+
+    from openpyxl import Workbook
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "事例一覧"
+    sheet.append(["No", *ELEMENTS, "年度"])
+    for i in range(1, 31):
+        sheet.append([i, "観光アプリ" if i == 1 else None, "位置情報", "交通事業者", "混雑回避",
+                      dt.date(2024, 4, 1)])
+    sheet.merge_cells("B2:B4")
+    for i in range(5, 32):
+        sheet.cell(row=i, column=2, value="観光アプリ")
+    sheet.cell(row=5, column=16384, value="メモ")
+    sheet.cell(row=1_048_576, column=1, value="x")
+    book.save(path)
+    return path
+
+
+def repeated_ods(path, repeats):
+    """A 1 KB .ods whose one case row repeats `repeats` times, each row padded with an empty
+    cell repeated to column 1,024, and a million empty rows after (what LibreOffice writes)."""
+    def text(value):
+        return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    pad = '<table:table-cell table:number-columns-repeated="1020"/>'
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body>'
+               '<office:spreadsheet><table:table table:name="事例一覧">'
+               f'<table:table-row>{"".join(map(text, ELEMENTS))}{pad}</table:table-row>'
+               f'<table:table-row table:number-rows-repeated="{repeats}">'
+               f'{"".join(text(v) for v in ["観光アプリ", "位置情報", "交通事業者", "混雑回避"])}{pad}'
+               '</table:table-row><table:table-row table:number-rows-repeated="1048000">'
+               '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+               '</table:table></office:spreadsheet></office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+    return path
+
+
+def _letters(index):
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+HOSTILE = {
+    "far_value": far_value,
+    "far_error": far_error,
+    "far_note_10000": lambda: far_note(10_000),
+    "stray_last_row": stray_last_row,
+    "diagonal": diagonal,
+}
+
+_READ_ALL = """
+import json, resource, sys
+from flowmatrix.errors import FlowmatrixError
+from flowmatrix.io.inventory import read_inventory
+out = {}
+for path in sys.argv[1:]:
+    try:
+        inventory = read_inventory(path)
+        cases = inventory.cases
+        out[path] = {"cases": len(inventory), "data": list(cases["data"][:3]),
+                     "source": list(cases["source_service"][:3]),
+                     "rows": [int(r) for r in cases["row"][:3]],
+                     "cell": inventory.cell("data", 7),
+                     "years": sorted(set(cases["fiscal_year"]))}
+    except FlowmatrixError as exc:
+        out[path] = {"error": str(exc)}
+out["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """Every hostile workbook, read in one child process: its results and its peak memory.
+    A reader that aborts (exit 134) or takes all memory fails every test here."""
+    folder = tmp_path_factory.mktemp("hostile")
+    paths = {name: raw_xlsx(folder / f"{name}.xlsx", {"事例一覧": build()})
+             for name, build in HOSTILE.items()}
+    paths["openpyxl_far"] = openpyxl_far(folder / "openpyxl_far.xlsx")
+    paths["repeated_ods"] = repeated_ods(folder / "repeated.ods", 20_000)
+    for path in paths.values():
+        assert path.stat().st_size < 400_000  # small files that claim a lot
+    result = subprocess.run([sys.executable, "-c", _READ_ALL, *map(str, paths.values())],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = json.loads(result.stdout)
+    return {name: out[str(path)] for name, path in paths.items()}, out["maxrss_kib"] * 1024
+
+
+def test_hostile_workbooks_stay_under_a_gigabyte(hostile):
+    _, peak = hostile
+    assert peak < 1 * GiB  # before #14: abort (512 GiB asked), 1.9 GB and > 6 GB
+
+
+def test_a_value_in_XFD1048576_is_read_around_not_allocated(hostile):
+    result = hostile[0]["far_value"]
+    assert result["cases"] == 3 and result["rows"] == [2, 3, 4]
+
+
+def test_an_error_value_in_XFD1048576_and_in_the_table_are_kept(hostile):
+    result = hostile[0]["far_error"]
+    assert result["cases"] == 3
+    assert result["data"] == ["サービス1-2", "#N/A", "サービス1-4"]
+
+
+def test_a_note_in_XFD5_does_not_widen_every_row(hostile):
+    """10,000 cases and a note in XFD5 (before #14: > 6 GB; 3,000 cases: 1.9 GB)."""
+    assert hostile[0]["far_note_10000"]["cases"] == 10_000
+
+
+def test_an_ods_row_repeated_20000_times_is_20000_cases_in_proportionate_memory(hostile):
+    """Repeated empty cells and rows cost nothing (before #14 calamine expanded them all)."""
+    result = hostile[0]["repeated_ods"]
+    assert result["cases"] == 20_000 and result["rows"] == [2, 3, 4]
+
+
+def test_an_ods_row_repeated_beyond_the_row_limit_is_refused_before_expanding(cli, tmp_path):
+    path = repeated_ods(tmp_path / "repeated.ods", 200_000)
+    assert path.stat().st_size < 2000
+    result = cli("validate", path, "--max-rows", "1000")
+    assert result.exit_code == 2
+    assert "row 2 repeats 200,000 times), over the limit" in result.output
+    assert str(path) in result.output
+
+
+def test_the_row_limit_counts_rows_with_content(hostile):
+    """31 cases, blank rows and one stray value in row 1,048,576: not over the
+    limit of 1,000,000 rows (the stray value, outside the table's columns, is no case)."""
+    assert hostile[0]["stray_last_row"]["cases"] == 31
+
+
+def test_cells_spread_over_the_whole_sheet_are_refused_naming_the_far_cell(hostile):
+    error = hostile[0]["diagonal"]["error"]
+    assert "diagonal.xlsx" in error and "far outside the table" in error
+    assert "事例一覧!XFC819150 holds a value" in error  # the farthest cell down and right
+
+
+def test_the_row_limit_still_refuses_many_rows_with_content(cli, tmp_path):
+    rows = inventory_rows(4)
+    rows.update({r: [] for r in range(6, 50)})  # blank rows do not count
+    path = raw_xlsx(tmp_path / "five.xlsx", {"事例一覧": rows})
+    assert cli("validate", path, "--max-rows", "5").exit_code == 0
+    result = cli("validate", path, "--max-rows", "3")
+    assert result.exit_code == 2
+    assert "sheet '事例一覧' has 5 rows with content, over the limit of 3" in result.output
+
+
+def test_an_ordinary_far_cell_workbook_from_openpyxl(hostile):
+    """Shared strings, a merged cell and dates (openpyxl writes them): the packed reader reads
+    them as calamine does, with the rows and cells as Excel shows them."""
+    result = hostile[0]["openpyxl_far"]
+    assert result["cases"] == 30 and result["rows"] == [2, 3, 4]
+    assert result["data"] == ["位置情報"] * 3 and result["cell"] == "C7"
+    assert result["source"] == ["観光アプリ", "観光アプリ", "観光アプリ"]  # B2:B4 merged
+    assert result["years"] == ["2024-04-01"]
+
+
+def test_repeated_header_rows_are_skipped_with_a_warning(cli, tmp_path):
+    rows = [JA_HEADER]
+    for page in range(3):
+        rows += [[f"{page}{i}", "A市", "観光アプリ", "位置情報", "交通事業者", "混雑回避", ""]
+                 for i in range(4)]
+        rows.append(JA_HEADER)  # a print-style export repeats the header every page
+    path = write_xlsx(tmp_path / "pages.xlsx", {"事例一覧": rows[:-1]})
+    inventory = read_inventory(path)
+    assert len(inventory) == 12
+    result = cli("validate", path)
+    assert result.exit_code == 0, result.output
+    assert "12 cases" in result.output
+    assert "row 6 repeats the header row (row 1); it is skipped" in result.output
+    assert "row 11 repeats the header row" in result.output
+    assert "その他" not in result.output and "missing-element" not in result.output
+
+
+def test_a_second_table_with_other_columns_stops_reading_with_an_error(cli, tmp_path):
+    rows = [JA_HEADER]
+    rows += [[i, "A市", "観光アプリ", "位置情報", "交通事業者", f"混雑回避{i}", ""] for i in range(3)]
+    rows.append(["No", "③データ共有先サービス", "①データ共有元サービス", "④データ連携サービス",
+                 "②流通データ"])
+    rows += [[i, "B", "C", "D", "E"] for i in range(5)]
+    path = write_xlsx(tmp_path / "two.xlsx", {"事例一覧": rows})
+    assert len(read_inventory(path)) == 3
+    result = cli("validate", path)
+    assert result.exit_code == 1
+    assert "事例一覧!row 5 looks like the header of a second table" in result.output
+    assert "the 5 rows with data below it are not read as cases" in result.output
+
+
+def test_a_formula_saved_without_its_value_is_named_at_its_cell(cli, tmp_path):
+    rows = inventory_rows(4)
+    rows[5][2] = cell("C5", ("f", 'B5&amp;"先"'))
+    rows[6] = [cell(f"{c}6", ("f", "A2")) for c in "ABCD"]  # a case made only of formulas
+    path = raw_xlsx(tmp_path / "generated.xlsx", {"事例一覧": rows})
+    inventory = read_inventory(path)
+    assert inventory.cases["row"].tolist() == [2, 3, 4, 5, 6]
+    result = cli("validate", path)
+    assert result.exit_code == 1
+    assert "事例一覧!C5 is a formula with no saved value" in result.output
+    assert "open the file in Excel and save it" in result.output
+    assert "事例一覧!A6 is a formula with no saved value" in result.output
+
+
+def test_a_dtd_in_workbook_xml_is_refused_naming_the_file(cli, tmp_path):
+    path = raw_xlsx(tmp_path / "dtd.xlsx", {"事例一覧": inventory_rows(2)},
+                    workbook_prolog='<!DOCTYPE workbook [<!ENTITY x "事例">]>')
+    result = cli("validate", path)
+    assert result.exit_code == 2, result.output
+    assert str(path) in result.output
+    assert "xl/workbook.xml declares a DTD or XML entities" in result.output
+    assert "internal error" not in result.output
+
+
+def test_hundreds_of_sheets_without_the_header_are_named_briefly(cli, tmp_path):
+    path = raw_xlsx(tmp_path / "many.xlsx",
+                    {f"Sheet{i}": {1: [cell("A1", "メモ")]} for i in range(300)})
+    result = cli("validate", path)
+    assert result.exit_code == 1
+    message = result.output
+    assert "'Sheet0': none of them" in message and "'Sheet4'" in message
+    assert "'Sheet5'" not in message and "and 295 more sheets" in message
+    assert "①データ共有元サービス" in message  # what the header must contain
+    assert len(message) < 1200
