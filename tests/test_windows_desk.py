@@ -171,3 +171,17 @@ def test_tally_by_the_inventorys_own_header_or_an_alias(cli):
     assert bad.exit_code == 2
     assert "did you mean '自治体'?" in bad.output and "年度 (fiscal_year)" in bad.output
     assert cli("tally", SAMPLE, "--cross", "自治体名").exit_code == 0
+
+
+def test_a_misspelt_file_gets_the_nearest_name_and_a_lock_file_is_explained(cli, tmp_path):
+    import shutil
+
+    shutil.copy(SAMPLE, tmp_path / "事例一覧2024.xlsx")
+    (tmp_path / "~$事例一覧2024.xlsx").write_bytes(b"\x00" * 165)  # what Excel leaves beside it
+    typo = cli("validate", tmp_path / "事例一覧2023.xlsx")
+    assert typo.exit_code == 2 and "file not found" in typo.output
+    assert "did you mean" in typo.output and "事例一覧2024.xlsx" in typo.output
+    lock = cli("validate", tmp_path / "~$事例一覧2024.xlsx")
+    assert lock.exit_code == 2 and "lock file Excel keeps while" in lock.output
+    assert "renamed" not in lock.output
+    assert "did you mean" not in cli("validate", tmp_path / "zzz.xlsx").output

@@ -73,8 +73,13 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
     """Open any supported inventory file. Raises InputFileError with a planner-readable reason."""
     limits = limits or Limits()
     path = Path(path)
+    if path.name.startswith("~$"):
+        raise InputFileError(
+            f"is the lock file Excel keeps while {path.name[2:]!r} is open, not an inventory; "
+            f"pass {path.name[2:]!r} itself", path=str(path), code="lock-file")
     if not path.exists():
-        raise InputFileError("file not found", path=str(path), code="file-not-found")
+        raise InputFileError("file not found" + _nearest_file(path), path=str(path),
+                             code="file-not-found")
     if path.is_dir():
         raise InputFileError("is a folder, not an inventory file", path=str(path),
                              code="not-a-file")
@@ -110,6 +115,20 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
         return _single_sheet(path, _read_json(path, encoding, limits), None)
     rows, used = _read_delimited(path, suffix, encoding, limits)
     return _single_sheet(path, Sheet(None, rows), used)
+
+
+def _nearest_file(path: Path) -> str:
+    """"; did you mean '事例一覧.xlsx'?" for the inventory in the same folder whose name is
+    closest to a misspelt one (empty when none is close)."""
+    import difflib
+
+    try:
+        names = sorted(p.name for p in path.parent.iterdir()
+                       if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("~$"))
+    except OSError:  # no such folder, or not allowed to list it
+        return ""
+    near = difflib.get_close_matches(path.name, names[:10_000], n=1, cutoff=0.6)
+    return f"; did you mean {str(path.with_name(near[0]))!r}?" if near else ""
 
 
 def _too_many_rows(path: Path, rows: int, limits: Limits, what: str = "rows",
