@@ -185,3 +185,13 @@ def test_a_misspelt_file_gets_the_nearest_name_and_a_lock_file_is_explained(cli,
     assert lock.exit_code == 2 and "lock file Excel keeps while" in lock.output
     assert "renamed" not in lock.output
     assert "did you mean" not in cli("validate", tmp_path / "zzz.xlsx").output
+
+
+def test_terminal_lines_follow_the_language(cli, tmp_path):
+    ja = cli("classify", SAMPLE, "-o", tmp_path / "c.csv")
+    assert ja.exit_code == 0 and "c.csv を書き出しました（事例 31 件）" in ja.output
+    en = cli("classify", SAMPLE, "-o", tmp_path / "c.csv", "--lang", "en")
+    assert en.exit_code == 0 and "c.csv (31 cases)" in en.output and "事例" not in en.output
+    tally = cli("tally", SAMPLE, "--lang", "en")
+    assert "Cases incl. secondary" in tally.output and "31 cases" in tally.output
+    assert "事例 31 件" in cli("tally", SAMPLE).output

@@ -11,7 +11,7 @@ import typer
 from ..errors import FlowmatrixError
 from ..settings import DEFAULTS, Settings
 from .app import command
-from .console import console, escape, fail
+from .console import fail, written
 from .options import FileArgument, ThemeOption, settings_options
 
 
@@ -80,7 +80,7 @@ def chart(
         charts.save_figure(figure, output)
     except FlowmatrixError as exc:
         raise fail(exc) from exc
-    console(stderr=True).print(f"wrote {escape(str(output))}")
+    written(output, None, settings.lang)
 
 
 

@@ -10,7 +10,7 @@ import typer
 from ..errors import FlowmatrixError
 from ..settings import Settings
 from .app import command
-from .console import console, count, emit, escape, fail, output_format, short
+from .console import console, emit, escape, fail, output_format, short
 from .options import FileArgument, OutputOption, settings_options
 
 
@@ -52,7 +52,7 @@ def classify(
 ) -> None:
     """Classify every case by theme and show why."""
     from .. import classify as classify_file
-    from ..render.labels import explain_terms
+    from ..render.labels import counted, explain_terms
     from ..render.serialise import csv_chunks, json_lines_array
     from ..render.tables import case_records
 
@@ -71,16 +71,17 @@ def classify(
                 return {**record, "matched_terms": explain_terms(terms, themes, lang)}
             data = json_lines_array(records) if fmt is ClassifyFormat.json else csv_chunks(
                 (flat(r) for r in records), CSV_COLUMNS)
-            emit(data, output, (file,), count(len(classified.cases), "case"))
+            emit(data, output, (file,), counted(len(classified.cases), "case", lang),
+                 lang=lang)
     except FlowmatrixError as exc:
         raise fail(exc) from exc
-    _print_warnings([f for f in classified.findings if f.code == "theme-disagrees"])
+    _print_warnings([f for f in classified.findings if f.code == "theme-disagrees"], lang)
 
 
 def _print_classification(cases, records, themes, lang: str, explain: bool) -> None:
     from rich.table import Table
 
-    from ..render.labels import explain_terms
+    from ..render.labels import counted, explain_terms
 
     out = console()
     english = lang == "en"
@@ -101,14 +102,16 @@ def _print_classification(cases, records, themes, lang: str, explain: bool) -> N
         table.add_row(*(escape(c) for c in cells))
     out.print(table)
     out.print(("* declared in the theme column" if english else "* テーマ列の記載を採用") +
-              f" · {count(len(records), 'case')}")
+              f" · {counted(len(records), 'case', lang)}")
 
 
-def _print_warnings(findings, shown: int = 5) -> None:
+def _print_warnings(findings, lang: str, shown: int = 5) -> None:
+    from ..render.labels import counted
+
     if not findings:
         return
     err = console(stderr=True)
-    err.print(f"[yellow]{count(len(findings), 'warning')}[/yellow]:")
+    err.print(f"[yellow]{escape(counted(len(findings), 'warning', lang))}[/yellow]:")
     for f in findings[:shown]:
         err.print(f"  {escape(f.location)}: {escape(f.message)}")
     if len(findings) > shown:

@@ -78,8 +78,9 @@ def output_format(chosen, output: Path | None, kind):
     return fmt
 
 
-def emit(data, output: Path | None, inputs: tuple[Path, ...], what: str) -> None:
-    """Bytes (or chunks of bytes) to stdout, or to a file written whole or not at all."""
+def emit(data, output: Path | None, inputs: tuple[Path, ...], what: str, *, lang: str) -> None:
+    """Bytes (or chunks of bytes) to stdout, or to a file written whole or not at all; `what`
+    it holds is said in `lang`."""
     from .. import write_atomic
 
     if output is None:
@@ -88,7 +89,14 @@ def emit(data, output: Path | None, inputs: tuple[Path, ...], what: str) -> None
         sys.stdout.flush()
         return
     write_atomic(output, data, inputs=inputs)
-    console(stderr=True).print(f"wrote {escape(str(output))} ({what})")
+    written(output, what, lang)
+
+
+def written(path: Path, what: str | None, lang: str) -> None:
+    """Say on stderr that `path` was written (and what it holds)."""
+    from ..render.labels import wrote
+
+    console(stderr=True).print(escape(wrote(str(path), what, lang)))
 
 
 def print_frame(frame, *, title: str | None = None, index: bool = False,

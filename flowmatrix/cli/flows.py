@@ -10,7 +10,7 @@ import typer
 from ..errors import FlowmatrixError
 from ..settings import DEFAULTS, Settings
 from .app import command
-from .console import console, count, emit, escape, fail, output_format
+from .console import console, emit, escape, fail, output_format
 from .options import FileArgument, OutputOption, ThemeOption, settings_options
 
 
@@ -43,6 +43,7 @@ def flows(
 ) -> None:
     """Typical flows per theme, in kinds."""
     from .. import classify, representative_flows
+    from ..render.labels import counted
     from ..render.serialise import csv_bytes, json_bytes
     from ..render.summary import representative_dict
     from ..render.tables import representative_rows
@@ -67,7 +68,9 @@ def flows(
             records = [dict(zip([theme_heading, *headings], [theme, *row], strict=True))
                        for _, theme, _, rows in sections for row in rows]
             data = csv_bytes(records, [theme_heading, *headings])
-        emit(data, output, (file,), count(sum(len(s[3]) for s in sections), "flow"))
+        lang = settings.lang
+        emit(data, output, (file,), counted(sum(len(s[3]) for s in sections), "flow", lang),
+             lang=lang)
     except FlowmatrixError as exc:
         raise fail(exc) from exc
 

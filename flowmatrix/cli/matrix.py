@@ -89,6 +89,6 @@ def matrix(
             from ..render.xlsx import matrix_workbook
 
             data = matrix_workbook(table, counts, lang=lang)
-        emit(data, output, (file,), f"{len(table)} × {len(table.columns)}")
+        emit(data, output, (file,), f"{len(table)} × {len(table.columns)}", lang=settings.lang)
     except FlowmatrixError as exc:
         raise fail(exc) from exc

@@ -10,7 +10,7 @@ import typer
 from ..errors import FlowmatrixError
 from ..settings import Settings
 from .app import command
-from .console import console, count, emit, fail, output_format, print_frame
+from .console import console, emit, fail, output_format, print_frame
 from .options import FileArgument, OutputOption, settings_options
 
 
@@ -81,6 +81,6 @@ def tally(
             data = json_bytes({"cases": len(cases), "by": cross or by, key: records})
         else:
             data = csv_bytes(records, [str(c) for c in table.columns])
-        emit(data, output, (file,), f"{count(len(table), 'row')}")
+        emit(data, output, (file,), counted(len(table), "row", lang), lang=lang)
     except FlowmatrixError as exc:
         raise fail(exc) from exc

@@ -10,7 +10,7 @@ import typer
 from ..errors import FlowmatrixError
 from ..settings import Settings
 from .app import command
-from .console import console, escape, fail
+from .console import fail, written
 from .options import settings_options
 
 
@@ -37,4 +37,4 @@ def template(
                               overwrite=force)
     except FlowmatrixError as exc:
         raise fail(exc) from exc
-    console().print(f"wrote {escape(str(path))}")
+    written(path, None, settings.lang)

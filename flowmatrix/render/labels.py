@@ -203,6 +203,15 @@ def counted(n: int, noun: str, lang: str = "ja") -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
+WROTE = {"ja": "{path} を書き出しました", "en": "wrote {path}"}
+
+
+def wrote(path: str, what: str | None, lang: str = "ja") -> str:
+    """"x.csv を書き出しました（事例 31 件）" / "wrote x.csv (31 cases)"."""
+    text = WROTE[lang].format(path=path)
+    return text + (f"（{what}）" if lang == "ja" else f" ({what})") if what else text
+
+
 def column_label(column: object, lang: str = "ja") -> str:
     """The heading of a tally column: "cases" → 事例数, "fiscal_year" → 年度, "file" →
     ファイル; theme labels and markers are already words and stay as they are."""
