@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -17,9 +17,12 @@ class Finding:
     cell: str | None = None  # like "E12" (None for JSON input or whole-file findings)
     row: int | None = None  # the row number as Excel shows it (CSV: record number incl. header)
     column: str | None = None  # canonical column id, e.g. "source_service"
+    # The values the message names, for saying it in another language (render/labels.py
+    # FINDING_MESSAGES): ((name, value), ...); values ending in _theme are theme ids.
+    params: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "params"}
 
     @property
     def location(self) -> str:

@@ -327,7 +327,9 @@ def _formulas_without_value(sheet: Sheet, header: _Header, first: int, count: in
                    "so the values are saved with the formulas")
         found[grid_row - first] = Finding(
             "warning", "formula-without-value", message, file=path, sheet=sheet.name, cell=cell,
-            row=sheet.row_number(grid_row), column=header.mapping.get(grid_column))
+            row=sheet.row_number(grid_row), column=header.mapping.get(grid_column),
+            params=(("where", f"{sheet.name}!"), ("cell", cell),
+                    ("header", header.texts[grid_column].strip())))
     return found
 
 
@@ -353,7 +355,9 @@ def _header_rows(sheet: Sheet, header: _Header, aliases: HeaderAliases,
                 "warning", "repeated-header",
                 f"{where}row {row} repeats the header row (row "
                 f"{sheet.row_number(header.grid_row)}); it is skipped, not read as a case",
-                file=path, sheet=sheet.name, row=row)
+                file=path, sheet=sheet.name, row=row,
+                params=(("where", where), ("row", row),
+                        ("header_row", sheet.row_number(header.grid_row))))
             continue
         rest = sum(1 for below in zip(*(t[i + 1:] for t in element_texts), strict=True)
                    if any(below))
@@ -363,6 +367,7 @@ def _header_rows(sheet: Sheet, header: _Header, aliases: HeaderAliases,
             "other than those of the header row above); reading stops there, so the "
             f"{rest:,} rows with data below it are not read as cases. Put the second table on "
             "a sheet of its own (and choose it with --sheet)",
-            file=path, sheet=sheet.name, row=row)
+            file=path, sheet=sheet.name, row=row,
+            params=(("where", where), ("row", row), ("rest", f"{rest:,}")))
         break
     return found

@@ -223,6 +223,50 @@ def column_label(column: object, lang: str = "ja") -> str:
             or CASE_COLUMNS[lang].get(column) or column)
 
 
+# Findings in Japanese, by code (the core writes them in English): {name} is a value of the
+# finding's params; names ending in _theme are theme ids, shown as the theme's label.
+FINDING_MESSAGES = {
+    "ja": {
+        "missing-element": "{header} が空です（①〜④はどの事例にも必要です）",
+        "unknown-theme": "テーマ「{label}」はテーマ表にありません（{known}）。このいずれかにするか、"
+                         "--themes FILE で追加してください",
+        "theme-disagrees": "テーマ列は「{declared_theme}」ですが、キーワードは「{keyword_theme}」を"
+                           "示しています（点 {keyword_score} 対 {declared_score}：{terms}）。"
+                           "記載のテーマを採用しています",
+        "sensitive-flow": "要配慮個人情報（{items}）を含む流れです。同意と法令上の根拠を確認して"
+                          "ください",
+        "sensitive-without-consent": "要配慮個人情報（{items}）を含む流れですが、「{consent}」列が"
+                                     "空です",
+        "duplicate-column": "{canonical} を表す列が {count} 列あります（{cells}）。最初の列を読み、"
+                            "ほかは独自の列として残します",
+        "formula-without-value": "{where}{cell} は値が保存されていない数式です（列「{header}」）。"
+                                 "Excel で開いて保存すると、値が数式とともに保存されます",
+        "repeated-header": "{where}{row} 行目は見出し行（{header_row} 行目）の繰り返しです。"
+                           "事例としては読まずに飛ばします",
+        "second-table": "{where}{row} 行目は 2 つ目の表の見出しのようです（見出し行とは別の列名が"
+                        "並んでいます）。ここで読み込みを止めるため、その下のデータのある {rest} 行は"
+                        "事例として読まれません。2 つ目の表は別のシートに移してください"
+                        "（--sheet で選べます）",
+    },
+}
+
+
+def finding_text(finding, lang: str, taxonomies=None) -> str:
+    """The finding's message in `lang`: from FINDING_MESSAGES where its code has words there,
+    else as the core wrote it (English)."""
+    template = FINDING_MESSAGES.get(lang, {}).get(finding.code)
+    if template is None or not finding.params:
+        return finding.message
+    values = dict(finding.params)
+    if taxonomies is not None:
+        labels = taxonomies.themes.labels(lang)
+        values = {k: labels.get(v, v) if k.endswith("_theme") else v for k, v in values.items()}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):  # params of another version of the message
+        return finding.message
+
+
 FINDING_COLUMNS = {
     "ja": ["重要度", "コード", "場所", "内容"],
     "en": ["Severity", "Code", "Where", "Message"],

@@ -114,8 +114,12 @@ def shown_findings(analysis: Analysis) -> list:
 
 
 def finding_rows(analysis: Analysis) -> list[list]:
-    words = SEVERITY_WORDS[analysis.settings.lang]
-    return [[words[f.severity], f.code, _where(f), f.message] for f in shown_findings(analysis)]
+    from .labels import finding_text
+
+    lang = analysis.settings.lang
+    words = SEVERITY_WORDS[lang]
+    return [[words[f.severity], f.code, _where(f), finding_text(f, lang, analysis.taxonomies)]
+            for f in shown_findings(analysis)]
 
 
 def _where(finding) -> str:
