@@ -2,9 +2,9 @@
 
 One Aho-Corasick automaton holds every keyword of a taxonomy (all overlapping hits are found, so
 a longer keyword never hides a shorter one of another entry); the rare regular-expression
-patterns run as one combined pass, each only on the texts holding a literal it needs. Texts are
-matched once per distinct text and the hits come back as numpy arrays, so 100,000 texts take a
-fraction of a second. Within one text and entry a term counts once, and a hit inside a longer
+patterns (RE2, see patterns.py) run as one combined pass, each only on the texts holding a
+literal it needs. Texts are matched once per distinct text and the hits come back as numpy
+arrays, so 100,000 texts take a fraction of a second. Within one text and entry a term counts once, and a hit inside a longer
 hit of the same entry (避難 inside 避難所) does not count again.
 """
 
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 
+from .patterns import compile_pattern
 from .taxonomy import Taxonomy
 
 
@@ -53,7 +54,7 @@ class Matcher:
             self.automaton.add_word(word, word_id)
         if self.words:
             self.automaton.make_automaton()
-        self.patterns = [(theme, weight, re.compile(regex), _required_literals(regex))
+        self.patterns = [(theme, weight, compile_pattern(regex), _required_literals(regex))
                          for theme, weight, regex in patterns]
 
     def match(self, texts: list[str]) -> TextHits:
@@ -130,9 +131,8 @@ class Matcher:
                 texts = np.unique(np.searchsorted(separators, positions, side="right")).tolist()
             for text in texts:  # each text on its own, so ^ and $ are its start and end
                 first, last = int(bounds[text]) + 1, int(bounds[text + 1])
-                found.extend((first + m.start(), first + m.end(), index, m.group(0))
-                             for m in pattern.finditer(joined[first:last])
-                             if m.end() > m.start())
+                found.extend((first + start, first + end, index, matched)
+                             for start, end, matched in pattern.finditer(joined[first:last]))
         return found
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import TaxonomyError
+from .patterns import PatternError, compile_pattern
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -269,8 +270,8 @@ def _parse_terms(values: object, where: str, source: str, patterns: bool) -> lis
         text = value if patterns else normalise_term(value)
         if patterns:
             try:
-                re.compile(text)
-            except re.error as exc:
+                compile_pattern(text)
+            except PatternError as exc:
                 raise TaxonomyError(f"{at}: invalid regular expression {value!r}: {exc}",
                                     path=source) from exc
         if text in seen:
