@@ -90,3 +90,54 @@ def test_lookaround_at_the_edges_still_works_like_pythons(tmp_path):
 def test_the_shipped_taxonomies_compile_under_re2():
     for kind in ("theme", "service_type", "data_category", "value_type"):
         assert load_taxonomy(kind=kind).themes
+
+
+# --- 2. taxonomies over a stated size are refused; one just under it loads quickly --------------
+
+def big_taxonomy(path, words: int, entries: int = 1, length: int = 4):
+    """`entries` themes sharing `words` distinct keywords of `length` kana (most in the first)."""
+    kana = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわ"
+    def word(n):
+        return "".join(kana[(n // len(kana) ** i) % len(kana)] for i in range(length))
+    lines = []
+    per_entry = [words - (entries - 1)] + [1] * (entries - 1)
+    first = 0
+    for index, count in enumerate(per_entry):
+        listed = ", ".join(f'"{word(n)}"' for n in range(first, first + count))
+        first += count
+        lines.append(f'[[theme]]\nid = "t{index}"\nja = "T{index}"\nen = "T{index}"\n'
+                     f"keywords = [{listed}]\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("words, entries, length, phrase", [
+    (25_000, 1, 3, "too big: 25,000 keywords, patterns and aliases; a taxonomy may have at most 20,000"),
+    (201, 201, 4, "too big: 201 [[theme]] entries; a taxonomy may have at most 200"),
+    (10_000, 1, 16, "too big: 160,000 characters of keywords, patterns and aliases; a taxonomy may have at most 150,000"),
+])
+def test_a_huge_taxonomy_is_refused_with_its_size(tmp_path, words, entries, length, phrase):
+    path = big_taxonomy(tmp_path / "themes.toml", words, entries, length)
+    with pytest.raises(TaxonomyError) as caught:
+        load_taxonomy(path)
+    assert str(path) in str(caught.value) and phrase in str(caught.value)
+
+
+def test_a_taxonomy_file_over_2_mib_is_refused_before_it_is_read(tmp_path, cli):
+    # 200,000 keywords (3.2 MB) took over 60 s
+    path = big_taxonomy(tmp_path / "themes.toml", 200_000)
+    result = cli("themes", "--themes", path)
+    assert result.exit_code == 2 and "themes.toml" in result.output
+    assert "the file is 3,200,052 bytes; a taxonomy may be at most 2,097,152 bytes" in result.output
+
+
+def test_a_taxonomy_just_under_the_limits_classifies_in_seconds(tmp_path):
+    # 20,000 keywords (19,802 in one theme, 4 kana each) in 199 themes: comparing the keywords
+    # of a theme pairwise took 37 s; measured about 2 s for the whole command
+    themes = big_taxonomy(tmp_path / "themes.toml", 20_000, 199)
+    inventory = tmp_path / "cases.csv"
+    rows = [",".join(JA_HEADER)] + [f"{n},市,あいうえ{n},かきくけ,さしすせ,たちつて," for n in range(200)]
+    inventory.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run("classify", inventory, "--themes", themes, "--format", "json", timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count('"case_id"') == 200
