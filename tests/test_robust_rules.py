@@ -141,3 +141,45 @@ def test_a_taxonomy_just_under_the_limits_classifies_in_seconds(tmp_path):
     result = run("classify", inventory, "--themes", themes, "--format", "json", timeout=30)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count('"case_id"') == 200
+
+
+# --- 3. TOML files saved with a BOM, in cp932 or nested thousands deep -------------------------
+
+THEMES_TOML = ('[[theme]]\nid = "shout"\nja = "叫び"\nen = "Shout"\nkeywords = ["叫び"]\n')
+HEADERS_TOML = '[columns]\ncase_id = ["整理番号"]\n'
+
+
+def saved(path, text: str, how: str):
+    data = {"bom": b"\xef\xbb\xbf" + text.encode("utf-8"), "cp932": text.encode("cp932"),
+            "deep": (text + "a = " + "[" * 5000 + "]" * 5000 + "\n").encode("utf-8")}[how]
+    path.write_bytes(data)
+    return path
+
+
+def test_a_taxonomy_saved_with_a_bom_loads(tmp_path):
+    path = saved(tmp_path / "themes.toml", THEMES_TOML, "bom")
+    assert load_taxonomy(path).ids == ["shout", "other"]
+
+
+def test_a_headers_file_saved_with_a_bom_loads(tmp_path):
+    from flowmatrix.io.columns import load_header_aliases
+
+    path = saved(tmp_path / "headers.toml", HEADERS_TOML, "bom")
+    assert load_header_aliases(path).match("整理番号") == "case_id"
+
+
+@pytest.mark.parametrize("how, phrase", [
+    ("cp932", "is not UTF-8 (it looks like Shift_JIS / cp932): save it as UTF-8"),
+    ("deep", "nested too deeply"),
+])
+@pytest.mark.parametrize("option, text", [("--themes", THEMES_TOML), ("--headers", HEADERS_TOML)],
+                         ids=["themes", "headers"])
+def test_a_toml_file_in_cp932_or_nested_deep_is_a_message_naming_it(cli, tmp_path, how, phrase,
+                                                                       option, text):
+    rules = saved(tmp_path / "rules.toml", text, how)
+    inventory = tmp_path / "cases.csv"
+    inventory.write_text(",".join(JA_HEADER) + "\n1,市,A,B,C,D,\n", encoding="utf-8")
+    result = cli("validate", inventory, option, rules)
+    assert result.exit_code == 2, result.output
+    assert "rules.toml" in result.output and phrase in result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import TaxonomyError
+from ..io.toml_file import read_toml
 from ..settings import MiB
 from .patterns import PatternError, compile_pattern
 
@@ -177,20 +178,12 @@ def load_taxonomy(path: str | Path | None = None, *, kind: str = "theme") -> Tax
 
 @lru_cache(maxsize=16)
 def _load_file(name: str, kind: str, _mtime: int, _size: int) -> Taxonomy:
-    path = Path(name)
-    try:
-        raw = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise TaxonomyError("taxonomy file not found", path=str(path)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TaxonomyError(f"cannot read the taxonomy: {exc}", path=str(path)) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise TaxonomyError(f"not valid TOML: {exc}", path=str(path)) from exc
+    raw = read_toml(name, error=TaxonomyError)
     extends = raw.get("extends")
     if extends not in (None, "default"):
-        raise TaxonomyError(f'extends: expected "default", got {extends!r}', path=str(path))
-    _check_size(raw, kind, str(path))
-    user = _parse(raw, str(path), kind, allow_empty=extends == "default")
+        raise TaxonomyError(f'extends: expected "default", got {extends!r}', path=name)
+    _check_size(raw, kind, name)
+    user = _parse(raw, name, kind, allow_empty=extends == "default")
     if extends == "default":
         return _merge(_default(kind), user, kind)
     return user
