@@ -4,6 +4,7 @@ once, and report.md text that cannot inject markup."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -183,3 +184,55 @@ def test_a_toml_file_in_cp932_or_nested_deep_is_a_message_naming_it(cli, tmp_pat
     assert result.exit_code == 2, result.output
     assert "rules.toml" in result.output and phrase in result.output
     assert "internal error" not in result.output and "Traceback" not in result.output
+
+
+# --- 4. a group of duplicates is one finding naming its first rows and its size ----------------
+
+MEASURED = ("import resource, subprocess, sys; run = subprocess.run(sys.argv[2:], "
+            "stdout=open(sys.argv[1], 'w', encoding='utf-8'), timeout=60); "
+            "print(run.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+@pytest.fixture(scope="module")
+def duplicate_inventories(tmp_path_factory):
+    """10,000 cases with the same 事例ID (1 MB), and 10,000 identical rows. Listing every other
+    row in each row's finding took 1.9 GB and 25-32 s in validate, over 120 s in analyze."""
+    folder = tmp_path_factory.mktemp("duplicates")
+    header = ",".join(JA_HEADER) + "\n"
+    same_id = folder / "same_id.csv"
+    same_id.write_text(header + "".join(f"7,市,地域通貨{n},購買履歴{n},ヘルスケアアプリ{n},健康アドバイス{n},\n"
+                                        for n in range(10_000)), encoding="utf-8")
+    identical = folder / "identical.csv"
+    identical.write_text(header + "".join(f"{n},市,地域通貨,購買履歴,ヘルスケアアプリ,健康アドバイス,\n"
+                                          for n in range(10_000)), encoding="utf-8")
+    return folder
+
+
+def test_duplicate_groups_of_10000_rows_stay_small_in_validate_and_analyze(duplicate_inventories):
+    folder = duplicate_inventories
+    commands = {
+        "validate same_id": ["validate", folder / "same_id.csv", "--format", "json"],
+        "validate identical": ["validate", folder / "identical.csv", "--format", "json"],
+        "analyze same_id": ["analyze", folder / "same_id.csv", "--out", folder / "out",
+                            "--format", "md,json", "--quiet"],
+    }
+    # all at once, each measured by its own parent: exit code and peak memory (KiB on Linux)
+    running = {key: subprocess.Popen([sys.executable, "-c", MEASURED, folder / f"{key}.out",
+                                      sys.executable, "-m", "flowmatrix", *map(str, args)],
+                                     env=ENV, stdout=subprocess.PIPE, text=True)
+               for key, args in commands.items()}
+    measured = {key: tuple(map(int, process.communicate(timeout=120)[0].split()))
+                for key, process in running.items()}
+    assert {key: code for key, (code, _) in measured.items()} == {
+        "validate same_id": 1, "validate identical": 0, "analyze same_id": 1}
+    assert all(peak < 1024 * 1024 for _, peak in measured.values()), measured  # under 1 GB
+    validated = json.loads((folder / "validate identical.out").read_text("utf-8"))["files"][0]
+    assert validated["cases"] == 10_000
+    assert [(f["code"], f["cell"]) for f in validated["findings"]] == [("duplicate-case", "C2")]
+    assert validated["findings"][0]["message"].startswith(
+        "10,000 rows hold the same four elements: 2, 3, 4, 5, 6, … (the first 5); copies")
+    report = (folder / "out" / "same_id" / "report.md").read_text("utf-8")
+    assert report.count("duplicate-case-id") == 1
+    assert "case id '7' is used by 10,000 rows: 2, 3, 4, 5, 6, … (the first 5)" in report
+    summary = json.loads((folder / "out" / "same_id" / "summary.json").read_text("utf-8"))
+    assert [f["code"] for f in summary["findings"]] == ["duplicate-case-id"]
