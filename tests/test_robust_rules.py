@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import string
 import subprocess
 import sys
 
 import pytest
 from conftest import JA_HEADER, ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flowmatrix.classification.taxonomy import load_taxonomy
 from flowmatrix.errors import TaxonomyError
@@ -233,6 +237,91 @@ def test_duplicate_groups_of_10000_rows_stay_small_in_validate_and_analyze(dupli
         "10,000 rows hold the same four elements: 2, 3, 4, 5, 6, … (the first 5); copies")
     report = (folder / "out" / "same_id" / "report.md").read_text("utf-8")
     assert report.count("duplicate-case-id") == 1
-    assert "case id '7' is used by 10,000 rows: 2, 3, 4, 5, 6, … (the first 5)" in report
+    assert "case id '7' is used by 10,000 rows: 2, 3, 4, 5, 6, … (the first 5)" in visible(
+        rendered(report))
     summary = json.loads((folder / "out" / "same_id" / "summary.json").read_text("utf-8"))
     assert [f["code"] for f in summary["findings"]] == ["duplicate-case-id"]
+
+
+# --- 5. report.md shows inventory text as text, never as markup ---------------------------------
+
+HOSTILE = ["<script>alert(1)</script>", '"><svg onload=alert(1)>', "[x](javascript:alert(1))",
+           "![t](http://tracker.example/p.png)", "**bold** _em_ `code` ~~del~~", "&amp; &#60;b&#62;",
+           "# not a heading ##", "a | b \\| c \\", "<http://example.com>", "www.example.com",
+           "R&D (研究) !", "[ref]: http://example.com", "x<!-- c -->y", "a*b*c_d_e"]
+
+
+def rendered(markdown: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+
+
+def visible(html: str) -> str:
+    import html as entities
+    import re
+
+    return entities.unescape(re.sub(r"<[^>]*>", "", html))
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_table_cell_renders_as_the_text_it_holds(text):
+    from flowmatrix.render.markdown import table
+
+    html = rendered(table(["見出し"], [[text]]))
+    assert visible(html.split("<td>")[1].split("</td>")[0]) == text
+    assert "<td><" not in html.replace("<td></td>", "")  # no tag inside the cell
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_heading_renders_as_the_text_it_holds(text):
+    from flowmatrix.render.markdown import cell
+
+    html = rendered(f"### {cell(text)}\n")
+    assert html.startswith("<h3>") and visible(html).strip() == text
+    assert html.count("<") == 2  # <h3> and </h3>, nothing else
+
+
+def test_hostile_text_in_cells_sheet_theme_labels_and_file_name_stays_text(cli, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "<img src=x onerror=alert(1)>"  # Excel allows no / [ ] : in a name
+    sheet.append(JA_HEADER)
+    for number, text in enumerate(HOSTILE, start=1):
+        sheet.append([number, text, f"地域通貨{text}", "購買履歴", "ヘルスケアアプリ", "健康アドバイス", ""])
+    name = "[f](javascript:alert(1))<img src=x>.xlsx"
+    book.save(tmp_path / name)
+    themes = tmp_path / "themes.toml"
+    themes.write_text('extends = "default"\n[[theme]]\nid = "health"\n'
+                      "ja = '<script>alert(\"ja\")</script>![t](http://tracker.example/t.png)'\n",
+                      encoding="utf-8")
+    result = cli("analyze", tmp_path / name, "--themes", themes, "--format", "md,png", "--out",
+                 tmp_path / "out", "--quiet")
+    assert result.exit_code == 0, result.output
+    markdown = next((tmp_path / "out").glob("*/report.md")).read_text("utf-8")
+    html = rendered(markdown)
+    lowered = html.lower()
+    assert "<script" not in lowered and "<svg" not in lowered and "javascript:" not in \
+        lowered.replace("javascript:alert", "")  # only as visible text, checked below
+    for href in re.findall(r'(?:href|src)="([^"]*)"', html):
+        assert href.startswith("charts/") and ":" not in href, href
+    assert html.count("<img") == len(re.findall(r'<img src="charts/', html)) > 0
+    shown = visible(html)
+    for text in [*HOSTILE, sheet.title, name, '<script>alert("ja")</script>']:
+        assert " ".join(text.split()) in " ".join(shown.split()), text
+
+
+@given(st.lists(st.sampled_from([*string.punctuation, *"ab 1w健", "www.", "://", "&#x41;", "&amp;"]),
+                max_size=20).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_any_punctuation_renders_as_itself_in_a_cell_and_a_heading(text):
+    from flowmatrix.render.markdown import cell, table
+
+    expected = " ".join(text.split())
+    html = rendered(table(["h"], [[text]]))
+    inside = html.split("<td>")[1].split("</td>")[0] if "<td>" in html else ""
+    assert " ".join(visible(inside).split()) == expected and "<" not in inside
+    heading = rendered(f"### {cell(text)}\n") if expected else "<h3></h3>"
+    assert heading.count("<") == 2 and " ".join(visible(heading).split()) == expected
