@@ -52,6 +52,15 @@ def test_a_catastrophic_pattern_cannot_hang_analyze(tmp_path):
     assert '"theme_id": "shout"' in result.stdout  # the pattern still works where it matches
 
 
+def test_a_pattern_that_reads_to_the_end_for_every_match_stays_linear():
+    # a(.*z)? on 200,000 "a": each of 200,000 searches read to the end (160,000 took 28 s)
+    code = ("from flowmatrix.classification.patterns import compile_pattern; "
+            "print(len(list(compile_pattern('a(.*z)?').finditer('a' * 200_000))))")
+    child = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True,
+                           text=True, timeout=20)
+    assert child.stdout.split() == ["1000"], child.stderr
+
+
 @pytest.mark.parametrize("pattern, why", [
     (r"(a)\1", "backreference"),
     ("a(?=b)c", "lookaround"),
