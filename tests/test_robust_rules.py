@@ -199,6 +199,18 @@ def test_a_toml_file_in_cp932_or_nested_deep_is_a_message_naming_it(cli, tmp_pat
     assert "internal error" not in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("option", ["--themes", "--headers"])
+def test_a_named_pipe_as_a_rules_file_is_refused_not_waited_on(tmp_path, option):
+    pipe = tmp_path / "rules.toml"
+    os.mkfifo(pipe)
+    inventory = tmp_path / "cases.csv"
+    inventory.write_text(",".join(JA_HEADER) + "\n1,市,A,B,C,D,\n", encoding="utf-8")
+    result = run("validate", inventory, option, pipe, timeout=30)
+    assert result.returncode == 2 and "rules.toml" in result.stderr + result.stdout
+    assert "not a regular file" in result.stderr + result.stdout
+
+
 # --- 4. a group of duplicates is one finding naming its first rows and its size ----------------
 
 MEASURED = ("import resource, subprocess, sys; run = subprocess.run(sys.argv[2:], "

@@ -3,12 +3,13 @@ the file and say what to do.
 
 Windows メモ帳 saves UTF-8 with a byte order mark, which tomllib calls "Invalid statement (at
 line 1, column 1)": it is accepted. A file in cp932 (Shift_JIS) is refused with a message to
-save it as UTF-8, and a file nested thousands deep (a = [[[[…]]]]), which overflows the
-parser's recursion, is refused like any other invalid TOML.
+save it as UTF-8, a file nested thousands deep (a = [[[[…]]]]), which overflows the parser's
+recursion, like any other invalid TOML, and a named pipe rather than waited on.
 """
 
 from __future__ import annotations
 
+import stat
 import tomllib
 from pathlib import Path
 
@@ -21,6 +22,9 @@ def read_toml(path: str | Path, *, error: type[FlowmatrixError] = FlowmatrixErro
     be read, is not UTF-8 or is not valid TOML."""
     name = str(path)
     try:
+        if not stat.S_ISREG(Path(path).stat().st_mode):  # a named pipe would block forever
+            raise error("not a regular file (a folder, pipe or device?): give a .toml file",
+                        path=name, code=code)
         data = Path(path).read_bytes()
     except FileNotFoundError as exc:
         raise error("file not found", path=name, code=code) from exc
