@@ -22,19 +22,19 @@ def test_case_missing_an_element_names_the_cell(make_xlsx):
     assert "②流通データ" in findings[0].message
 
 
-def test_duplicate_case_ids_are_errors_on_both_rows(make_xlsx):
+def test_duplicate_case_ids_are_one_error_naming_the_rows(make_xlsx):
     path = make_xlsx([JA_HEADER, [7, "市", "A", "B", "C", "D"], [7, "市", "E", "F", "G", "H"]])
     findings = classify(path).findings
-    assert codes(findings) == [("duplicate-case-id", "Sheet1!A2"), ("duplicate-case-id", "Sheet1!A3")]
-    assert "row 3" in findings[0].message
+    assert codes(findings) == [("duplicate-case-id", "Sheet1!A2")]
+    assert "case id '7' is used by 2 rows: 2, 3;" in findings[0].message
 
 
-def test_same_four_elements_twice_is_a_warning_on_both_rows(make_xlsx):
+def test_same_four_elements_twice_is_one_warning_naming_the_rows(make_xlsx):
     path = make_xlsx([JA_HEADER, [1, "市", "地域通貨", "購買履歴", "ヘルスケアアプリ", "健康アドバイス"],
                       [2, "町", "地域通貨 ", "購買履歴", "ヘルスケアアプリ", "健康アドバイス"]])
     findings = classify(path).findings
-    assert [(f.code, f.severity, f.row) for f in findings] == [
-        ("duplicate-case", "warning", 2), ("duplicate-case", "warning", 3)]
+    assert [(f.code, f.severity, f.row) for f in findings] == [("duplicate-case", "warning", 2)]
+    assert findings[0].message.startswith("2 rows hold the same four elements: 2, 3;")
 
 
 def test_unknown_theme_label_is_a_warning_and_variants_are_known(make_xlsx):

@@ -20,11 +20,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import TaxonomyError
+from ..io.toml_file import read_toml
+from ..settings import MiB
+from .patterns import PatternError, compile_pattern
 
 if TYPE_CHECKING:
     from ..settings import Settings
 
 FALLBACK_ID = "other"
+# What a taxonomy file may hold: about ten times the largest packaged one (service_types.toml:
+# 99 KB, 18 entries, 1,819 keywords, patterns and aliases with 12,148 characters), so a runaway
+# or crafted file is refused with its size instead of costing minutes. Defined here, not in
+# settings.Limits: those bound the inventory of a run and have options to raise them; these
+# bound the form of a rules file, checked once per file (and cached) whatever the run.
+MAX_TAXONOMY_BYTES = 2 * MiB
+MAX_ENTRIES = 200
+MAX_WORDS = 20_000  # keywords, patterns, aliases and other word lists, all entries together
+MAX_WORD_CHARS = 150_000  # the characters of those words
 _LABEL_NOISE = re.compile(r"[\s/／・、,，&＆]|\band\b")
 
 
@@ -157,24 +169,21 @@ def load_taxonomy(path: str | Path | None = None, *, kind: str = "theme") -> Tax
         raise TaxonomyError("taxonomy file not found", path=str(path)) from exc
     except OSError as exc:
         raise TaxonomyError(f"cannot read the taxonomy: {exc}", path=str(path)) from exc
+    if stat.st_size > MAX_TAXONOMY_BYTES:
+        raise TaxonomyError(f"the file is {stat.st_size:,} bytes; a taxonomy may be at most "
+                            f"{MAX_TAXONOMY_BYTES:,} bytes (about ten times the packaged ones)",
+                            path=str(path))
     return _load_file(str(path), kind, stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=16)
 def _load_file(name: str, kind: str, _mtime: int, _size: int) -> Taxonomy:
-    path = Path(name)
-    try:
-        raw = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise TaxonomyError("taxonomy file not found", path=str(path)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TaxonomyError(f"cannot read the taxonomy: {exc}", path=str(path)) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise TaxonomyError(f"not valid TOML: {exc}", path=str(path)) from exc
+    raw = read_toml(name, error=TaxonomyError)
     extends = raw.get("extends")
     if extends not in (None, "default"):
-        raise TaxonomyError(f'extends: expected "default", got {extends!r}', path=str(path))
-    user = _parse(raw, str(path), kind, allow_empty=extends == "default")
+        raise TaxonomyError(f'extends: expected "default", got {extends!r}', path=name)
+    _check_size(raw, kind, name)
+    user = _parse(raw, name, kind, allow_empty=extends == "default")
     if extends == "default":
         return _merge(_default(kind), user, kind)
     return user
@@ -184,6 +193,31 @@ def _load_file(name: str, kind: str, _mtime: int, _size: int) -> Taxonomy:
 def _default(kind: str) -> Taxonomy:
     return _parse(tomllib.loads(default_taxonomy_text(kind)),
                   f"flowmatrix/data/{DEFAULT_FILES[kind]}", kind)
+
+
+def _check_size(raw: dict, kind: str, source: str) -> None:
+    """Refuse a taxonomy over MAX_ENTRIES, MAX_WORDS or MAX_WORD_CHARS, stating its size."""
+    entries = raw.get(kind)
+    if not isinstance(entries, list):
+        return  # _parse says what is wrong with it
+    words = [word for entry in entries if isinstance(entry, dict)
+             for value in entry.values() if isinstance(value, list) for word in value]
+    chars = sum(len(_word_text(word)) for word in words)
+    for count, limit, noun in ((len(entries), MAX_ENTRIES, f"[[{kind}]] entries"),
+                               (len(words), MAX_WORDS, "keywords, patterns and aliases"),
+                               (chars, MAX_WORD_CHARS, "characters of keywords, patterns and "
+                                                       "aliases")):
+        if count > limit:
+            raise TaxonomyError(f"too big: {count:,} {noun}; a taxonomy may have at most "
+                                f"{limit:,} (about ten times the packaged ones): keep the "
+                                "words that tell the entries apart",
+                                path=source)
+
+
+def _word_text(word: object) -> str:
+    if isinstance(word, dict):
+        word = word.get("term", word.get("regex"))
+    return word if isinstance(word, str) else ""
 
 
 def _parse(raw: dict, source: str, kind: str, allow_empty: bool = False) -> Taxonomy:
@@ -269,8 +303,8 @@ def _parse_terms(values: object, where: str, source: str, patterns: bool) -> lis
         text = value if patterns else normalise_term(value)
         if patterns:
             try:
-                re.compile(text)
-            except re.error as exc:
+                compile_pattern(text)
+            except PatternError as exc:
                 raise TaxonomyError(f"{at}: invalid regular expression {value!r}: {exc}",
                                     path=source) from exc
         if text in seen:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import FlowmatrixError
 from .text import header_key
+from .toml_file import read_toml
 
 # The four elements: ① source service A, ② data α, ③ target service B, ④ linked service β.
 ELEMENTS = ("source_service", "data", "target_service", "linked_service")
@@ -55,12 +56,7 @@ def load_header_aliases(extra: str | Path | None = None) -> HeaderAliases:
     text = resources.files("flowmatrix").joinpath("data/headers.toml").read_text("utf-8")
     tables = [("flowmatrix/data/headers.toml", tomllib.loads(text))]
     if extra is not None:
-        path = Path(extra)
-        try:
-            tables.append((str(path), tomllib.loads(path.read_text("utf-8"))))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise FlowmatrixError(f"cannot read header aliases: {exc}", path=str(path),
-                                  code="bad-headers-file") from exc
+        tables.append((str(extra), read_toml(extra, code="bad-headers-file")))
     by_key: dict[str, str] = {}
     written: dict[str, list[str]] = {column: [] for column in CANONICAL_COLUMNS}
     for origin, table in tables:

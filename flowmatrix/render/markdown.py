@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from .labels import (
@@ -30,11 +31,31 @@ MAX_CASE_ROWS = 200  # a longer case list is in cases.csv and report.xlsx
 MAX_FINDING_ROWS = 200
 
 
+# What can start Markdown markup inside a line (CommonMark and GFM: HTML and autolinks <…>,
+# links and images […], code, emphasis, strikethrough, table pipes, a heading's closing #s), an
+# & that would read as an entity, and the ":" of "://" and "." of "www." that GFM turns into
+# links: each gets a backslash, which every CommonMark renderer shows as the character itself.
+# ( ) and ! act only next to [ ], so with those escaped they stay as written; a run of _ between
+# letters or digits (case_id) cannot start emphasis, so it stays too.
+_MARKUP = re.compile(r"[\\`*\[\]<>#|~]|_+|&(?=#?[0-9a-z]+;)|:(?=//)|(?<=www)\.", re.IGNORECASE)
+
+
 def cell(value: object) -> str:
-    """Text safe inside a Markdown table cell: | escaped, line breaks as spaces."""
+    """Inventory text (cells, sheet and file names, labels) shown as itself in a Markdown table
+    cell, heading or alt text: markup escaped, line breaks as spaces. A cell holding
+    `<script>` or `![t](http://tracker…)` must not become HTML or an image when a wiki or
+    repository viewer renders report.md."""
     text = "" if value is None else str(value)
-    text = " ".join(text.splitlines())
-    return text.replace("\\", "\\\\").replace("|", "\\|").strip()
+    text = " ".join(text.splitlines()).strip()
+
+    def escaped(found: re.Match) -> str:
+        start, end = found.span()
+        if (found.group(0)[0] == "_" and start > 0 and end < len(text)
+                and text[start - 1].isalnum() and text[end].isalnum()):
+            return found.group(0)
+        return "".join("\\" + char for char in found.group(0))
+
+    return _MARKUP.sub(escaped, text)
 
 
 def table(headings: list[str], rows: list[list], align: list[str] | None = None) -> str:
@@ -63,7 +84,7 @@ def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str
                       for r in theme_tally_frame(analysis.theme_tally, analysis.taxonomies.themes,
                                                lang).to_dict("records")], ["l", "r", "r", "r"]))
     if "tally" in charts:
-        out += ["", f"![{h['theme_tally']}]({charts['tally']})"]
+        out += ["", _image(h["theme_tally"], charts["tally"])]
     out += ["", f"## {h['representative']}", "", h["representative_note"]]
     for _, theme, headings, rows in typical_rows(analysis):
         out += ["", f"### {cell(theme)}", ""]
@@ -81,12 +102,12 @@ def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str
                           for i, row in zip(frame.index, frame.to_numpy().tolist(),
                                             strict=True)]))
         if HEATMAP_OF.get(key) in charts:
-            out += ["", f"![{cell(h[key])}]({charts[HEATMAP_OF[key]]})"]
+            out += ["", _image(h[key], charts[HEATMAP_OF[key]])]
     flow_charts = [(k, v) for k, v in charts.items() if k.startswith("flow")]
     if flow_charts:
         out += ["", f"## {h['flows']}", ""]
         for key, path in flow_charts:
-            out += [f"![{cell(chart_caption(key, analysis, lang))}]({path})", ""]
+            out += [_image(chart_caption(key, analysis, lang), path), ""]
     out += [f"## {h['sensitive']}", "", h["sensitive_note"], ""]
     headings, rows = sensitive_rows(analysis)
     out += [table(headings, rows, ["l", "r", "l", "l", "l", "l"]) if rows
@@ -116,6 +137,16 @@ def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str
         out.append("")
     out.append(h["cases_in_csv"])
     return ("\n".join(out) + "\n").encode("utf-8")
+
+
+_CHART_PATH = re.compile(r"charts/[A-Za-z0-9_.-]+")
+
+
+def _image(caption: str, path: str) -> str:
+    """A chart of the report: the only links report.md has, so they point inside it."""
+    if not _CHART_PATH.fullmatch(path):
+        raise ValueError(f"not a chart in the report folder: {path!r}")
+    return f"![{cell(caption)}]({path})"
 
 
 def _value(value: object, share: bool = False) -> str:
