@@ -50,14 +50,18 @@ def _duplicate_columns(inventory: Inventory) -> list[Finding]:
     return [Finding("info", "duplicate-column",
                     f"{canonical} is named by {len(cells)} columns ({', '.join(cells)}): the "
                     f"first is read as {canonical}, the others are kept as columns of their own",
-                    file=inventory.path, sheet=inventory.sheet, row=inventory.header_row)
+                    file=inventory.path, sheet=inventory.sheet, row=inventory.header_row,
+                    params=(("canonical", canonical), ("count", len(cells)),
+                            ("cells", ", ".join(cells))))
             for canonical, cells in inventory.duplicate_headers.items()]
 
 
 def _finding(inventory: Inventory, severity: str, code: str, column: str, row: int,
-             message: str) -> Finding:
+             message: str, **params) -> Finding:
+    """A finding at the cell of `column` in `row`; params: the values the message names."""
     return Finding(severity, code, message, file=inventory.path, sheet=inventory.sheet,
-                   cell=inventory.cell(column, row), row=row, column=column)
+                   cell=inventory.cell(column, row), row=row, column=column,
+                   params=tuple(params.items()))
 
 
 def _header(inventory: Inventory, column: str) -> str:
@@ -70,8 +74,10 @@ def _missing_elements(inventory: Inventory) -> list[Finding]:
     for element in ELEMENTS:
         for row, value in zip(inventory.cases["row"], inventory.cases[element], strict=True):
             if not value:
-                findings.append(_finding(inventory, "error", "missing-element", element, row,
-                                         f"the case has no {_header(inventory, element)}"))
+                findings.append(_finding(
+                    inventory, "error", "missing-element", element, row,
+                    f"the case has no {_header(inventory, element)}",
+                    header=(inventory.headers.get(element) or element).strip()))
     return findings
 
 
@@ -84,16 +90,17 @@ def _duplicate_case_ids(inventory: Inventory) -> list[Finding]:
             rows_by_id[normalise(case_id)].append(int(row))
     return [_finding(inventory, "error", "duplicate-case-id", "case_id", rows[0],
                      f"case id {case_id!r} is used by {len(rows):,} rows: {_rows(rows)}; give "
-                     "each case its own id")
+                     "each case its own id", case_id=case_id, count=f"{len(rows):,}",
+                     rows=_rows(rows, ""))
             for case_id, rows in rows_by_id.items() if len(rows) > 1]
 
 
-def _rows(rows: list[int]) -> str:
+def _rows(rows: list[int], more: str = f" (the first {SHOWN_ROWS})") -> str:
     """A group of rows named once: "2, 3" or "5, 6, 7, 8, 9, … (the first 5)".
     Listing every other row in each row's finding grew as the square of the group (10,000
     copies: 10,000 findings of 10,000 rows each, gigabytes)."""
     shown = ", ".join(str(row) for row in rows[:SHOWN_ROWS])
-    return shown if len(rows) <= SHOWN_ROWS else f"{shown}, … (the first {SHOWN_ROWS})"
+    return shown if len(rows) <= SHOWN_ROWS else f"{shown}, …{more}"
 
 
 def _duplicate_cases(inventory: Inventory) -> list[Finding]:
@@ -109,7 +116,8 @@ def _duplicate_cases(inventory: Inventory) -> list[Finding]:
             rows_by_elements[tuple(values)].append(row)
     return [_finding(inventory, "warning", "duplicate-case", ELEMENTS[0], rows[0],
                      f"{len(rows):,} rows hold the same four elements: {_rows(rows)}; copies, "
-                     "or cases that need telling apart?")
+                     "or cases that need telling apart?", count=f"{len(rows):,}",
+                     rows=_rows(rows, ""))
             for rows in rows_by_elements.values() if len(rows) > 1]
 
 
@@ -123,7 +131,7 @@ def _unknown_themes(inventory: Inventory, taxonomy: Taxonomy) -> list[Finding]:
     known = ", ".join(theme.ja for theme in taxonomy.themes)
     return [_finding(inventory, "warning", "unknown-theme", "theme", row,
                      f"theme {label!r} is not in the taxonomy ({known}); use one of these or "
-                     "add it with --themes FILE")
+                     "add it with --themes FILE", label=label, known=known)
             for row, label in zip(inventory.cases["row"], labels, strict=True) if label in unknown]
 
 
@@ -137,24 +145,30 @@ def _suspicious_cells(inventory: Inventory) -> list[Finding]:
         reasons = {v: r for v in set(values) if (r := suspicious_reason(v))}
         if not reasons:
             continue
+        header = (inventory.headers.get(column) or column).strip()
         for row, value in zip(inventory.cases["row"], values, strict=True):
             if value in reasons:
-                findings.append(_finding(inventory, "warning", "suspicious-cell", column, row,
-                                         f"{_header(inventory, column)} {reasons[value]}"))
+                reason, text = reasons[value]
+                findings.append(_finding(
+                    inventory, "warning", "suspicious-cell", column, row,
+                    f"{_header(inventory, column)} {text}", reason=reason, header=header,
+                    value=value.strip()[:40], length=f"{len(value):,}", limit=MAX_CELL_CHARS))
     return findings
 
 
-def suspicious_reason(value: str) -> str | None:
+def suspicious_reason(value: str) -> tuple[str, str] | None:
+    """(reason id, what is wrong in words) for a cell that is probably a mistake."""
     if not value:
         return None
     if FORMULA_ERRORS.match(value.strip()):
-        return f"holds the Excel error value {value.strip()!r}: fix the formula or type the value"
+        return ("error-value", f"holds the Excel error value {value.strip()!r}: fix the "
+                "formula or type the value")
     if len(value) > MAX_CELL_CHARS:
-        return (f"is {len(value)} characters long (over {MAX_CELL_CHARS}): is it several cells "
-                "pasted into one?")
+        return ("too-long", f"is {len(value)} characters long (over {MAX_CELL_CHARS}): is it "
+                "several cells pasted into one?")
     if _ONLY_PUNCTUATION.fullmatch(value):
-        return (f"holds only punctuation ({value.strip()!r}); if it means 'same as above', "
-                "write the value or merge the cells")
+        return ("punctuation", f"holds only punctuation ({value.strip()!r}); if it means 'same "
+                "as above', write the value or merge the cells")
     return None
 
 
@@ -176,8 +190,8 @@ def _disagreements(inventory: Inventory, classified: pd.DataFrame,
         declared_score = scores.get(case["declared_theme_id"], 0.0)
         if keyword_score < DISAGREE_MIN or keyword_score < DISAGREE_RATIO * declared_score:
             continue
-        declared = taxonomy.get(case["declared_theme_id"]).ja
-        keyword = taxonomy.get(case["keyword_theme_id"]).ja
+        declared = taxonomy.get(case["declared_theme_id"]).en
+        keyword = taxonomy.get(case["keyword_theme_id"]).en
         terms = ", ".join(dict.fromkeys(term for _, term, theme in case["matched_terms"]
                                         if theme == case["keyword_theme_id"]))
         row = int(case["row"])
@@ -187,7 +201,11 @@ def _disagreements(inventory: Inventory, classified: pd.DataFrame,
             f"(score {keyword_score:g} vs {declared_score:g}: {terms}); the declared theme is "
             "kept — check it, or use --ignore-declared",
             file=inventory.path, sheet=inventory.sheet, cell=inventory.cell("theme", row),
-            row=row, column="theme"))
+            row=row, column="theme",
+            params=(("declared_theme", case["declared_theme_id"]),
+                    ("keyword_theme", case["keyword_theme_id"]),
+                    ("keyword_score", f"{keyword_score:g}"),
+                    ("declared_score", f"{declared_score:g}"), ("terms", terms))))
     return findings
 
 
@@ -214,15 +232,19 @@ def _unknown_item_types(inventory: Inventory, taxonomies: Taxonomies) -> list[Fi
                 message = (f"{where}: {'、'.join(unknown)} is not a {kind.replace('_', ' ')} of "
                            f"the taxonomy ({taxonomy.source}); the keywords decide instead. "
                            f"`flowmatrix themes --kind {KIND_OPTION[kind]}` lists them")
+                params = (("reason", "unknown"), ("header", where), ("labels", "、".join(unknown)),
+                          ("kind", KIND_OPTION[kind]))
             elif len(labels) not in (1, len(items)):
                 noun = "item" if len(items) == 1 else "items"
                 message = (f"{where}: {len(labels)} labels for {len(items)} {noun}; write one "
                            "label per item in the same order, or one for the whole cell")
+                params = (("reason", "count"), ("header", where), ("labels", len(labels)),
+                          ("items", len(items)))
             else:
                 continue
             findings.append(Finding("warning", "unknown-item-type", message, file=inventory.path,
                                     sheet=inventory.sheet, cell=inventory.cell(explicit, int(row)),
-                                    row=int(row), column=explicit))
+                                    row=int(row), column=explicit, params=params))
     return findings
 
 
@@ -250,11 +272,13 @@ def _sensitive_flows(inventory: Inventory, typed: pd.DataFrame,
                 "warning", "sensitive-without-consent",
                 f"the flow carries special care-required personal information (要配慮個人情報: "
                 f"{'、'.join(items)}) and the {consent!r} column is empty",
-                file=inventory.path, sheet=inventory.sheet, cell=cell, row=row, column="data"))
+                file=inventory.path, sheet=inventory.sheet, cell=cell, row=row, column="data",
+                params=(("items", "、".join(items)), ("consent", consent))))
         else:
             findings.append(Finding(
                 "info", "sensitive-flow",
                 f"the flow carries special care-required personal information (要配慮個人情報: "
                 f"{'、'.join(items)}); check consent and the legal basis",
-                file=inventory.path, sheet=inventory.sheet, cell=cell, row=row, column="data"))
+                file=inventory.path, sheet=inventory.sheet, cell=cell, row=row, column="data",
+                params=(("items", "、".join(items)),)))
     return findings

@@ -7,9 +7,10 @@ import pytest
 from conftest import JA_HEADER, ROOT
 
 import flowmatrix
-from flowmatrix import load_taxonomy, read_inventory
+from flowmatrix import load_taxonomies, load_taxonomy, read_inventory
 from flowmatrix.classification.themes import classify_themes
 from flowmatrix.errors import TaxonomyError
+from flowmatrix.settings import DEFAULTS
 
 
 def classify(source, taxonomy=None, *, ignore_declared=False):
@@ -104,7 +105,11 @@ def test_declared_theme_is_kept_and_a_clear_disagreement_is_a_warning(make_xlsx)
     (finding,) = [f for f in flowmatrix.classify(inventory).findings
                   if f.code == "theme-disagrees"]
     assert (finding.code, finding.severity, finding.cell) == ("theme-disagrees", "warning", "G2")
-    assert "防災／防犯" in finding.message and "避難行動支援" in finding.message
+    # English in the core, Japanese from the catalogue (it was Japanese labels in English)
+    assert "Disaster / crime prevention" in finding.message and "避難行動支援" in finding.message
+    from flowmatrix.render.labels import finding_text
+    ja = finding_text(finding, "ja", load_taxonomies(DEFAULTS))
+    assert ja.startswith("テーマ列は「行政」ですが、キーワードは「防災／防犯」を示しています")
     ignored = classify(inventory, ignore_declared=True)
     assert list(ignored["theme_id"]) == ["disaster", "health"]
 

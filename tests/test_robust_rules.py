@@ -258,8 +258,8 @@ def test_duplicate_groups_of_10000_rows_stay_small_in_validate_and_analyze(dupli
         "10,000 rows hold the same four elements: 2, 3, 4, 5, 6, … (the first 5); copies")
     report = (folder / "out" / "same_id" / "report.md").read_text("utf-8")
     assert report.count("duplicate-case-id") == 1
-    assert "case id '7' is used by 10,000 rows: 2, 3, 4, 5, 6, … (the first 5)" in visible(
-        rendered(report))
+    assert "事例ID「7」が 10,000 行で使われています（2, 3, 4, 5, 6, … 行目）" in visible(
+        rendered(report))  # the Japanese report says it in Japanese
     summary = json.loads((folder / "out" / "same_id" / "summary.json").read_text("utf-8"))
     assert [f["code"] for f in summary["findings"]] == ["duplicate-case-id"]
 

@@ -195,3 +195,50 @@ def test_terminal_lines_follow_the_language(cli, tmp_path):
     tally = cli("tally", SAMPLE, "--lang", "en")
     assert "Cases incl. secondary" in tally.output and "31 cases" in tally.output
     assert "事例 31 件" in cli("tally", SAMPLE).output
+
+
+def test_findings_read_in_japanese_in_a_japanese_report(tmp_path):
+    """An inventory with one of each common problem: the 指摘事項 of the Japanese report say
+    each in Japanese (the codes stay as ids); the English report keeps the English words."""
+    import re
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["No", "共有元サービス", "流通データ", "共有先サービス", "データ連携サービス",
+                  "テーマ", "データ分類", "同意"])
+    rows = [
+        [1, "介護支援アプリ", "安否情報", "防災アプリ", "避難行動支援", "行政", "", "済"],
+        [1, "公式LINE", "住所", "", "通知", "", "", ""],           # id again, no ③
+        [3, "地域通貨", "購買履歴", "クーポン配信", "クーポン", "宇宙", "購買", "済"],
+        [4, "地域通貨", "購買履歴", "クーポン配信", "クーポン", "", "謎の分類", "済"],
+        [5, "地域通貨", "購買履歴", "クーポン配信", "クーポン", "", "", "済"],
+        [6, "健診システム", "特定健診結果", "保健指導", "健康指導", "", "", ""],
+        [7, "〃", "#N/A", "分析基盤", "効果測定", "", "", "済"],
+    ]
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / "inv.xlsx"
+    book.save(path)
+    for lang in ("ja", "en"):
+        subprocess.run([sys.executable, "-m", "flowmatrix", "analyze", str(path), "--out",
+                        str(tmp_path / lang), "--format", "json,md", "--lang", lang, "--quiet"],
+                       capture_output=True, timeout=120)
+    summary = (tmp_path / "ja" / "inv" / "summary.json").read_text(encoding="utf-8")
+    codes = set(re.findall(r'"code": "([a-z-]+)"', summary))
+    assert {"duplicate-case-id", "missing-element", "unknown-theme", "theme-disagrees",
+            "unknown-item-type", "suspicious-cell", "sensitive-without-consent",
+            "duplicate-case"} <= codes
+    ja = (tmp_path / "ja" / "inv" / "report.md").read_text(encoding="utf-8")
+    findings = ja.split("## 指摘事項")[1]
+    lines = [line for line in findings.splitlines() if line.startswith("| ") and "エラー" in line
+             or "警告" in line]
+    assert len(lines) >= len(codes) - 1
+    for line in lines:
+        message = line.split(" | ")[3]
+        english = [w for w in _ascii_words(message)
+                   if w not in {"themes", "kind", "data", "FILE", "flowmatrix", "Excel"}]
+        assert not english, line
+    en = (tmp_path / "en" / "inv" / "report.md").read_text(encoding="utf-8")
+    assert "is used by 2 rows" in en and "the case has no" in en

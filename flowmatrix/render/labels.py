@@ -223,13 +223,28 @@ def column_label(column: object, lang: str = "ja") -> str:
             or CASE_COLUMNS[lang].get(column) or column)
 
 
-# Findings in Japanese, by code (the core writes them in English): {name} is a value of the
-# finding's params; names ending in _theme are theme ids, shown as the theme's label.
+# Findings in Japanese, by code, or code/reason where one code has several (the core writes
+# them in English): {name} is a value of the finding's params; names ending in _theme are theme
+# ids, shown as the theme's label.
 FINDING_MESSAGES = {
     "ja": {
         "missing-element": "{header} が空です（①〜④はどの事例にも必要です）",
         "unknown-theme": "テーマ「{label}」はテーマ表にありません（{known}）。このいずれかにするか、"
                          "--themes FILE で追加してください",
+        "duplicate-case-id": "事例ID「{case_id}」が {count} 行で使われています（{rows} 行目）。"
+                             "事例ごとに別の ID にしてください",
+        "duplicate-case": "{count} 行が同じ4要素です（{rows} 行目）。重複か、区別の必要な別の"
+                          "事例かを確認してください",
+        "suspicious-cell/error-value": "{header} に Excel のエラー値「{value}」があります。数式を"
+                                       "直すか、値を入力してください",
+        "suspicious-cell/too-long": "{header} が {length} 字あります（上限の目安 {limit} 字）。"
+                                    "複数のセルを1つに貼り付けていませんか",
+        "suspicious-cell/punctuation": "{header} が記号だけです（「{value}」）。「同上」の意味なら、"
+                                       "値を書くかセルを結合してください",
+        "unknown-item-type/unknown": "{header}：{labels} は種別表にない種別です。キーワードで"
+                                     "判定しました（一覧は flowmatrix themes --kind {kind}）",
+        "unknown-item-type/count": "{header}：項目 {items} 個に種別が {labels} 個あります。"
+                                   "項目ごとに同じ順で1つずつ書くか、セル全体に1つ書いてください",
         "theme-disagrees": "テーマ列は「{declared_theme}」ですが、キーワードは「{keyword_theme}」を"
                            "示しています（点 {keyword_score} 対 {declared_score}：{terms}）。"
                            "記載のテーマを採用しています",
@@ -254,10 +269,14 @@ FINDING_MESSAGES = {
 def finding_text(finding, lang: str, taxonomies=None) -> str:
     """The finding's message in `lang`: from FINDING_MESSAGES where its code has words there,
     else as the core wrote it (English)."""
-    template = FINDING_MESSAGES.get(lang, {}).get(finding.code)
-    if template is None or not finding.params:
+    if not finding.params:
         return finding.message
     values = dict(finding.params)
+    catalogue = FINDING_MESSAGES.get(lang, {})
+    template = catalogue.get(f"{finding.code}/{values.get('reason')}",
+                             catalogue.get(finding.code))
+    if template is None:
+        return finding.message
     if taxonomies is not None:
         labels = taxonomies.themes.labels(lang)
         values = {k: labels.get(v, v) if k.endswith("_theme") else v for k, v in values.items()}
