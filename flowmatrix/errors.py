@@ -14,12 +14,16 @@ class FlowmatrixError(Exception):
     code = "error"
     exit_code = EXIT_CANNOT_RUN
 
-    def __init__(self, message: str, *, path: str | None = None, code: str | None = None):
+    def __init__(self, message: str, *, path: str | None = None, code: str | None = None,
+                 params: dict | None = None):
         super().__init__(message)
         self.message = message
         self.path = path
         if code is not None:
             self.code = code
+        # The values the message names, for saying it in another language (render/labels.py
+        # ERROR_MESSAGES, by code or code/reason).
+        self.params = params or {}
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
@@ -45,8 +49,9 @@ class InventoryStructureError(FlowmatrixError):
     exit_code = EXIT_INVENTORY_ERRORS
 
     def __init__(self, message: str, *, path: str | None = None, code: str | None = None,
-                 sheet: str | None = None, findings: list | None = None):
-        super().__init__(message, path=path, code=code)
+                 sheet: str | None = None, findings: list | None = None,
+                 params: dict | None = None):
+        super().__init__(message, path=path, code=code, params=params)
         self.sheet = sheet
         self.findings = findings or []
 

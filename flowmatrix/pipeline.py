@@ -53,7 +53,11 @@ class Classified:
         theme = self.taxonomies.themes.find_label(text)
         if theme is None:
             raise FlowmatrixError(f"--theme {text!r}: choose one of "
-                                  + ", ".join(self.taxonomies.themes.ids), code="usage")
+                                  + ", ".join(self.taxonomies.themes.ids), code="usage",
+                                  params={"reason": "theme", "theme": text,
+                                          "choices": ", ".join(
+                                              f"{t.ja} ({t.id})"
+                                              for t in self.taxonomies.themes.themes)})
         return theme.id
 
     def tally_columns(self) -> list[str]:
@@ -85,7 +89,10 @@ class Classified:
         near = difflib.get_close_matches(name, [*choices, *headers.values()], n=1, cutoff=0.5)
         hint = f"; did you mean {near[0]!r}?" if near else ""
         raise FlowmatrixError(f"{option} {name!r}: no such column{hint} Choose one of: "
-                              + ", ".join(shown), path=self.inventory.path, code="usage")
+                              + ", ".join(shown), path=self.inventory.path, code="usage",
+                              params={"reason": "column", "option": option, "name": name,
+                                      "near": f"「{near[0]}」ではありませんか。" if near else "",
+                                      "choices": ", ".join(shown)})
 
 
 def classify(source: str | Path | Inventory, settings: Settings | None = None) -> Classified:

@@ -134,7 +134,7 @@ def test_cli_tally_table_json_csv(cli, tmp_path):
     text = cli("tally", ROOT / "data" / "cases.xlsx", "-o", tmp_path / "tally.txt")
     assert text.exit_code == 2 and "name it .csv, .json or pass --format" in text.output
     bad = cli("tally", ROOT / "data" / "cases.xlsx", "--by", "nope")
-    assert bad.exit_code == 2 and "--by 'nope': no such column" in bad.output \
+    assert bad.exit_code == 2 and "--by「nope」という列はありません" in bad.output \
         and "municipality" in bad.output
 
 

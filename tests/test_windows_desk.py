@@ -169,7 +169,7 @@ def test_tally_by_the_inventorys_own_header_or_an_alias(cli):
     assert tally("--by", "出典 区分")[0]["出典区分"] == "例示"
     bad = cli("tally", SAMPLE, "--by", "自治休")
     assert bad.exit_code == 2
-    assert "did you mean '自治体'?" in bad.output and "年度 (fiscal_year)" in bad.output
+    assert "「自治体」ではありませんか" in bad.output and "年度 (fiscal_year)" in bad.output
     assert cli("tally", SAMPLE, "--cross", "自治体名").exit_code == 0
 
 
@@ -242,3 +242,34 @@ def test_findings_read_in_japanese_in_a_japanese_report(tmp_path):
         assert not english, line
     en = (tmp_path / "en" / "inv" / "report.md").read_text(encoding="utf-8")
     assert "is used by 2 rows" in en and "the case has no" in en
+
+
+def test_errors_are_said_in_the_commands_language(cli, tmp_path, monkeypatch):
+    """The everyday errors — a misspelt file, a lock file, a file that is no inventory, a
+    workbook without the four columns, an unknown theme — in Japanese by default, in English
+    with --lang en or FLOWMATRIX_LANG=en."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["事例名", "共有元サービス", "メモ"])
+    book.active.append(["x", "y", "z"])
+    book.save(tmp_path / "no_columns.xlsx")
+    (tmp_path / "notes.md").write_text("# notes", encoding="utf-8")
+    cases = [
+        (["tally", tmp_path / "cases2024.xlsx"], 2, "ファイルが見つかりません", "file not found"),
+        (["tally", tmp_path / "notes.md"], 2, "読めない種類のファイルです（.md）",
+         "unsupported file type"),
+        (["tally", tmp_path / "no_columns.xlsx"], 1, "必要な要素の列がありません：②流通データ",
+         "required element columns missing"),
+        (["flows", SAMPLE, "--theme", "宇宙"], 2, "--theme「宇宙」というテーマはありません",
+         "--theme '宇宙': choose one of"),
+    ]
+    for args, code, ja, en in cases:
+        result = cli(*args)
+        assert result.exit_code == code and "エラー:" in result.output and ja in result.output, \
+            result.output
+        english = cli(*args, "--lang", "en")
+        assert english.exit_code == code and en in english.output
+        assert "エラー" not in english.output
+    monkeypatch.setenv("FLOWMATRIX_LANG", "en")
+    assert "file not found" in cli("tally", tmp_path / "cases2024.xlsx").output

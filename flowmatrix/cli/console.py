@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from ..errors import FlowmatrixError
+from ..settings import DEFAULTS
 
 # What a console that cannot show a character (cp932 on Japanese Windows, output redirected to a
 # file) gets instead; anything else becomes "?". The job's exit code never depends on it.
@@ -45,9 +46,21 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
+_LANGUAGE = {"lang": DEFAULTS.lang}  # of the command running: set from its --lang
+
+
+def use_language(lang: str) -> None:
+    """Messages of this command (errors, lines on the terminal) in `lang`."""
+    _LANGUAGE["lang"] = lang
+
+
 def fail(exc: FlowmatrixError) -> typer.Exit:
-    """Print the error on stderr; the exit to raise."""
-    console(stderr=True).print(f"[bold red]error:[/bold red] {escape(str(exc))}")
+    """Print the error on stderr, in the command's language; the exit to raise."""
+    from ..render.labels import error_text
+
+    lang = _LANGUAGE["lang"]
+    word = "エラー" if lang == "ja" else "error"
+    console(stderr=True).print(f"[bold red]{word}:[/bold red] {escape(error_text(exc, lang))}")
     return typer.Exit(exc.exit_code)
 
 

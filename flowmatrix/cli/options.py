@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from ..settings import DEFAULTS, Limits, MiB, Settings
+from .console import use_language
 
 
 class Lang(StrEnum):
@@ -25,8 +26,9 @@ class Lang(StrEnum):
     en = "en"
 
 
-LangOption = Annotated[Lang, typer.Option("--lang", help="Language of labels, headings and "
-                                          "reports: ja or en.")]
+LangOption = Annotated[Lang, typer.Option("--lang", envvar="FLOWMATRIX_LANG",
+                                          help="Language of reports, tables and messages: ja "
+                                          "or en (or set FLOWMATRIX_LANG).")]
 OutputOption = Annotated[Path | None, typer.Option(
     "-o", "--output", help="Write to this file instead of the terminal.", dir_okay=False)]
 ThemeOption = Annotated[str | None, typer.Option(
@@ -125,6 +127,7 @@ def settings_options(*groups: str):
         @functools.wraps(function)
         def wrapper(**values):
             settings = build_settings({k: values.pop(k) for k in names})
+            use_language(settings.lang)
             return function(settings=settings, **values)
 
         del wrapper.__wrapped__  # typer reads the signature below, not the function's

@@ -40,7 +40,7 @@ FILES = {"theme": "themes", "service_type": "service_types", "data_category": "d
     "Example: [bold]flowmatrix themes[/bold]  ·  "
     "[bold]flowmatrix themes --themes my_themes.toml --format json[/bold]  ·  "
     "[bold]flowmatrix themes --kind service --service-types my_types.toml[/bold]")
-@settings_options("taxonomies")
+@settings_options("taxonomies", "lang")
 def themes(
     *,
     kind: Annotated[TaxonomyKind | None, typer.Option(

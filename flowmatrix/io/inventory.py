@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 from ..errors import InventoryStructureError, SheetNotFoundError
 from ..findings import Finding
 from ..settings import DEFAULTS, Settings
-from .columns import CANONICAL_COLUMNS, ELEMENTS, HeaderAliases, load_header_aliases
+from .columns import (
+    CANONICAL_COLUMNS,
+    ELEMENT_LABELS,
+    ELEMENTS,
+    HeaderAliases,
+    load_header_aliases,
+)
 from .extent import column_letter
 from .readers import Sheet, open_workbook
 from .text import cell_text, display, split_items
@@ -145,9 +151,19 @@ def _require_elements(sheet: Sheet, header: _Header | None, aliases: HeaderAlias
         message = (f"{where}required element columns missing: {', '.join(missing)}. "
                    f"{_describe_header(header, sheet)}. Accepted headers include — {accepted} "
                    "(add your own with --headers FILE)")
+        named = header is not None and bool(header.mapping)
+        params = {"reason": "missing" if named else "no-header",
+                  "where": f"シート「{sheet.name}」：" if sheet.name else "",
+                  "missing": "、".join(ELEMENT_LABELS["ja"][e] for e in missing),
+                  "header_row": sheet.row_number(header.grid_row) if named else "",
+                  "rows": HEADER_SCAN_ROWS,
+                  "accepted": "；".join("、".join(sorted(aliases.written[e], key=str.isascii)[:6])
+                                        for e in missing)}
         finding = Finding("error", "missing-columns", message, file=path, sheet=sheet.name,
-                          row=sheet.row_number(header.grid_row) if header else None)
-        raise InventoryStructureError(message, path=path, sheet=sheet.name, findings=[finding])
+                          row=sheet.row_number(header.grid_row) if header else None,
+                          params=tuple(params.items()))
+        raise InventoryStructureError(message, path=path, sheet=sheet.name, findings=[finding],
+                                      params=params)
     assert header is not None
     ambiguous = {c: cols for c, cols in header.duplicates.items() if c in ELEMENTS}
     if ambiguous:
@@ -192,8 +208,10 @@ def _choose_sheet(book, aliases: HeaderAliases, path: str) -> tuple[Sheet, _Head
                "②流通データ, ③データ共有先サービス, ④データ連携サービス). "
                f"Found — {details or 'no visible sheets'}. "
                "Name the sheet with --sheet to see what is missing there")
-    finding = Finding("error", "missing-columns", message, file=path)
-    raise InventoryStructureError(message, path=path, findings=[finding])
+    params = {"reason": "no-sheet", "details": details or "（表示されているシートなし）"}
+    finding = Finding("error", "missing-columns", message, file=path,
+                      params=tuple(params.items()))
+    raise InventoryStructureError(message, path=path, findings=[finding], params=params)
 
 
 def _shown(value: object, cache: dict[tuple, str]) -> str:

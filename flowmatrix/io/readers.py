@@ -76,22 +76,27 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
     if path.name.startswith("~$"):
         raise InputFileError(
             f"is the lock file Excel keeps while {path.name[2:]!r} is open, not an inventory; "
-            f"pass {path.name[2:]!r} itself", path=str(path), code="lock-file")
+            f"pass {path.name[2:]!r} itself", path=str(path), code="lock-file",
+            params={"name": path.name[2:]})
     if not path.exists():
-        raise InputFileError("file not found" + _nearest_file(path), path=str(path),
-                             code="file-not-found")
+        near = _nearest_file(path)
+        raise InputFileError("file not found" + (f"; did you mean {near!r}?" if near else ""),
+                             path=str(path), code="file-not-found",
+                             params={"reason": "near" if near else None, "near": near})
     if path.is_dir():
         raise InputFileError("is a folder, not an inventory file", path=str(path),
-                             code="not-a-file")
+                             code="not-a-file", params={"reason": "folder"})
     if not path.is_file():  # opening a pipe waits for a writer; a device never ends
         raise InputFileError("is not a regular file (a pipe, device or socket); save the "
                              "inventory as a file and pass that", path=str(path),
-                             code="not-a-file")
+                             code="not-a-file", params={"reason": "special"})
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputFileError(
             f"unsupported file type {suffix or '(no extension)'!r}; flowmatrix reads "
-            + ", ".join(SUPPORTED_SUFFIXES), path=str(path), code="unsupported-format")
+            + ", ".join(SUPPORTED_SUFFIXES), path=str(path), code="unsupported-format",
+            params={"suffix": suffix or "（拡張子なし）",
+                    "supported": ", ".join(SUPPORTED_SUFFIXES)})
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:  # read-only: the input is never opened for writing
@@ -99,12 +104,15 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
     except OSError as exc:
         raise InputFileError(f"cannot open: {exc.strerror or exc}", path=str(path)) from exc
     if size == 0:
-        raise InputFileError("the file is empty (0 bytes)", path=str(path), code="empty-file")
+        raise InputFileError("the file is empty (0 bytes)", path=str(path), code="empty-file",
+                             params={"size": 0})
     if size > limits.max_file_bytes:
         raise InputFileError(
             f"the file is {size / MiB:,.0f} MiB, over the limit of "
             f"{limits.max_file_bytes / MiB:,.0f} MiB (raise it with --max-file-size)",
-            path=str(path), code="too-large")
+            path=str(path), code="too-large",
+            params={"reason": "file-size", "size": f"{size / MiB:,.0f}",
+                    "limit": f"{limits.max_file_bytes / MiB:,.0f}"})
     if suffix == ".xls" and not head.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
         book = _open_xls_text(path, encoding, limits)
         if book is not None:
@@ -118,8 +126,8 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
 
 
 def _nearest_file(path: Path) -> str:
-    """"; did you mean '事例一覧.xlsx'?" for the inventory in the same folder whose name is
-    closest to a misspelt one (empty when none is close)."""
+    """The inventory in the same folder whose name is closest to a misspelt one ('' when none
+    is close)."""
     import difflib
 
     try:
@@ -128,13 +136,15 @@ def _nearest_file(path: Path) -> str:
     except OSError:  # no such folder, or not allowed to list it
         return ""
     near = difflib.get_close_matches(path.name, names[:10_000], n=1, cutoff=0.6)
-    return f"; did you mean {str(path.with_name(near[0]))!r}?" if near else ""
+    return str(path.with_name(near[0])) if near else ""
 
 
 def _too_many_rows(path: Path, rows: int, limits: Limits, what: str = "rows",
                    counted: str = "rows") -> InputFileError:
     return InputFileError(f"{what} has {rows:,} {counted}, over the limit of {limits.max_rows:,} "
-                          "(raise it with --max-rows)", path=str(path), code="too-large")
+                          "(raise it with --max-rows)", path=str(path), code="too-large",
+                          params={"reason": "rows", "rows": f"{rows:,}",
+                                  "limit": f"{limits.max_rows:,}"})
 
 
 def _check_zip(path: Path, limits: Limits) -> None:

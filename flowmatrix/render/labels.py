@@ -266,13 +266,60 @@ FINDING_MESSAGES = {
 }
 
 
+# Errors in Japanese, by code or code/reason (the core writes them in English); {name} is a
+# value of the error's params. A code without words here is shown as the core wrote it.
+ERROR_MESSAGES = {
+    "ja": {
+        "file-not-found": "ファイルが見つかりません",
+        "file-not-found/near": "ファイルが見つかりません。「{near}」ではありませんか",
+        "lock-file": "Excel が「{name}」を開いている間に作る一時ファイル（ロックファイル）です。"
+                     "台帳ではありません。「{name}」そのものを指定してください",
+        "not-a-file/folder": "フォルダーです。台帳のファイルを指定してください",
+        "not-a-file/special": "通常のファイルではありません（パイプ、デバイスなど）。台帳をファイル"
+                              "として保存して指定してください",
+        "unsupported-format": "読めない種類のファイルです（{suffix}）。読めるのは {supported} です",
+        "empty-file": "ファイルが空です（0 バイト）",
+        "too-large/file-size": "ファイルが {size} MiB あり、上限の {limit} MiB を超えています"
+                               "（--max-file-size で上げられます）",
+        "too-large/rows": "データのある行が {rows} 行あり、上限の {limit} 行を超えています"
+                          "（--max-rows で上げられます）",
+        "encrypted-workbook": "パスワードで保護（暗号化）されたブックです。Excel で開き、パスワード"
+                              "なしで保存したコピーを指定してください",
+        "missing-columns/missing": "{where}必要な要素の列がありません：{missing}。見出し行は "
+                                   "{header_row} 行目と判断しました。使える見出しの例 — "
+                                   "{accepted}（独自の見出しは --headers FILE で追加できます）",
+        "missing-columns/no-header": "{where}最初の {rows} 行に ①〜④ の要素を示す見出し行が"
+                                     "ありません。足りない列：{missing}。使える見出しの例 — "
+                                     "{accepted}（独自の見出しは --headers FILE で追加できます）",
+        "missing-columns/no-sheet": "①〜④の4要素がそろった見出し行のあるシートがありません"
+                                    "（見つかったもの — {details}）。--sheet でシートを指定すると、"
+                                    "足りない列がわかります",
+        "usage/theme": "--theme「{theme}」というテーマはありません。次から選んでください：{choices}",
+        "usage/column": "{option}「{name}」という列はありません。{near}次から選んでください："
+                        "{choices}",
+    },
+}
+
+
+def error_text(error, lang: str) -> str:
+    """A FlowmatrixError as the terminal shows it in `lang`: "path: message"."""
+    params = getattr(error, "params", {}) or {}
+    catalogue = ERROR_MESSAGES.get(lang, {})
+    template = catalogue.get(f"{error.code}/{params.get('reason')}", catalogue.get(error.code))
+    try:
+        message = template.format(**params) if template is not None else error.message
+    except (KeyError, IndexError):
+        message = error.message
+    return f"{error.path}: {message}" if error.path else message
+
+
 def finding_text(finding, lang: str, taxonomies=None) -> str:
     """The finding's message in `lang`: from FINDING_MESSAGES where its code has words there,
     else as the core wrote it (English)."""
     if not finding.params:
         return finding.message
     values = dict(finding.params)
-    catalogue = FINDING_MESSAGES.get(lang, {})
+    catalogue = {**ERROR_MESSAGES.get(lang, {}), **FINDING_MESSAGES.get(lang, {})}
     template = catalogue.get(f"{finding.code}/{values.get('reason')}",
                              catalogue.get(finding.code))
     if template is None:
