@@ -36,9 +36,12 @@ TYPE_FIELDS = ("source_types", "data_categories", "target_types", "value_types")
 FIELDS = ("municipality", "title", *ELEMENTS, "theme", *TYPE_FIELDS)
 # --fail-on: a kind of case, or a change of one field; "id-changed" is a changed key.
 FAIL_ON = ("added", "removed", "changed", "theme-changed", "id-changed")
-# Above this many pairs of unmatched cases (old × new) in one file, only cases that share an
-# item or their title are compared by content, so time grows with the cases, not their square.
-ALL_PAIRS_LIMIT = 40_000
+# Above this many pairs of unmatched cases (old × new) in one file (about two seconds of
+# difflib), an old case is compared by content only with the CANDIDATES new cases sharing the
+# most of its items or its title; an item more than COMMON new cases share is not telling.
+ALL_PAIRS_LIMIT = 10_000
+CANDIDATES = 8
+COMMON = 200
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,9 @@ def _content_pairs(old: list[Case], new: list[Case], threshold: float):
 
 
 def _candidates(old: list[Case], new: list[Case], rest_old: list[int], rest_new: list[int]):
-    """Every pair when they are few; else the pairs that share an item or a title."""
+    """Every pair when they are few. Else, for each old case, the CANDIDATES new cases that
+    share the most (and rarest) items or title with it, ignoring items more than COMMON cases
+    share: time grows with the cases, not with their square."""
     if len(rest_old) * len(rest_new) <= ALL_PAIRS_LIMIT:
         yield from product(rest_old, rest_new)
         return
@@ -275,8 +280,14 @@ def _candidates(old: list[Case], new: list[Case], rest_old: list[int], rest_new:
         for token in tokens(new[j]):
             index.setdefault(token, []).append(j)
     for i in rest_old:
-        yield from ((i, j) for j in sorted({j for t in tokens(old[i])
-                                             for j in index.get(t, ())}))
+        shared: dict[int, float] = {}
+        for token in tokens(old[i]):
+            holders = index.get(token, ())
+            if len(holders) <= COMMON:
+                for j in holders:
+                    shared[j] = shared.get(j, 0.0) + 1 / len(holders)
+        best = sorted(shared, key=lambda j: (-shared[j], j))[:CANDIDATES]
+        yield from ((i, j) for j in best)
 
 
 def _theme_tally(old: list[Case], new: list[Case], taxonomies: Taxonomies) -> list[dict]:
