@@ -299,7 +299,7 @@ def test_bad_arguments_and_files_exit_2_with_a_message(tmp_path):
     assert not any((tmp_path / n).exists() for n in ("o1", "o2", "o3", "o4", "o5"))
 
 
-def test_many_unmatched_cases_are_compared_by_shared_items(tmp_path):
+def test_many_unmatched_cases_are_compared_by_shared_items(tmp_path, monkeypatch):
     """Beyond ALL_PAIRS_LIMIT pairs only cases sharing an item are compared: 250 × 250
     edited cases without ids, listed in reverse, still pair up, each with its own."""
     from flowmatrix.model.compare import ALL_PAIRS_LIMIT
@@ -316,6 +316,17 @@ def test_many_unmatched_cases_are_compared_by_shared_items(tmp_path):
     data = json.loads((tmp_path / "out" / "comparison.json").read_text("utf-8"))
     assert data["summary"]["changed"] == 250
     assert all(c["old"]["title"] == c["new"]["title"] for c in data["changes"])
+    # report.md lists at most MAX_ROWS rows a table and says where the rest are
+    import flowmatrix.render.compare as render
+
+    monkeypatch.setattr(render, "MAX_ROWS", 100)
+    result = _run("compare", old, new, "--out", tmp_path / "md", "--format", "md,xlsx")
+    markdown = (tmp_path / "md" / "report.md").read_text("utf-8")
+    changed = markdown.split("## 変更された事例", 1)[1].split("\n## ", 1)[0]
+    assert changed.count("\n| ") - 2 == 100
+    assert "ほか 150 行は report.xlsx と comparison.json にあります。" in changed
+    sheet = load_workbook(tmp_path / "md" / "report.xlsx")["変更"]
+    assert sheet.max_row == 1 + 2 * 250
 
 
 def test_the_command_offers_what_the_library_knows():

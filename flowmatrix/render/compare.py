@@ -37,6 +37,7 @@ COMPARE_FORMATS = ("md", "html", "xlsx", "json")
 FILES = {"md": "report.md", "html": "report.html", "xlsx": "report.xlsx",
          "json": "comparison.json"}
 CASE_FIELDS = ("municipality", "title", *ELEMENTS, "theme")  # an added or removed case
+MAX_ROWS = 2000  # rows of a table in report.md and report.html; all are in the others
 TYPE_DIMENSION = {"source_types": "source_type", "data_categories": "data_category",
                   "target_types": "target_type", "value_types": "value_type"}
 
@@ -254,7 +255,9 @@ def comparison_markdown(comparison: Comparison) -> bytes:
         out += ["", f"## {heading}", ""]
         if note:
             out += [note, ""]
-        out.append(_md_table(headings, rows) if rows else w["none"])
+        out.append(_md_table(headings, rows[:MAX_ROWS]) if rows else w["none"])
+        if len(rows) > MAX_ROWS:
+            out += ["", w["more"].format(n=len(rows) - MAX_ROWS)]
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
@@ -302,7 +305,10 @@ def comparison_html(comparison: Comparison) -> bytes:
         marked = {len(headings) - 2: "old", len(headings) - 1: "new"} if key == "changed" \
             else {}
         html = f'<p class="note">{_e(note)}</p>' if note else ""
-        html += _html_table(headings, rows, marked) if rows else f"<p>{_e(w['none'])}</p>"
+        html += (_html_table(headings, rows[:MAX_ROWS], marked) if rows
+                 else f"<p>{_e(w['none'])}</p>")
+        if len(rows) > MAX_ROWS:
+            html += f'<p class="note">{_e(w["more"].format(n=len(rows) - MAX_ROWS))}</p>'
         body.append(f'<section id="{key}"><h2>{_e(heading)}</h2>{html}</section>')
     page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

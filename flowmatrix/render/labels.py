@@ -287,6 +287,7 @@ COMPARE_WORDS = {
         "flows_note": "①共有元サービスの種別 → ③共有先サービスの種別と、②データの種別の組。事例数は、その組を持つ事例の数です。",
         "municipalities": "参加・離脱した自治体", "joined": "参加", "left": "離脱",
         "files": "ファイルの対応", "only_old": "比較元のみ", "only_new": "比較先のみ",
+        "more": "ほか {n:,} 行は report.xlsx と comparison.json にあります。",
         "matching_note": "事例は、両方に番号の列があれば番号で、なければ（また番号が変わった事例は）事例名と①〜④の文字列の類似度で対応づけています。",
     },
     "en": {
@@ -304,6 +305,7 @@ COMPARE_WORDS = {
         "municipalities": "Municipalities that joined or left", "joined": "Joined",
         "left": "Left",
         "files": "Files paired", "only_old": "old only", "only_new": "new only",
+        "more": "{n:,} more rows are in report.xlsx and comparison.json.",
         "matching_note": "Cases are matched by their id where both versions have an id column, otherwise (and for ids that changed) by how alike their title and four elements are.",
     },
 }
