@@ -52,6 +52,7 @@ _LAZY = {
     "save_figure": "render.charts",
     "analyze_files": "batch",
     "expand_inputs": "batch",
+    "compare": "comparison",
 }
 
 if TYPE_CHECKING:

@@ -388,3 +388,71 @@ def explain_terms(matched_terms: tuple, taxonomy, lang: str = "ja",
 _ELEMENT_ORDER = {element: i for i, element in enumerate(ELEMENT_MARKS)}
 
 
+
+
+# --- compare OLD NEW (render/compare.py): what changed between two versions --------------------
+COMPARE_WORDS = {
+    "ja": {
+        "title": "事例一覧の比較", "summary": "概要",
+        "counts": "追加 {added} 件、終了 {removed} 件、変更 {changed} 件（変更なし {same} 件）",
+        "old": "比較元", "new": "比較先", "cases": "事例数", "key": "照合の列",
+        "key_none": "（なし：内容で照合）", "threshold": "内容照合のしきい値",
+        "theme_changed": "テーマが変わった事例", "id_changed": "番号が変わった事例",
+        "added": "追加された事例", "removed": "終了した事例", "changed": "変更された事例",
+        "none": "ありません。",
+        "theme_tally": "テーマ別の事例数（前後）",
+        "theme_moves": "テーマが変わった事例と、その根拠",
+        "flows_new": "新しい流れ（種別）", "flows_vanished": "なくなった流れ（種別）",
+        "flows_note": "①共有元サービスの種別 → ③共有先サービスの種別と、②データの種別の組。事例数は、その組を持つ事例の数です。",
+        "municipalities": "参加・離脱した自治体", "joined": "参加", "left": "離脱",
+        "files": "ファイルの対応", "only_old": "比較元のみ", "only_new": "比較先のみ",
+        "more": "ほか {n:,} 行は report.xlsx と comparison.json にあります。",
+        "matching_note": "事例は、両方に番号の列があれば番号で、なければ（また番号が変わった事例は）事例名と①〜④の文字列の類似度で対応づけています。",
+    },
+    "en": {
+        "title": "Inventory comparison", "summary": "Summary",
+        "counts": "{added} added, {removed} removed, {changed} changed ({same} unchanged)",
+        "old": "Old", "new": "New", "cases": "Cases", "key": "Matched by column",
+        "key_none": "(none: by content)", "threshold": "Content similarity threshold",
+        "theme_changed": "Cases whose theme changed", "id_changed": "Cases whose id changed",
+        "added": "Added cases", "removed": "Removed cases", "changed": "Changed cases",
+        "none": "None.",
+        "theme_tally": "Cases by theme, old and new",
+        "theme_moves": "Cases whose theme changed, and why",
+        "flows_new": "New flows (by type)", "flows_vanished": "Vanished flows (by type)",
+        "flows_note": "① source service type → ③ target service type with the ② data category; cases: the cases with that combination.",
+        "municipalities": "Municipalities that joined or left", "joined": "Joined",
+        "left": "Left",
+        "files": "Files paired", "only_old": "old only", "only_new": "new only",
+        "more": "{n:,} more rows are in report.xlsx and comparison.json.",
+        "matching_note": "Cases are matched by their id where both versions have an id column, otherwise (and for ids that changed) by how alike their title and four elements are.",
+    },
+}
+COMPARE_COLUMNS = {
+    "ja": {"kind": "区分", "file": "ファイル", "old_id": "前の No", "new_id": "後の No",
+           "rule": "対応づけ", "field": "変更された項目", "old": "前", "new": "後",
+           "difference": "増減", "old_share": "前の割合", "new_share": "後の割合",
+           "share_change": "割合の変化", "old_theme": "前のテーマ", "new_theme": "後のテーマ",
+           "old_why": "前の根拠", "new_why": "後の根拠", "side": "版",
+           "municipality": "自治体", "cases": "事例数", "change": "変化"},
+    "en": {"kind": "Kind", "file": "File", "old_id": "Old No", "new_id": "New No",
+           "rule": "Matched by", "field": "Field changed", "old": "Old", "new": "New",
+           "difference": "Difference", "old_share": "Old share", "new_share": "New share",
+           "share_change": "Share change", "old_theme": "Old theme", "new_theme": "New theme",
+           "old_why": "Old evidence", "new_why": "New evidence", "side": "Version",
+           "municipality": "Municipality", "cases": "Cases", "change": "Change"},
+}
+# How a pair of cases was matched (model/compare.py RULES), and the kinds of change.
+COMPARE_RULES = {"ja": {"id": "番号", "content": "内容（類似度 {similarity:.0%}）"},
+                 "en": {"id": "id", "content": "content ({similarity:.0%} alike)"}}
+COMPARE_KINDS = {"ja": {"added": "追加", "removed": "終了", "changed": "変更", "same": "変更なし"},
+                 "en": {"added": "added", "removed": "removed", "changed": "changed",
+                        "same": "unchanged"}}
+COMPARE_SHEETS = {
+    "ja": {"summary": "概要", "added": "追加", "removed": "終了", "changed": "変更",
+           "theme_tally": "テーマ集計", "theme_moves": "テーマの変化", "flows": "流れの変化",
+           "municipalities": "自治体"},
+    "en": {"summary": "Summary", "added": "Added", "removed": "Removed", "changed": "Changed",
+           "theme_tally": "Theme tally", "theme_moves": "Theme changes", "flows": "Flow changes",
+           "municipalities": "Municipalities"},
+}
