@@ -287,7 +287,7 @@ def test_bad_arguments_and_files_exit_2_with_a_message(tmp_path):
     fail_on = _run("compare", good, good, "--fail-on", "deleted", "--out", tmp_path / "o2")
     assert fail_on.exit_code == 2 and "--fail-on 'deleted': choose from added" in fail_on.output
     key = _run("compare", good, good, "--key", "管理番", "--out", tmp_path / "o3")
-    assert key.exit_code == 2 and "--key '管理番': no such column" in key.output
+    assert key.exit_code == 2 and "--key「管理番」という列はありません" in key.output
     fmt = _run("compare", good, good, "--format", "pdf", "--out", tmp_path / "o4")
     assert fmt.exit_code == 2 and "choose from md,html,xlsx,json" in fmt.output
     inside = _run("compare", good, good, "--out", tmp_path)
