@@ -185,13 +185,30 @@ def _find_errors(piece: bytes, errors: dict[tuple[int, int], str]) -> None:
 
 
 def _count_content(path: Path, archive: zipfile.ZipFile, extent: SheetExtent) -> None:
-    """Cell by cell: the rows and cells holding a value and the farthest of them. Cells without
-    a reference are placed the way spreadsheet programs place them (next column, next row)."""
+    """Cell by cell: the rows and cells holding a value and the farthest of them."""
     rows = cells = 0
-    row = last_row = column = -1
+    last_row = -1
     far_row = far_column = -1
     far_cells = [(-1, -1), (-1, -1)]  # farthest down, farthest right
-    for piece in _chunks(archive, extent.member, path):
+    for row, column, _, _ in _valued_cells(_chunks(archive, extent.member, path)):
+        cells += 1
+        if row != last_row:
+            rows, last_row = rows + 1, row
+        if row > far_row:
+            far_row, far_cells[0] = row, (row, column)
+        if column > far_column:
+            far_column, far_cells[1] = column, (row, column)
+    extent.content_rows, extent.content_cells = rows, cells
+    extent.rows, extent.columns = far_row + 1, far_column + 1
+    extent.far_cells = sorted(set(far_cells)) if cells else []
+
+
+def _valued_cells(pieces):
+    """(row, column, attributes, body) of each cell that holds a value, 0-based, from the
+    pieces of a sheet's XML. Cells without a reference are placed the way spreadsheet programs
+    place them (next column, next row)."""
+    row = column = -1
+    for piece in pieces:
         for match in _PART.finditer(piece):
             attributes = match.group(2)
             if attributes is None:  # a <row> element
@@ -205,18 +222,8 @@ def _count_content(path: Path, archive: zipfile.ZipFile, extent: SheetExtent) ->
             else:
                 column += 1
             body = match.group(3)
-            if not body or not _HAS_VALUE.search(body):
-                continue
-            cells += 1
-            if row != last_row:
-                rows, last_row = rows + 1, row
-            if row > far_row:
-                far_row, far_cells[0] = row, (row, column)
-            if column > far_column:
-                far_column, far_cells[1] = column, (row, column)
-    extent.content_rows, extent.content_cells = rows, cells
-    extent.rows, extent.columns = far_row + 1, far_column + 1
-    extent.far_cells = sorted(set(far_cells)) if cells else []
+            if body and _HAS_VALUE.search(body):
+                yield row, column, attributes, body
 
 
 @dataclass
@@ -241,26 +248,16 @@ def read_sparse(path: Path, name: str, extent: SheetExtent) -> SparseCells:
         decode = _Decoder(archive, path)
         cells: dict[int, dict[int, object]] = {}
         merges: list[bytes] = []
-        row = column = -1
-        for piece in _chunks(archive, extent.member, path):
-            for match in _PART.finditer(piece):
-                attributes = match.group(2)
-                if attributes is None:
-                    number = _ROW_NUMBER.search(match.group(1))
-                    row = int(number.group(1)) - 1 if number else row + 1
-                    column = -1
-                    continue
-                ref = _CELL_REF.search(attributes)
-                if ref:
-                    row, column = int(ref.group(2)) - 1, column_index(ref.group(1))
-                else:
-                    column += 1
-                body = match.group(3)
-                if body and _HAS_VALUE.search(body):
-                    value = decode(attributes, body)
-                    if value is not None and value != "":
-                        cells.setdefault(row + 1, {})[column] = value
-            merges += _MERGE.findall(piece)
+
+        def pieces():
+            for piece in _chunks(archive, extent.member, path):
+                merges.extend(_MERGE.findall(piece))
+                yield piece
+
+        for row, column, attributes, body in _valued_cells(pieces()):
+            value = decode(attributes, body)
+            if value is not None and value != "":
+                cells.setdefault(row + 1, {})[column] = value
     for row, column in extent.formulas:  # empty, but part of the table: reported at the cell
         cells.setdefault(row + 1, {}).setdefault(column, "")
     row_numbers = sorted(cells)
