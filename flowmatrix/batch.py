@@ -4,6 +4,7 @@ combined report and an index. A bad input is reported and does not stop the othe
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,28 +24,69 @@ class InputResult:
     error: FlowmatrixError | None = None
 
 
-def expand_inputs(arguments: list[str | Path]) -> list[Path]:
+def expand_inputs(arguments: list[str | Path], *, skip: tuple[str | Path, ...] = ()
+                  ) -> list[Path]:
     """Files as given; folders → every inventory file inside (recursively, sorted, skipping
-    hidden files and Excel's ~$ lock files); 'reports-2024/*.xlsx' → the matching files."""
+    hidden files and Excel's ~$ lock files); 'reports-2024/*.xlsx' → the matching files.
+
+    Reports are never read back as inventories: a folder or glob skips the folders in `skip`
+    (the --out folder) and every folder flowmatrix wrote (is_report_folder), so a run with its
+    --out inside the input folder reads the same inputs every time. A file named directly is
+    always read."""
+    skipped = {Path(s).resolve() for s in skip}
+
+    def kept(path: Path) -> bool:
+        return not any(p in skipped or is_report_folder(p)
+                       for p in (path.resolve(), *path.resolve().parents))
+
     found: list[Path] = []
     for argument in arguments:
         text = str(argument)
         path = Path(text)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file()
-                            and p.suffix.lower() in SUPPORTED_SUFFIXES
-                            and not p.name.startswith(("~$", "."))
-                            and not any(part.startswith(".") for part in
-                                        p.relative_to(path).parts[:-1]))
+            found += sorted(_inventory_files(path, skipped))
         elif not path.exists() and glob.has_magic(text):
             matches = sorted(Path(m) for m in glob.glob(text, recursive=True))
             if not matches:
                 raise InputFileError("no files match this pattern", path=text,
                                      code="no-match")
-            found += [m for m in matches if m.is_file()]
+            found += [m for m in matches if m.is_file() and kept(m.parent)]
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def _inventory_files(folder: Path, skipped: set[Path]) -> list[Path]:
+    """The inventory files under `folder`, not descending into hidden folders, the folders
+    in `skipped` and report folders."""
+    if folder.resolve() in skipped:
+        return []
+    files = []
+    for root, folders, names in os.walk(folder):
+        here = Path(root)
+        folders[:] = [name for name in folders if not name.startswith(".")
+                      and (here / name).resolve() not in skipped
+                      and not is_report_folder(here / name)]
+        files += [here / name for name in names
+                  if Path(name).suffix.lower() in SUPPORTED_SUFFIXES
+                  and not name.startswith(("~$", ".")) and (here / name).is_file()]
+    return files
+
+
+def is_report_folder(folder: Path) -> bool:
+    """Whether flowmatrix wrote `folder`: a batch's (index.html beside _combined/) or one
+    report's (a summary.json whose first key is "flowmatrix"). Markers already in every
+    default report, so reports written before this check are recognised too."""
+    if (folder / "index.html").is_file() and (folder / COMBINED).is_dir():
+        return True
+    try:
+        with open(folder / "summary.json", "rb") as summary:
+            return summary.read(len(_SUMMARY_START)) == _SUMMARY_START
+    except OSError:
+        return False
+
+
+_SUMMARY_START = b'{\n  "flowmatrix":'  # render/summary.py puts the version first
 
 
 def report_folders(paths: list[Path], out: Path) -> dict[Path, Path]:
