@@ -55,3 +55,10 @@ class TaxonomyError(FlowmatrixError):
     """A taxonomy file (themes) is malformed."""
 
     code = "bad-taxonomy"
+
+
+class OutputError(FlowmatrixError):
+    """A report or output file could not be written: no permission, a file open in another
+    program, a full or read-only disk, a name too long. Nothing half-written is left."""
+
+    code = "cannot-write"

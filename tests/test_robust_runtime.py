@@ -50,3 +50,31 @@ def test_reports_inside_the_input_folder_are_not_inputs(cli, tmp_path):
     named = cli("analyze", inbox / "reports" / "aizu" / "cases.csv", "--out",
                 tmp_path / "named", "--format", "json")
     assert named.exit_code == 0, named.output
+
+
+# 2. A report folder that is a link (to a share) stays a link
+
+
+def test_a_linked_report_folder_is_filled_not_replaced(cli, tmp_path):
+    share = tmp_path / "share"
+    (share / "cases").mkdir(parents=True)
+    (share / "cases" / "old-note.txt").write_text("from an earlier run")
+    (share / "keep.txt").write_text("not ours")
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "cases").symlink_to(share / "cases", target_is_directory=True)
+    for _ in range(3):
+        result = cli("analyze", ROOT / "data" / "cases.csv", "--out", out, "--format", "json,md")
+        assert result.exit_code == 0, result.output
+        assert (out / "cases").is_symlink()
+        assert (out / "cases").readlink() == share / "cases"
+        assert sorted(p.name for p in (share / "cases").iterdir()) == ["report.md",
+                                                                       "summary.json"]
+        assert sorted(p.name for p in out.iterdir()) == ["cases"]  # nothing hidden left
+        assert sorted(p.name for p in share.iterdir()) == ["cases", "keep.txt"]
+    assert json.loads((share / "cases" / "summary.json").read_text("utf-8"))["cases"] == 31
+    (share / "cases").rename(share / "moved")  # now the link points nowhere: refused, kept
+    result = cli("analyze", ROOT / "data" / "cases.csv", "--out", out, "--format", "json")
+    assert result.exit_code == 2
+    assert "a link to a folder that does not exist" in result.output
+    assert (out / "cases").is_symlink() and sorted(p.name for p in out.iterdir()) == ["cases"]

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import FlowmatrixError
+from ..errors import FlowmatrixError, OutputError
 from .registry import FORMATS, chart_keys, draw_chart
 
 if TYPE_CHECKING:
@@ -30,7 +30,9 @@ def safe_name(name: str) -> str:
 
 def write_report(analysis: Analysis, folder: str | Path, *,
                  formats: tuple[str, ...] = FORMATS, stamp: str | None = None) -> Path:
-    """Write the report of `analysis` to `folder` (replacing it as a whole at the end)."""
+    """Write the report of `analysis` to `folder` (replacing it as a whole at the end). A
+    `folder` that is a link (to a share, say) stays a link: the folder it points to keeps
+    its place and gets the new report's files."""
     from .html import report_html
     from .markdown import report_markdown
     from .serialise import csv_chunks, json_bytes
@@ -38,8 +40,15 @@ def write_report(analysis: Analysis, folder: str | Path, *,
     from .tables import case_rows
 
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    if folder.is_symlink():
+        if not folder.resolve().is_dir():
+            raise OutputError("is a link to a folder that does not exist; remove the link or "
+                              "make the folder it points to", path=str(folder))
+        beside = folder.resolve()  # the work folder goes inside the linked folder
+    else:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        beside = folder.parent
+    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=beside))
     work.chmod(0o755)  # mkdtemp makes it private; a report folder is an ordinary folder
     try:
         # the cases table, built once before any worker is forked
@@ -138,13 +147,19 @@ def _workers(tasks: int, shared: tuple):
 
 
 def _swap(work: Path, folder: Path) -> None:
+    """Put `work` in the place of `folder` by renaming; a linked `folder` is filled instead."""
+    if folder.is_symlink():
+        _replace_contents(work, folder.resolve())
+        return
     backup = None
     if folder.exists():
         if not folder.is_dir():
             raise FlowmatrixError("exists and is not a folder", path=str(folder),
                                   code="bad-output")
         backup = folder.with_name(f".{folder.name}.previous")
-        if backup.exists():
+        if backup.is_symlink():  # left by an earlier version that renamed a link
+            backup.unlink()
+        elif backup.exists():
             shutil.rmtree(backup)
         folder.rename(backup)
     try:
@@ -155,3 +170,29 @@ def _swap(work: Path, folder: Path) -> None:
         raise
     if backup is not None:
         shutil.rmtree(backup, ignore_errors=True)
+
+
+def _replace_contents(work: Path, target: Path) -> None:
+    """Replace the entries of `target` by those of `work` (a folder inside it), so the folder
+    itself (a link's target on a share, with its permissions) stays. On failure the previous
+    entries are put back."""
+    old = Path(tempfile.mkdtemp(prefix=".previous-", dir=target))
+    moved: list[str] = []
+    placed: list[str] = []
+    try:
+        for entry in sorted(target.iterdir()):
+            if entry not in (work, old):
+                entry.rename(old / entry.name)
+                moved.append(entry.name)
+        for entry in sorted(work.iterdir()):
+            entry.rename(target / entry.name)
+            placed.append(entry.name)
+    except BaseException:
+        for name in placed:
+            (target / name).rename(work / name)
+        for name in moved:
+            (old / name).rename(target / name)
+        old.rmdir()
+        raise
+    work.rmdir()
+    shutil.rmtree(old, ignore_errors=True)
