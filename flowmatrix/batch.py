@@ -120,7 +120,7 @@ def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None 
     from .render.index import write_index
 
     settings = settings or DEFAULTS
-    load_taxonomies(settings)
+    taxonomies = load_taxonomies(settings)
     load_header_aliases(settings.headers)
     out = Path(out)
     folders = report_folders(paths, out)
@@ -134,7 +134,8 @@ def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None 
                 raise FlowmatrixError("the report folder would hold the input file; choose "
                                       "another --out", path=str(folders[path]),
                                       code="output-is-input")
-            result.analysis = analyze(path, settings)
+            result.analysis = (_analyse_apart(path, settings, taxonomies) if len(paths) > 1
+                               else analyze(path, settings))
             result.folder = write_report(result.analysis, folders[path], formats=formats,
                                          stamp=stamp)
         except FlowmatrixError as exc:
@@ -153,3 +154,34 @@ def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None 
     index = write_index(results, combined.folder if combined else None, out,
                         lang=settings.lang, stamp=stamp)
     return results, combined, index
+
+
+def _analyse_apart(path: Path, settings: Settings, taxonomies) -> object:
+    """analyze(path) in a child process, so that whatever happens while reading one input (a
+    native reader aborting, the memory killer, a bug) fails that input, not the batch. The
+    taxonomies stay here: the child's are the same and need not travel back."""
+    from .processes import ChildDied, call_in_child
+
+    try:
+        analysis = call_in_child(_analyse_bare, path, settings)
+    except ChildDied as exc:
+        raise InputFileError(f"the reader crashed on this file ({exc}); open it in Excel "
+                             "and save it again (or as CSV), then run again",
+                             path=str(path), code="reader-crashed") from exc
+    except FlowmatrixError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one input's bug must not end the batch
+        raise FlowmatrixError(f"internal error on this file ({type(exc).__name__}: {exc}); "
+                              "this is a bug in flowmatrix: please report it",
+                              path=str(path), code="internal-error") from exc
+    analysis.taxonomies = taxonomies
+    return analysis
+
+
+def _analyse_bare(path: Path, settings: Settings):
+    """analyze(path, settings) without its taxonomies (for _analyse_apart)."""
+    from .pipeline import analyze
+
+    analysis = analyze(path, settings)
+    analysis.taxonomies = None
+    return analysis

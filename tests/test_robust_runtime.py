@@ -5,6 +5,9 @@ one message naming the path (exit 2) with the previous report intact."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 from conftest import JA_HEADER, ROOT, write_xlsx
 
@@ -78,3 +81,44 @@ def test_a_linked_report_folder_is_filled_not_replaced(cli, tmp_path):
     assert result.exit_code == 2
     assert "a link to a folder that does not exist" in result.output
     assert (out / "cases").is_symlink() and sorted(p.name for p in out.iterdir()) == ["cases"]
+
+
+# 3. A batch survives any one file, even one whose reader aborts the process
+
+# The CLI in a fresh process whose reader aborts (as the native spreadsheet reader did on a
+# cell at XFD1048576: exit 134) on files named crash*; no core file is written.
+ABORTING_READER = """
+import os, resource, sys
+import flowmatrix.pipeline as pipeline
+real = pipeline.read_inventory
+def read_inventory(path, settings):
+    if os.path.basename(str(path)).startswith("crash"):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.abort()
+    return real(path, settings)
+pipeline.read_inventory = read_inventory
+sys.argv = ["flowmatrix", *sys.argv[1:]]
+from flowmatrix.cli import main
+main()
+"""
+
+
+def run_cli(*args, **kwargs):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-c", ABORTING_READER, *map(str, args)], env=env,
+                          capture_output=True, text=True, **kwargs)
+
+
+def test_a_reader_that_aborts_fails_its_file_only(tmp_path):
+    inbox = two_file_inbox(tmp_path / "inbox")
+    (inbox / "crash.xlsx").write_bytes((inbox / "aizu.xlsx").read_bytes())
+    out = tmp_path / "reports"
+    run = run_cli("analyze", inbox, "--out", out, "--format", "json,html")
+    assert run.returncode == 1, run.stderr
+    assert f"{inbox / 'crash.xlsx'}: the reader crashed on this file (signal 6, SIGABRT)" \
+        in run.stderr
+    assert "Traceback" not in run.stderr and "2 of 3 inputs reported" in run.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["_combined", "aizu", "index.html",
+                                                     "kumagaya"]
+    assert combined_cases(out) == 32
+    assert "the reader crashed on this file" in (out / "index.html").read_text("utf-8")
