@@ -5,7 +5,8 @@ from __future__ import annotations
 # Exit codes, documented in `flowmatrix --help`.
 EXIT_OK = 0
 EXIT_INVENTORY_ERRORS = 1  # the inventory has errors (or a batch had failures)
-EXIT_CANNOT_RUN = 2  # usage error, missing or unreadable file
+EXIT_CANNOT_RUN = 2  # usage error, missing or unreadable file, output cannot be written
+# Stopped by SIGINT (Ctrl-C) or SIGTERM: 128 + the signal, 130 and 143, as shells report them.
 
 
 class FlowmatrixError(Exception):
@@ -62,3 +63,13 @@ class OutputError(FlowmatrixError):
     program, a full or read-only disk, a name too long. Nothing half-written is left."""
 
     code = "cannot-write"
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived (the CLI raises it from its signal handler). A BaseException,
+    like KeyboardInterrupt, so no `except Exception` swallows it: the clean-up that `finally`
+    and `except BaseException` do (kill workers, remove partial folders) runs on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
+import pytest
 from conftest import JA_HEADER, ROOT, write_xlsx
 
 
@@ -122,3 +125,80 @@ def test_a_reader_that_aborts_fails_its_file_only(tmp_path):
                                                      "kumagaya"]
     assert combined_cases(out) == 32
     assert "the reader crashed on this file" in (out / "index.html").read_text("utf-8")
+
+
+# 4. SIGINT and SIGTERM while writing: prompt stop, no worker left, no partial folder, the
+# previous report intact, one short message, exit 128 + the signal
+
+
+@pytest.fixture(scope="module")
+def big_inventory(tmp_path_factory):
+    """500 realistic cases (benchmarks/generate.py): a report that takes seconds to write."""
+    folder = tmp_path_factory.mktemp("big")
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--cases", "500",
+                    "--out", str(folder)], check=True, capture_output=True)
+    return folder / "cases_500.xlsx"
+
+
+def process_group(pgid: int) -> set[int]:
+    """The processes alive in a process group (from /proc; zombies count as gone)."""
+    members = set()
+    for entry in os.listdir("/proc"):
+        try:
+            stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
+        except (OSError, ValueError):
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.add(int(entry))
+    return members
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_signal_while_writing_stops_cleanly(big_inventory, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = {}
+    # SIGKILL cannot be handled: there only the workers' end is tested
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL):  # side by side
+        out = tmp_path / signum.name
+        (out / "cases_500").mkdir(parents=True)
+        (out / "cases_500" / "report.md").write_text("the previous report")
+        # stderr to a file: a pipe would stay open as long as any worker lives
+        with open(tmp_path / f"{signum.name}.err", "w") as stderr:
+            process = subprocess.Popen([sys.executable, "-m", "flowmatrix", "analyze",
+                                        big_inventory, "--out", out], env=env,
+                                       start_new_session=True, stdout=subprocess.DEVNULL,
+                                       stderr=stderr)
+        runs[signum] = out, process
+    deadline = time.monotonic() + 120
+    pending = dict(runs)
+    while pending and time.monotonic() < deadline:
+        for signum, (out, process) in list(pending.items()):
+            # the workers are drawing once a chart is in the partial folder: signal then
+            if list(out.glob(".cases_500.partial-*/charts/*")):
+                workers = process_group(process.pid) - {process.pid}
+                assert len(workers) >= 2  # the workers exist (so their end is tested)
+                if signum == signal.SIGINT:  # Ctrl-C on a terminal: to the whole group
+                    os.killpg(process.pid, signum)
+                else:  # kill [-9] PID: to the main process only
+                    process.send_signal(signum)
+                pending.pop(signum)
+                runs[signum] = out, process, time.monotonic()
+        time.sleep(0.01)
+    assert not pending, "the report was written before a worker was seen"
+    for signum, (out, process, sent) in runs.items():
+        process.wait(timeout=60)
+        stderr = (tmp_path / f"{signum.name}.err").read_text()
+        assert time.monotonic() - sent < 15  # generous: the write alone takes longer
+        if signum != signal.SIGKILL:
+            assert process.returncode == 128 + signum, stderr
+            assert "interrupted" in stderr and len(stderr.splitlines()) == 1, stderr
+            assert "Traceback" not in stderr and "Exception ignored" not in stderr
+            assert sorted(p.name for p in out.iterdir()) == ["cases_500"]  # no .partial
+        assert [p.name for p in (out / "cases_500").iterdir()] == ["report.md"]
+        assert (out / "cases_500" / "report.md").read_text() == "the previous report"
+        for _ in range(100):  # zombies are reaped by init: allow it a moment
+            if not process_group(process.pid):
+                break
+            time.sleep(0.05)
+        assert not process_group(process.pid), "a worker outlived the run"

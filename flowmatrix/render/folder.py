@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import FlowmatrixError, OutputError
+from ..processes import signals_held
 from .registry import FORMATS, chart_keys, draw_chart
 
 if TYPE_CHECKING:
@@ -82,7 +83,8 @@ def write_report(analysis: Analysis, folder: str | Path, *,
                                                                stamp=stamp))
         if keys and not any((work / "charts").iterdir()):
             (work / "charts").rmdir()
-        _swap(work, folder)
+        with signals_held():  # a swap is done or not done
+            _swap(work, folder)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -122,28 +124,47 @@ def _workers(tasks: int, shared: tuple):
     """Yield start(keys) → finished, where finished() → [(key, svg)]: the tasks run on two
     forked worker processes where the system can fork (all workers start before any thread
     does), else here when finished() is called. The results come back in the order of the
-    keys; a task's error is raised by finished()."""
+    keys; a task's error is raised by finished(). The workers die with this process and, if
+    the block fails or is interrupted, are killed before it ends: nothing writes into the
+    work folder once it is being removed."""
     import multiprocessing
     import os
-    import sys
+
+    from ..processes import FORKS, child_started, signals_held
 
     global _SHARED
     _SHARED = shared
     try:
         count = min(os.cpu_count() or 1, 2, tasks)
-        if count < 2 or sys.platform != "linux":
+        if count < 2 or not FORKS:
             yield lambda keys: lambda: [_task(key) for key in keys]
             return
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(count, mp_context=context) as pool:
+        with ProcessPoolExecutor(count, mp_context=context, initializer=child_started,
+                                 initargs=(os.getpid(),)) as pool:
             def start(keys):
-                futures = [pool.submit(_task, key) for key in keys]
+                with signals_held():  # the first submit forks the workers
+                    futures = [pool.submit(_task, key) for key in keys]
                 return lambda: [future.result() for future in futures]
-            yield start
+            try:
+                yield start
+            except BaseException:
+                _stop(pool)
+                raise
     finally:
         _SHARED = None
+
+
+def _stop(pool) -> None:
+    """Kill the pool's workers now rather than wait for their tasks."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # pid → process
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.join()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _swap(work: Path, folder: Path) -> None:
