@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import FlowmatrixError, InputFileError
+from .errors import FlowmatrixError, InputFileError, OutputError
 from .io.readers import SUPPORTED_SUFFIXES
 from .render.index import COMBINED
 from .render.registry import FORMATS
@@ -138,6 +138,8 @@ def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None 
                                else analyze(path, settings))
             result.folder = write_report(result.analysis, folders[path], formats=formats,
                                          stamp=stamp)
+        except OutputError:
+            raise  # the output cannot be written: the next input would fail the same way
         except FlowmatrixError as exc:
             result.error = exc
         results.append(result)

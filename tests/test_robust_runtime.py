@@ -4,8 +4,11 @@ one message naming the path (exit 2) with the previous report intact."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import pathlib
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,7 +38,7 @@ def combined_cases(out):
 def test_reports_inside_the_input_folder_are_not_inputs(cli, tmp_path):
     inbox = two_file_inbox(tmp_path / "台帳")
     for _ in range(2):  # the second run finds the first run's reports inside 台帳/
-        result = cli("analyze", inbox, "--out", inbox / "reports")
+        result = cli("analyze", inbox, "--out", inbox / "reports", "--format", "xlsx,csv,json")
         assert result.exit_code == 0, result.output
         assert combined_cases(inbox / "reports") == 32
         assert "2 of 2 inputs reported" in result.output
@@ -69,7 +72,7 @@ def test_a_linked_report_folder_is_filled_not_replaced(cli, tmp_path):
     out = tmp_path / "reports"
     out.mkdir()
     (out / "cases").symlink_to(share / "cases", target_is_directory=True)
-    for _ in range(3):
+    for _ in range(2):
         result = cli("analyze", ROOT / "data" / "cases.csv", "--out", out, "--format", "json,md")
         assert result.exit_code == 0, result.output
         assert (out / "cases").is_symlink()
@@ -116,7 +119,7 @@ def test_a_reader_that_aborts_fails_its_file_only(tmp_path):
     inbox = two_file_inbox(tmp_path / "inbox")
     (inbox / "crash.xlsx").write_bytes((inbox / "aizu.xlsx").read_bytes())
     out = tmp_path / "reports"
-    run = run_cli("analyze", inbox, "--out", out, "--format", "json,html")
+    run = run_cli("analyze", inbox, "--out", out, "--format", "json")
     assert run.returncode == 1, run.stderr
     assert f"{inbox / 'crash.xlsx'}: the reader crashed on this file (signal 6, SIGABRT)" \
         in run.stderr
@@ -202,3 +205,187 @@ def test_a_signal_while_writing_stops_cleanly(big_inventory, tmp_path):
                 break
             time.sleep(0.05)
         assert not process_group(process.pid), "a worker outlived the run"
+
+
+# 5./6. File-system errors in writing: one message naming the path and what to do, exit 2,
+# the previous report intact, nothing half-written; never "internal error"
+
+SAMPLE = ROOT / "data" / "cases.csv"
+
+
+@pytest.fixture(scope="module")
+def sample_json_md(tmp_path_factory):
+    """The sample's report in json and md, written once for the tests that need a previous
+    report."""
+    from typer.testing import CliRunner
+
+    from flowmatrix.cli import app
+
+    out = tmp_path_factory.mktemp("previous")
+    result = CliRunner().invoke(app, ["analyze", str(SAMPLE), "--out", str(out), "--format",
+                                      "json,md"])
+    assert result.exit_code == 0, result.output
+    return out / "cases"
+
+
+@pytest.fixture
+def previous_report(sample_json_md):
+    """out/cases/ holding a previous report → its files' bytes."""
+    def copy(out):
+        shutil.copytree(sample_json_md, out / "cases", symlinks=True)
+        return {p.name: p.read_bytes() for p in (out / "cases").iterdir()}
+    return copy
+
+
+def assert_refused(result, out, before, *phrases):
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    for phrase in phrases:
+        assert phrase in result.output, result.output
+    assert {p.name: p.read_bytes() for p in (out / "cases").iterdir()} == before
+    assert sorted(p.name for p in out.iterdir()) == ["cases"]  # no .partial, no .previous
+
+
+def test_a_report_open_in_excel(cli, tmp_path, monkeypatch, previous_report):
+    # Windows cannot rename a folder while Excel holds a file in it open
+    out = tmp_path / "reports"
+    before = previous_report(out)
+    rename = pathlib.Path.rename
+
+    def locked(self, target):
+        if self == out / "cases":
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return rename(self, target)
+
+    monkeypatch.setattr(pathlib.Path, "rename", locked)
+    result = cli("analyze", SAMPLE, "--out", out, "--format", "json,md")
+    assert_refused(result, out, before, str(out / "cases"),
+                   "open in another program (Excel?)", "close it and run again")
+
+
+def test_a_linked_report_open_in_excel_is_put_back(cli, tmp_path, monkeypatch,
+                                                    previous_report):
+    out, share = tmp_path / "reports", tmp_path / "share"
+    before = previous_report(share)
+    out.mkdir()
+    (out / "cases").symlink_to(share / "cases", target_is_directory=True)
+    rename = pathlib.Path.rename
+
+    def locked(self, target):  # the new summary.json cannot take the old one's place
+        if self.name == "summary.json" and self.parent.name.startswith(".cases.partial-"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(target))
+        return rename(self, target)
+
+    monkeypatch.setattr(pathlib.Path, "rename", locked)
+    result = cli("analyze", SAMPLE, "--out", out, "--format", "json,md")
+    assert_refused(result, out, before, "open in another program (Excel?)")
+    assert sorted(p.name for p in (share / "cases").iterdir()) == sorted(before)
+
+
+def test_matrix_output_open_in_excel(cli, tmp_path, monkeypatch):
+    target = tmp_path / "x.xlsx"
+    target.write_bytes(b"the previous workbook")
+
+    def locked(source, destination):
+        raise PermissionError(errno.EACCES, "Permission denied", str(destination))
+
+    monkeypatch.setattr(os, "replace", locked)
+    result = cli("matrix", SAMPLE, "-o", target)
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output
+    assert f"{target}: " in result.output and "open in another program (Excel?)" in result.output
+    assert target.read_bytes() == b"the previous workbook"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.xlsx"]
+
+
+@pytest.mark.parametrize(("code", "phrase"), [
+    (errno.ENOSPC, "the disk is full"),
+    (errno.EROFS, "read-only"),
+    (errno.EACCES, "no permission to write"),
+])
+def test_disk_full_read_only_or_no_permission(cli, tmp_path, monkeypatch, code, phrase,
+                                              previous_report):
+    out = tmp_path / "reports"
+    before = previous_report(out)
+    write_bytes = pathlib.Path.write_bytes
+
+    def failing(self, data):
+        if self.name == "summary.json":
+            raise OSError(code, os.strerror(code), str(self))
+        return write_bytes(self, data)
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", failing)
+    result = cli("analyze", SAMPLE, "--out", out, "--format", "json,md")
+    assert_refused(result, out, before, str(out / "cases"), phrase)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root may write into a read-only folder")
+def test_a_read_only_output_folder(cli, tmp_path, previous_report):
+    out = tmp_path / "reports"
+    before = previous_report(out)
+    out.chmod(0o555)
+    try:
+        result = cli("analyze", SAMPLE, "--out", out, "--format", "json,md")
+    finally:
+        out.chmod(0o755)
+    assert_refused(result, out, before, "no permission to write")
+
+
+def test_an_output_folder_under_a_file(cli, tmp_path):
+    (tmp_path / "notes.txt").write_text("a file")
+    result = cli("analyze", SAMPLE, "--out", tmp_path / "notes.txt" / "reports")
+    assert result.exit_code == 2 and "internal error" not in result.output, result.output
+    assert "is a file, not a folder" in result.output
+    assert str(tmp_path / "notes.txt") in result.output
+    matrix = cli("matrix", SAMPLE, "-o", tmp_path / "notes.txt" / "m.csv")
+    assert matrix.exit_code == 2 and "internal error" not in matrix.output, matrix.output
+
+
+def test_long_names(cli, tmp_path):
+    # a legal name (240 bytes) whose report folder is 240 bytes: .partial-… made it too long
+    long_stem = "長い名前の事例一覧" * 8 + "台帳" * 4
+    inventory = tmp_path / f"{long_stem}.csv"
+    inventory.write_bytes(SAMPLE.read_bytes())
+    out = tmp_path / "reports"
+    for _ in range(2):
+        result = cli("analyze", inventory, "--out", out, "--format", "json")
+        assert result.exit_code == 0, result.output
+    (folder,) = out.iterdir()
+    assert len(folder.name.encode()) <= 200 and long_stem.startswith(folder.name)
+    too_long = tmp_path / ("x" * 300)
+    result = cli("analyze", SAMPLE, "--out", too_long, "--format", "json")
+    assert result.exit_code == 2 and "internal error" not in result.output, result.output
+    assert "too long" in result.output
+
+
+def test_any_file_system_error_left_is_a_message(tmp_path, monkeypatch, capsys):
+    # chart -o writes the figure itself: the entry point turns its OSError into a message
+    from flowmatrix.cli import main
+
+    (tmp_path / "notes.txt").write_text("a file")
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    monkeypatch.setattr(sys, "argv", ["flowmatrix", "chart", str(SAMPLE), "-o",
+                                      str(tmp_path / "notes.txt" / "tally.png")])
+    try:
+        with pytest.raises(SystemExit) as stop:
+            main()
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "internal error" not in err, err
+    assert f"{tmp_path / 'notes.txt'}: is a file, not a folder" in err
+
+
+def test_a_full_disk_in_a_worker(cli, tmp_path, monkeypatch, previous_report):
+    # the workbook is written by a forked worker: its OSError comes back and is mapped too
+    out = tmp_path / "reports"
+    before = previous_report(out)
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("flowmatrix.render.xlsx.write_report_workbook", full)
+    result = cli("analyze", SAMPLE, "--out", out, "--format", "json,md,xlsx,png")
+    assert_refused(result, out, before, f"{out / 'cases'}: the disk is full")

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from ..errors import EXIT_CANNOT_RUN, Interrupted
+from ..errors import EXIT_CANNOT_RUN, Interrupted, output_error
 
 EXIT_CODES = (
     "[bold]Exit codes[/bold]: 0 ok · 1 the inventory has errors (or, with --strict, warnings; "
@@ -82,6 +82,12 @@ def main() -> None:
                                    "unfinished reports were not written and keep their "
                                    "previous version")
         sys.exit(128 + stop.signum)
+    except OSError as exc:  # a file-system error no command caught: a message, not a bug
+        if _state["debug"] or "--debug" in sys.argv:
+            raise
+        console(stderr=True).print(f"[bold red]error:[/bold red] "
+                                   f"{escape(str(output_error(exc, exc.filename or '')))}")
+        sys.exit(EXIT_CANNOT_RUN)
     except Exception as exc:  # noqa: BLE001 - the last line of defence for users
         if _state["debug"] or "--debug" in sys.argv:
             raise

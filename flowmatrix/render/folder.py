@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import FlowmatrixError, OutputError
+from ..errors import FlowmatrixError, OutputError, output_error
 from ..processes import signals_held
 from .registry import FORMATS, chart_keys, draw_chart
 
@@ -21,26 +21,39 @@ _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
 
 
+_NAME_BYTES = 200  # file systems allow 255 bytes a name; ".<name>.partial-xxxxxxxx" adds 18
+
+
 def safe_name(name: str) -> str:
-    """A folder name that stays inside the output folder on every system."""
+    """A folder name that stays inside the output folder on every system, and short enough
+    (120 characters, 200 bytes in UTF-8) for the temporary names made from it."""
     cleaned = _UNSAFE.sub("_", name).strip(" .") or "report"
     if _RESERVED.match(cleaned):
         cleaned = "_" + cleaned
-    return cleaned[:120]
+    cleaned = cleaned[:120]
+    return cleaned.encode("utf-8")[:_NAME_BYTES].decode("utf-8", "ignore").rstrip(" .")
 
 
 def write_report(analysis: Analysis, folder: str | Path, *,
                  formats: tuple[str, ...] = FORMATS, stamp: str | None = None) -> Path:
     """Write the report of `analysis` to `folder` (replacing it as a whole at the end). A
     `folder` that is a link (to a share, say) stays a link: the folder it points to keeps
-    its place and gets the new report's files."""
+    its place and gets the new report's files. A file-system error (no permission, a file
+    open in Excel, a full disk, …) is an OutputError naming `folder`."""
+    try:
+        return _write_report(analysis, Path(folder), formats=formats, stamp=stamp)
+    except OSError as exc:
+        raise output_error(exc, folder) from exc
+
+
+def _write_report(analysis: Analysis, folder: Path, *, formats: tuple[str, ...],
+                  stamp: str | None) -> Path:
     from .html import report_html
     from .markdown import report_markdown
     from .serialise import csv_chunks, json_bytes
     from .summary import summary_dict
     from .tables import case_rows
 
-    folder = Path(folder)
     if folder.is_symlink():
         if not folder.resolve().is_dir():
             raise OutputError("is a link to a folder that does not exist; remove the link or "
@@ -182,7 +195,13 @@ def _swap(work: Path, folder: Path) -> None:
             backup.unlink()
         elif backup.exists():
             shutil.rmtree(backup)
-        folder.rename(backup)
+        try:
+            folder.rename(backup)
+        except PermissionError as exc:  # Windows: a file in it is open
+            raise OutputError("cannot replace this report folder: a file in it (report.xlsx?) "
+                              "is open in another program (Excel?), or you have no permission "
+                              "to write there; close it and run again",
+                              path=str(folder)) from exc
     try:
         work.rename(folder)
     except BaseException:
