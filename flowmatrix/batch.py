@@ -8,12 +8,18 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import FlowmatrixError, InputFileError, OutputError
 from .io.readers import SUPPORTED_SUFFIXES
+from .processes import ChildDied, ChildWorker
 from .render.index import COMBINED
 from .render.registry import FORMATS
 from .settings import DEFAULTS, Settings
+
+if TYPE_CHECKING:
+    from .classification.taxonomy import Taxonomies
+    from .model.analysis import Analysis
 
 
 @dataclass
@@ -126,25 +132,26 @@ def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None 
     folders = report_folders(paths, out)
     inputs = {p.resolve() for p in paths if p.exists()}
     results: list[InputResult] = []
-    for index, path in enumerate(paths, start=1):
-        result = InputResult(path)
-        try:
-            if folders[path].resolve() in inputs or any(
-                    i.is_relative_to(folders[path].resolve()) for i in inputs):
-                raise FlowmatrixError("the report folder would hold the input file; choose "
-                                      "another --out", path=str(folders[path]),
-                                      code="output-is-input")
-            result.analysis = (_analyse_apart(path, settings, taxonomies) if len(paths) > 1
-                               else analyze(path, settings))
-            result.folder = write_report(result.analysis, folders[path], formats=formats,
-                                         stamp=stamp)
-        except OutputError:
-            raise  # the output cannot be written: the next input would fail the same way
-        except FlowmatrixError as exc:
-            result.error = exc
-        results.append(result)
-        if progress:
-            progress(result, index, len(paths))
+    with ChildWorker(_analyse_bare) as analyse_apart:
+        for index, path in enumerate(paths, start=1):
+            result = InputResult(path)
+            try:
+                if folders[path].resolve() in inputs or any(
+                        i.is_relative_to(folders[path].resolve()) for i in inputs):
+                    raise FlowmatrixError("the report folder would hold the input file; "
+                                          "choose another --out", path=str(folders[path]),
+                                          code="output-is-input")
+                result.analysis = (_analysed_apart(analyse_apart, path, settings, taxonomies)
+                                   if len(paths) > 1 else analyze(path, settings))
+                result.folder = write_report(result.analysis, folders[path],
+                                             formats=formats, stamp=stamp)
+            except OutputError:
+                raise  # the output cannot be written: the next input would fail the same way
+            except FlowmatrixError as exc:
+                result.error = exc
+            results.append(result)
+            if progress:
+                progress(result, index, len(paths))
     if len(paths) < 2:
         return results, None, None
     analysed = [r.analysis for r in results if r.analysis is not None]
@@ -158,14 +165,13 @@ def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None 
     return results, combined, index
 
 
-def _analyse_apart(path: Path, settings: Settings, taxonomies) -> object:
-    """analyze(path) in a child process, so that whatever happens while reading one input (a
-    native reader aborting, the memory killer, a bug) fails that input, not the batch. The
-    taxonomies stay here: the child's are the same and need not travel back."""
-    from .processes import ChildDied, call_in_child
-
+def _analysed_apart(analyse_apart: ChildWorker, path: Path, settings: Settings,
+                    taxonomies: Taxonomies) -> Analysis:
+    """analyze(path) in the batch's child process, so that whatever happens while reading
+    one input (a native reader aborting, the memory killer, a bug) fails that input, not the
+    batch. The taxonomies stay here: the child's are the same and need not travel back."""
     try:
-        analysis = call_in_child(_analyse_bare, path, settings)
+        analysis = analyse_apart(path, settings)
     except ChildDied as exc:
         raise InputFileError(f"the reader crashed on this file ({exc}); open it in Excel "
                              "and save it again (or as CSV), then run again",
@@ -180,8 +186,8 @@ def _analyse_apart(path: Path, settings: Settings, taxonomies) -> object:
     return analysis
 
 
-def _analyse_bare(path: Path, settings: Settings):
-    """analyze(path, settings) without its taxonomies (for _analyse_apart)."""
+def _analyse_bare(path: Path, settings: Settings) -> Analysis:
+    """analyze(path, settings) without its taxonomies (for _analysed_apart)."""
     from .pipeline import analyze
 
     analysis = analyze(path, settings)
