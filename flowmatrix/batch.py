@@ -4,15 +4,22 @@ combined report and an index. A bad input is reported and does not stop the othe
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .errors import FlowmatrixError, InputFileError
+from .errors import FlowmatrixError, InputFileError, OutputError
 from .io.readers import SUPPORTED_SUFFIXES
+from .processes import ChildDied, ChildWorker
 from .render.index import COMBINED
 from .render.registry import FORMATS
 from .settings import DEFAULTS, Settings
+
+if TYPE_CHECKING:
+    from .classification.taxonomy import Taxonomies
+    from .model.analysis import Analysis
 
 
 @dataclass
@@ -23,28 +30,69 @@ class InputResult:
     error: FlowmatrixError | None = None
 
 
-def expand_inputs(arguments: list[str | Path]) -> list[Path]:
+def expand_inputs(arguments: list[str | Path], *, skip: tuple[str | Path, ...] = ()
+                  ) -> list[Path]:
     """Files as given; folders → every inventory file inside (recursively, sorted, skipping
-    hidden files and Excel's ~$ lock files); 'reports-2024/*.xlsx' → the matching files."""
+    hidden files and Excel's ~$ lock files); 'reports-2024/*.xlsx' → the matching files.
+
+    Reports are never read back as inventories: a folder or glob skips the folders in `skip`
+    (the --out folder) and every folder flowmatrix wrote (is_report_folder), so a run with its
+    --out inside the input folder reads the same inputs every time. A file named directly is
+    always read."""
+    skipped = {Path(s).resolve() for s in skip}
+
+    def kept(path: Path) -> bool:
+        return not any(p in skipped or is_report_folder(p)
+                       for p in (path.resolve(), *path.resolve().parents))
+
     found: list[Path] = []
     for argument in arguments:
         text = str(argument)
         path = Path(text)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file()
-                            and p.suffix.lower() in SUPPORTED_SUFFIXES
-                            and not p.name.startswith(("~$", "."))
-                            and not any(part.startswith(".") for part in
-                                        p.relative_to(path).parts[:-1]))
+            found += sorted(_inventory_files(path, skipped))
         elif not path.exists() and glob.has_magic(text):
             matches = sorted(Path(m) for m in glob.glob(text, recursive=True))
             if not matches:
                 raise InputFileError("no files match this pattern", path=text,
                                      code="no-match")
-            found += [m for m in matches if m.is_file()]
+            found += [m for m in matches if m.is_file() and kept(m.parent)]
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def _inventory_files(folder: Path, skipped: set[Path]) -> list[Path]:
+    """The inventory files under `folder`, not descending into hidden folders, the folders
+    in `skipped` and report folders."""
+    if folder.resolve() in skipped:
+        return []
+    files = []
+    for root, folders, names in os.walk(folder):
+        here = Path(root)
+        folders[:] = [name for name in folders if not name.startswith(".")
+                      and (here / name).resolve() not in skipped
+                      and not is_report_folder(here / name)]
+        files += [here / name for name in names
+                  if Path(name).suffix.lower() in SUPPORTED_SUFFIXES
+                  and not name.startswith(("~$", ".")) and (here / name).is_file()]
+    return files
+
+
+def is_report_folder(folder: Path) -> bool:
+    """Whether flowmatrix wrote `folder`: a batch's (index.html beside _combined/) or one
+    report's (a summary.json whose first key is "flowmatrix"). Markers already in every
+    default report, so reports written before this check are recognised too."""
+    if (folder / "index.html").is_file() and (folder / COMBINED).is_dir():
+        return True
+    try:
+        with open(folder / "summary.json", "rb") as summary:
+            return summary.read(len(_SUMMARY_START)) == _SUMMARY_START
+    except OSError:
+        return False
+
+
+_SUMMARY_START = b'{\n  "flowmatrix":'  # render/summary.py puts the version first
 
 
 def report_folders(paths: list[Path], out: Path) -> dict[Path, Path]:
@@ -78,28 +126,32 @@ def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None 
     from .render.index import write_index
 
     settings = settings or DEFAULTS
-    load_taxonomies(settings)
+    taxonomies = load_taxonomies(settings)
     load_header_aliases(settings.headers)
     out = Path(out)
     folders = report_folders(paths, out)
     inputs = {p.resolve() for p in paths if p.exists()}
     results: list[InputResult] = []
-    for index, path in enumerate(paths, start=1):
-        result = InputResult(path)
-        try:
-            if folders[path].resolve() in inputs or any(
-                    i.is_relative_to(folders[path].resolve()) for i in inputs):
-                raise FlowmatrixError("the report folder would hold the input file; choose "
-                                      "another --out", path=str(folders[path]),
-                                      code="output-is-input")
-            result.analysis = analyze(path, settings)
-            result.folder = write_report(result.analysis, folders[path], formats=formats,
-                                         stamp=stamp)
-        except FlowmatrixError as exc:
-            result.error = exc
-        results.append(result)
-        if progress:
-            progress(result, index, len(paths))
+    with ChildWorker(_analyse_bare) as analyse_apart:
+        for index, path in enumerate(paths, start=1):
+            result = InputResult(path)
+            try:
+                if folders[path].resolve() in inputs or any(
+                        i.is_relative_to(folders[path].resolve()) for i in inputs):
+                    raise FlowmatrixError("the report folder would hold the input file; "
+                                          "choose another --out", path=str(folders[path]),
+                                          code="output-is-input")
+                result.analysis = (_analysed_apart(analyse_apart, path, settings, taxonomies)
+                                   if len(paths) > 1 else analyze(path, settings))
+                result.folder = write_report(result.analysis, folders[path],
+                                             formats=formats, stamp=stamp)
+            except OutputError:
+                raise  # the output cannot be written: the next input would fail the same way
+            except FlowmatrixError as exc:
+                result.error = exc
+            results.append(result)
+            if progress:
+                progress(result, index, len(paths))
     if len(paths) < 2:
         return results, None, None
     analysed = [r.analysis for r in results if r.analysis is not None]
@@ -111,3 +163,33 @@ def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None 
     index = write_index(results, combined.folder if combined else None, out,
                         lang=settings.lang, stamp=stamp)
     return results, combined, index
+
+
+def _analysed_apart(analyse_apart: ChildWorker, path: Path, settings: Settings,
+                    taxonomies: Taxonomies) -> Analysis:
+    """analyze(path) in the batch's child process, so that whatever happens while reading
+    one input (a native reader aborting, the memory killer, a bug) fails that input, not the
+    batch. The taxonomies stay here: the child's are the same and need not travel back."""
+    try:
+        analysis = analyse_apart(path, settings)
+    except ChildDied as exc:
+        raise InputFileError(f"the reader crashed on this file ({exc}); open it in Excel "
+                             "and save it again (or as CSV), then run again",
+                             path=str(path), code="reader-crashed") from exc
+    except FlowmatrixError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one input's bug must not end the batch
+        raise FlowmatrixError(f"internal error on this file ({type(exc).__name__}: {exc}); "
+                              "this is a bug in flowmatrix: please report it",
+                              path=str(path), code="internal-error") from exc
+    analysis.taxonomies = taxonomies
+    return analysis
+
+
+def _analyse_bare(path: Path, settings: Settings) -> Analysis:
+    """analyze(path, settings) without its taxonomies (for _analysed_apart)."""
+    from .pipeline import analyze
+
+    analysis = analyze(path, settings)
+    analysis.taxonomies = None
+    return analysis

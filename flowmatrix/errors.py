@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
+
 # Exit codes, documented in `flowmatrix --help`.
 EXIT_OK = 0
 EXIT_INVENTORY_ERRORS = 1  # the inventory has errors (or a batch had failures)
-EXIT_CANNOT_RUN = 2  # usage error, missing or unreadable file
+EXIT_CANNOT_RUN = 2  # usage error, missing or unreadable file, output cannot be written
+# Stopped by SIGINT (Ctrl-C) or SIGTERM: 128 + the signal, 130 and 143, as shells report them.
 
 
 class FlowmatrixError(Exception):
@@ -60,3 +64,50 @@ class TaxonomyError(FlowmatrixError):
     """A taxonomy file (themes) is malformed."""
 
     code = "bad-taxonomy"
+
+
+class OutputError(FlowmatrixError):
+    """A report or output file could not be written: no permission, a file open in another
+    program, a full or read-only disk, a name too long. Nothing half-written is left."""
+
+    code = "cannot-write"
+
+
+# What an OSError in writing means to a planner, and what to do (by errno).
+_WRITE_ERRORS = {
+    errno.EACCES: "cannot write: it is open in another program (Excel?) or you have no "
+                  "permission to write there; close it and run again, or choose another "
+                  "output",
+    errno.ENOSPC: "the disk is full; free some space and run again",
+    errno.EROFS: "the disk is read-only; choose another output folder",
+    errno.ENAMETOOLONG: "the name is too long for the file system; choose a shorter output "
+                        "name or folder",
+    errno.ENOTDIR: "a part of this path is a file, not a folder; choose another output",
+}
+_WRITE_ERRORS[errno.EPERM] = _WRITE_ERRORS[errno.EACCES]
+_WRITE_ERRORS[errno.EDQUOT] = _WRITE_ERRORS[errno.ENOSPC]
+
+
+def output_error(exc: OSError, path: str | Path) -> OutputError:
+    """The OutputError for `exc`, raised while writing `path` (the report folder or file the
+    user asked for, not a temporary name)."""
+    message = _WRITE_ERRORS.get(exc.errno)
+    if message is None:
+        message = f"cannot write ({exc.strerror or exc})"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        blocking = next((p for p in (Path(path), *Path(path).parents)
+                         if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            return OutputError("is a file, not a folder; choose another output",
+                               path=str(blocking))
+    return OutputError(message, path=str(path))
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived (the CLI raises it from its signal handler). A BaseException,
+    like KeyboardInterrupt, so no `except Exception` swallows it: the clean-up that `finally`
+    and `except BaseException` do (kill workers, remove partial folders) runs on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum

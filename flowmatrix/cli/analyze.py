@@ -27,7 +27,8 @@ ALL_FORMATS = "xlsx,html,md,json,csv,png,svg"
     "overall and per theme, PNG and SVG). A folder is replaced only once everything was "
     "written. Several inputs (files, folders, quoted globs) also give OUT/_combined/ over all "
     "cases and OUT/index.html; a bad input is reported and the others are still written "
-    "(exit 1).\n\n"
+    "(exit 1). Folders are searched without OUT and the report folders flowmatrix wrote, so "
+    "OUT may lie inside an input folder.\n\n"
     "Example: [bold]flowmatrix analyze data/cases.xlsx[/bold]  ·  "
     "[bold]flowmatrix analyze inventories/ 'reports-2024/*.xlsx' --out reports/ --lang en"
     "[/bold]")
@@ -59,7 +60,7 @@ def analyze(
     settings = settings.replace(top=top)
     try:
         chosen = parse_formats(formats)
-        paths = expand_inputs(inputs)
+        paths = expand_inputs(inputs, skip=(out,))
         if not paths:
             raise FlowmatrixError("no inventory files found in " + ", ".join(inputs),
                                   code="no-input")

@@ -3,17 +3,20 @@ turns an unexpected error into a short message."""
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Annotated
 
 import typer
 
 from .. import __version__
-from ..errors import EXIT_CANNOT_RUN
+from ..errors import EXIT_CANNOT_RUN, Interrupted, output_error
 
 EXIT_CODES = (
     "[bold]Exit codes[/bold]: 0 ok · 1 the inventory has errors (or, with --strict, warnings; "
-    "or a batch had failures) · 2 the command could not run (usage, missing or unreadable file)."
+    "or a batch had failures) · 2 the command could not run (usage, missing or unreadable file, "
+    "the output cannot be written) · 130/143 stopped by Ctrl-C/SIGTERM (nothing half-written "
+    "is left; an unfinished report keeps its previous version)."
 )
 
 app = typer.Typer(
@@ -39,6 +42,14 @@ def command(help_text: str):
     return app.command(epilog=EXIT_CODES, help=help_text)
 
 
+def _interrupt(signum: int, _frame) -> None:
+    """Raise Interrupted once (click would turn a KeyboardInterrupt into "Aborted!", exit 1);
+    a second Ctrl-C while cleaning up is ignored, so the clean-up finishes."""
+    for each in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(each, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"flowmatrix {__version__}")
@@ -57,13 +68,26 @@ def main_options(
 
 def main() -> None:
     """Entry point: run the app; an unexpected internal error gets a short message, not a
-    traceback (unless --debug)."""
+    traceback (unless --debug); Ctrl-C and SIGTERM stop the run cleanly."""
     from .console import console, escape
 
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
     try:
         app(prog_name="flowmatrix")
     except SystemExit:
         raise
+    except Interrupted as stop:
+        console(stderr=True).print(f"interrupted ({signal.Signals(stop.signum).name}): "
+                                   "unfinished reports were not written and keep their "
+                                   "previous version")
+        sys.exit(128 + stop.signum)
+    except OSError as exc:  # a file-system error no command caught: a message, not a bug
+        if _state["debug"] or "--debug" in sys.argv:
+            raise
+        console(stderr=True).print(f"[bold red]error:[/bold red] "
+                                   f"{escape(str(output_error(exc, exc.filename or '')))}")
+        sys.exit(EXIT_CANNOT_RUN)
     except Exception as exc:  # noqa: BLE001 - the last line of defence for users
         if _state["debug"] or "--debug" in sys.argv:
             raise

@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import FlowmatrixError
+from ..errors import FlowmatrixError, OutputError, output_error
 
 
 def write_atomic(path: str | Path, data: bytes | Iterable[bytes], *,
@@ -21,16 +21,24 @@ def write_atomic(path: str | Path, data: bytes | Iterable[bytes], *,
             raise FlowmatrixError("refusing to write the output over the input file",
                                   path=str(path), code="output-is-input")
     if not path.parent.is_dir():
+        if path.parent.exists():
+            raise OutputError("is a file, not a folder; choose another output",
+                              path=str(path.parent))
         raise FlowmatrixError("the folder for the output does not exist", path=str(path),
                               code="bad-output")
-    handle, temporary = tempfile.mkstemp(prefix=".flowmatrix-", suffix=path.suffix,
-                                         dir=path.parent)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".flowmatrix-", suffix=path.suffix,
+                                             dir=path.parent)
+    except OSError as exc:
+        raise output_error(exc, path) from exc
     try:
         with os.fdopen(handle, "wb") as out:
             for chunk in [data] if isinstance(data, bytes) else data:
                 out.write(chunk)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise output_error(exc, path) from exc
         raise
     return path

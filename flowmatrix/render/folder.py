@@ -10,7 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import FlowmatrixError
+from ..errors import FlowmatrixError, OutputError, output_error
+from ..processes import signals_held
 from .registry import FORMATS, chart_keys, draw_chart
 
 if TYPE_CHECKING:
@@ -20,26 +21,48 @@ _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
 
 
+_NAME_BYTES = 200  # file systems allow 255 bytes a name; ".<name>.partial-xxxxxxxx" adds 18
+
+
 def safe_name(name: str) -> str:
-    """A folder name that stays inside the output folder on every system."""
+    """A folder name that stays inside the output folder on every system, and short enough
+    (120 characters, 200 bytes in UTF-8) for the temporary names made from it."""
     cleaned = _UNSAFE.sub("_", name).strip(" .") or "report"
     if _RESERVED.match(cleaned):
         cleaned = "_" + cleaned
-    return cleaned[:120]
+    cleaned = cleaned[:120]
+    return cleaned.encode("utf-8")[:_NAME_BYTES].decode("utf-8", "ignore").rstrip(" .")
 
 
 def write_report(analysis: Analysis, folder: str | Path, *,
                  formats: tuple[str, ...] = FORMATS, stamp: str | None = None) -> Path:
-    """Write the report of `analysis` to `folder` (replacing it as a whole at the end)."""
+    """Write the report of `analysis` to `folder` (replacing it as a whole at the end). A
+    `folder` that is a link (to a share, say) stays a link: the folder it points to keeps
+    its place and gets the new report's files. A file-system error (no permission, a file
+    open in Excel, a full disk, …) is an OutputError naming `folder`."""
+    try:
+        return _write_report(analysis, Path(folder), formats=formats, stamp=stamp)
+    except OSError as exc:
+        raise output_error(exc, folder) from exc
+
+
+def _write_report(analysis: Analysis, folder: Path, *, formats: tuple[str, ...],
+                  stamp: str | None) -> Path:
     from .html import report_html
     from .markdown import report_markdown
     from .serialise import csv_chunks, json_bytes
     from .summary import summary_dict
     from .tables import case_rows
 
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    if folder.is_symlink():
+        if not folder.resolve().is_dir():
+            raise OutputError("is a link to a folder that does not exist; remove the link or "
+                              "make the folder it points to", path=str(folder))
+        beside = folder.resolve()  # the work folder goes inside the linked folder
+    else:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        beside = folder.parent
+    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=beside))
     work.chmod(0o755)  # mkdtemp makes it private; a report folder is an ordinary folder
     try:
         # the cases table, built once before any worker is forked
@@ -73,7 +96,8 @@ def write_report(analysis: Analysis, folder: str | Path, *,
                                                                stamp=stamp))
         if keys and not any((work / "charts").iterdir()):
             (work / "charts").rmdir()
-        _swap(work, folder)
+        with signals_held():  # a swap is done or not done
+            _swap(work, folder)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -113,40 +137,71 @@ def _workers(tasks: int, shared: tuple):
     """Yield start(keys) → finished, where finished() → [(key, svg)]: the tasks run on two
     forked worker processes where the system can fork (all workers start before any thread
     does), else here when finished() is called. The results come back in the order of the
-    keys; a task's error is raised by finished()."""
+    keys; a task's error is raised by finished(). The workers die with this process and, if
+    the block fails or is interrupted, are killed before it ends: nothing writes into the
+    work folder once it is being removed."""
     import multiprocessing
     import os
-    import sys
+
+    from ..processes import FORKS, child_started, signals_held
 
     global _SHARED
     _SHARED = shared
     try:
         count = min(os.cpu_count() or 1, 2, tasks)
-        if count < 2 or sys.platform != "linux":
+        if count < 2 or not FORKS:
             yield lambda keys: lambda: [_task(key) for key in keys]
             return
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(count, mp_context=context) as pool:
+        with ProcessPoolExecutor(count, mp_context=context, initializer=child_started,
+                                 initargs=(os.getpid(),)) as pool:
             def start(keys):
-                futures = [pool.submit(_task, key) for key in keys]
+                with signals_held():  # the first submit forks the workers
+                    futures = [pool.submit(_task, key) for key in keys]
                 return lambda: [future.result() for future in futures]
-            yield start
+            try:
+                yield start
+            except BaseException:
+                _stop(pool)
+                raise
     finally:
         _SHARED = None
 
 
+def _stop(pool) -> None:
+    """Kill the pool's workers now rather than wait for their tasks."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # pid → process
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.join()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _swap(work: Path, folder: Path) -> None:
+    """Put `work` in the place of `folder` by renaming; a linked `folder` is filled instead."""
+    if folder.is_symlink():
+        _replace_contents(work, folder.resolve())
+        return
     backup = None
     if folder.exists():
         if not folder.is_dir():
             raise FlowmatrixError("exists and is not a folder", path=str(folder),
                                   code="bad-output")
         backup = folder.with_name(f".{folder.name}.previous")
-        if backup.exists():
+        if backup.is_symlink():  # left by an earlier version that renamed a link
+            backup.unlink()
+        elif backup.exists():
             shutil.rmtree(backup)
-        folder.rename(backup)
+        try:
+            folder.rename(backup)
+        except PermissionError as exc:  # Windows: a file in it is open
+            raise OutputError("cannot replace this report folder: a file in it (report.xlsx?) "
+                              "is open in another program (Excel?), or you have no permission "
+                              "to write there; close it and run again",
+                              path=str(folder)) from exc
     try:
         work.rename(folder)
     except BaseException:
@@ -155,3 +210,29 @@ def _swap(work: Path, folder: Path) -> None:
         raise
     if backup is not None:
         shutil.rmtree(backup, ignore_errors=True)
+
+
+def _replace_contents(work: Path, target: Path) -> None:
+    """Replace the entries of `target` by those of `work` (a folder inside it), so the folder
+    itself (a link's target on a share, with its permissions) stays. On failure the previous
+    entries are put back."""
+    old = Path(tempfile.mkdtemp(prefix=".previous-", dir=target))
+    moved: list[str] = []
+    placed: list[str] = []
+    try:
+        for entry in sorted(target.iterdir()):
+            if entry not in (work, old):
+                entry.rename(old / entry.name)
+                moved.append(entry.name)
+        for entry in sorted(work.iterdir()):
+            entry.rename(target / entry.name)
+            placed.append(entry.name)
+    except BaseException:
+        for name in placed:
+            (target / name).rename(work / name)
+        for name in moved:
+            (old / name).rename(target / name)
+        old.rmdir()
+        raise
+    work.rmdir()
+    shutil.rmtree(old, ignore_errors=True)
