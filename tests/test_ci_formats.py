@@ -244,3 +244,102 @@ def test_a_reader_that_stops_early_gets_no_traceback_and_the_job_keeps_its_code(
         stderr = child.stderr.read().decode()
         assert child.wait(timeout=120) == 0, (fmt, stderr)
         assert stderr == "", (fmt, stderr)
+
+
+# --- the baseline -------------------------------------------------------------------------
+
+def baseline_book(path, extra_rows=()):
+    """Case 1 lacks ② (an error at D2), case 2 declares an unknown theme (a warning at G3);
+    `extra_rows` are inserted above them, moving both down."""
+    write_xlsx(path, {"事例一覧": [
+        JA_HEADER, *extra_rows,
+        [1, "市", "地域通貨", None, "クーポン配信", "商店街振興", "観光"],
+        [2, "市", "観光アプリ", "位置情報", "交通事業者", "混雑回避", "宇宙開発"]]})
+    return path
+
+
+def test_baseline_round_trip_reports_only_the_new_row(cli, tmp_path):
+    book = baseline_book(tmp_path / "cases.xlsx")
+    base = tmp_path / "baseline.json"
+    assert validate(cli, book).exit_code == 1
+    written = validate(cli, book, "--write-baseline", base)
+    assert written.exit_code == 0 and "wrote" in written.output and "(2 findings)" in written.output
+    entries = json.loads(base.read_text("utf-8"))["findings"]
+    assert [(e["code"], e["file"], e["sheet"], e["case"], e["column"], e["count"])
+            for e in entries] == [
+        ("missing-element", "cases.xlsx", "事例一覧", "1", "data", 1),
+        ("unknown-theme", "cases.xlsx", "事例一覧", "2", "theme", 1)]
+    quiet = validate(cli, book, "--baseline", base, "--format", "lines")
+    assert quiet.exit_code == 0 and "事例 2 件、問題なし" in quiet.stdout
+
+    # one bad row inserted above: every old finding moves down a row, only the new one counts
+    baseline_book(book, [[9, "市", "見守りセンサー", "室温", None, "見守り", ""]])
+    result = validate(cli, book, "--baseline", base, "--format", "json")
+    assert result.exit_code == 1
+    (entry,) = json.loads(result.stdout)["files"]
+    assert [(f["code"], f["cell"]) for f in entry["findings"]] == [("missing-element", "E2")]
+    assert entry["counts"] == {"error": 1, "warning": 0, "info": 0}
+    github = validate(cli, book, "--baseline", base, "--format", "github").stdout.splitlines()
+    assert len(github) == 1 and "事例一覧!E2" in github[0]
+
+
+def test_baseline_exit_code_is_that_of_the_new_findings_alone(cli, tmp_path):
+    """The baseline holds an error; a new warning alone passes, and fails with --strict."""
+    book = baseline_book(tmp_path / "cases.xlsx")
+    base = tmp_path / "baseline.json"
+    validate(cli, book, "--write-baseline", base)
+    baseline_book(book, [[9, "市", "見守りセンサー", "室温", "町役場", "見守り", "宇宙旅行"]])
+    result = validate(cli, book, "--baseline", base, "--format", "json")
+    assert result.exit_code == 0
+    assert [f["code"] for f in json.loads(result.stdout)["files"][0]["findings"]] \
+        == ["unknown-theme"]
+    assert validate(cli, book, "--baseline", base, "--strict").exit_code == 1
+
+
+def test_a_second_equal_problem_in_a_case_is_new(cli, tmp_path):
+    """Keys are counted: a case id used twice more is two new findings, not zero."""
+    path = tmp_path / "cases.csv"
+    path.write_text(CSV_HEADER + CSV_GOOD + CSV_GOOD.replace("地域通貨", "商店街アプリ"), "utf-8")
+    base = tmp_path / "baseline.json"
+    validate(cli, path, "--write-baseline", base)
+    path.write_text(path.read_text("utf-8") + CSV_GOOD.replace("地域通貨", "観光アプリ"), "utf-8")
+    result = validate(cli, path, "--baseline", base, "--format", "json")
+    found = json.loads(result.stdout)["files"][0]["findings"]
+    assert result.exit_code == 1
+    assert [f["code"] for f in found] == ["duplicate-case-id"]
+
+
+def test_baseline_paths_are_relative_to_the_baseline_file(cli, tmp_path, monkeypatch):
+    book = baseline_book(tmp_path / "cases.xlsx")
+    base = tmp_path / "ci" / "baseline.json"
+    base.parent.mkdir()
+    validate(cli, book, "--write-baseline", base)  # absolute paths
+    assert json.loads(base.read_text("utf-8"))["findings"][0]["file"] == "../cases.xlsx"
+    monkeypatch.chdir(tmp_path)
+    assert validate(cli, "cases.xlsx", "--baseline", "ci/baseline.json").exit_code == 0
+
+
+@pytest.mark.parametrize("content, phrase", [
+    (None, "baseline file not found; create it with --write-baseline"),
+    (b"{not json", "not a flowmatrix baseline file"),
+    (b'{"findings": []}', "not a flowmatrix baseline file"),
+    (b'{"flowmatrix_baseline": 1, "findings": [{"code": "x"}]}', "not a flowmatrix baseline"),
+])
+def test_a_bad_baseline_file_cannot_run(cli, inventories, tmp_path, content, phrase):
+    base = tmp_path / "baseline.json"
+    if content is not None:
+        base.write_bytes(content)
+    result = validate(cli, inventories[0], "--baseline", base)
+    assert result.exit_code == 2
+    assert phrase in " ".join(result.output.split()) and "baseline.json" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_baseline_never_hides_a_file_that_cannot_be_read(cli, tmp_path):
+    base = tmp_path / "baseline.json"
+    missing = tmp_path / "missing.xlsx"
+    assert validate(cli, missing, "--write-baseline", base).exit_code == 2
+    result = validate(cli, missing, "--baseline", base)
+    assert result.exit_code == 2 and "file not found" in result.output
+    both = validate(cli, missing, "--baseline", base, "--write-baseline", base)
+    assert both.exit_code == 2 and "give one" in both.output
