@@ -6,6 +6,7 @@ pipe."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -343,3 +344,76 @@ def test_a_baseline_never_hides_a_file_that_cannot_be_read(cli, tmp_path):
     assert result.exit_code == 2 and "file not found" in result.output
     both = validate(cli, missing, "--baseline", base, "--write-baseline", base)
     assert both.exit_code == 2 and "give one" in both.output
+
+
+# --- the pre-commit hook and the GitHub Action -------------------------------------------
+
+def hook() -> dict[str, str]:
+    """The one hook of .pre-commit-hooks.yaml, its `key: value` lines (no YAML parser needed)."""
+    text = (ROOT / ".pre-commit-hooks.yaml").read_text("utf-8")
+    items = re.findall(r"^- id: (.+)$|^  (\w+): (.+)$", text, re.M)
+    fields = {"id": next(i for i, _, _ in items if i)}
+    fields.update({key: value for _, key, value in items if key})
+    return {k: v.strip().strip("'") for k, v in fields.items()}
+
+
+def command_line(entry: str) -> list[str]:
+    """The entry as pre-commit runs it, `flowmatrix` being the installed command of this
+    Python (the venv pip installed into), or the module where it is not installed."""
+    program, *args = entry.split()
+    installed = Path(sys.executable).parent / program
+    return ([str(installed)] if installed.exists() else [sys.executable, "-m", program]) + args
+
+
+def test_the_pre_commit_hook_runs_on_a_good_and_a_bad_inventory(tmp_path):
+    fields = hook()
+    assert (fields["id"], fields["language"], fields["entry"]) \
+        == ("flowmatrix-validate", "python", "flowmatrix validate")
+    files, exclude = re.compile(fields["files"]), re.compile(fields["exclude"])
+    for name in ("a.xlsx", "b.XLS", "c.ods", "d.csv", "e.tsv", "f.json", "g.xlsm"):
+        assert files.search(f"inventories/{name}"), name
+    assert not any(files.search(n) for n in ("README.md", "cases.xlsx.bak", "report.html"))
+    assert exclude.search("inventories/~$cases.xlsx") and not exclude.search("cases.xlsx")
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(CSV_HEADER + CSV_GOOD, encoding="utf-8")
+    bad.write_text(CSV_HEADER + CSV_ROWS, encoding="utf-8")
+    for paths, code in (([good], 0), ([good, bad], 1)):  # pre-commit appends the file names
+        run = subprocess.run(command_line(fields["entry"]) + [str(p) for p in paths],
+                             capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert run.returncode == code, run.stdout + run.stderr
+        assert "good.csv: 事例 1 件、問題なし" in run.stdout
+    assert f"{bad}:D3: エラー [missing-element]" in run.stdout and "Traceback" not in run.stderr
+
+
+def action_step(name: str) -> str:
+    """The `run:` script of the step called `name` in action.yml, dedented."""
+    text = (ROOT / "action.yml").read_text("utf-8")
+    step = text.split(f"- name: {name}\n", 1)[1].split("\n    - ", 1)[0]
+    script = step.split("run: |\n", 1)[1]
+    return "\n".join(line[8:] for line in script.splitlines())
+
+
+def test_the_action_installs_validates_with_github_format_and_can_upload_reports(tmp_path):
+    text = (ROOT / "action.yml").read_text("utf-8")
+    assert "using: composite" in text
+    for needed in ("  files:", "  python-version:", "  reports:", "actions/setup-python@",
+                   'python -m pip install "$GITHUB_ACTION_PATH"', "actions/upload-artifact@",
+                   "inputs.reports == 'true'", "flowmatrix analyze $FILES"):
+        assert needed in text, needed
+    script = action_step("Validate the inventories")
+    assert "flowmatrix validate --format github" in script
+    folder = tmp_path / "inventories"
+    folder.mkdir()
+    (folder / "good.csv").write_text(CSV_HEADER + CSV_GOOD, encoding="utf-8")
+    bin_folder = Path(sys.executable).parent  # where pip put the flowmatrix command
+    if not (bin_folder / "flowmatrix").exists():
+        pytest.skip("flowmatrix is not installed as a command in this environment")
+    env = {**os.environ, "OPTIONS": "", "PATH": f"{bin_folder}{os.pathsep}{os.environ['PATH']}"}
+    for extra, code in ((None, 0), ("bad.csv", 1)):
+        if extra:
+            (folder / extra).write_text(CSV_HEADER + CSV_ROWS, encoding="utf-8")
+        run = subprocess.run(["bash", "-c", script], env={**env, "FILES": "inventories/*.csv"},
+                             capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert run.returncode == code, run.stdout + run.stderr
+        assert all(GITHUB_LINE.match(line) for line in run.stdout.splitlines())
+    assert "::error file=inventories/bad.csv,line=3,title=missing-element::" in run.stdout
