@@ -179,18 +179,18 @@ def check_files(paths: list[str | Path], settings: Settings | None = None) -> li
             continue
         results.append(FileResult(str(path), classified.inventory.sheet,
                                   len(classified.cases), classified.findings,
-                                  case_ids=_case_ids(classified)))
+                                  case_ids=case_ids(classified.findings, classified.cases)))
     return results
 
 
-def _case_ids(classified: Classified) -> dict[int, str]:
-    """FileResult.case_ids: only the rows with findings are looked at."""
+def case_ids(findings: list[Finding], cases: pd.DataFrame) -> dict[int, str]:
+    """FileResult.case_ids of `cases` (an inventory's, or an Analysis's): row → case id, or a
+    digest of the four elements where the case has none, for the rows with findings only."""
     import hashlib
 
     import pandas as pd
 
-    rows = {f.row for f in classified.findings if f.row is not None}
-    cases = classified.cases
+    rows = {f.row for f in findings if f.row is not None}
     ids = {}
     for row, case_id, *elements in cases.loc[cases["row"].isin(rows),
                                              ["row", "case_id", *ELEMENTS]].itertuples(
