@@ -149,6 +149,9 @@ class FileResult:
     cases: int = 0
     findings: list[Finding] = field(default_factory=list)
     error: FlowmatrixError | None = None  # set when the file could not be read at all
+    # row → the case there, for the rows with findings: its id, or without one a digest of its
+    # four elements. A baseline knows a finding by its case, as rows move when rows are added.
+    case_ids: dict[int, str] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -182,5 +185,25 @@ def check_files(paths: list[str | Path], settings: Settings | None = None) -> li
             results.append(FileResult(str(path), None, 0, [finding], exc))
             continue
         results.append(FileResult(str(path), classified.inventory.sheet,
-                                  len(classified.cases), classified.findings))
+                                  len(classified.cases), classified.findings,
+                                  case_ids=case_ids(classified.findings, classified.cases)))
     return results
+
+
+def case_ids(findings: list[Finding], cases: pd.DataFrame) -> dict[int, str]:
+    """FileResult.case_ids of `cases` (an inventory's, or an Analysis's): row → case id, or a
+    digest of the four elements where the case has none, for the rows with findings only."""
+    import hashlib
+
+    import pandas as pd
+
+    rows = {f.row for f in findings if f.row is not None}
+    ids = {}
+    for row, case_id, *elements in cases.loc[cases["row"].isin(rows),
+                                             ["row", "case_id", *ELEMENTS]].itertuples(
+                                                 index=False):
+        if pd.isna(case_id) or str(case_id).strip() == "":
+            text = "\x1f".join("" if pd.isna(e) else str(e) for e in elements)
+            case_id = "elements:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        ids[int(row)] = str(case_id).strip()
+    return ids

@@ -90,8 +90,8 @@ def test_cli_validate_strict_makes_warnings_fail(cli, make_xlsx):
 def test_cli_validate_lines_output_names_file_sheet_and_cell(cli, make_xlsx):
     path = make_xlsx([JA_HEADER, [1, "市", "A", None, "C", "D"]])
     result = cli("validate", path, "--format", "lines")
-    assert f"{path}:Sheet1!D2: error [missing-element]" in result.stdout
-    assert "1 case, 1 error, 0 warnings" in result.stdout
+    assert f"{path}:Sheet1!D2: エラー [missing-element]" in result.stdout
+    assert "事例 1 件、エラー 1 件、警告 0 件" in result.stdout
 
 
 def test_cli_validate_several_files_each_reported(cli, make_xlsx, tmp_path):
@@ -99,8 +99,8 @@ def test_cli_validate_several_files_each_reported(cli, make_xlsx, tmp_path):
     bad = make_xlsx([JA_HEADER, [1, "市", "A", None, "C", "D"]], name="bad.xlsx")
     result = cli("validate", good, bad)
     assert result.exit_code == 1
-    assert "good.xlsx (sheet 'Sheet1'): 1 case, all good" in result.stdout
-    assert "bad.xlsx (sheet 'Sheet1'): 1 case, 1 error" in result.stdout
+    assert "good.xlsx (シート 'Sheet1'): 事例 1 件、問題なし" in result.stdout
+    assert "bad.xlsx (シート 'Sheet1'): 事例 1 件、エラー 1 件" in result.stdout
     result = cli("validate", good, tmp_path / "missing.xlsx")
     assert result.exit_code == 2
     assert "missing.xlsx: file not found" in result.stdout
@@ -110,7 +110,7 @@ def test_cli_validate_limit(cli, make_xlsx):
     rows = [[n, "市", "A", None, "C", "D"] for n in range(1, 6)]
     result = cli("validate", make_xlsx([JA_HEADER, *rows]), "--limit", "2", "--format", "lines")
     assert result.stdout.count("[missing-element]") == 2
-    assert "and 3 more" in result.stdout
+    assert "…ほか 3 件" in result.stdout
 
 
 def test_validate_searches_a_folder(cli, tmp_path):
@@ -122,6 +122,6 @@ def test_validate_searches_a_folder(cli, tmp_path):
     (folder / "~$a.xlsx").write_bytes(b"lock")  # Excel's lock file is not an inventory
     result = cli("validate", folder, "--format", "lines")
     assert result.exit_code == 1  # b.csv has a case without ③
-    assert "a.csv: 1 case, all good" in result.stdout
-    assert "b.csv:C2: error [missing-element]" in result.stdout
+    assert "a.csv: 事例 1 件、問題なし" in result.stdout
+    assert "b.csv:C2: エラー [missing-element]" in result.stdout
     assert "~$" not in result.stdout

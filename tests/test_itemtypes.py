@@ -116,8 +116,8 @@ def test_validate_notes_sensitive_flows_and_warns_without_consent(cli, tmp_path)
                     "地域通貨,購買履歴,クーポン配信,クーポン,\n", encoding="utf-8")
     result = cli("validate", path, "--format", "lines")
     assert result.exit_code == 0
-    assert "B2: info [sensitive-flow]" in result.stdout
-    assert "B3: warning [sensitive-without-consent]" in result.stdout and "'同意'" in result.stdout
+    assert "B2: 情報 [sensitive-flow]" in result.stdout
+    assert "B3: 警告 [sensitive-without-consent]" in result.stdout and "'同意'" in result.stdout
     assert "B4" not in result.stdout
     assert cli("validate", path, "--strict").exit_code == 1
 
@@ -142,13 +142,13 @@ def test_japanese_type_and_consent_headers_in_a_workbook(cli, make_xlsx, tmp_pat
     result = cli("validate", path, "--format", "lines")
     lines = result.stdout.splitlines()
     # 健診結果 with an empty 同意の有無 cell warns at the data cell of row 4
-    assert any("D4: warning [sensitive-without-consent]" in line and "'同意の有無'" in line
+    assert any("D4: 警告 [sensitive-without-consent]" in line and "'同意の有無'" in line
                for line in lines)
     # an unknown label in a type column, and too many labels, name the cell they are in
-    assert any("E5: warning [unknown-item-type]" in line and "天気予報" in line for line in lines)
-    assert any("G6: warning [unknown-item-type]" in line and "2 labels for 1 item;" in line
+    assert any("E5: 警告 [unknown-item-type]" in line and "天気予報" in line for line in lines)
+    assert any("G6: 警告 [unknown-item-type]" in line and "2 labels for 1 item;" in line
                for line in lines)
-    assert any("C5: warning [unknown-item-type]" in line and "ロボット" in line for line in lines)
+    assert any("C5: 警告 [unknown-item-type]" in line and "ロボット" in line for line in lines)
     assert not any("C3" in line or "E6" in line for line in lines)  # known labels are fine
 
     out = tmp_path / "reports"

@@ -269,8 +269,8 @@ def test_an_error_value_in_a_csv_is_one_item_and_a_finding(cli, tmp_path):
     path = write_csv(tmp_path / "errors.csv", [",".join(HEADER), "1,市,A,#N/A,C,D", "2,市,A,#DIV/0!,C,D"])
     assert list(read_inventory(path).cases["data_items"]) == [("#N/A",), ("#DIV/0!",)]
     result = run(cli, path)
-    assert result.exit_code == 0 and "2 cases" in result.output
-    assert "D2: warning [suspicious-cell]" in result.output
+    assert result.exit_code == 0 and "事例 2 件" in result.output
+    assert "D2: 警告 [suspicious-cell]" in result.output
     assert "holds the Excel error value '#N/A'" in result.output
 
 

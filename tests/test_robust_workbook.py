@@ -294,7 +294,7 @@ def test_repeated_header_rows_are_skipped_with_a_warning(cli, tmp_path):
     assert len(inventory) == 12
     result = cli("validate", path)
     assert result.exit_code == 0, result.output
-    assert "12 cases" in result.output
+    assert "事例 12 件" in result.output
     assert "row 6 repeats the header row (row 1); it is skipped" in result.output
     assert "row 11 repeats the header row" in result.output
     assert "その他" not in result.output and "missing-element" not in result.output

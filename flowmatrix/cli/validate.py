@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +13,7 @@ import typer
 from ..errors import EXIT_OK, FlowmatrixError
 from ..settings import Settings
 from .app import command
-from .console import console, count, escape, fail
+from .console import console, escape, fail, usage
 from .options import settings_options
 
 
@@ -19,9 +21,19 @@ class ValidateFormat(StrEnum):
     table = "table"
     lines = "lines"
     json = "json"
+    github = "github"
+    gitlab = "gitlab"
+    sarif = "sarif"
+    junit = "junit"
 
 
 COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
+BaselineOption = Annotated[Path | None, typer.Option(
+    "--baseline", dir_okay=False, help="Report only the findings this baseline file does not "
+    "hold, and exit by those alone (see --write-baseline).")]
+WriteBaselineOption = Annotated[Path | None, typer.Option(
+    "--write-baseline", dir_okay=False, help="Record today's findings in this file (JSON, by "
+    "code, file, sheet and case, not row), so --baseline FILE later reports only new ones.")]
 
 
 @command(
@@ -32,10 +44,13 @@ COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
     "cell holds only punctuation, an Excel error value like #REF!, or over 500 characters. "
     "Flows carrying 要配慮個人情報 are noted (a warning where the consent column is empty). "
     "The findings are those of [bold]flowmatrix analyze[/bold]: one pipeline runs both.\n\n"
+    "For CI: --format github (annotations on the changed files), gitlab (Code Quality), sarif "
+    "(code scanning), junit; --write-baseline FILE then --baseline FILE fail on new findings "
+    "only.\n\n"
     "A folder is searched for inventories (hidden files and Excel lock files skipped).\n\n"
     "Example: [bold]flowmatrix validate data/cases.xlsx data/cases.csv[/bold]  ·  "
-    "[bold]flowmatrix validate inventories/[/bold]")
-@settings_options("read", "taxonomies", "classify")
+    "[bold]flowmatrix validate inventories/ --format github[/bold]")
+@settings_options("read", "taxonomies", "classify", "lang")
 def validate(
     files: Annotated[list[str], typer.Argument(help="Inventory files (.xlsx .xlsm .xls .ods "
                                                ".csv .tsv .json), folders or quoted globs.",
@@ -43,71 +58,132 @@ def validate(
     *,
     output_format: Annotated[ValidateFormat | None, typer.Option(
         "--format", help="table (default on a terminal), lines (one finding per line, the "
-        "default when piped) or json.")] = None,
+        "default when piped), json, or for CI: github, gitlab, sarif, junit.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
     limit: Annotated[int, typer.Option("--limit", help="Show at most this many findings per "
                                        "file in table/lines output (json has all).")] = 200,
+    baseline: BaselineOption = None,
+    write_baseline: WriteBaselineOption = None,
     settings: Settings,
 ) -> None:
     """Check inventories and list every problem with the sheet and cell it is in."""
     from .. import check_files, expand_inputs
-    from ..render.serialise import json_bytes, validation_dict
+    from ..baseline import baseline_bytes, new_findings, read_baseline
 
+    if baseline is not None and write_baseline is not None:
+        raise usage("--baseline and --write-baseline: give one (write the baseline first)")
     try:
         paths = expand_inputs(files)
         if not paths:
             raise FlowmatrixError("no inventory files found in " + ", ".join(files),
                                   code="no-input")
+        known = read_baseline(baseline) if baseline is not None else None
         results = check_files(paths, settings)
-    except FlowmatrixError as exc:  # a bad taxonomy or --headers file: nothing could be checked
+        if write_baseline is not None:
+            from .. import write_atomic
+
+            write_atomic(write_baseline, baseline_bytes(results, write_baseline), inputs=paths)
+            recorded = sum(len(r.findings) for r in results)
+            console(stderr=True).print(f"wrote {escape(str(write_baseline))} "
+                                       f"({recorded} findings)")
+            baseline, known = write_baseline, read_baseline(write_baseline)
+        if known is not None:
+            results = new_findings(results, known, baseline)
+    except FlowmatrixError as exc:  # a bad taxonomy, --headers or baseline file
         raise fail(exc) from exc
     fmt = output_format or (ValidateFormat.table if sys.stdout.isatty() else ValidateFormat.lines)
-    if fmt is ValidateFormat.json:
-        sys.stdout.buffer.write(json_bytes(validation_dict(results)))
-        sys.stdout.flush()
-    else:
-        _print_results(results, fmt, limit)
+    try:
+        if fmt in (ValidateFormat.table, ValidateFormat.lines):
+            _print_results(results, fmt, limit, settings.lang)
+        else:
+            sys.stdout.buffer.write(_machine_output(results, fmt, strict))
+            sys.stdout.flush()
+    except BrokenPipeError:  # `validate … | head`: the reader has what it wanted
+        _drop_stdout()
     raise typer.Exit(max((r.exit_code(strict) for r in results), default=EXIT_OK))
 
 
-def _print_results(results, fmt: ValidateFormat, limit: int) -> None:
+def _machine_output(results, fmt: ValidateFormat, strict: bool) -> bytes:
+    from .. import __version__
+    from ..render import ci
+    from ..render.serialise import json_bytes, validation_dict
+
+    if fmt is ValidateFormat.json:
+        return json_bytes(validation_dict(results))
+    if fmt is ValidateFormat.github:
+        return ci.github_lines(results)
+    if fmt is ValidateFormat.gitlab:
+        return ci.gitlab_json(results)
+    if fmt is ValidateFormat.sarif:
+        return ci.sarif_json(results, __version__)
+    return ci.junit_xml(results, strict)
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush at exit cannot fail
+    again on the closed pipe and the job's exit code stands."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to flush
+        pass
+
+
+def _stop() -> None:
+    raise BrokenPipeError
+
+
+def _print_results(results, fmt: ValidateFormat, limit: int, lang: str) -> None:
     from rich.table import Table
 
+    from ..render.labels import (
+        FINDING_COLUMNS,
+        LIST_SEPARATOR,
+        SEVERITY_WORDS,
+        VALIDATE_WORDS,
+        counted,
+    )
+
     out = console()
+    out.on_broken_pipe = _stop  # rich would exit 1 there; the job's exit code is what counts
+    words, severity = VALIDATE_WORDS[lang], SEVERITY_WORDS[lang]
+    join = LIST_SEPARATOR[lang].join
     for result in results:
         if result.error is not None:
             out.print(f"[bold red]✗[/bold red] {escape(str(result.error))}")
             continue
         counts = result.counts
-        where = f" (sheet {result.sheet!r})" if result.sheet else ""
+        where = f" ({words['sheet']} {result.sheet!r})" if result.sheet else ""
         if counts["error"]:
             status = "[bold red]✗[/bold red]"
         elif counts["warning"]:
             status = "[bold yellow]![/bold yellow]"
         else:
             status = "[bold green]✓[/bold green]"
-        summary = count(result.cases, "case") + (
-            ", all good" if not result.findings else
-            f", {count(counts['error'], 'error')}, {count(counts['warning'], 'warning')}")
+        parts = [counted(result.cases, "case", lang)]
+        if not result.findings:
+            parts.append(words["all_good"])
+        else:
+            parts += [counted(counts["error"], "error", lang),
+                      counted(counts["warning"], "warning", lang)]
         if counts["info"]:
-            summary += f", {count(counts['info'], 'note')}"
-        out.print(f"{status} {escape(result.path)}{escape(where)}: {summary}")
+            parts.append(counted(counts["info"], "note", lang))
+        out.print(f"{status} {escape(result.path)}{escape(where)}: {join(parts)}")
         shown = result.findings[:limit]
         if fmt is ValidateFormat.table and shown:
             table = Table(show_lines=False, pad_edge=False)
-            for heading in ("severity", "where", "code"):
+            for heading in FINDING_COLUMNS[lang][:3]:
                 table.add_column(heading)
-            table.add_column("message", overflow="fold")
+            table.add_column(FINDING_COLUMNS[lang][3], overflow="fold")
             for f in shown:
-                table.add_row(f"[{COLOURS[f.severity]}]{f.severity}[/]", escape(f.location),
-                              f.code, escape(f.message))
+                table.add_row(f"[{COLOURS[f.severity]}]{severity[f.severity]}[/]", f.code,
+                              escape(f.location), escape(f.message))
             out.print(table)
         else:
             for f in shown:
                 location = f":{f.location}" if f.location else ""
                 out.print(f"{escape(result.path)}{escape(location)}: "
-                          f"[{COLOURS[f.severity]}]{f.severity}[/] {escape(f'[{f.code}]')} "
-                          f"{escape(f.message)}")
+                          f"[{COLOURS[f.severity]}]{severity[f.severity]}[/] "
+                          f"{escape(f'[{f.code}]')} {escape(f.message)}")
         if len(result.findings) > len(shown):
-            out.print(f"  … and {len(result.findings) - len(shown)} more "
-                      "(--limit N shows more, --format json shows all)")
+            out.print("  " + escape(words["more"].format(n=len(result.findings) - len(shown))))

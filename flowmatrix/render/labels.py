@@ -337,6 +337,13 @@ FINDING_COLUMNS = {
     "ja": ["重要度", "コード", "場所", "内容"],
     "en": ["Severity", "Code", "Where", "Message"],
 }
+# The other words of `validate` on a terminal (its CI formats keep codes and English).
+VALIDATE_WORDS = {
+    "ja": {"all_good": "問題なし", "sheet": "シート",
+           "more": "…ほか {n} 件（--limit N でさらに表示、--format json ですべて）"},
+    "en": {"all_good": "all good", "sheet": "sheet",
+           "more": "… and {n} more (--limit N shows more, --format json shows all)"},
+}
 
 
 def chart_caption(key: str, analysis, lang: str) -> str:
