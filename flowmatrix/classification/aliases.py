@@ -145,8 +145,9 @@ def _resolve(direct: dict[str, str], name: str) -> str:
 
 
 def _conflict(path: str, kind: str, name: str, kept: str, ignored: str) -> Finding:
-    message = (f"{Path(path).name} [{kind}]: {name!r} is mapped two ways: to {kept!r} and to {ignored!r}. "
-               f"It is counted as {kept!r} (the first); keep it under one canonical name")
+    message = (f"{Path(path).name} [{kind}]: {name!r} is mapped two ways: to {kept!r} and to "
+               f"{ignored!r}. It is counted as {kept!r} (the first); keep it under one "
+               "canonical name")
     return Finding("warning", "alias-conflict", message, file=path,
                    params=(("file", Path(path).name), ("kind", kind), ("name", name),
                            ("kept", kept), ("ignored", ignored)))
@@ -185,9 +186,10 @@ def _unknown_targets(aliases: Aliases, kind: str, present: set[str],
         used = [m for m in members if m in present]
         if used and canonical not in present:
             shown = "、".join(used[:5]) + (" …" if len(used) > 5 else "")
-            message = (f"{Path(aliases.path).name} [{kind}]: {canonical!r} is not a name in {Path(inventory).name}, but "
-                       f"{len(used)} of its names are ({shown}): they are counted as "
-                       f"{canonical!r}. Check its spelling (fine if it is a name you chose)")
+            message = (f"{Path(aliases.path).name} [{kind}]: {canonical!r} is not a name in "
+                       f"{Path(inventory).name}, but {len(used)} of its names are "
+                       f"({shown}): they are counted as {canonical!r}. Check its spelling "
+                       "(fine if it is a name you chose)")
             findings.append(Finding(
                 "warning", "unknown-alias-target", message, file=aliases.path,
                 params=(("file", Path(aliases.path).name), ("kind", kind),

@@ -113,19 +113,29 @@ def cluster_names(counts: dict[str, int], *, kind: str = "service",
     # the brackets are qualifiers of that key.
     group_keys = {key: {key, *(inner[names[0]] if len(names) == 1 else ())}
                   for key, names in by_key.items()}
-    similar = _similar_groups(group_keys, threshold)
+    index = _KeyIndex(sorted({k for ks in group_keys.values() for k in ks}), threshold / 100)
+    owners: dict[str, set[str]] = defaultdict(set)  # key → the groups still free known by it
+    for group, ks in group_keys.items():
+        for k in ks:
+            owners[k].add(group)
     weight = {key: sum(counts[n] for n in names) for key, names in by_key.items()}
     order = sorted(by_key, key=lambda key: (-weight[key], key))
     rank = {key: i for i, key in enumerate(order)}
-    taken: set[str] = set()
     clusters = []
     for leader in order:
-        if leader in taken:
-            continue
-        joined = [leader, *sorted(similar.get(leader, set()) - taken, key=rank.__getitem__)]
-        taken.update(joined)
-        found = sorted(((n, counts[n]) for key in joined for n in by_key[key]),
-                       key=lambda m: (-m[1], len(m[0]), m[0]))
+        if leader not in owners[leader]:
+            continue  # taken by an earlier leader
+        joined: set[str] = set()
+        for k in group_keys[leader]:
+            for other in index.near(k):
+                joined |= owners[other]
+        for group in joined:  # taken: no later leader looks at it again
+            for k in group_keys[group]:
+                owners[k].discard(group)
+                if not owners[k]:
+                    index.remove(k)
+        found = sorted(((n, counts[n]) for key in sorted(joined, key=rank.__getitem__)
+                        for n in by_key[key]), key=lambda m: (-m[1], len(m[0]), m[0]))
         if len(found) > 1:
             clusters.append(NameCluster(kind, found[0][0], tuple(found)))
     return sorted(clusters, key=lambda c: (-c.count, -len(c.members), c.canonical))
@@ -135,73 +145,62 @@ def _bigrams(key: str) -> list[str]:
     return [key[i:i + 2] for i in range(len(key) - 1)] or [key]
 
 
-def _similar_groups(group_keys: dict[str, set[str]], threshold: int) -> dict[str, set[str]]:
-    """group → the other groups with a key at least `threshold` similar to one of its keys."""
-    from rapidfuzz.distance import Indel
-
-    keys = sorted({k for ks in group_keys.values() for k in ks if k})
-    owners: dict[str, list[str]] = defaultdict(list)
-    for group, ks in group_keys.items():
-        for k in ks:
-            owners[k].append(group)
-    pairs = _similar_keys(keys, threshold / 100, Indel.normalized_similarity)
-    similar: dict[str, set[str]] = defaultdict(set)
-    for a, b in pairs:
-        for ga in owners[a]:
-            for gb in owners[b]:
-                if ga != gb:
-                    similar[ga].add(gb)
-                    similar[gb].add(ga)
-    return similar
-
-
-def _similar_keys(keys: list[str], cutoff: float, similarity) -> list[tuple[str, str]]:
-    """The pairs of keys whose bigram sequences are at least `cutoff` similar (Indel:
-    2·LCS / (|a| + |b|)).
+class _KeyIndex:
+    """The keys still free, found by similarity: `near(key)` → the free keys whose bigram
+    sequences are at least `cutoff` similar to it (rapidfuzz's Indel: 2·LCS / (|a| + |b|)),
+    itself included; `remove(key)` once its groups are taken.
 
     Only candidates are scored. The LCS of two bigram sequences is at most the number of
     bigrams they share, so a pair reaching the cutoff shares at least α = cutoff / (2 -
-    cutoff) of each one's bigrams, and its lengths are within that ratio. With the bigrams of
-    each key ordered rarest first, two such keys share one of their first n - ⌈α·n⌉ + 1
-    bigrams (prefix filtering): only keys sharing a bigram of those prefixes are compared.
-    Each bigram is written as one character, so rapidfuzz compares bigram sequences at the
-    speed of strings."""
-    # A bigram repeated in one key is told apart by its occurrence, so sets count them all.
-    tokens = []
-    for key in keys:
-        seen: dict[str, int] = defaultdict(int)
-        own = []
-        for gram in _bigrams(key):
-            own.append((gram, seen[gram]))
-            seen[gram] += 1
-        tokens.append(own)
-    frequency: dict[tuple[str, int], int] = defaultdict(int)
-    for own in tokens:
-        for t in own:
-            frequency[t] += 1
-    # Each token → an integer, rarest first; each bigram → a character beyond the BMP.
-    ids = {t: i for i, t in enumerate(sorted(frequency, key=lambda t: (frequency[t], t)))}
-    numbered = [sorted(ids[t] for t in own) for own in tokens]
-    chars: dict[str, str] = {}
-    encoded = ["".join(chars.setdefault(g, chr(0x10000 + len(chars))) for g, _ in own)
-               for own in tokens]
-    alpha = cutoff / (2 - cutoff)
-    index: dict[int, list[int]] = defaultdict(list)
-    pairs = []
-    # Shorter keys first: a key meets every earlier key that shares a prefix bigram.
-    for i in sorted(range(len(keys)), key=lambda i: (len(tokens[i]), i)):
-        n = len(tokens[i])
-        shortest = alpha * n
-        compared: set[int] = set()
-        for t in numbered[i][:n - _ceil(shortest) + 1]:
-            postings = index[t]
-            for j in postings:
-                if j not in compared and len(tokens[j]) >= shortest:
-                    compared.add(j)
-                    if similarity(encoded[i], encoded[j], score_cutoff=cutoff):
-                        pairs.append((keys[j], keys[i]))
-            postings.append(i)
-    return pairs
+    cutoff) of each one's bigrams. With the bigrams of each key ordered rarest first, two such
+    keys share one of their first n - ⌈α·n⌉ + 1 bigrams (prefix filtering): a key is indexed
+    under those, and only keys sharing one with the query are scored, in one rapidfuzz call
+    per query. Each bigram is written as one character, so rapidfuzz compares bigram
+    sequences at the speed of strings; a key leaves the index once taken, so dense families
+    of names (避難所00001 … 避難所20000) are not compared again and again."""
+
+    def __init__(self, keys: list[str], cutoff: float):
+        # A bigram repeated in one key is told apart by its occurrence, so sets count it all.
+        tokens = []
+        for key in keys:
+            seen: dict[str, int] = defaultdict(int)
+            own = []
+            for gram in _bigrams(key):
+                own.append((gram, seen[gram]))
+                seen[gram] += 1
+            tokens.append(own)
+        frequency: dict[tuple[str, int], int] = defaultdict(int)
+        for own in tokens:
+            for t in own:
+                frequency[t] += 1
+        rarest = {t: i for i, t in enumerate(sorted(frequency, key=lambda t: (frequency[t], t)))}
+        chars: dict[str, str] = {}  # each bigram → a character beyond the BMP
+        alpha = cutoff / (2 - cutoff)
+        self.cutoff = cutoff
+        self.encoded: dict[str, str] = {}
+        self.prefix: dict[str, list[int]] = {}
+        self.postings: dict[int, dict[str, None]] = defaultdict(dict)  # ordered sets
+        for key, own in zip(keys, tokens, strict=True):
+            self.encoded[key] = "".join(chars.setdefault(g, chr(0x10000 + len(chars)))
+                                        for g, _ in own)
+            n = len(own)
+            self.prefix[key] = sorted(rarest[t] for t in own)[:n - _ceil(alpha * n) + 1]
+            for t in self.prefix[key]:
+                self.postings[t][key] = None
+
+    def near(self, key: str) -> list[str]:
+        from rapidfuzz import process
+        from rapidfuzz.distance import Indel
+
+        candidates = list(dict.fromkeys(k for t in self.prefix[key] for k in self.postings[t]))
+        found = process.extract(self.encoded[key], [self.encoded[k] for k in candidates],
+                                scorer=Indel.normalized_similarity, score_cutoff=self.cutoff,
+                                limit=None)
+        return [candidates[i] for _, _, i in found]
+
+    def remove(self, key: str) -> None:
+        for t in self.prefix[key]:
+            self.postings[t].pop(key, None)
 
 
 def _ceil(x: float) -> int:
