@@ -332,3 +332,21 @@ def test_every_command_that_counts_names_has_aliases(cli, command):
     if command == "names":
         for option in ("--write-aliases", "--threshold", "--element", "--format"):
             assert option in help_text
+
+
+def test_a_batch_maps_every_inventory_and_says_a_conflict_once(cli, second, tmp_path):
+    aliases = tmp_path / "aliases.toml"
+    aliases.write_text('[service]\n"公式LINE" = ["市公式LINE", "クマぶら(公式LINE)"]\n'
+                       '"LINE" = ["市公式LINE"]\n', "utf-8")
+    out = tmp_path / "out"
+    run(cli, "analyze", SAMPLE, second, "--aliases", aliases, "--out", out, "--format", "json",
+        "--quiet")
+    for folder in ("cases", "second", "_combined"):
+        summary = json.loads((out / folder / "summary.json").read_text("utf-8"))
+        assert [f["code"] for f in summary["findings"]].count("alias-conflict") == 1
+    combined = json.loads((out / "_combined" / "summary.json").read_text("utf-8"))
+    # クマぶら(公式LINE) in the sample, 市公式LINE in the second inventory
+    assert combined["aliases"]["merged_names"] == 2
+    flow = combined["matrices"]["flow"]
+    assert flow["row_labels"].count("公式LINE") == 1
+    assert "市公式LINE" not in flow["row_labels"]
