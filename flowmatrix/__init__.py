@@ -30,6 +30,12 @@ _LAZY = {
     "check_files": "pipeline",
     "Classified": "pipeline",
     "FileResult": "pipeline",
+    "name_clusters": "pipeline",
+    "NameClusters": "pipeline",
+    "NameCluster": "classification.names",
+    "cluster_names": "classification.names",
+    "load_aliases": "classification.aliases",
+    "aliases_toml": "classification.aliases",
     "read_inventory": "io.inventory",
     "Inventory": "io.inventory",
     "write_template": "io.template",
@@ -57,6 +63,8 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from .batch import analyze_files, expand_inputs
+    from .classification.aliases import aliases_toml, load_aliases
+    from .classification.names import NameCluster, cluster_names
     from .classification.taxonomy import Taxonomies, Taxonomy, load_taxonomies, load_taxonomy
     from .findings import Finding
     from .io.inventory import Inventory, read_inventory
@@ -67,7 +75,15 @@ if TYPE_CHECKING:
     from .model.matrix import check_dimensions, flow_matrix
     from .model.representative import representative_flows
     from .model.tally import tally_by, theme_cross_table, theme_tally
-    from .pipeline import Classified, FileResult, analyze, check_files, classify
+    from .pipeline import (
+        Classified,
+        FileResult,
+        NameClusters,
+        analyze,
+        check_files,
+        classify,
+        name_clusters,
+    )
     from .render.charts import save_figure
     from .render.folder import write_report
     from .render.registry import draw_chart

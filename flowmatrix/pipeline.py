@@ -1,9 +1,10 @@
 """The pipeline: read → classify → check → count, the one way every command, the batch and a
 notebook run the job.
 
-    classify(source, settings) -> Classified   read, classify themes and kinds, check
+    classify(source, settings) -> Classified   read, map names (--aliases), classify, check
     analyze(source, settings)  -> Analysis     the same, then count everything a report shows
     check_files(paths, settings) -> [FileResult]   classify each file, keep going past bad ones
+    name_clusters(paths, settings) -> NameClusters  names that probably mean one thing (names)
 
 `validate` shows the findings of `classify`, and `analyze` builds on the same call, so the two
 can never disagree about an inventory.
@@ -16,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .checks import check
+from .classification.aliases import apply_aliases, load_aliases
 from .classification.kinds import type_items
+from .classification.names import NAME_ELEMENTS, NameCluster, cluster_names
 from .classification.taxonomy import Taxonomies, load_taxonomies
 from .classification.themes import classify_themes
 from .errors import (
@@ -25,11 +28,11 @@ from .errors import (
     FlowmatrixError,
     InventoryStructureError,
 )
-from .findings import Finding, count_by_severity
+from .findings import Finding, count_by_severity, sort_findings
 from .io.columns import ELEMENTS, load_header_aliases
-from .io.inventory import Inventory, read_inventory
+from .io.inventory import Inventory, item_column, read_inventory
 from .model.analysis import Analysis, build_analysis
-from .settings import DEFAULTS, Settings
+from .settings import DEFAULT_NAME_THRESHOLD, DEFAULTS, Settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,16 +105,21 @@ def classify(source: str | Path | Inventory, settings: Settings | None = None) -
     The cases gain theme_id, theme_source, keyword_theme_id, declared_theme_id,
     secondary_theme_ids, score, scores, matched_terms (classification/themes.py), and
     source_types, data_categories, target_types (one id per item) and sensitive
-    (classification/kinds.py).
+    (classification/kinds.py). With `settings.aliases`, the items of ①②③ are mapped to
+    their canonical names first (classification/aliases.py: the items as written are kept in
+    <element>_written_items), so everything typed and counted from them sees one name.
     """
     settings = settings or DEFAULTS
     taxonomies = load_taxonomies(settings)
+    aliases = load_aliases(settings.aliases) if settings.aliases is not None else None
     inventory = source if isinstance(source, Inventory) else read_inventory(source, settings)
-    cases = classify_themes(inventory.cases, taxonomies.themes,
-                            ignore_declared=settings.ignore_declared)
+    cases, findings = inventory.cases, []
+    if aliases is not None:
+        cases, findings = apply_aliases(cases, aliases, inventory.path)
+    cases = classify_themes(cases, taxonomies.themes, ignore_declared=settings.ignore_declared)
     cases = type_items(cases, taxonomies)
-    return Classified(inventory, taxonomies, cases, check(inventory, cases, taxonomies),
-                      settings)
+    findings = sort_findings(check(inventory, cases, taxonomies) + findings)
+    return Classified(inventory, taxonomies, cases, findings, settings)
 
 
 def analyze(source: str | Path | Inventory | Classified,
@@ -136,8 +144,8 @@ def analyze(source: str | Path | Inventory | Classified,
 
 
 # The settings that decide what the cases are; the others only decide what is counted or shown.
-CLASSIFYING = ("sheet", "encoding", "headers", "separators", "limits", "themes", "service_types",
-               "data_categories", "value_types", "ignore_declared")
+CLASSIFYING = ("sheet", "encoding", "headers", "separators", "limits", "aliases", "themes",
+               "service_types", "data_categories", "value_types", "ignore_declared")
 
 
 @dataclass
@@ -173,6 +181,8 @@ def check_files(paths: list[str | Path], settings: Settings | None = None) -> li
     settings = settings or DEFAULTS
     load_taxonomies(settings)  # fail once, up front, on a bad taxonomy
     load_header_aliases(settings.headers)  # … or a bad --headers file
+    if settings.aliases is not None:
+        load_aliases(settings.aliases)  # … or a bad --aliases file
     results = []
     for path in paths:
         try:
@@ -207,3 +217,43 @@ def case_ids(findings: list[Finding], cases: pd.DataFrame) -> dict[int, str]:
             case_id = "elements:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         ids[int(row)] = str(case_id).strip()
     return ids
+
+@dataclass
+class NameClusters:
+    """What `names` found across inventories: for each kind ("service": ① and ③, "data":
+    ②) how many distinct names the inventories write, and the clusters of names that
+    probably mean one thing, largest first."""
+
+    sources: list[str]
+    threshold: int
+    distinct: dict[str, int]
+    clusters: list[NameCluster]
+
+
+def name_clusters(sources: list[str | Path], settings: Settings | None = None, *,
+                  kinds: tuple[str, ...] = tuple(NAME_ELEMENTS),
+                  threshold: int = DEFAULT_NAME_THRESHOLD) -> NameClusters:
+    """Read every inventory of `sources` and cluster the names of `kinds` they write
+    (classification/names.py), each name counted once per case and element naming it. With
+    `settings.aliases`, names are counted under their canonical names first, so the
+    clusters are what the alias file does not merge yet. A file that cannot be read raises,
+    naming it: clusters over some of the files would look complete."""
+    from collections import Counter
+
+    settings = settings or DEFAULTS
+    aliases = load_aliases(settings.aliases) if settings.aliases is not None else None
+    counts: dict[str, Counter] = {kind: Counter() for kind in kinds}
+    for source in sources:
+        inventory = read_inventory(source, settings)
+        cases = inventory.cases
+        if aliases is not None:
+            cases, _ = apply_aliases(cases, aliases, inventory.path)
+        for kind in kinds:
+            for element in NAME_ELEMENTS[kind]:
+                for items, n in Counter(cases[item_column(element)].tolist()).items():
+                    for item in items:
+                        counts[kind][item] += n
+    clusters = [cluster for kind in kinds
+                for cluster in cluster_names(counts[kind], kind=kind, threshold=threshold)]
+    return NameClusters([str(s) for s in sources], threshold,
+                        {kind: len(counts[kind]) for kind in kinds}, clusters)

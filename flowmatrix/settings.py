@@ -27,6 +27,11 @@ LANGUAGES = ("ja", "en")
 # most 0.47; a case with one element rewritten scores about 0.8.
 SIMILARITY_THRESHOLD = 0.6
 
+# How similar (0-100, rapidfuzz's Indel ratio of character bigrams) two names must be for
+# `flowmatrix names` to suggest them as one: 母子手帳アプリ and 母子健康手帳アプリ score 71, the
+# different services 防災アプリ and 防犯アプリ 50.
+DEFAULT_NAME_THRESHOLD = 70
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -45,7 +50,9 @@ class Settings:
 
     Reading: `sheet` (default: the first sheet whose header has the four elements), `encoding`
     of a CSV/TSV/JSON file (default: detected), `headers` (a TOML file of extra header
-    aliases), `separators` (characters that split a cell into items), `limits`.
+    aliases), `separators` (characters that split a cell into items), `limits`, `aliases` (a
+    TOML file mapping service and data names to one canonical name each, applied to the items
+    before they are counted; see `flowmatrix names`).
     Classification: `themes`, `service_types`, `data_categories`, `value_types` (TOML files
     replacing or
     extending the packaged taxonomies; None: the packaged ones), `ignore_declared` (classify
@@ -62,6 +69,7 @@ class Settings:
     headers: Path | None = None
     separators: str = DEFAULT_SEPARATORS
     limits: Limits = field(default_factory=Limits)
+    aliases: Path | None = None
     themes: Path | None = None
     service_types: Path | None = None
     data_categories: Path | None = None

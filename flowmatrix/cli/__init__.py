@@ -9,6 +9,7 @@ the library does not.
 # isort: off
 # The order of these imports is the order of the commands in --help.
 from . import validate, analyze, compare, classify, flows, tally, matrix, chart, themes, template  # noqa: F401, E501
+from . import names  # noqa: F401
 # isort: on
 from .app import app, main
 

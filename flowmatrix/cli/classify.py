@@ -54,7 +54,7 @@ def classify(
     from .. import classify as classify_file
     from ..render.labels import counted, explain_terms
     from ..render.serialise import csv_chunks, json_lines_array
-    from ..render.tables import case_records
+    from ..render.tables import canonical_fields, case_records, with_canonical
 
     fmt = output_format(output_format_, output, ClassifyFormat)
     lang = settings.lang
@@ -69,8 +69,9 @@ def classify(
                 terms = tuple((t["element"], t["term"], t["theme_id"])
                               for t in record["matched_terms"])
                 return {**record, "matched_terms": explain_terms(terms, themes, lang)}
+            columns = with_canonical(CSV_COLUMNS, canonical_fields(classified.cases))
             data = json_lines_array(records) if fmt is ClassifyFormat.json else csv_chunks(
-                (flat(r) for r in records), CSV_COLUMNS)
+                (flat(r) for r in records), columns)
             emit(data, output, (file,), counted(len(classified.cases), "case", lang),
                  lang=lang)
     except FlowmatrixError as exc:

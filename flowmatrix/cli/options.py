@@ -60,6 +60,11 @@ GROUPS = {
             "--separators", help="Characters that separate several items in one cell (after "
             "full-width forms become half-width; line breaks always separate).")],
             DEFAULTS.separators),
+        _option("aliases", Annotated[Path | None, typer.Option(
+            "--aliases", help="TOML file giving one canonical name to each group of service "
+            "and data names (write it with flowmatrix names --write-aliases, then review it); "
+            "names are mapped before counting, cases.csv keeps them as written. Example: "
+            "--aliases aliases.toml", dir_okay=False)], DEFAULTS.aliases),
         _option("max_file_size", Annotated[int, typer.Option(
             "--max-file-size", min=1, help="Refuse input files larger than this many MiB.",
             rich_help_panel="Limits")], _LIMITS.max_file_bytes // MiB),

@@ -104,7 +104,8 @@ def combine(analyses: list[Analysis], *, name: str) -> Analysis:
     for column in cases.columns:  # a column only some inventories have is empty elsewhere
         if any(column not in a.cases.columns for a in analyses):
             cases[column] = cases[column].astype(object).where(cases[column].notna(), "")
-    findings = sort_findings([f for a in analyses for f in a.findings])
+    # A finding about no inventory in particular (an alias file's conflict) is said once.
+    findings = sort_findings(list(dict.fromkeys(f for a in analyses for f in a.findings)))
     return build_analysis(name, [s for a in analyses for s in a.sources], None, cases, findings,
                           first.settings, first.taxonomies)
 

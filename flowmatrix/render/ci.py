@@ -22,6 +22,12 @@ from ..io.readers import TEXT_SUFFIXES
 
 # code → (what it means, what to do): the rules of SARIF, the help of every format.
 RULES = {
+    "alias-conflict": ("An alias file maps one name two ways",
+                       "List each name under one canonical name only in the --aliases file; "
+                       "the first mapping is used."),
+    "unknown-alias-target": ("An alias file's canonical name is not written in the inventory",
+                             "Check the spelling of the canonical name in the --aliases file; "
+                             "it is fine if the name was chosen on purpose."),
     "missing-columns": ("No header row with the four element columns",
                         "Add a header row naming ① source service, ② data, ③ target service "
                         "and ④ linked service (Japanese or English), or choose the sheet with "

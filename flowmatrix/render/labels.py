@@ -463,3 +463,37 @@ COMPARE_SHEETS = {
            "theme_tally": "Theme tally", "theme_moves": "Theme changes", "flows": "Flow changes",
            "municipalities": "Municipalities"},
 }
+
+# ---- Names and aliases (#16): `flowmatrix names`, --aliases ----
+# The canonical names beside the names as written (cases.csv, the cases sheet), the summary
+# line naming the alias file, the words of `names`, and the findings of an alias file.
+CANONICAL_SUFFIX = "_canonical"  # source_service → source_service_canonical
+for _lang, _after in (("ja", "（名寄せ後）"), ("en", " (canonical)")):
+    CASE_COLUMNS[_lang].update({f"{e}{CANONICAL_SUFFIX}": ELEMENT_LABELS[_lang][e] + _after
+                                for e in ELEMENTS})
+SUMMARY_LABELS["ja"]["aliases"] = "名寄せ表"
+SUMMARY_LABELS["en"]["aliases"] = "Aliases"
+MERGED = {"ja": "{path}（{n:,} 件の名前を寄せました）", "en": "{path} ({n:,} names merged)"}
+NOUNS["cluster"] = "名前のまとまり"
+NAME_WORDS = {
+    "ja": {"kind": "種類", "canonical": "正式名の候補", "name": "名前", "count": "回数",
+           "service": "サービス（①③）", "data": "データ（②）",
+           "found": "{kind}：異なる名前 {distinct:,} 件から {clusters:,} のまとまり（{names:,} 件）",
+           "none": "似た名前のまとまりはありません（--threshold を下げると広く探します）"},
+    "en": {"kind": "Kind", "canonical": "Suggested canonical", "name": "Name", "count": "Count",
+           "service": "service (①③)", "data": "data (②)",
+           "found": "{kind}: {clusters:,} clusters of {names:,} names among {distinct:,} distinct",
+           "none": "No clusters of similar names (a lower --threshold looks wider)"},
+}
+FINDING_MESSAGES["ja"].update({
+    "alias-conflict": "{file} の [{kind}] で「{name}」が2通りに寄せられています（「{kept}」と"
+                      "「{ignored}」）。先の「{kept}」として数えます。どちらか一方にしてください",
+    "unknown-alias-target": "{file} の [{kind}] の正式名「{canonical}」は {inventory} にない名前"
+                            "ですが、そこへ寄せる名前が {count} 件あります（{names}）。綴りを"
+                            "確かめてください（選んだ名前なら問題ありません）",
+})
+
+
+def merged_text(path: str, n: int, lang: str = "ja") -> str:
+    """"aliases.toml（12 件の名前を寄せました）" / "aliases.toml (12 names merged)"."""
+    return MERGED[lang].format(path=path, n=n)

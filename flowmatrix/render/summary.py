@@ -44,7 +44,18 @@ def summary_dict(analysis: Analysis) -> dict:
                     for key, table in analysis.tallies.items()},
         "top": analysis.top,
         "findings": [{k: getattr(f, k) for k in FINDING_KEYS} for f in analysis.findings],
+        **_aliases(analysis),
     }
+
+
+def _aliases(analysis: Analysis) -> dict:
+    """With --aliases: the file and how many distinct names it merged into others."""
+    from ..classification.aliases import merged_names
+
+    if analysis.settings.aliases is None:
+        return {}
+    return {"aliases": {"file": str(analysis.settings.aliases),
+                        "merged_names": merged_names(analysis.cases)}}
 
 
 def representative_dict(typical: dict[str, list[dict]], cases) -> dict:

@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..classification.aliases import merged_names, written_items_column
 from ..classification.kinds import TYPE_COLUMNS
+from ..classification.names import NAME_ELEMENTS
 from ..classification.themes import CLASSIFICATION_COLUMNS
 from ..io.columns import ELEMENTS
 from ..io.inventory import PROVENANCE_COLUMNS, item_column
 from ..model.dimensions import TOTAL, TYPE_DIMENSIONS
 from .labels import (
+    CANONICAL_SUFFIX,
     CASE_COLUMNS,
     LIST_SEPARATOR,
     MORE_ITEMS,
@@ -20,6 +23,7 @@ from .labels import (
     THEME_SOURCE_WORDS,
     column_label,
     explain_terms,
+    merged_text,
     value_label,
     value_labeller,
 )
@@ -40,7 +44,25 @@ PROVENANCE = ["file", "sheet", "row"]
 CELL_ITEMS = 6  # items listed in one matrix cell; the rest are counted ("…ほか3件")
 # The columns the pipeline adds to an inventory's cases; the rest are the inventory's own.
 ADDED_COLUMNS = (*CLASSIFICATION_COLUMNS, *TYPE_COLUMNS, *PROVENANCE_COLUMNS,
-                 *(item_column(e) for e in ELEMENTS))
+                 *(item_column(e) for e in ELEMENTS), *(written_items_column(e) for e in ELEMENTS))
+# The elements whose names an alias file maps (①②③), in CASE_FIELDS order.
+NAMED_ELEMENTS = [e for e in ELEMENTS if any(e in es for es in NAME_ELEMENTS.values())]
+
+
+def canonical_fields(cases: pd.DataFrame) -> list[str]:
+    """source_service_canonical, data_canonical, target_service_canonical where aliases mapped
+    the names of `cases` (the names as written stay in their own columns); else none."""
+    return [f"{e}{CANONICAL_SUFFIX}" for e in NAMED_ELEMENTS
+            if written_items_column(e) in cases]
+
+
+def with_canonical(fields: list[str], canonical: list[str]) -> list[str]:
+    """`fields` with each canonical column right after the column of its element."""
+    result = []
+    for field in fields:
+        result.append(field)
+        result += [c for c in canonical if c == f"{field}{CANONICAL_SUFFIX}"]
+    return result
 
 
 def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
@@ -57,7 +79,9 @@ def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
     consent = ["consent"] if "consent" in cases and cases["consent"].astype(bool).any() else []
     extras = [c for c in cases.columns if c not in known]
     at = CASE_FIELDS.index("sensitive") + 1
-    fields = CASE_FIELDS[:at] + consent + CASE_FIELDS[at:] + extras + PROVENANCE
+    canonical = canonical_fields(cases)
+    fields = with_canonical(CASE_FIELDS[:at] + consent + CASE_FIELDS[at:], canonical) + \
+        extras + PROVENANCE
     sensitive = "要配慮" if lang == "ja" else "sensitive"
     headings = _unique([CASE_COLUMNS[lang].get(f, f) for f in fields])
     n = len(cases)
@@ -88,6 +112,8 @@ def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
                                       lambda terms: explain_terms(terms, taxonomies.themes, lang))
     columns["score"] = [float(v) for v in column("score")]
     columns["row"] = [int(v) for v in column("row")]
+    for field in canonical:  # the names as counted, beside the names as written
+        columns[field] = mapped(column(item_column(field.removesuffix(CANONICAL_SUFFIX))), join)
     rows = [dict(zip(fields, values, strict=True))
             for values in zip(*(columns[f] for f in fields), strict=True)]
     return fields, headings, rows
@@ -135,6 +161,9 @@ def summary_rows(analysis: Analysis) -> list[list]:
     s, counts = SUMMARY_LABELS[analysis.settings.lang], analysis.counts
     return [[s["inputs"], ", ".join(analysis.sources)],
             *([[s["sheet"], analysis.sheet]] if analysis.sheet else []),
+            *([[s["aliases"], merged_text(str(analysis.settings.aliases),
+                                          merged_names(analysis.cases), analysis.settings.lang)]]
+              if analysis.settings.aliases is not None else []),
             [s["cases"], len(analysis.cases)], [s["themes"], len(analysis.themes_present)],
             [s["errors"], counts["error"]], [s["warnings"], counts["warning"]]]
 
@@ -227,11 +256,14 @@ def case_records(cases: pd.DataFrame, taxonomies: Taxonomies,
     generator, so 100,000 cases can be written without holding every record at once."""
     labels = taxonomies.themes.labels(lang)
     columns = [cases[c].tolist() for c in RECORD_COLUMNS]
-    for (case_id, file, sheet, row, municipality, title, source, data, target, linked,
+    # With aliases, the names as counted beside the names as written (lists of items).
+    canonical = {f: cases[item_column(f.removesuffix(CANONICAL_SUFFIX))].tolist()
+                 for f in canonical_fields(cases)}
+    for i, (case_id, file, sheet, row, municipality, title, source, data, target, linked,
          theme_id, theme_source, declared, secondary, score, scores, matched,
-         source_types, data_categories, target_types, value_types) in zip(*columns,
-                                                                          strict=True):
-        yield {
+         source_types, data_categories, target_types, value_types) in enumerate(
+            zip(*columns, strict=True)):
+        record = {
             "case_id": case_id,
             "file": file,
             "sheet": sheet or None,
@@ -255,6 +287,9 @@ def case_records(cases: pd.DataFrame, taxonomies: Taxonomies,
             "target_type_ids": list(target_types),
             "value_type_ids": list(value_types),
         }
+        for field, items in canonical.items():
+            record[field] = list(items[i])
+        yield record
 
 
 def matrix_dict(matrix: Matrix, taxonomies: Taxonomies | None, lang: str) -> dict:
