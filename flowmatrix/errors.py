@@ -73,16 +73,17 @@ class OutputError(FlowmatrixError):
     code = "cannot-write"
 
 
-# What an OSError in writing means to a planner, and what to do (by errno).
+# What an OSError in writing means to a planner, and what to do (by errno): (reason id, words).
 _WRITE_ERRORS = {
-    errno.EACCES: "cannot write: it is open in another program (Excel?) or you have no "
-                  "permission to write there; close it and run again, or choose another "
-                  "output",
-    errno.ENOSPC: "the disk is full; free some space and run again",
-    errno.EROFS: "the disk is read-only; choose another output folder",
-    errno.ENAMETOOLONG: "the name is too long for the file system; choose a shorter output "
-                        "name or folder",
-    errno.ENOTDIR: "a part of this path is a file, not a folder; choose another output",
+    errno.EACCES: ("open-or-denied", "cannot write: it is open in another program (Excel?) or "
+                   "you have no permission to write there; close it and run again, or choose "
+                   "another output"),
+    errno.ENOSPC: ("disk-full", "the disk is full; free some space and run again"),
+    errno.EROFS: ("read-only", "the disk is read-only; choose another output folder"),
+    errno.ENAMETOOLONG: ("name-too-long", "the name is too long for the file system; choose a "
+                         "shorter output name or folder"),
+    errno.ENOTDIR: ("not-a-folder", "a part of this path is a file, not a folder; choose "
+                    "another output"),
 }
 _WRITE_ERRORS[errno.EPERM] = _WRITE_ERRORS[errno.EACCES]
 _WRITE_ERRORS[errno.EDQUOT] = _WRITE_ERRORS[errno.ENOSPC]
@@ -91,16 +92,15 @@ _WRITE_ERRORS[errno.EDQUOT] = _WRITE_ERRORS[errno.ENOSPC]
 def output_error(exc: OSError, path: str | Path) -> OutputError:
     """The OutputError for `exc`, raised while writing `path` (the report folder or file the
     user asked for, not a temporary name)."""
-    message = _WRITE_ERRORS.get(exc.errno)
-    if message is None:
-        message = f"cannot write ({exc.strerror or exc})"
+    detail = str(exc.strerror or exc)
+    reason, message = _WRITE_ERRORS.get(exc.errno, ("other", f"cannot write ({detail})"))
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):
         blocking = next((p for p in (Path(path), *Path(path).parents)
                          if p.exists() and not p.is_dir()), None)
         if blocking is not None:
             return OutputError("is a file, not a folder; choose another output",
-                               path=str(blocking))
-    return OutputError(message, path=str(path))
+                               path=str(blocking), params={"reason": "is-a-file"})
+    return OutputError(message, path=str(path), params={"reason": reason, "detail": detail})
 
 
 class Interrupted(BaseException):

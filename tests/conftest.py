@@ -58,3 +58,10 @@ def sample_report(tmp_path_factory):
         app, ["analyze", str(ROOT / "data" / "cases.xlsx"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     return out / "cases", result
+
+
+@pytest.fixture
+def english_messages(monkeypatch):
+    """Run the CLI in English (FLOWMATRIX_LANG=en), for tests that check its English wording;
+    the Japanese wording is checked in test_windows_desk.py."""
+    monkeypatch.setenv("FLOWMATRIX_LANG", "en")

@@ -21,8 +21,8 @@ def test_one_file_writes_every_format(sample_report):
     for chart in ("tally", "heatmap", "heatmap_types", "flow", "flow_types", "flow_health",
                   "flow_disaster", "flow_tourism"):
         assert f"charts/{chart}.png" in names and f"charts/{chart}.svg" in names
-    assert "31 cases, 0 errors, 0 warnings" in result.stdout
-    assert "観光／地域経済活性化" in result.stdout and f"report: {folder}/" in result.stdout
+    assert "事例 31 件、エラー 0 件、警告 0 件" in result.stdout
+    assert "観光／地域経済活性化" in result.stdout and f"報告書: {folder}/" in result.stdout
 
 
 def test_the_same_numbers_in_every_format(sample_report):
@@ -67,7 +67,7 @@ def test_type_matrix_and_sensitive_flows_in_every_format(sample_report):
     assert [r[1] for r in sheet.iter_rows(min_row=3, values_only=True)] == rows
     html = (folder / "report.html").read_text("utf-8")
     assert 'id="sensitive"' in html and "予防接種記録" in html
-    assert "要配慮個人情報を含む流れ: 7 cases" in result.stdout
+    assert "要配慮個人情報を含む流れ: 事例 7 件" in result.stdout
     # the type-level matrix in the terminal: its largest cells, ties in taxonomy order (地域通貨
     # before オンデマンド交通), その他 after real types
     lines = result.stdout.split("種別で見た主な流れ", 1)[1].splitlines()[1:6]

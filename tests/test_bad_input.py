@@ -16,7 +16,7 @@ def run(cli, *args):
     return result
 
 
-def test_missing_path(cli, tmp_path):
+def test_missing_path(english_messages, cli, tmp_path):
     result = run(cli, tmp_path / "nope.xlsx")
     assert result.exit_code == 2
     assert f"{tmp_path / 'nope.xlsx'}: file not found" in result.output
@@ -29,7 +29,7 @@ def test_folder_without_inventories(cli, tmp_path):
     assert f"no inventory files found in {tmp_path}" in result.output
 
 
-def test_empty_file(cli, tmp_path):
+def test_empty_file(english_messages, cli, tmp_path):
     (tmp_path / "empty.xlsx").write_bytes(b"")
     result = run(cli, tmp_path / "empty.xlsx")
     assert result.exit_code == 2
@@ -37,7 +37,7 @@ def test_empty_file(cli, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["cases.docx", "cases.pdf", "cases"])
-def test_unsupported_extension(cli, tmp_path, name):
+def test_unsupported_extension(english_messages, cli, tmp_path, name):
     (tmp_path / name).write_text("x")
     result = run(cli, tmp_path / name)
     assert result.exit_code == 2
@@ -59,7 +59,7 @@ def test_csv_renamed_to_xlsx(cli, tmp_path):
     assert "renamed.xlsx: not a valid .xlsx workbook" in result.output
 
 
-def test_password_protected_xlsx(cli):
+def test_password_protected_xlsx(english_messages, cli):
     result = run(cli, FIXTURES / "encrypted.xlsx")
     assert result.exit_code == 2
     assert "encrypted.xlsx: the workbook is password-protected" in result.output
@@ -82,7 +82,7 @@ def test_sheet_that_does_not_exist_lists_the_sheets(cli, tmp_path):
     assert "no sheet named 'Cases'; the workbook has: '事例', '集計'" in result.output
 
 
-def test_workbook_without_a_sheet_that_has_the_four_elements(cli, tmp_path):
+def test_workbook_without_a_sheet_that_has_the_four_elements(english_messages, cli, tmp_path):
     path = write_xlsx(tmp_path / "book.xlsx", {
         "表紙": [["事例一覧"]],
         "一覧": [["No", "①データ共有元サービス", "②流通データ", "備考"], [1, "A", "B", "x"]]})
@@ -92,7 +92,7 @@ def test_workbook_without_a_sheet_that_has_the_four_elements(cli, tmp_path):
     assert "'一覧': source_service, data only" in result.output
 
 
-def test_single_sheet_missing_columns_names_what_it_found_and_accepts(cli, tmp_path):
+def test_single_sheet_missing_columns_names_what_it_found_and_accepts(english_messages, cli, tmp_path):
     path = tmp_path / "cases.csv"
     path.write_text("No,データ共有元,流通データ,共有先\n1,A,B,C\n", encoding="utf-8")
     result = run(cli, path, "--format", "lines")

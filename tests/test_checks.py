@@ -103,7 +103,7 @@ def test_cli_validate_several_files_each_reported(cli, make_xlsx, tmp_path):
     assert "bad.xlsx (シート 'Sheet1'): 事例 1 件、エラー 1 件" in result.stdout
     result = cli("validate", good, tmp_path / "missing.xlsx")
     assert result.exit_code == 2
-    assert "missing.xlsx: file not found" in result.stdout
+    assert "missing.xlsx: ファイルが見つかりません" in result.stdout
 
 
 def test_cli_validate_limit(cli, make_xlsx):

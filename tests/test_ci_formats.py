@@ -336,7 +336,7 @@ def test_a_bad_baseline_file_cannot_run(cli, inventories, tmp_path, content, phr
     assert "Traceback" not in result.output
 
 
-def test_a_baseline_never_hides_a_file_that_cannot_be_read(cli, tmp_path):
+def test_a_baseline_never_hides_a_file_that_cannot_be_read(english_messages, cli, tmp_path):
     base = tmp_path / "baseline.json"
     missing = tmp_path / "missing.xlsx"
     assert validate(cli, missing, "--write-baseline", base).exit_code == 2

@@ -120,7 +120,7 @@ CORPUS = [
 
 @pytest.mark.parametrize("build, extra, code, phrase", CORPUS,
                          ids=[f"{c[0].__name__}{'+' if c[1] else ''}" for c in CORPUS])
-def test_crafted_files_are_refused_quickly_with_a_message(cli, tmp_path, build, extra, code,
+def test_crafted_files_are_refused_quickly_with_a_message(english_messages, cli, tmp_path, build, extra, code,
                                                           phrase):
     path = build(tmp_path)
     start = time.perf_counter()
@@ -226,7 +226,7 @@ def test_output_paths_stay_inside_and_never_replace_an_input(cli, tmp_path):
     assert inventory.exists()
 
 
-def test_an_internal_error_is_a_short_message_unless_debug(tmp_path):
+def test_an_internal_error_is_a_short_message_unless_debug(english_messages, tmp_path):
     code = ("import sys, flowmatrix.pipeline as c\n"
             "def broken(*a, **k): raise ValueError('boom')\n"
             "c.classify_themes = broken\n"

@@ -117,7 +117,7 @@ def test_validate_notes_sensitive_flows_and_warns_without_consent(cli, tmp_path)
     result = cli("validate", path, "--format", "lines")
     assert result.exit_code == 0
     assert "B2: 情報 [sensitive-flow]" in result.stdout
-    assert "B3: 警告 [sensitive-without-consent]" in result.stdout and "'同意'" in result.stdout
+    assert "B3: 警告 [sensitive-without-consent]" in result.stdout and "「同意」列が空" in result.stdout
     assert "B4" not in result.stdout
     assert cli("validate", path, "--strict").exit_code == 1
 
@@ -142,11 +142,11 @@ def test_japanese_type_and_consent_headers_in_a_workbook(cli, make_xlsx, tmp_pat
     result = cli("validate", path, "--format", "lines")
     lines = result.stdout.splitlines()
     # 健診結果 with an empty 同意の有無 cell warns at the data cell of row 4
-    assert any("D4: 警告 [sensitive-without-consent]" in line and "'同意の有無'" in line
+    assert any("D4: 警告 [sensitive-without-consent]" in line and "「同意の有無」列が空" in line
                for line in lines)
     # an unknown label in a type column, and too many labels, name the cell they are in
     assert any("E5: 警告 [unknown-item-type]" in line and "天気予報" in line for line in lines)
-    assert any("G6: 警告 [unknown-item-type]" in line and "2 labels for 1 item;" in line
+    assert any("G6: 警告 [unknown-item-type]" in line and "項目 1 個に種別が 2 個" in line
                for line in lines)
     assert any("C5: 警告 [unknown-item-type]" in line and "ロボット" in line for line in lines)
     assert not any("C3" in line or "E6" in line for line in lines)  # known labels are fine

@@ -35,7 +35,7 @@ def combined_cases(out):
 # 1. Output folders inside the input folder are never read as inputs
 
 
-def test_reports_inside_the_input_folder_are_not_inputs(cli, tmp_path):
+def test_reports_inside_the_input_folder_are_not_inputs(english_messages, cli, tmp_path):
     inbox = two_file_inbox(tmp_path / "台帳")
     for _ in range(2):  # the second run finds the first run's reports inside 台帳/
         result = cli("analyze", inbox, "--out", inbox / "reports", "--format", "xlsx,csv,json")
@@ -64,7 +64,7 @@ def test_reports_inside_the_input_folder_are_not_inputs(cli, tmp_path):
 # 2. A report folder that is a link (to a share) stays a link
 
 
-def test_a_linked_report_folder_is_filled_not_replaced(cli, tmp_path):
+def test_a_linked_report_folder_is_filled_not_replaced(english_messages, cli, tmp_path):
     share = tmp_path / "share"
     (share / "cases").mkdir(parents=True)
     (share / "cases" / "old-note.txt").write_text("from an earlier run")
@@ -115,7 +115,7 @@ def run_cli(*args, **kwargs):
                           capture_output=True, text=True, **kwargs)
 
 
-def test_a_reader_that_aborts_fails_its_file_only(tmp_path):
+def test_a_reader_that_aborts_fails_its_file_only(english_messages, tmp_path):
     inbox = two_file_inbox(tmp_path / "inbox")
     (inbox / "crash.xlsx").write_bytes((inbox / "aizu.xlsx").read_bytes())
     out = tmp_path / "reports"
@@ -158,7 +158,7 @@ def process_group(pgid: int) -> set[int]:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
-def test_a_signal_while_writing_stops_cleanly(big_inventory, tmp_path):
+def test_a_signal_while_writing_stops_cleanly(english_messages, big_inventory, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     runs = {}
     # SIGKILL cannot be handled: there only the workers' end is tested
@@ -246,7 +246,7 @@ def assert_refused(result, out, before, *phrases):
     assert sorted(p.name for p in out.iterdir()) == ["cases"]  # no .partial, no .previous
 
 
-def test_a_report_open_in_excel(cli, tmp_path, monkeypatch, previous_report):
+def test_a_report_open_in_excel(english_messages, cli, tmp_path, monkeypatch, previous_report):
     # Windows cannot rename a folder while Excel holds a file in it open
     out = tmp_path / "reports"
     before = previous_report(out)
@@ -263,7 +263,7 @@ def test_a_report_open_in_excel(cli, tmp_path, monkeypatch, previous_report):
                    "open in another program (Excel?)", "close it and run again")
 
 
-def test_a_linked_report_open_in_excel_is_put_back(cli, tmp_path, monkeypatch,
+def test_a_linked_report_open_in_excel_is_put_back(english_messages, cli, tmp_path, monkeypatch,
                                                     previous_report):
     out, share = tmp_path / "reports", tmp_path / "share"
     before = previous_report(share)
@@ -282,7 +282,7 @@ def test_a_linked_report_open_in_excel_is_put_back(cli, tmp_path, monkeypatch,
     assert sorted(p.name for p in (share / "cases").iterdir()) == sorted(before)
 
 
-def test_matrix_output_open_in_excel(cli, tmp_path, monkeypatch):
+def test_matrix_output_open_in_excel(english_messages, cli, tmp_path, monkeypatch):
     target = tmp_path / "x.xlsx"
     target.write_bytes(b"the previous workbook")
 
@@ -303,7 +303,7 @@ def test_matrix_output_open_in_excel(cli, tmp_path, monkeypatch):
     (errno.EROFS, "read-only"),
     (errno.EACCES, "no permission to write"),
 ])
-def test_disk_full_read_only_or_no_permission(cli, tmp_path, monkeypatch, code, phrase,
+def test_disk_full_read_only_or_no_permission(english_messages, cli, tmp_path, monkeypatch, code, phrase,
                                               previous_report):
     out = tmp_path / "reports"
     before = previous_report(out)
@@ -332,7 +332,7 @@ def test_a_read_only_output_folder(cli, tmp_path, previous_report):
     assert_refused(result, out, before, "no permission to write")
 
 
-def test_an_output_folder_under_a_file(cli, tmp_path):
+def test_an_output_folder_under_a_file(english_messages, cli, tmp_path):
     (tmp_path / "notes.txt").write_text("a file")
     result = cli("analyze", SAMPLE, "--out", tmp_path / "notes.txt" / "reports")
     assert result.exit_code == 2 and "internal error" not in result.output, result.output
@@ -342,7 +342,7 @@ def test_an_output_folder_under_a_file(cli, tmp_path):
     assert matrix.exit_code == 2 and "internal error" not in matrix.output, matrix.output
 
 
-def test_long_names(cli, tmp_path):
+def test_long_names(english_messages, cli, tmp_path):
     # a legal name (240 bytes) whose report folder is 240 bytes: .partial-… made it too long
     long_stem = "長い名前の事例一覧" * 8 + "台帳" * 4
     inventory = tmp_path / f"{long_stem}.csv"
@@ -359,7 +359,7 @@ def test_long_names(cli, tmp_path):
     assert "too long" in result.output
 
 
-def test_any_file_system_error_left_is_a_message(tmp_path, monkeypatch, capsys):
+def test_any_file_system_error_left_is_a_message(english_messages, tmp_path, monkeypatch, capsys):
     # chart -o writes the figure itself: the entry point turns its OSError into a message
     from flowmatrix.cli import main
 
@@ -378,7 +378,7 @@ def test_any_file_system_error_left_is_a_message(tmp_path, monkeypatch, capsys):
     assert f"{tmp_path / 'notes.txt'}: is a file, not a folder" in err
 
 
-def test_a_full_disk_in_a_worker(cli, tmp_path, monkeypatch, previous_report):
+def test_a_full_disk_in_a_worker(english_messages, cli, tmp_path, monkeypatch, previous_report):
     # the workbook is written by a forked worker: its OSError comes back and is mapped too
     out = tmp_path / "reports"
     before = previous_report(out)

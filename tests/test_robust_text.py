@@ -174,7 +174,7 @@ def test_a_text_encoding_is_still_used(cli, tmp_path):
 
 # --- 6. pipes, devices and sockets are refused before they are opened ---------------------------
 
-def test_a_named_pipe_is_refused_without_waiting(tmp_path):
+def test_a_named_pipe_is_refused_without_waiting(english_messages, tmp_path):
     import os
 
     fifo = tmp_path / "cases.csv"
@@ -187,7 +187,7 @@ def test_a_named_pipe_is_refused_without_waiting(tmp_path):
         result.stderr.split() + result.stdout.split())
 
 
-def test_a_device_is_refused(cli):
+def test_a_device_is_refused(english_messages, cli):
     assert "is not a regular file" in refused(cli, "/dev/zero")
 
 
@@ -271,7 +271,7 @@ def test_an_error_value_in_a_csv_is_one_item_and_a_finding(cli, tmp_path):
     result = run(cli, path)
     assert result.exit_code == 0 and "事例 2 件" in result.output
     assert "D2: 警告 [suspicious-cell]" in result.output
-    assert "holds the Excel error value '#N/A'" in result.output
+    assert "Excel のエラー値「#N/A」があります" in result.output
 
 
 def test_cached_error_values_in_an_xlsx_are_one_item():

@@ -263,7 +263,7 @@ def test_cells_spread_over_the_whole_sheet_are_refused_naming_the_far_cell(hosti
     assert "事例一覧!XFC819150 holds a value" in error  # the farthest cell down and right
 
 
-def test_the_row_limit_still_refuses_many_rows_with_content(cli, tmp_path):
+def test_the_row_limit_still_refuses_many_rows_with_content(english_messages, cli, tmp_path):
     rows = inventory_rows(4)
     rows.update({r: [] for r in range(6, 50)})  # blank rows do not count
     path = raw_xlsx(tmp_path / "five.xlsx", {"事例一覧": rows})
@@ -295,12 +295,12 @@ def test_repeated_header_rows_are_skipped_with_a_warning(cli, tmp_path):
     result = cli("validate", path)
     assert result.exit_code == 0, result.output
     assert "事例 12 件" in result.output
-    assert "row 6 repeats the header row (row 1); it is skipped" in result.output
-    assert "row 11 repeats the header row" in result.output
+    assert "事例一覧!6 行目は見出し行（1 行目）の繰り返しです" in result.output
+    assert "11 行目は見出し行" in result.output
     assert "その他" not in result.output and "missing-element" not in result.output
 
 
-def test_a_second_table_with_other_columns_stops_reading_with_an_error(cli, tmp_path):
+def test_a_second_table_with_other_columns_stops_reading_with_an_error(english_messages, cli, tmp_path):
     rows = [JA_HEADER]
     rows += [[i, "A市", "観光アプリ", "位置情報", "交通事業者", f"混雑回避{i}", ""] for i in range(3)]
     rows.append(["No", "③データ共有先サービス", "①データ共有元サービス", "④データ連携サービス",
@@ -314,7 +314,7 @@ def test_a_second_table_with_other_columns_stops_reading_with_an_error(cli, tmp_
     assert "the 5 rows with data below it are not read as cases" in result.output
 
 
-def test_a_formula_saved_without_its_value_is_named_at_its_cell(cli, tmp_path):
+def test_a_formula_saved_without_its_value_is_named_at_its_cell(english_messages, cli, tmp_path):
     rows = inventory_rows(4)
     rows[5][2] = cell("C5", ("f", 'B5&amp;"先"'))
     rows[6] = [cell(f"{c}6", ("f", "A2")) for c in "ABCD"]  # a case made only of formulas
@@ -338,7 +338,7 @@ def test_a_dtd_in_workbook_xml_is_refused_naming_the_file(cli, tmp_path):
     assert "internal error" not in result.output
 
 
-def test_hundreds_of_sheets_without_the_header_are_named_briefly(cli, tmp_path):
+def test_hundreds_of_sheets_without_the_header_are_named_briefly(english_messages, cli, tmp_path):
     path = raw_xlsx(tmp_path / "many.xlsx",
                     {f"Sheet{i}": {1: [cell("A1", "メモ")]} for i in range(300)})
     result = cli("validate", path)

@@ -179,12 +179,14 @@ def test_a_misspelt_file_gets_the_nearest_name_and_a_lock_file_is_explained(cli,
     shutil.copy(SAMPLE, tmp_path / "事例一覧2024.xlsx")
     (tmp_path / "~$事例一覧2024.xlsx").write_bytes(b"\x00" * 165)  # what Excel leaves beside it
     typo = cli("validate", tmp_path / "事例一覧2023.xlsx")
-    assert typo.exit_code == 2 and "file not found" in typo.output
-    assert "did you mean" in typo.output and "事例一覧2024.xlsx" in typo.output
-    lock = cli("validate", tmp_path / "~$事例一覧2024.xlsx")
+    assert typo.exit_code == 2 and "ファイルが見つかりません" in typo.output
+    assert "事例一覧2024.xlsx」ではありませんか" in typo.output
+    assert "did you mean" in cli("validate", tmp_path / "事例一覧2023.xlsx", "--lang", "en").output
+    lock = cli("validate", tmp_path / "~$事例一覧2024.xlsx", "--lang", "en")
     assert lock.exit_code == 2 and "lock file Excel keeps while" in lock.output
     assert "renamed" not in lock.output
-    assert "did you mean" not in cli("validate", tmp_path / "zzz.xlsx").output
+    assert "ロックファイル" in cli("validate", tmp_path / "~$事例一覧2024.xlsx").output
+    assert "ではありませんか" not in cli("validate", tmp_path / "zzz.xlsx").output
 
 
 def test_terminal_lines_follow_the_language(cli, tmp_path):

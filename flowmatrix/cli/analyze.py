@@ -11,7 +11,7 @@ import typer
 from ..errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError
 from ..settings import DEFAULTS, Settings
 from .app import command
-from .console import console, count, escape, fail
+from .console import console, escape, fail, language, print_error
 from .options import settings_options
 
 ALL_FORMATS = "xlsx,html,md,json,csv,png,svg"
@@ -55,6 +55,7 @@ def analyze(
     import os
 
     from .. import analyze_files, expand_inputs
+    from ..render.labels import ANALYZE_WORDS
     from ..render.registry import parse_formats
 
     settings = settings.replace(top=top)
@@ -79,7 +80,7 @@ def analyze(
         finish()
     failures = [r for r in results if r.error is not None]
     for result in failures:
-        console(stderr=True).print(f"[bold red]error:[/bold red] {escape(str(result.error))}")
+        print_error(result.error)
     if not batch:
         (result,) = results
         if result.error is not None:
@@ -91,8 +92,8 @@ def analyze(
         written = [r for r in results if r.error is None]
         if combined is not None:
             _print_analysis(combined.analysis, combined.folder)
-        console().print(f"{len(written)} of {len(results)} inputs reported · index: "
-                        f"{escape(str(index))}")
+        console().print(escape(ANALYZE_WORDS[settings.lang]["batch"].format(
+            written=len(written), total=len(results), index=index)))
     raise typer.Exit(EXIT_INVENTORY_ERRORS if failures else EXIT_OK)
 
 
@@ -102,8 +103,10 @@ def _progress(silent: bool, *, plain: bool):
     if silent:
         return None, lambda: None
     if plain:
+        from ..render.labels import ANALYZE_WORDS
+
         def line(result, index, total):
-            status = "ok" if result.error is None else "failed"
+            status = ANALYZE_WORDS[language()]["ok" if result.error is None else "failed"]
             console().print(f"[{index}/{total}] {escape(str(result.path))}: {status}")
         return line, lambda: None
     from rich.progress import Progress
@@ -123,14 +126,19 @@ def _print_analysis(analysis, folder) -> None:
     the first findings."""
     from rich.table import Table
 
+    from ..render.labels import ANALYZE_WORDS, SEVERITY_WORDS, counted, finding_text
     from ..render.tables import matrix_frames, shown_findings, theme_tally_frame
 
     lang = analysis.settings.lang
     out = console()
     english = lang == "en"
     counts = analysis.counts
-    out.print(f"[bold]{escape(analysis.name)}[/bold]: {count(len(analysis.cases), 'case')}, "
-              f"{count(counts['error'], 'error')}, {count(counts['warning'], 'warning')}")
+    words = ANALYZE_WORDS[lang]
+    sep = ", " if english else "、"
+    out.print(f"[bold]{escape(analysis.name)}[/bold]: " + escape(sep.join(
+        counted(n, noun, lang) for n, noun in ((len(analysis.cases), "case"),
+                                               (counts["error"], "error"),
+                                               (counts["warning"], "warning")))))
     tally = Table(pad_edge=False, title="Cases by theme" if english else "テーマ別の事例数")
     for heading, justify in ((("theme", "left"), ("cases", "right"), ("share", "right"))
                              if english else
@@ -159,13 +167,14 @@ def _print_analysis(analysis, folder) -> None:
     flows = analysis.sensitive_flows
     if flows:
         label = ("Flows carrying 要配慮個人情報" if english else "要配慮個人情報を含む流れ")
-        out.print(f"{label}: {count(len(flows), 'case')} (rows "
-                  f"{', '.join(str(f['row']) for f in flows[:10])}"
-                  f"{', …' if len(flows) > 10 else ''}) — see the report")
+        rows = ", ".join(str(f["row"]) for f in flows[:10]) + (", …" if len(flows) > 10 else "")
+        out.print(escape(words["sensitive"].format(label=label, n=counted(len(flows), "case",
+                                                                          lang), rows=rows)))
     problems = [f for f in shown_findings(analysis) if f.severity != "info"]
     for finding in problems[:5]:
-        out.print(f"  [yellow]{finding.severity}[/yellow] {escape(finding.location)}: "
-                  f"{escape(finding.message)}")
+        out.print(f"  [yellow]{SEVERITY_WORDS[lang][finding.severity]}[/yellow] "
+                  f"{escape(finding.location)}: "
+                  f"{escape(finding_text(finding, lang, analysis.taxonomies))}")
     if len(problems) > 5:
-        out.print(f"  … {len(problems) - 5} more findings in the report")
-    out.print(f"report: {escape(str(folder))}/")
+        out.print(escape(words["more"].format(n=len(problems) - 5)))
+    out.print(escape(words["report"].format(folder=folder)))

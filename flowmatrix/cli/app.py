@@ -37,9 +37,42 @@ app = typer.Typer(
 _state = {"debug": False}
 
 
+# The first line of each command's help names it in Japanese too.
+JAPANESE_NAMES = {
+    "validate": "台帳の検査", "analyze": "分析と報告書", "compare": "台帳の比較",
+    "classify": "テーマと種別の分類", "flows": "代表的なデータ連携の例", "tally": "事例数の集計",
+    "matrix": "データフローマトリクス", "chart": "グラフ", "names": "名寄せ",
+    "themes": "テーマ・種別の一覧", "template": "台帳のひな形",
+}
+
+
 def command(help_text: str):
-    """Register a command with its help (ending in an example) and the exit codes."""
-    return app.command(epilog=EXIT_CODES, help=help_text)
+    """Register a command with its help (ending in an example, its first line beginning with
+    the command's Japanese name) and the exit codes."""
+    def register(function):
+        name = JAPANESE_NAMES.get(function.__name__)
+        return app.command(epilog=EXIT_CODES,
+                           help=f"{name}：{help_text}" if name else help_text)(function)
+    return register
+
+
+def _flags_without_type() -> None:
+    """typer shows `<bool>` beside a flag, as if it took a value (`--quiet true`): a flag's
+    help shows no type (checked in tests/test_windows_desk.py)."""
+    from typer.core import TyperOption
+
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "flowmatrix", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich.flowmatrix = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_flags_without_type()
 
 
 def _interrupt(signum: int, _frame) -> None:
@@ -69,7 +102,8 @@ def main_options(
 def main() -> None:
     """Entry point: run the app; an unexpected internal error gets a short message, not a
     traceback (unless --debug); Ctrl-C and SIGTERM stop the run cleanly."""
-    from .console import console, escape
+    from ..render.labels import INTERNAL_ERROR, INTERRUPTED
+    from .console import console, escape, language, print_error
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
@@ -78,21 +112,18 @@ def main() -> None:
     except SystemExit:
         raise
     except Interrupted as stop:
-        console(stderr=True).print(f"interrupted ({signal.Signals(stop.signum).name}): "
-                                   "unfinished reports were not written and keep their "
-                                   "previous version")
+        console(stderr=True).print(escape(INTERRUPTED[language()].format(
+            signal=signal.Signals(stop.signum).name)))
         sys.exit(128 + stop.signum)
     except OSError as exc:  # a file-system error no command caught: a message, not a bug
         if _state["debug"] or "--debug" in sys.argv:
             raise
-        console(stderr=True).print(f"[bold red]error:[/bold red] "
-                                   f"{escape(str(output_error(exc, exc.filename or '')))}")
+        print_error(output_error(exc, exc.filename or ""))
         sys.exit(EXIT_CANNOT_RUN)
     except Exception as exc:  # noqa: BLE001 - the last line of defence for users
         if _state["debug"] or "--debug" in sys.argv:
             raise
-        console(stderr=True).print(
-            f"[bold red]internal error:[/bold red] {escape(type(exc).__name__)}: "
-            f"{escape(str(exc))}\nThis is a bug in flowmatrix; please report it with the "
-            "command you ran. Run again with --debug to see the traceback.")
+        word, advice = INTERNAL_ERROR[language()]
+        console(stderr=True).print(f"[bold red]{word}:[/bold red] {escape(type(exc).__name__)}: "
+                                   f"{escape(str(exc))}\n{escape(advice)}")
         sys.exit(EXIT_CANNOT_RUN)

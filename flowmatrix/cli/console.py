@@ -54,22 +54,27 @@ def use_language(lang: str) -> None:
     _LANGUAGE["lang"] = lang
 
 
-def fail(exc: FlowmatrixError) -> typer.Exit:
-    """Print the error on stderr, in the command's language; the exit to raise."""
+def language() -> str:
+    return _LANGUAGE["lang"]
+
+
+def print_error(exc: FlowmatrixError) -> None:
+    """The error on stderr, in the command's language."""
     from ..render.labels import error_text
 
-    lang = _LANGUAGE["lang"]
+    lang = language()
     word = "エラー" if lang == "ja" else "error"
     console(stderr=True).print(f"[bold red]{word}:[/bold red] {escape(error_text(exc, lang))}")
+
+
+def fail(exc: FlowmatrixError) -> typer.Exit:
+    """Print the error on stderr; the exit to raise."""
+    print_error(exc)
     return typer.Exit(exc.exit_code)
 
 
 def usage(message: str) -> typer.Exit:
     return fail(FlowmatrixError(message, code="usage"))
-
-
-def count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def short(text: str, width: int) -> str:

@@ -94,7 +94,7 @@ def validate(
     fmt = output_format or (ValidateFormat.table if sys.stdout.isatty() else ValidateFormat.lines)
     try:
         if fmt in (ValidateFormat.table, ValidateFormat.lines):
-            _print_results(results, fmt, limit, settings.lang)
+            _print_results(results, fmt, limit, settings)
         else:
             sys.stdout.buffer.write(_machine_output(results, fmt, strict))
             sys.stdout.flush()
@@ -133,16 +133,24 @@ def _stop() -> None:
     raise BrokenPipeError
 
 
-def _print_results(results, fmt: ValidateFormat, limit: int, lang: str) -> None:
+def _print_results(results, fmt: ValidateFormat, limit: int, settings: Settings) -> None:
     from rich.table import Table
 
+    from .. import load_taxonomies
     from ..render.labels import (
         FINDING_COLUMNS,
         LIST_SEPARATOR,
         SEVERITY_WORDS,
         VALIDATE_WORDS,
         counted,
+        error_text,
+        finding_text,
     )
+
+    lang, taxonomies = settings.lang, load_taxonomies(settings)
+
+    def message(finding) -> str:
+        return escape(finding_text(finding, lang, taxonomies))
 
     out = console()
     out.on_broken_pipe = _stop  # rich would exit 1 there; the job's exit code is what counts
@@ -150,7 +158,7 @@ def _print_results(results, fmt: ValidateFormat, limit: int, lang: str) -> None:
     join = LIST_SEPARATOR[lang].join
     for result in results:
         if result.error is not None:
-            out.print(f"[bold red]✗[/bold red] {escape(str(result.error))}")
+            out.print(f"[bold red]✗[/bold red] {escape(error_text(result.error, lang))}")
             continue
         counts = result.counts
         where = f" ({words['sheet']} {result.sheet!r})" if result.sheet else ""
@@ -177,13 +185,13 @@ def _print_results(results, fmt: ValidateFormat, limit: int, lang: str) -> None:
             table.add_column(FINDING_COLUMNS[lang][3], overflow="fold")
             for f in shown:
                 table.add_row(f"[{COLOURS[f.severity]}]{severity[f.severity]}[/]", f.code,
-                              escape(f.location), escape(f.message))
+                              escape(f.location), message(f))
             out.print(table)
         else:
             for f in shown:
                 location = f":{f.location}" if f.location else ""
                 out.print(f"{escape(result.path)}{escape(location)}: "
                           f"[{COLOURS[f.severity]}]{severity[f.severity]}[/] "
-                          f"{escape(f'[{f.code}]')} {escape(f.message)}")
+                          f"{escape(f'[{f.code}]')} {message(f)}")
         if len(result.findings) > len(shown):
             out.print("  " + escape(words["more"].format(n=len(result.findings) - len(shown))))

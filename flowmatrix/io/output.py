@@ -23,7 +23,7 @@ def write_atomic(path: str | Path, data: bytes | Iterable[bytes], *,
     if not path.parent.is_dir():
         if path.parent.exists():
             raise OutputError("is a file, not a folder; choose another output",
-                              path=str(path.parent))
+                              path=str(path.parent), params={"reason": "is-a-file"})
         raise FlowmatrixError("the folder for the output does not exist", path=str(path),
                               code="bad-output")
     try:

@@ -57,7 +57,8 @@ def _write_report(analysis: Analysis, folder: Path, *, formats: tuple[str, ...],
     if folder.is_symlink():
         if not folder.resolve().is_dir():
             raise OutputError("is a link to a folder that does not exist; remove the link or "
-                              "make the folder it points to", path=str(folder))
+                              "make the folder it points to", path=str(folder),
+                              params={"reason": "dangling-link"})
         beside = folder.resolve()  # the work folder goes inside the linked folder
     else:
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -201,7 +202,7 @@ def _swap(work: Path, folder: Path) -> None:
             raise OutputError("cannot replace this report folder: a file in it (report.xlsx?) "
                               "is open in another program (Excel?), or you have no permission "
                               "to write there; close it and run again",
-                              path=str(folder)) from exc
+                              path=str(folder), params={"reason": "folder-in-use"}) from exc
     try:
         work.rename(folder)
     except BaseException:

@@ -295,9 +295,49 @@ ERROR_MESSAGES = {
                                     "（見つかったもの — {details}）。--sheet でシートを指定すると、"
                                     "足りない列がわかります",
         "usage/theme": "--theme「{theme}」というテーマはありません。次から選んでください：{choices}",
+        "cannot-write/open-or-denied": "書き込めません。ほかのプログラム（Excel など）で開かれて"
+                                       "いるか、書き込む権限がありません。閉じてからもう一度実行"
+                                       "するか、別の出力先を選んでください",
+        "cannot-write/folder-in-use": "このフォルダーの報告書を置き換えられません。中のファイル"
+                                      "（report.xlsx など）が他のプログラム（Excel など）で開かれて"
+                                      "います。閉じてからもう一度実行してください（前の報告書は"
+                                      "そのままです）",
+        "cannot-write/disk-full": "ディスクがいっぱいです。空きを作ってからもう一度実行してください",
+        "cannot-write/read-only": "読み取り専用のディスクです。別の出力先を選んでください",
+        "cannot-write/name-too-long": "名前が長すぎます。短い出力名か別のフォルダーを選んでください",
+        "cannot-write/not-a-folder": "途中にフォルダーではなくファイルがあります。別の出力先を選んで"
+                                     "ください",
+        "cannot-write/is-a-file": "フォルダーではなくファイルです。別の出力先を選んでください",
+        "cannot-write/dangling-link": "存在しないフォルダーへのリンクです。リンクを消すか、リンク先の"
+                                      "フォルダーを作ってください",
+        "cannot-write/other": "書き込めません（{detail}）",
         "usage/column": "{option}「{name}」という列はありません。{near}次から選んでください："
                         "{choices}",
     },
+}
+
+
+# The lines `analyze` prints.
+ANALYZE_WORDS = {
+    "ja": {"batch": "{total} 件中 {written} 件の報告書を書き出しました · 一覧: {index}",
+           "ok": "完了", "failed": "失敗",
+           "sensitive": "{label}: {n}（{rows} 行目）— 報告書を参照してください",
+           "more": "  … ほか {n} 件の指摘は報告書にあります", "report": "報告書: {folder}/"},
+    "en": {"batch": "{written} of {total} inputs reported · index: {index}",
+           "ok": "ok", "failed": "failed",
+           "sensitive": "{label}: {n} (rows {rows}) — see the report",
+           "more": "  … {n} more findings in the report", "report": "report: {folder}/"},
+}
+INTERRUPTED = {
+    "ja": "中断しました（{signal}）。書きかけの報告書は書き出さず、前の版のままです",
+    "en": "interrupted ({signal}): unfinished reports were not written and keep their previous "
+          "version",
+}
+INTERNAL_ERROR = {
+    "ja": ("内部エラー", "flowmatrix の不具合です。実行したコマンドを添えて報告してください。"
+                      "--debug を付けて実行すると詳細（トレースバック）が表示されます。"),
+    "en": ("internal error", "This is a bug in flowmatrix; please report it with the command "
+                             "you ran. Run again with --debug to see the traceback."),
 }
 
 
