@@ -191,7 +191,7 @@ def _unknown_targets(aliases: Aliases, kind: str, present: set[str],
                        f"({shown}): they are counted as {canonical!r}. Check its spelling "
                        "(fine if it is a name you chose)")
             findings.append(Finding(
-                "warning", "unknown-alias-target", message, file=aliases.path,
+                "info", "unknown-alias-target", message, file=aliases.path,
                 params=(("file", Path(aliases.path).name), ("kind", kind),
                         ("canonical", canonical), ("inventory", Path(inventory).name),
                         ("count", len(used)), ("names", shown))))

@@ -82,7 +82,9 @@ def compare(
         console().print(f"[bold]{escape(comparison.old_name)} → "
                         f"{escape(comparison.new_name)}[/bold]: "
                         f"{escape(summary_line(comparison))}")
-        console().print(f"report: {escape(str(folder))}/")
+        from ..render.labels import ANALYZE_WORDS
+
+        console().print(escape(ANALYZE_WORDS[settings.lang]["report"].format(folder=folder)))
     triggered = comparison.triggered(conditions)
     if triggered:
         console(stderr=True).print(f"[bold red]--fail-on:[/bold red] {', '.join(triggered)}")

@@ -193,13 +193,21 @@ def _match(name: str, old: list[Case], new: list[Case], key: str | None,
     """Pair by key, then by content; the rest are added or removed."""
     changes = []
     old_left, new_left = list(range(len(old))), list(range(len(new)))
+    doubtful: list[tuple[int, int]] = []
     if key:
         old_keys, new_keys = _unique_keys(old), _unique_keys(new)
         both = old_keys.keys() & new_keys.keys()
+        paired_old, paired_new = set(), set()
         for k in sorted(both, key=lambda k: old_keys[k]):
-            changes.append(_pair(name, old[old_keys[k]], new[new_keys[k]], key, "id"))
-        paired_old = {old_keys[k] for k in both}
-        paired_new = {new_keys[k] for k in both}
+            i, j = old_keys[k], new_keys[k]
+            # Ids that are only row numbers move when a row is deleted: a pair by id whose
+            # content is not alike waits until content matching had its chance.
+            if _similarity(_content_text(old[i]), _content_text(new[j])) < threshold:
+                doubtful.append((i, j))
+                continue
+            changes.append(_pair(name, old[i], new[j], key, "id"))
+            paired_old.add(i)
+            paired_new.add(j)
         old_left = [i for i in old_left if i not in paired_old]
         new_left = [j for j in new_left if j not in paired_new]
     for i, j, score in _content_pairs([old[i] for i in old_left], [new[j] for j in new_left],
@@ -207,6 +215,11 @@ def _match(name: str, old: list[Case], new: list[Case], key: str | None,
         changes.append(_pair(name, old[old_left[i]], new[new_left[j]], key, "content", score))
     matched_old = {id(c.old) for c in changes}
     matched_new = {id(c.new) for c in changes}
+    for i, j in doubtful:  # nothing more alike: the same id, rewritten
+        if id(old[i]) not in matched_old and id(new[j]) not in matched_new:
+            changes.append(_pair(name, old[i], new[j], key, "id"))
+            matched_old.add(id(old[i]))
+            matched_new.add(id(new[j]))
     changes += [CaseChange("removed", name, case, None) for case in old
                 if id(case) not in matched_old]
     changes += [CaseChange("added", name, None, case) for case in new
@@ -228,8 +241,15 @@ def _unique_keys(cases: list[Case]) -> dict[str, int]:
     return {k: i for k, i in seen.items() if k not in repeated}
 
 
+CONTENT_CHARS = 200  # of each field, compared: similarity costs the square of the length
+
+
 def _content_text(case: Case) -> str:
-    return "\x1f".join(normalise(case.values[f]) for f in CONTENT_FIELDS)
+    return "\x1f".join(normalise(case.values[f])[:CONTENT_CHARS] for f in CONTENT_FIELDS)
+
+
+def _similarity(a: str, b: str) -> float:
+    return 1.0 if a == b else difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def _content_pairs(old: list[Case], new: list[Case], threshold: float):
