@@ -174,15 +174,14 @@ class _KeyIndex:
             for t in own:
                 frequency[t] += 1
         rarest = {t: i for i, t in enumerate(sorted(frequency, key=lambda t: (frequency[t], t)))}
-        chars: dict[str, str] = {}  # each bigram → a character beyond the BMP
+        codes: dict[str, int] = {}  # each bigram → a number (rapidfuzz compares lists of them)
         alpha = cutoff / (2 - cutoff)
         self.cutoff = cutoff
-        self.encoded: dict[str, str] = {}
+        self.encoded: dict[str, list[int]] = {}
         self.prefix: dict[str, list[int]] = {}
         self.postings: dict[int, dict[str, None]] = defaultdict(dict)  # ordered sets
         for key, own in zip(keys, tokens, strict=True):
-            self.encoded[key] = "".join(chars.setdefault(g, chr(0x10000 + len(chars)))
-                                        for g, _ in own)
+            self.encoded[key] = [codes.setdefault(g, len(codes)) for g, _ in own]
             n = len(own)
             self.prefix[key] = sorted(rarest[t] for t in own)[:n - _ceil(alpha * n) + 1]
             for t in self.prefix[key]:
