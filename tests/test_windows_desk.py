@@ -275,3 +275,13 @@ def test_errors_are_said_in_the_commands_language(cli, tmp_path, monkeypatch):
         assert "エラー" not in english.output
     monkeypatch.setenv("FLOWMATRIX_LANG", "en")
     assert "file not found" in cli("tally", tmp_path / "cases2024.xlsx").output
+
+
+def test_help_shows_flags_as_flags_and_names_each_command_in_japanese(cli):
+    top = cli("--help")
+    assert "台帳の検査：" in top.output and "分析と報告書：" in top.output
+    assert "台帳の比較：" in top.output and "名寄せ：" in top.output
+    for command in ("analyze", "validate", "tally", "classify"):
+        text = cli(command, "--help").output
+        assert "<bool>" not in text and "--help" in text, command
+    assert "FLOWMATRIX_LANG" in cli("analyze", "--help").output
