@@ -28,6 +28,7 @@ _LAZY = {
     "analyze": "pipeline",
     "classify": "pipeline",
     "check_files": "pipeline",
+    "analysis_result": "pipeline",
     "Classified": "pipeline",
     "FileResult": "pipeline",
     "name_clusters": "pipeline",

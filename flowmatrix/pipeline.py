@@ -200,6 +200,18 @@ def check_files(paths: list[str | Path], settings: Settings | None = None) -> li
     return results
 
 
+def analysis_result(path: str | Path, analysis: Analysis | None,
+                    error: FlowmatrixError | None = None) -> FileResult:
+    """The FileResult of one input of `analyze` (its Analysis, or the error that stopped it),
+    so its findings can be written in validate's formats."""
+    if analysis is None:
+        findings = getattr(error, "findings", None) or (
+            [Finding("error", error.code, error.message, file=str(path))] if error else [])
+        return FileResult(str(path), getattr(error, "sheet", None), 0, findings, error)
+    return FileResult(str(path), analysis.sheet, len(analysis.cases), analysis.findings,
+                      case_ids=case_ids(analysis.findings, analysis.cases))
+
+
 def case_ids(findings: list[Finding], cases: pd.DataFrame) -> dict[int, str]:
     """FileResult.case_ids of `cases` (an inventory's, or an Analysis's): row → case id, or a
     digest of the four elements where the case has none, for the rows with findings only."""

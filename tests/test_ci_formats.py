@@ -418,3 +418,19 @@ def test_the_action_installs_validates_with_github_format_and_can_upload_reports
     assert lines and all(GITHUB_LINE.match(line) for line in lines)
     (line,) = lines  # good.csv has nothing to say
     assert line.startswith("::error file=inventories/bad.csv,line=3,title=missing-element::D3: ")
+
+
+def test_analyze_prints_the_same_findings_in_ci_formats(cli, tmp_path):
+    """`analyze --findings github` writes the report and prints the very lines `validate
+    --format github` prints (one pipeline), and nothing else on stdout."""
+    path = tmp_path / "cases.csv"
+    path.write_text(CSV_HEADER + CSV_GOOD + CSV_GOOD.replace("地域通貨", "商店街アプリ"), "utf-8")
+    validated = cli("validate", path, "--format", "github")
+    analyzed = cli("analyze", path, "--out", tmp_path / "out", "--format", "json",
+                   "--findings", "github")
+    assert analyzed.exit_code == validated.exit_code == 1
+    assert analyzed.stdout == validated.stdout and analyzed.stdout.startswith("::error ")
+    assert (tmp_path / "out" / "cases" / "summary.json").exists()
+    sarif = cli("analyze", path, "--out", tmp_path / "out", "--format", "json",
+                "--findings", "sarif")
+    assert json.loads(sarif.stdout)["runs"][0]["results"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,14 @@ from .console import console, escape, fail, language, print_error
 from .options import settings_options
 
 ALL_FORMATS = "xlsx,html,md,json,csv,png,svg"
+
+
+class FindingsFormat(StrEnum):  # render/ci.py MACHINE_FORMATS
+    github = "github"
+    gitlab = "gitlab"
+    sarif = "sarif"
+    junit = "junit"
+    json = "json"
 
 
 @command(
@@ -45,6 +54,10 @@ def analyze(
                                      "matrices; the rest fold into 上記以外 (all others).")
                    ] = DEFAULTS.top,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
+    findings: Annotated[FindingsFormat | None, typer.Option(
+        "--findings", help="Also print the findings of every input on stdout in a format CI "
+        "reads — github, gitlab, sarif, junit — or json (as validate does); the summary is "
+        "then not printed.")] = None,
     stamp: Annotated[bool, typer.Option("--stamp", help="Put the date and time in the "
                                         "reports (they are byte-identical run to run "
                                         "without it).")] = False,
@@ -59,6 +72,7 @@ def analyze(
     from ..render.registry import parse_formats
 
     settings = settings.replace(top=top)
+    quiet = quiet or findings is not None  # stdout carries the findings
     try:
         chosen = parse_formats(formats)
         paths = expand_inputs(inputs, skip=(out,))
@@ -78,6 +92,13 @@ def analyze(
         raise fail(exc) from exc
     finally:
         finish()
+    if findings is not None:
+        from .. import analysis_result
+        from ..render.ci import machine_output
+
+        sys.stdout.buffer.write(machine_output(
+            [analysis_result(r.path, r.analysis, r.error) for r in results], findings.value))
+        sys.stdout.flush()
     failures = [r for r in results if r.error is not None]
     for result in failures:
         print_error(result.error)

@@ -96,27 +96,13 @@ def validate(
         if fmt in (ValidateFormat.table, ValidateFormat.lines):
             _print_results(results, fmt, limit, settings)
         else:
-            sys.stdout.buffer.write(_machine_output(results, fmt, strict))
+            from ..render.ci import machine_output
+
+            sys.stdout.buffer.write(machine_output(results, fmt.value, strict))
             sys.stdout.flush()
     except BrokenPipeError:  # `validate … | head`: the reader has what it wanted
         _drop_stdout()
     raise typer.Exit(max((r.exit_code(strict) for r in results), default=EXIT_OK))
-
-
-def _machine_output(results, fmt: ValidateFormat, strict: bool) -> bytes:
-    from .. import __version__
-    from ..render import ci
-    from ..render.serialise import json_bytes, validation_dict
-
-    if fmt is ValidateFormat.json:
-        return json_bytes(validation_dict(results))
-    if fmt is ValidateFormat.github:
-        return ci.github_lines(results)
-    if fmt is ValidateFormat.gitlab:
-        return ci.gitlab_json(results)
-    if fmt is ValidateFormat.sarif:
-        return ci.sarif_json(results, __version__)
-    return ci.junit_xml(results, strict)
 
 
 def _drop_stdout() -> None:

@@ -70,6 +70,26 @@ SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sche
                 "sarif-schema-2.1.0.json")
 
 
+MACHINE_FORMATS = ("json", "github", "gitlab", "sarif", "junit")
+
+
+def machine_output(results, fmt: str, strict: bool = False) -> bytes:
+    """The findings of `results` (FileResults) in one of MACHINE_FORMATS: validate's JSON, or a
+    format a CI system reads."""
+    from .. import __version__
+    from .serialise import json_bytes, validation_dict
+
+    if fmt == "json":
+        return json_bytes(validation_dict(results))
+    if fmt == "github":
+        return github_lines(results)
+    if fmt == "gitlab":
+        return gitlab_json(results)
+    if fmt == "sarif":
+        return sarif_json(results, __version__)
+    return junit_xml(results, strict)
+
+
 def rule(code: str) -> tuple[str, str]:
     """(description, help) of a finding code; a file that could not be read (file-not-found,
     bad-csv, encrypted-workbook …) has its own code and a message saying what to do."""
