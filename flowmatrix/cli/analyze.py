@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,17 +12,10 @@ from ..errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError
 from ..settings import DEFAULTS, Settings
 from .app import command
 from .console import console, escape, fail, language, print_error
-from .options import settings_options
+from .options import FindingsFormat, settings_options
 
 ALL_FORMATS = "xlsx,html,md,json,csv,png,svg"
 
-
-class FindingsFormat(StrEnum):  # render/ci.py MACHINE_FORMATS
-    github = "github"
-    gitlab = "gitlab"
-    sarif = "sarif"
-    junit = "junit"
-    json = "json"
 
 
 @command(

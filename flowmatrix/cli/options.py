@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from ..render.ci import MACHINE_FORMATS
 from ..settings import DEFAULTS, Limits, MiB, Settings
 from .console import use_language
 
@@ -26,6 +27,8 @@ class Lang(StrEnum):
     en = "en"
 
 
+# analyze --findings: the formats of render/ci.py, named once there
+FindingsFormat = StrEnum("FindingsFormat", {name: name for name in MACHINE_FORMATS})
 LangOption = Annotated[Lang, typer.Option("--lang", envvar="FLOWMATRIX_LANG",
                                           help="Language of reports, tables and messages: ja "
                                           "or en (or set FLOWMATRIX_LANG).")]
