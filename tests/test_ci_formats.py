@@ -434,3 +434,14 @@ def test_analyze_prints_the_same_findings_in_ci_formats(cli, tmp_path):
     sarif = cli("analyze", path, "--out", tmp_path / "out", "--format", "json",
                 "--findings", "sarif")
     assert json.loads(sarif.stdout)["runs"][0]["results"]
+
+
+def test_sarif_uris_of_windows_and_posix_paths():
+    """A Windows path is a file: URI (it was quoted whole into C%3A/…), a relative path stays
+    a relative reference, percent-encoded."""
+    from flowmatrix.render.ci import artifact_uri
+
+    assert artifact_uri("C:\\Users\\山田\\台帳.xlsx") == \
+        "file:///C:/Users/%E5%B1%B1%E7%94%B0/%E5%8F%B0%E5%B8%B3.xlsx"
+    assert artifact_uri("data/事例 1.csv") == "data/%E4%BA%8B%E4%BE%8B%201.csv"
+    assert artifact_uri("/srv/台帳 a.csv") == "file:///srv/%E5%8F%B0%E5%B8%B3%20a.csv"

@@ -159,6 +159,19 @@ def gitlab_json(results) -> bytes:
     return (json.dumps(issues, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+def artifact_uri(path: str) -> str:
+    """A SARIF artifact URI: a relative path as a relative reference (data/%E4%BA%8B.csv), an
+    absolute one — C:\\Users\\… on Windows too — as a file: URI."""
+    from pathlib import PureWindowsPath
+
+    windows = PureWindowsPath(path)
+    if windows.drive or path.startswith("\\\\"):
+        return windows.as_uri()
+    if path.startswith("/"):
+        return "file://" + quote(path)
+    return quote(path.replace("\\", "/"))
+
+
 def sarif_json(results, version: str) -> bytes:
     """SARIF 2.1.0: one run; a rule per finding code with its description and help; each
     result at its file and row (physical location) and sheet and cell (logical location)."""
@@ -170,7 +183,7 @@ def sarif_json(results, version: str) -> bytes:
     index = {code: i for i, code in enumerate(codes)}
     found = []
     for _, finding, path, fingerprint in entries:
-        physical: dict = {"artifactLocation": {"uri": quote(path)}}
+        physical: dict = {"artifactLocation": {"uri": artifact_uri(path)}}
         if finding.row is not None:
             physical["region"] = {"startLine": finding.row}
         location: dict = {"physicalLocation": physical}
