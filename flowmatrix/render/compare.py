@@ -6,8 +6,6 @@ punctuation backslashed, HTML escaped, workbook cells written as text (never for
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -454,8 +452,8 @@ def _changed_sheet(out, comparison: Comparison, name: str, filled) -> None:
 def write_comparison(comparison: Comparison, folder: str | Path, *,
                      formats: tuple[str, ...] = COMPARE_FORMATS) -> Path:
     """Write the chosen formats into `folder`, replacing it as a whole once all are written
-    (render/folder.py's swap); refuses a folder that holds one of the compared files."""
-    from .folder import _swap
+    (render/folder.py `replacing`); refuses a folder that holds one of the compared files."""
+    from .folder import replacing
     from .serialise import json_bytes
 
     folder = Path(folder)
@@ -463,10 +461,7 @@ def write_comparison(comparison: Comparison, folder: str | Path, *,
         if Path(source).resolve().is_relative_to(folder.resolve()):
             raise FlowmatrixError("the report folder would hold a compared file; choose "
                                   "another --out", path=str(folder), code="output-is-input")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
-    work.chmod(0o755)
-    try:
+    with replacing(folder) as work:
         if "md" in formats:
             (work / FILES["md"]).write_bytes(comparison_markdown(comparison))
         if "html" in formats:
@@ -475,8 +470,4 @@ def write_comparison(comparison: Comparison, folder: str | Path, *,
             (work / FILES["json"]).write_bytes(json_bytes(comparison_dict(comparison)))
         if "xlsx" in formats:
             comparison_workbook(comparison, work / FILES["xlsx"])
-        _swap(work, folder)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return folder

@@ -36,36 +36,16 @@ def safe_name(name: str) -> str:
 
 def write_report(analysis: Analysis, folder: str | Path, *,
                  formats: tuple[str, ...] = FORMATS, stamp: str | None = None) -> Path:
-    """Write the report of `analysis` to `folder` (replacing it as a whole at the end). A
-    `folder` that is a link (to a share, say) stays a link: the folder it points to keeps
-    its place and gets the new report's files. A file-system error (no permission, a file
-    open in Excel, a full disk, …) is an OutputError naming `folder`."""
-    try:
-        return _write_report(analysis, Path(folder), formats=formats, stamp=stamp)
-    except OSError as exc:
-        raise output_error(exc, folder) from exc
-
-
-def _write_report(analysis: Analysis, folder: Path, *, formats: tuple[str, ...],
-                  stamp: str | None) -> Path:
+    """Write the report of `analysis` to `folder` (replacing it as a whole at the end: see
+    `replacing`)."""
     from .html import report_html
     from .markdown import report_markdown
     from .serialise import csv_chunks, json_bytes
     from .summary import summary_dict
     from .tables import case_rows
 
-    if folder.is_symlink():
-        if not folder.resolve().is_dir():
-            raise OutputError("is a link to a folder that does not exist; remove the link or "
-                              "make the folder it points to", path=str(folder),
-                              params={"reason": "dangling-link"})
-        beside = folder.resolve()  # the work folder goes inside the linked folder
-    else:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        beside = folder.parent
-    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=beside))
-    work.chmod(0o755)  # mkdtemp makes it private; a report folder is an ordinary folder
-    try:
+    folder = Path(folder)
+    with replacing(folder) as work:
         # the cases table, built once before any worker is forked
         rows = case_rows(analysis) if {"xlsx", "csv", "html", "md"} & set(formats) else None
         keys = chart_keys(analysis) if {"png", "svg", "html", "md"} & set(formats) else []
@@ -97,12 +77,40 @@ def _write_report(analysis: Analysis, folder: Path, *, formats: tuple[str, ...],
                                                                stamp=stamp))
         if keys and not any((work / "charts").iterdir()):
             (work / "charts").rmdir()
+    return folder
+
+
+@contextlib.contextmanager
+def replacing(folder: Path):
+    """A temporary folder beside `folder` to write a report into, swapped in place of
+    `folder` when the block ends, removed if it fails — so a failed run leaves the previous
+    report untouched and nothing half-written. A `folder` that is a link (to a share, say)
+    stays a link: the folder it points to keeps its place and gets the new files. A
+    file-system error (no permission, a file open in Excel, a full disk, …) is an OutputError
+    naming `folder`."""
+    try:
+        if folder.is_symlink():
+            if not folder.resolve().is_dir():
+                raise OutputError("is a link to a folder that does not exist; remove the link "
+                                  "or make the folder it points to", path=str(folder),
+                                  params={"reason": "dangling-link"})
+            beside = folder.resolve()  # the work folder goes inside the linked folder
+        else:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            beside = folder.parent
+        work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=beside))
+        work.chmod(0o755)  # mkdtemp makes it private; a report folder is an ordinary folder
+    except OSError as exc:
+        raise output_error(exc, folder) from exc
+    try:
+        yield work
         with signals_held():  # a swap is done or not done
             _swap(work, folder)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(work, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise output_error(exc, folder) from exc
         raise
-    return folder
 
 
 # What forked workers need, inherited from this process when they start: nothing is pickled
