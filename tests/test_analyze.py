@@ -127,7 +127,7 @@ def test_batch_with_a_bad_file(cli, tmp_path):
     out = tmp_path / "reports"
     result = cli("analyze", inbox, "--out", out, "--format", "json,html")
     assert result.exit_code == 1
-    assert "broken.xlsx: not a valid .xlsx workbook" in result.output
+    assert "broken.xlsx: ブックが壊れているか、読めない形式です（not a valid .xlsx workbook" in result.output
     assert (out / "kumagaya" / "summary.json").exists() and (out / "aizu" / "summary.json").exists()
     assert not (out / "broken").exists()
     combined = json.loads((out / "_combined" / "summary.json").read_text("utf-8"))

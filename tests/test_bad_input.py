@@ -44,7 +44,7 @@ def test_unsupported_extension(english_messages, cli, tmp_path, name):
     assert "unsupported file type" in result.output and ".xlsx" in result.output
 
 
-def test_truncated_xlsx(cli, tmp_path):
+def test_truncated_xlsx(english_messages, cli, tmp_path):
     whole = write_xlsx(tmp_path / "whole.xlsx", {"Sheet1": good_rows()}).read_bytes()
     (tmp_path / "cut.xlsx").write_bytes(whole[: len(whole) // 2])
     result = run(cli, tmp_path / "cut.xlsx")
@@ -52,7 +52,7 @@ def test_truncated_xlsx(cli, tmp_path):
     assert "cut.xlsx: cannot read the workbook (corrupt or truncated?)" in result.output
 
 
-def test_csv_renamed_to_xlsx(cli, tmp_path):
+def test_csv_renamed_to_xlsx(english_messages, cli, tmp_path):
     (tmp_path / "renamed.xlsx").write_text("a,b,c\n1,2,3\n")
     result = run(cli, tmp_path / "renamed.xlsx")
     assert result.exit_code == 2
@@ -65,7 +65,7 @@ def test_password_protected_xlsx(english_messages, cli):
     assert "encrypted.xlsx: the workbook is password-protected" in result.output
 
 
-def test_csv_in_another_encoding(cli, tmp_path):
+def test_csv_in_another_encoding(english_messages, cli, tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("source service,data,target service,linked service\ncafé,é,à,ü\n"
                      .encode("latin-1"))
@@ -111,7 +111,7 @@ def test_duplicated_element_columns(cli, tmp_path):
     assert "duplicated columns in the header row: data is named by 2 columns (B1, E1)" in result.output
 
 
-def test_invalid_json(cli, tmp_path):
+def test_invalid_json(english_messages, cli, tmp_path):
     (tmp_path / "cases.json").write_text('[{"source_service": "A",', encoding="utf-8")
     result = run(cli, tmp_path / "cases.json")
     assert result.exit_code == 2
@@ -125,7 +125,7 @@ def test_json_that_is_not_a_list_of_objects(cli, tmp_path):
     assert "item 1 of the list is not an object" in result.output
 
 
-def test_malformed_taxonomy_names_file_and_key(cli, tmp_path):
+def test_malformed_taxonomy_names_file_and_key(english_messages, cli, tmp_path):
     themes = tmp_path / "themes.toml"
     themes.write_text('[[theme]]\nid = "a"\nja = "A"\nen = "A"\nkeywords = []\n', encoding="utf-8")
     inventory = write_xlsx(tmp_path / "book.xlsx", {"Sheet1": good_rows()})

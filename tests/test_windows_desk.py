@@ -285,3 +285,11 @@ def test_help_shows_flags_as_flags_and_names_each_command_in_japanese(cli):
         text = cli(command, "--help").output
         assert "<bool>" not in text and "--help" in text, command
     assert "FLOWMATRIX_LANG" in cli("analyze", "--help").output
+
+
+def test_an_error_without_its_own_japanese_words_leads_in_japanese(cli, tmp_path):
+    """A rarer error (broken JSON) names its kind in Japanese before the exact details."""
+    (tmp_path / "bad.json").write_text('{"a": [', encoding="utf-8")
+    result = cli("tally", tmp_path / "bad.json")
+    assert result.exit_code == 2
+    assert "bad.json: JSON として読めません（invalid JSON at line 1" in result.output

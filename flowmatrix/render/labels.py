@@ -341,15 +341,43 @@ INTERNAL_ERROR = {
 }
 
 
+# What an error of each code is, for the errors whose full words are not in ERROR_MESSAGES
+# yet: the Japanese lead, then the core's English details.
+ERROR_KINDS = {
+    "ja": {
+        "error": "エラー", "unreadable-file": "ファイルを読めません",
+        "sheet-not-found": "指定のシートがありません", "missing-columns": "見出しの列が足りません",
+        "bad-taxonomy": "テーマ・種別の定義ファイルに誤りがあります", "cannot-write": "書き込めません",
+        "usage": "指定に誤りがあります", "too-large": "大きすぎるため読みません",
+        "corrupt-workbook": "ブックが壊れているか、読めない形式です",
+        "bad-json": "JSON として読めません", "bad-output": "出力先に誤りがあります",
+        "bad-headers-file": "見出しの定義ファイル（--headers）に誤りがあります",
+        "bad-encoding": "文字コードを判別できません（--encoding で指定できます）",
+        "output-is-input": "出力先が入力のファイルと重なります。別の --out を選んでください",
+        "no-input": "台帳のファイルが見つかりません", "no-match": "パターンに合うファイルがありません",
+        "bad-csv": "CSV として読めません", "bad-baseline": "ベースラインを読めません",
+        "reader-crashed": "読み込み中に読み取り部が停止しました",
+        "output-exists": "出力先のファイルがすでにあります（--force で置き換えます）",
+        "duplicate-column": "見出しに同じ列が2つあります",
+    },
+}
+
+
 def error_text(error, lang: str) -> str:
-    """A FlowmatrixError as the terminal shows it in `lang`: "path: message"."""
+    """A FlowmatrixError as the terminal shows it in `lang`: "path: message" — in the words of
+    ERROR_MESSAGES, else the kind of error in `lang` before the core's (English) details."""
     params = getattr(error, "params", {}) or {}
     catalogue = ERROR_MESSAGES.get(lang, {})
     template = catalogue.get(f"{error.code}/{params.get('reason')}", catalogue.get(error.code))
-    try:
-        message = template.format(**params) if template is not None else error.message
-    except (KeyError, IndexError):
-        message = error.message
+    message = error.message
+    if template is not None:
+        try:
+            message = template.format(**params)
+        except (KeyError, IndexError):  # params of another version of the message
+            template = None
+    kind = ERROR_KINDS.get(lang, {}).get(error.code)
+    if template is None and kind is not None:
+        message = f"{kind}（{error.message}）"
     return f"{error.path}: {message}" if error.path else message
 
 
