@@ -102,7 +102,6 @@ def main_options(
 def main() -> None:
     """Entry point: run the app; an unexpected internal error gets a short message, not a
     traceback (unless --debug); Ctrl-C and SIGTERM stop the run cleanly."""
-    from ..render.labels import INTERNAL_ERROR, INTERRUPTED
     from .console import console, escape, language, print_error
 
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -112,6 +111,8 @@ def main() -> None:
     except SystemExit:
         raise
     except Interrupted as stop:
+        from ..render.labels import INTERRUPTED
+
         console(stderr=True).print(escape(INTERRUPTED[language()].format(
             signal=signal.Signals(stop.signum).name)))
         sys.exit(128 + stop.signum)
@@ -123,6 +124,8 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence for users
         if _state["debug"] or "--debug" in sys.argv:
             raise
+        from ..render.labels import INTERNAL_ERROR
+
         word, advice = INTERNAL_ERROR[language()]
         console(stderr=True).print(f"[bold red]{word}:[/bold red] {escape(type(exc).__name__)}: "
                                    f"{escape(str(exc))}\n{escape(advice)}")

@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from ..render.ci import MACHINE_FORMATS
+from ..render.registry import MACHINE_FORMATS
 from ..settings import DEFAULTS, Limits, MiB, Settings
 from .console import use_language
 
@@ -27,7 +27,7 @@ class Lang(StrEnum):
     en = "en"
 
 
-# analyze --findings: the formats of render/ci.py, named once there
+# analyze --findings: the formats of render/ci.py, named once in render/registry.py
 FindingsFormat = StrEnum("FindingsFormat", {name: name for name in MACHINE_FORMATS})
 LangOption = Annotated[Lang, typer.Option("--lang", envvar="FLOWMATRIX_LANG",
                                           help="Language of reports, tables and messages: ja "

@@ -70,12 +70,9 @@ SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sche
                 "sarif-schema-2.1.0.json")
 
 
-MACHINE_FORMATS = ("json", "github", "gitlab", "sarif", "junit")
-
-
 def machine_output(results, fmt: str, strict: bool = False) -> bytes:
-    """The findings of `results` (FileResults) in one of MACHINE_FORMATS: validate's JSON, or a
-    format a CI system reads."""
+    """The findings of `results` (FileResults) in one of registry.MACHINE_FORMATS: validate's
+    JSON, or a format a CI system reads."""
     from .. import __version__
     from .serialise import json_bytes, validation_dict
 

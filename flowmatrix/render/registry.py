@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING
 
 from ..errors import FlowmatrixError
 
+# The findings alone, as validate and analyze --findings print them (render/ci.py)
+MACHINE_FORMATS = ("json", "github", "gitlab", "sarif", "junit")
+
 if TYPE_CHECKING:
     from ..model.analysis import Analysis
 
