@@ -389,3 +389,32 @@ def test_a_full_disk_in_a_worker(english_messages, cli, tmp_path, monkeypatch, p
     monkeypatch.setattr("flowmatrix.render.xlsx.write_report_workbook", full)
     result = cli("analyze", SAMPLE, "--out", out, "--format", "json,md,xlsx,png")
     assert_refused(result, out, before, f"{out / 'cases'}: the disk is full")
+
+
+def test_without_fork_a_batch_still_survives_a_bad_file(english_messages, cli, tmp_path,
+                                                        monkeypatch):
+    """Windows and macOS have no safe fork: inputs run in this process. A file that fails to
+    read (and a Python error in one input) still fails only that input; the other reports,
+    the combined report and the index are written."""
+    import flowmatrix.pipeline
+    from flowmatrix import processes
+
+    monkeypatch.setattr(processes, "FORKS", False)
+    inbox = two_file_inbox(tmp_path / "inbox")
+    (inbox / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    (inbox / "odd.csv").write_bytes((ROOT / "data" / "cases.csv").read_bytes())
+    analyze = flowmatrix.pipeline.analyze
+
+    def analyze_or_fail(source, settings=None):
+        if str(source).endswith("odd.csv"):
+            raise RuntimeError("a bug met on one input")
+        return analyze(source, settings)
+
+    monkeypatch.setattr(flowmatrix.pipeline, "analyze", analyze_or_fail)
+    out = tmp_path / "reports"
+    result = cli("analyze", inbox, "--out", out, "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["_combined", "aizu", "index.html",
+                                                     "kumagaya"]
+    assert combined_cases(out) == 32 and "broken.xlsx" in result.output
+    assert "odd.csv" in result.output and "Traceback" not in result.output
