@@ -86,7 +86,7 @@ def test_markdown_and_html_put_the_summary_first_and_show_each_change(sample):
     folder, _, _ = sample
     markdown = (folder / "report.md").read_text("utf-8")
     lines = markdown.splitlines()
-    assert lines[0].startswith("# 事例一覧の比較: cases.xlsx → cases\\_v2.xlsx")
+    assert lines[0].startswith("# 事例一覧の比較: cases.xlsx → cases_v2.xlsx")
     assert lines[2] == f"**{SUMMARY_JA}**"
     for row in ("| 32 | みなと市 | ごみ収集車の位置情報による収集ルートの最適化 |",
                 "| 4 |  | 避難者情報による避難所管理 |",
@@ -271,7 +271,7 @@ def test_inventory_text_is_escaped_in_every_format(tmp_path):
     assert result.exit_code == 0, result.output
     markdown = (tmp_path / "out" / "report.md").read_text("utf-8")
     assert "<script>" not in markdown and "[x](http" not in markdown
-    assert r"\<script\>alert(1)\</script\> \| \[x\](http://e) \*b\*" in markdown
+    assert r"\<script\>alert(1)\</script\> \| \[x\](http\://e) \*b\*" in markdown
     html = (tmp_path / "out" / "report.html").read_text("utf-8")
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     sheet = load_workbook(tmp_path / "out" / "report.xlsx")["変更"]

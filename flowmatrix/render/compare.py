@@ -5,7 +5,6 @@ punctuation backslashed, HTML escaped, workbook cells written as text (never for
 
 from __future__ import annotations
 
-import re
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -225,14 +224,12 @@ def sections(comparison: Comparison) -> list[tuple[str, str, str, list[str], lis
 
 # --- Markdown ---------------------------------------------------------------------------------
 
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&!#$])")
-
-
 def md_cell(value: object) -> str:
-    """Text safe in a Markdown table cell: on one line, every character Markdown or HTML
-    gives a meaning to backslashed, so a cell can hold neither a link nor markup."""
-    text = "" if value is None else " ".join(str(value).split())
-    return _MARKDOWN.sub(r"\\\1", text)
+    """Text safe in a Markdown table cell: report.md's escaping (markdown.cell), one way for
+    every Markdown flowmatrix writes."""
+    from .markdown import cell
+
+    return cell("" if value is None else value)
 
 
 def _md_table(headings: list[str], rows: list[list]) -> str:
