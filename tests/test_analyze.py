@@ -95,7 +95,7 @@ def test_deterministic_outputs(sample_report, tmp_path):
     first, _ = sample_report  # the session's report of the sample, and a second run now
     second = report_folder.write_report(analyze(ROOT / "data" / "cases.xlsx"),
                                         tmp_path / "cases")
-    compared = ["summary.json", "report.md", "cases.csv", "charts/tally.svg",
+    compared = ["summary.json", "report.md", "cases.csv", "report.xlsx", "charts/tally.svg",
                 "charts/heatmap.svg", "charts/flow.svg", "charts/flow_health.svg"]
     for name in compared:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name

@@ -8,6 +8,7 @@ inventory is never a formula, even when it starts with = + - @, and never markup
 
 from __future__ import annotations
 
+import datetime
 import io
 import math
 import re
@@ -70,6 +71,7 @@ def _utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+CREATED = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)  # see _Book
 PORTRAIT_WIDTH = 100  # column-width units a portrait A4 page shows at 100 %
 LINE_HEIGHT = 15.0  # points per line of the default 11-point font
 MAX_ROW_HEIGHT = 409.0  # Excel's limit
@@ -103,6 +105,8 @@ class _Book:
         self.buffer = io.BytesIO() if path is None else None
         options = {"constant_memory": True} if path is not None else {"in_memory": True}
         self.book = xlsxwriter.Workbook(str(path) if path is not None else self.buffer, options)
+        # A fixed creation time: the same input gives the same workbook, byte for byte.
+        self.book.set_properties({"created": CREATED})
         add = self.book.add_format
         self.header = add({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
                            "text_wrap": True, "valign": "top", "border": 1,
