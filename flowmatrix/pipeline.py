@@ -72,6 +72,13 @@ class Classified:
         own = [c for c in inventory.columns if c not in ("theme", *ELEMENTS)]
         return ["theme", *TYPE_DIMENSIONS, *own, *inventory.extra_columns]
 
+    def dimension(self, name: str, option: str = "--rows") -> str:
+        """The matrix dimension `name` means: an id (source_service, municipality, …) or a
+        header of the inventory as written or by any alias (共有元サービス, 自治体名)."""
+        from .model.dimensions import DIMENSIONS
+
+        return self.column(name, list(DIMENSIONS), option)
+
     def column(self, name: str, choices: list[str], option: str = "--by") -> str:
         """The one of `choices` (column or dimension ids) that `name` means: the id, the header
         as the inventory wrote it (自治体名), or an alias of a canonical column; compared without

@@ -158,7 +158,7 @@ def test_cli_matrix_formats(cli, tmp_path):
     values = [c.value for row in sheet.iter_rows(min_row=2) for c in row[1:] if c.value]
     assert "服薬履歴 (1)" in values
     bad = cli("matrix", ROOT / "data" / "cases.xlsx", "--rows", "colour")
-    assert bad.exit_code == 2 and "choose one of" in bad.output
+    assert bad.exit_code == 2 and "次から選んでください" in bad.output
     bad = cli("matrix", ROOT / "data" / "cases.xlsx", "--theme", "space")
     assert bad.exit_code == 2 and "health" in bad.output
 

@@ -293,3 +293,19 @@ def test_an_error_without_its_own_japanese_words_leads_in_japanese(cli, tmp_path
     result = cli("tally", tmp_path / "bad.json")
     assert result.exit_code == 2
     assert "bad.json: JSON として読めません（invalid JSON at line 1" in result.output
+
+
+def test_matrix_rows_and_cols_by_the_inventorys_headers(cli):
+    """`--rows 自治体名 --cols テーマ` is `--rows municipality --cols theme`."""
+    import json
+
+    def matrix(*args):
+        result = cli("matrix", SAMPLE, "--values", "count", "--format", "json", *args)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    assert matrix("--rows", "自治体名", "--cols", "テーマ") == \
+        matrix("--rows", "municipality", "--cols", "theme")
+    assert matrix("--rows", "共有元サービス")["rows"] == "source_service"
+    bad = cli("matrix", SAMPLE, "--rows", "自治休")
+    assert bad.exit_code == 2 and "--rows「自治休」という列はありません" in bad.output

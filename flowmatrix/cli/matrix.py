@@ -39,8 +39,10 @@ class MatrixFormat(StrEnum):
 def matrix(
     file: FileArgument,
     *,
-    rows: Annotated[str, typer.Option("--rows", help="Row dimension.")] = "source_service",
-    cols: Annotated[str, typer.Option("--cols", help="Column dimension.")] = "target_service",
+    rows: Annotated[str, typer.Option("--rows", help="Row dimension: an id or a header of the "
+                                      "inventory (自治体).")] = "source_service",
+    cols: Annotated[str, typer.Option("--cols", help="Column dimension, likewise.")
+                    ] = "target_service",
     values: Annotated[str | None, typer.Option(
         "--values", help="count, data, data_category, linked_service or cases. Default: data "
         "(data_category with --by-type).", show_default=False)] = None,
@@ -69,8 +71,9 @@ def matrix(
         raise usage("--format xlsx needs -o FILE.xlsx")
     lang = settings.lang
     try:
-        check_dimensions(rows, cols, values)
         classified = classify(file, settings)
+        rows, cols = classified.dimension(rows, "--rows"), classified.dimension(cols, "--cols")
+        check_dimensions(rows, cols, values)
         theme_id = classified.theme_id(theme)
         counted = flow_matrix(classified.cases, rows, cols, values=values, theme=theme_id,
                               top=top, taxonomies=classified.taxonomies)
