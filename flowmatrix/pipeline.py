@@ -194,17 +194,27 @@ def check_files(paths: list[str | Path], settings: Settings | None = None) -> li
     for path in paths:
         try:
             classified = classify(path, settings)
-        except InventoryStructureError as exc:
-            results.append(FileResult(str(path), exc.sheet, 0, exc.findings, exc))
-            continue
         except FlowmatrixError as exc:
-            finding = Finding("error", exc.code, exc.message, file=str(path))
-            results.append(FileResult(str(path), None, 0, [finding], exc))
+            results.append(_failed(path, exc))
             continue
-        results.append(FileResult(str(path), classified.inventory.sheet,
-                                  len(classified.cases), classified.findings,
-                                  case_ids=case_ids(classified.findings, classified.cases)))
+        results.append(_checked(path, classified.inventory.sheet, classified.cases,
+                                classified.findings))
     return results
+
+
+def _failed(path: str | Path, error: FlowmatrixError) -> FileResult:
+    """The result of a file that could not be read: the structure findings that say why, or
+    one error finding."""
+    if isinstance(error, InventoryStructureError):
+        return FileResult(str(path), error.sheet, 0, error.findings, error)
+    finding = Finding("error", error.code, error.message, file=str(path))
+    return FileResult(str(path), None, 0, [finding], error)
+
+
+def _checked(path: str | Path, sheet: str | None, cases: pd.DataFrame,
+             findings: list[Finding]) -> FileResult:
+    return FileResult(str(path), sheet, len(cases), findings,
+                      case_ids=case_ids(findings, cases))
 
 
 def analysis_result(path: str | Path, analysis: Analysis | None,
@@ -212,11 +222,8 @@ def analysis_result(path: str | Path, analysis: Analysis | None,
     """The FileResult of one input of `analyze` (its Analysis, or the error that stopped it),
     so its findings can be written in validate's formats."""
     if analysis is None:
-        findings = getattr(error, "findings", None) or (
-            [Finding("error", error.code, error.message, file=str(path))] if error else [])
-        return FileResult(str(path), getattr(error, "sheet", None), 0, findings, error)
-    return FileResult(str(path), analysis.sheet, len(analysis.cases), analysis.findings,
-                      case_ids=case_ids(analysis.findings, analysis.cases))
+        return _failed(path, error)
+    return _checked(path, analysis.sheet, analysis.cases, analysis.findings)
 
 
 def case_ids(findings: list[Finding], cases: pd.DataFrame) -> dict[int, str]:

@@ -363,42 +363,43 @@ ERROR_KINDS = {
 }
 
 
+def _in_words(code: str, params: dict, catalogues: tuple[dict, ...]) -> str | None:
+    """A message in the words of the first catalogue that has `code/reason` (params'
+    reason) or `code`, filled in with `params`; None when none has words for it."""
+    for key in (f"{code}/{params.get('reason')}", code):
+        for catalogue in catalogues:
+            template = catalogue.get(key)
+            if template is not None:
+                try:
+                    return template.format(**params)
+                except (KeyError, IndexError):  # params of another version of the message
+                    return None
+    return None
+
+
 def error_text(error, lang: str) -> str:
     """A FlowmatrixError as the terminal shows it in `lang`: "path: message" — in the words of
     ERROR_MESSAGES, else the kind of error in `lang` before the core's (English) details."""
-    params = getattr(error, "params", {}) or {}
-    catalogue = ERROR_MESSAGES.get(lang, {})
-    template = catalogue.get(f"{error.code}/{params.get('reason')}", catalogue.get(error.code))
-    message = error.message
-    if template is not None:
-        try:
-            message = template.format(**params)
-        except (KeyError, IndexError):  # params of another version of the message
-            template = None
-    kind = ERROR_KINDS.get(lang, {}).get(error.code)
-    if template is None and kind is not None:
-        message = f"{kind}（{error.message}）"
+    message = _in_words(error.code, getattr(error, "params", {}) or {},
+                        (ERROR_MESSAGES.get(lang, {}),))
+    if message is None:
+        kind = ERROR_KINDS.get(lang, {}).get(error.code)
+        message = f"{kind}（{error.message}）" if kind is not None else error.message
     return f"{error.path}: {message}" if error.path else message
 
 
 def finding_text(finding, lang: str, taxonomies=None) -> str:
-    """The finding's message in `lang`: from FINDING_MESSAGES where its code has words there,
-    else as the core wrote it (English)."""
+    """The finding's message in `lang`: from FINDING_MESSAGES (or ERROR_MESSAGES, for the
+    findings of an error) where its code has words there, else as the core wrote it."""
     if not finding.params:
         return finding.message
     values = dict(finding.params)
-    catalogue = {**ERROR_MESSAGES.get(lang, {}), **FINDING_MESSAGES.get(lang, {})}
-    template = catalogue.get(f"{finding.code}/{values.get('reason')}",
-                             catalogue.get(finding.code))
-    if template is None:
-        return finding.message
     if taxonomies is not None:
         labels = taxonomies.themes.labels(lang)
         values = {k: labels.get(v, v) if k.endswith("_theme") else v for k, v in values.items()}
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError):  # params of another version of the message
-        return finding.message
+    message = _in_words(finding.code, values, (FINDING_MESSAGES.get(lang, {}),
+                                               ERROR_MESSAGES.get(lang, {})))
+    return finding.message if message is None else message
 
 
 FINDING_COLUMNS = {
