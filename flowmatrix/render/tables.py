@@ -23,6 +23,7 @@ from .labels import (
     THEME_SOURCE_WORDS,
     column_label,
     explain_terms,
+    finding_text,
     merged_text,
     value_label,
     value_labeller,
@@ -140,8 +141,6 @@ def shown_findings(analysis: Analysis) -> list:
 
 
 def finding_rows(analysis: Analysis) -> list[list]:
-    from .labels import finding_text
-
     lang = analysis.settings.lang
     words = SEVERITY_WORDS[lang]
     return [[words[f.severity], f.code, _where(f), finding_text(f, lang, analysis.taxonomies)]
