@@ -12,11 +12,12 @@ can never disagree about an inventory.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .checks import check
+from .checks import check, check_kpis
 from .classification.aliases import apply_aliases, load_aliases
 from .classification.kinds import type_items
 from .classification.names import NAME_ELEMENTS, NameCluster, cluster_names
@@ -31,6 +32,7 @@ from .errors import (
 from .findings import Finding, count_by_severity, sort_findings
 from .io.columns import ELEMENTS, load_header_aliases
 from .io.inventory import Inventory, item_column, read_inventory
+from .io.kpis import Kpi, municipality_key, read_kpis
 from .model.analysis import Analysis, build_analysis
 from .settings import DEFAULT_NAME_THRESHOLD, DEFAULTS, Settings
 
@@ -47,6 +49,7 @@ class Classified:
     cases: pd.DataFrame  # the inventory's cases + theme and kind columns
     findings: list[Finding]
     settings: Settings
+    kpis: list[Kpi] = field(default_factory=list)  # read for municipality pages (io/kpis.py)
 
     def theme_id(self, text: str | None) -> str | None:
         """The theme id `text` names (an id, a label or an alias, as in the theme column);
@@ -125,8 +128,46 @@ def classify(source: str | Path | Inventory, settings: Settings | None = None) -
         cases, findings = apply_aliases(cases, aliases, inventory.path)
     cases = classify_themes(cases, taxonomies.themes, ignore_declared=settings.ignore_declared)
     cases = type_items(cases, taxonomies)
-    findings = sort_findings(check(inventory, cases, taxonomies) + findings)
-    return Classified(inventory, taxonomies, cases, findings, settings)
+    findings = check(inventory, cases, taxonomies) + findings
+    kpis: list[Kpi] = []
+    if settings.kpis is not None or settings.municipality_pages:
+        kpis, found = (read_kpis(settings.kpis, settings) if settings.kpis is not None else
+                       read_kpis(inventory.path, settings, skip_sheet=inventory.sheet,
+                                 required=False))
+        findings += found + check_kpis(kpis, cases)
+    findings = sort_findings(findings)
+    if settings.municipality is not None:
+        cases, findings = only_municipality(cases, findings, settings.municipality,
+                                            inventory.path)
+    return Classified(inventory, taxonomies, cases, findings, settings, kpis)
+
+
+def only_municipality(cases: pd.DataFrame, findings: list[Finding], name: str,
+                      path: str) -> tuple[pd.DataFrame, list[Finding]]:
+    """The cases of one municipality (--municipality: its name compared without width, case,
+    spaces or brackets' contents), and the findings about them or about no row. A usage
+    error naming the municipalities, and the nearest, when no case has it."""
+    import difflib
+
+    names = (cases["municipality"].fillna("").astype(str).str.strip()
+             if "municipality" in cases else None)
+    keys = names.map(municipality_key) if names is not None else None
+    if keys is None or not (keys == municipality_key(name)).any():
+        written = list(dict.fromkeys(n for n in (names if names is not None else []) if n))
+        near = difflib.get_close_matches(name, written, n=1, cutoff=0.5)
+        shown = ", ".join(written[:20]) + (" …" if len(written) > 20 else "")
+        raise FlowmatrixError(
+            f"--municipality {name!r}: no case names it"
+            + (f"; did you mean {near[0]!r}?" if near else "")
+            + (f" The inventory names: {shown}" if written else
+               " The inventory has no municipality column or names none"),
+            path=path, code="usage",
+            params={"reason": "municipality", "name": name,
+                    "near": f"「{near[0]}」ではありませんか。" if near else "",
+                    "choices": shown or "（なし）"})
+    kept = cases[keys == municipality_key(name)]
+    rows = set(kept["row"].tolist())
+    return kept.reset_index(drop=True), [f for f in findings if f.row is None or f.row in rows]
 
 
 def analyze(source: str | Path | Inventory | Classified,
@@ -147,12 +188,33 @@ def analyze(source: str | Path | Inventory | Classified,
     inventory = classified.inventory
     return build_analysis(Path(inventory.path).stem, [inventory.path], inventory.sheet,
                           classified.cases, classified.findings, settings,
-                          classified.taxonomies)
+                          classified.taxonomies, kpis=classified.kpis,
+                          peers=reference_cases(settings))
+
+
+def reference_cases(settings: Settings) -> pd.DataFrame | None:
+    """The typed cases of the reference inventory whose municipalities are the peers of every
+    municipality page (--peers); None without one. Read once per run and settings."""
+    if settings.peers is None or not settings.municipality_pages:
+        return None
+    return _reference_cases(settings.replace(sheet=None, municipality=None, kpis=None,
+                                             municipality_pages=False))
+
+
+@functools.lru_cache(maxsize=2)
+def _reference_cases(settings: Settings) -> pd.DataFrame:
+    cases = classify(settings.peers, settings.replace(peers=None)).cases
+    if "municipality" not in cases or not cases["municipality"].astype(str).str.strip().any():
+        raise FlowmatrixError("--peers: the reference inventory names no municipality, so it "
+                              "has no peers to compare with", path=str(settings.peers),
+                              code="usage", params={"reason": "peers"})
+    return cases
 
 
 # The settings that decide what the cases are; the others only decide what is counted or shown.
-CLASSIFYING = ("sheet", "encoding", "headers", "separators", "limits", "aliases", "themes",
-               "service_types", "data_categories", "value_types", "ignore_declared")
+CLASSIFYING = ("sheet", "encoding", "headers", "separators", "limits", "aliases",
+               "municipality", "kpis", "municipality_pages", "themes", "service_types",
+               "data_categories", "value_types", "ignore_declared")
 
 
 @dataclass

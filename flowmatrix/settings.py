@@ -32,6 +32,11 @@ SIMILARITY_THRESHOLD = 0.6
 # different services 防災アプリ and 防犯アプリ 50.
 DEFAULT_NAME_THRESHOLD = 70
 
+# A municipality page lists a typed flow (① type → ② category → ③ type) that it lacks as
+# "what peers do" when at least this many other municipalities have it: one peer is an
+# anecdote, two make a pattern a planner can ask about.
+PEER_MIN = 2
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -52,7 +57,10 @@ class Settings:
     of a CSV/TSV/JSON file (default: detected), `headers` (a TOML file of extra header
     aliases), `separators` (characters that split a cell into items), `limits`, `aliases` (a
     TOML file mapping service and data names to one canonical name each, applied to the items
-    before they are counted; see `flowmatrix names`).
+    before they are counted; see `flowmatrix names`), `municipality` (keep only the cases of
+    this municipality, its name compared without width, case or spaces), `kpis` (a file
+    with a KPI table: 自治体, 指標, 年度, 目標, 実績, 単位, 出典; an inventory workbook's own KPI
+    sheet is found without it).
     Classification: `themes`, `service_types`, `data_categories`, `value_types` (TOML files
     replacing or
     extending the packaged taxonomies; None: the packaged ones), `ignore_declared` (classify
@@ -60,7 +68,11 @@ class Settings:
     Views: `top` (rows and columns of a report matrix before the rest is folded),
     `chart_top` (items per stage of a flow chart, rows and columns of a heatmap drawn alone),
     `top_flows` (the largest flows listed), `representative` (typical flows in kinds listed
-    per theme, 代表的なデータ連携の例).
+    per theme, 代表的なデータ連携の例), `municipality_pages` (a page per municipality: its
+    データ連携の概要, themes against the whole inventory, typed flow chart, KPIs, and what its
+    peers do that it does not), `peers` (a reference inventory whose municipalities are the
+    peers; default: the other municipalities of the inventory), `peer_flows` (flows listed
+    per page).
     Output: `lang` ("ja" or "en").
     """
 
@@ -70,6 +82,8 @@ class Settings:
     separators: str = DEFAULT_SEPARATORS
     limits: Limits = field(default_factory=Limits)
     aliases: Path | None = None
+    municipality: str | None = None
+    kpis: Path | None = None
     themes: Path | None = None
     service_types: Path | None = None
     data_categories: Path | None = None
@@ -79,12 +93,15 @@ class Settings:
     chart_top: int = 10
     top_flows: int = 10
     representative: int = 5
+    municipality_pages: bool = False
+    peers: Path | None = None
+    peer_flows: int = 5
     lang: str = "ja"
 
     def __post_init__(self) -> None:
         if self.lang not in LANGUAGES:
             raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {self.lang!r}")
-        for name in ("top", "chart_top", "top_flows", "representative"):
+        for name in ("top", "chart_top", "top_flows", "representative", "peer_flows"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
 

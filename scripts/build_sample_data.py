@@ -136,6 +136,27 @@ DSA_TALLY = [("観光／地域経済活性化", 13), ("健康／医療", 13), ("
              ("モビリティ", 3)]
 
 
+# The KPI sheet: published figures only, each with its source. The article gives no per-year
+# target and actual for クマぶら (its chart's values are not in its text), so that series is
+# absent; the periods are what the sources state (a fiscal year only where one is stated).
+DSA_ARTICLE = ("DSA「共同利用ガイドブック改版に基づく パーソナルデータ利活用 サービス連携の検討プロセス"
+               "(後編)」2025-11-20 https://data-society-alliance.org/data-ex/area-data/article/"
+               "article7")
+KOMEI = ("公明党福島県本部「便利でお得な「会津コイン」／デジタル地域通貨が浸透」2024-04-04"
+         "（加盟店507店舗、3月26日現在）")
+KPI_HEADERS = ["自治体", "指標", "年度", "目標", "実績", "単位", "出典"]
+KPIS = [
+    ("熊谷市", "市公式LINE登録者数", "施策前", None, "0.5万", "人", DSA_ARTICLE),
+    ("熊谷市", "市公式LINE登録者数", "1年後", None, "3.5万", "人", DSA_ARTICLE),
+    ("熊谷市", "クマぶら利用ユーザ数", "2025年11月（記事時点）", None, "6万人超", "人", DSA_ARTICLE),
+    ("会津若松市", "会津コイン加盟店数", "令和5年度", None, 507, "店舗", KOMEI),
+    ("会津若松市", "会津コイン加盟店数", "2025年11月（記事時点）", None, "500店舗以上", "店舗",
+     DSA_ARTICLE),
+    ("会津若松市", "会津コイン利用者数", "2025年11月（記事時点）", None, "13,000人超", "人",
+     DSA_ARTICLE),
+]
+
+
 def rows() -> list[list[object]]:
     return [[number, *case] for number, case in enumerate(CASES, start=1)]
 
@@ -192,6 +213,14 @@ def build_workbook(path: Path) -> None:
     for theme, count in DSA_TALLY:
         tally.append([theme, count])
     tally.column_dimensions["A"].width = 28
+
+    kpis = book.create_sheet("KPI")
+    kpis.append(["KPI（公表された数値のみ。出典の列を参照）"])
+    kpis.append(KPI_HEADERS)
+    for row in KPIS:
+        kpis.append(list(row))
+    for letter, width in zip("ABCDEFG", (11, 22, 22, 8, 12, 7, 90), strict=True):
+        kpis.column_dimensions[letter].width = width
     book.save(path)
 
 

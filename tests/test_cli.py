@@ -37,7 +37,8 @@ def test_template_is_a_valid_inventory_with_dropdown_and_guide(cli, tmp_path):
     result = cli("template", path)
     assert result.exit_code == 0
     book = load_workbook(path)
-    cases, guide = book.worksheets
+    cases, guide, kpis = book.worksheets
+    assert [c.value for c in kpis[1]] == ["自治体", "指標", "年度", "目標", "実績", "単位", "出典"]
     assert cases.title == "事例一覧" and guide.title == "記入方法"
     header = [c.value for c in cases[1]]
     assert header[4:8] == ["①データ共有元サービス", "②流通データ", "③データ共有先サービス",

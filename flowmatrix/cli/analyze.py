@@ -33,7 +33,7 @@ ALL_FORMATS = "xlsx,html,md,json,csv,png,svg"
     "Example: [bold]flowmatrix analyze data/cases.xlsx[/bold]  ·  "
     "[bold]flowmatrix analyze inventories/ 'reports-2024/*.xlsx' --out reports/ --lang en"
     "[/bold]")
-@settings_options("read", "taxonomies", "classify", "lang")
+@settings_options("read", "taxonomies", "classify", "pages", "lang")
 def analyze(
     inputs: Annotated[list[str], typer.Argument(help="Inventory files, folders or quoted glob "
                                                 "patterns.", show_default=False)],

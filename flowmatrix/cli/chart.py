@@ -31,7 +31,7 @@ class ChartKind(StrEnum):
     "only; --top N folds smaller items into 上記以外 (all others).\n\n"
     "Example: [bold]flowmatrix chart data/cases.xlsx --kind flow --theme health -o health.png"
     "[/bold]")
-@settings_options("read", "taxonomies", "classify", "lang")
+@settings_options("read", "municipality", "taxonomies", "classify", "lang")
 def chart(
     file: FileArgument,
     *,

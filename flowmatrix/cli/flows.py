@@ -28,7 +28,7 @@ class FlowsFormat(StrEnum):
     "JSON gives the kind ids and the example case ids; csv opens in Excel.\n\n"
     "Example: [bold]flowmatrix flows data/cases.xlsx[/bold]  ·  "
     "[bold]flowmatrix flows cases.xlsx --theme health --top 3 --format json[/bold]")
-@settings_options("read", "taxonomies", "classify", "lang")
+@settings_options("read", "municipality", "taxonomies", "classify", "lang")
 def flows(
     file: FileArgument,
     *,

@@ -35,7 +35,7 @@ class MatrixFormat(StrEnum):
     "Example: [bold]flowmatrix matrix data/cases.xlsx[/bold]  ·  "
     "[bold]flowmatrix matrix cases.xlsx --rows data --cols linked_service --values count "
     "--top 10 -o matrix.xlsx[/bold]")
-@settings_options("read", "taxonomies", "classify", "lang")
+@settings_options("read", "municipality", "taxonomies", "classify", "lang")
 def matrix(
     file: FileArgument,
     *,

@@ -30,7 +30,7 @@ class TableFormat(StrEnum):
     "COLUMN gives a theme × COLUMN table.\n\n"
     "Example: [bold]flowmatrix tally data/cases.xlsx[/bold]  ·  "
     "[bold]flowmatrix tally cases.xlsx --cross municipality --format csv -o by_city.csv[/bold]")
-@settings_options("read", "taxonomies", "classify", "lang")
+@settings_options("read", "municipality", "taxonomies", "classify", "lang")
 def tally(
     file: FileArgument,
     *,

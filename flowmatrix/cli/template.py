@@ -17,9 +17,10 @@ from .options import settings_options
 @command(
     "Write an empty inventory workbook to fill in: the DSA's four-element header (①–④), "
     "optional columns for the service types, data categories and consent, an example row from "
-    "the DSA article, drop-down lists of themes, service types and data categories, and a "
-    "sheet explaining each column. [bold]flowmatrix validate[/bold] accepts it as soon as rows "
-    "are filled in.\n\n"
+    "the DSA article, drop-down lists of themes, service types and data categories, a "
+    "sheet explaining each column, and a KPI sheet (自治体, 指標, 年度, 目標, 実績, 単位, 出典) "
+    "for the municipality pages of analyze --by municipality. [bold]flowmatrix validate[/bold] "
+    "accepts it as soon as rows are filled in.\n\n"
     "Example: [bold]flowmatrix template 事例一覧.xlsx[/bold]")
 @settings_options("taxonomies", "lang")
 def template(

@@ -77,7 +77,23 @@ EXAMPLE = {
     },
 }
 
-SHEET_NAMES = {"ja": ("事例一覧", "記入方法"), "en": ("Cases", "How to fill in")}
+SHEET_NAMES = {"ja": ("事例一覧", "記入方法", "KPI"), "en": ("Cases", "How to fill in", "KPIs")}
+# The KPI sheet (io/kpis.py reads it for analyze --by municipality): (ja, en, width) per column,
+# and its explanation on the guide sheet.
+KPI_TEMPLATE_COLUMNS = [("自治体", "Municipality", 14), ("指標", "Indicator", 26),
+                        ("年度", "Fiscal year", 12), ("目標", "Target", 10),
+                        ("実績", "Actual", 10), ("単位", "Unit", 8), ("出典", "Source", 50)]
+KPI_GUIDE = {
+    "ja": "KPI シート（任意）：1行に1つの自治体・指標・年度の目標と実績を書きます。年度は 2024、"
+          "令和6年度、R6 のほか「2025年11月時点」のような時点も書けます。数値は 35000、3.5万、"
+          "6万人超 のように書けます。analyze --by municipality の自治体ページに表とグラフが出ます。"
+          "公表された数値だけを、出典とともに書いてください。",
+    "en": "KPIs sheet (optional): one row per municipality, indicator and year, with the target "
+          "and the actual. The year may be 2024, 令和6年度, R6, or a period such as \"as of "
+          "2025-11\". Numbers may be written 35000, 3.5万 or 6万人超. The municipality pages of "
+          "analyze --by municipality show them as a table and a chart. Write published figures "
+          "only, each with its source.",
+}
 
 
 def write_template(path: str | Path, taxonomies: Taxonomies, *, lang: str = "ja",
@@ -103,7 +119,7 @@ def write_template(path: str | Path, taxonomies: Taxonomies, *, lang: str = "ja"
     lists["target_service_type"] = lists["source_service_type"]
     taxonomy = lists["theme"]
     english = lang == "en"
-    cases_name, help_name = SHEET_NAMES[lang]
+    cases_name, help_name, kpi_name = SHEET_NAMES[lang]
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="1F4E78")
     element_fill = PatternFill("solid", fgColor="2E75B6")
@@ -158,6 +174,7 @@ def write_template(path: str | Path, taxonomies: Taxonomies, *, lang: str = "ja"
     guide.append(["Several items in one cell: separate them with / 、 , ; or a line break."
                   if english else
                   "1つのセルに複数の項目を書くときは / 、 , ; または改行で区切ります。"])
+    guide.append([KPI_GUIDE[lang]])
     for cell in guide[1]:
         cell.font = header_font
         cell.fill = header_fill
@@ -166,6 +183,14 @@ def write_template(path: str | Path, taxonomies: Taxonomies, *, lang: str = "ja"
     for row in guide.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = wrap
+
+    kpis = book.create_sheet(kpi_name)
+    for index, (ja, en, width) in enumerate(KPI_TEMPLATE_COLUMNS, start=1):
+        cell = kpis.cell(row=1, column=index, value=en if english else ja)
+        cell.font = header_font
+        cell.fill = header_fill
+        kpis.column_dimensions[cell.column_letter].width = width
+    kpis.freeze_panes = "A2"
 
     ids = [c[0] for c in TEMPLATE_COLUMNS]
     for column, cells in ranges.items():  # a free text is allowed too (several items: a / b)

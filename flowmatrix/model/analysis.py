@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ..findings import Finding, count_by_severity, sort_findings
 from .flows import FlowStages, report_flow_stages
 from .matrix import Matrix, flow_matrix, largest_flows
+from .municipality import MunicipalityPage, municipality_pages
 from .representative import representative_flows
 from .tally import tally_by, theme_cross_table, theme_tally
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..classification.taxonomy import Taxonomies
+    from ..io.kpis import Kpi
     from ..settings import Settings
 
 # The matrices of a report: key → (rows, cols, values).
@@ -51,6 +53,10 @@ class Analysis:
     representative_flows: dict[str, list[dict]] = field(default_factory=dict)
     themes_present: list[str] = field(default_factory=list)  # theme ids with cases
     sensitive_flows: list[dict] = field(default_factory=list)  # cases carrying 要配慮個人情報
+    kpis: list[Kpi] = field(default_factory=list)  # the KPI rows read (io/kpis.py)
+    # with settings.municipality_pages: one page per municipality (model/municipality.py)
+    municipalities: list[MunicipalityPage] = field(default_factory=list)
+    peers: pd.DataFrame | None = None  # the reference inventory's typed cases (--peers)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -63,8 +69,14 @@ class Analysis:
 
 def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.DataFrame,
                    findings: list[Finding], settings: Settings,
-                   taxonomies: Taxonomies) -> Analysis:
-    """Count everything the report shows of `cases` (classified and typed)."""
+                   taxonomies: Taxonomies, *, kpis: list[Kpi] = (),
+                   peers: pd.DataFrame | None = None) -> Analysis:
+    """Count everything the report shows of `cases` (classified and typed); with
+    `settings.municipality_pages`, a page per municipality with its `kpis`, compared with
+    the municipalities of `peers` (a reference inventory's typed cases) or, without it, with
+    the others of `cases`."""
+    from ..settings import PEER_MIN
+
     top = settings.top
     tally = theme_tally(cases, taxonomies.themes)
     matrices = {key: flow_matrix(cases, rows, cols, values=values, top=top,
@@ -89,10 +101,14 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
     present = [row["theme_id"] for row in tally.to_dict("records") if row["cases"]]
     flows = report_flow_stages(cases, taxonomies, top=settings.chart_top,
                                themes=[t for t in present if t != "other"])
+    pages = (municipality_pages(cases, taxonomies, tally, kpis=list(kpis), peers=peers,
+                                chart_top=settings.chart_top, peer_flows=settings.peer_flows,
+                                peer_min=PEER_MIN)
+             if settings.municipality_pages else [])
     return Analysis(name, sources, sheet, settings, taxonomies, cases, findings, tally,
                     matrices, tallies, top_flows, flows,
                     representative_flows(cases, taxonomies, top=settings.representative),
-                    present, sensitive_flows(cases))
+                    present, sensitive_flows(cases), list(kpis), pages, peers)
 
 
 def combine(analyses: list[Analysis], *, name: str) -> Analysis:
@@ -107,7 +123,9 @@ def combine(analyses: list[Analysis], *, name: str) -> Analysis:
     # A finding about no inventory in particular (an alias file's conflict) is said once.
     findings = sort_findings(list(dict.fromkeys(f for a in analyses for f in a.findings)))
     return build_analysis(name, [s for a in analyses for s in a.sources], None, cases, findings,
-                          first.settings, first.taxonomies)
+                          first.settings, first.taxonomies,
+                          kpis=list(dict.fromkeys(k for a in analyses for k in a.kpis)),
+                          peers=first.peers)
 
 
 def sensitive_flows(cases: pd.DataFrame) -> list[dict]:

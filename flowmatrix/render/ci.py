@@ -22,6 +22,14 @@ from ..io.readers import TEXT_SUFFIXES
 
 # code → (what it means, what to do): the rules of SARIF, the help of every format.
 RULES = {
+    "kpi-unknown-municipality": ("A KPI row names no municipality of the inventory",
+                                 "Write the municipality as the cases write it (or the only "
+                                 "municipality's rows may leave it empty)."),
+    "kpi-not-a-number": ("A KPI target or actual is not a number",
+                         "Write a number (35000, 3.5万, 6万人超); the value is left out of "
+                         "the KPI chart."),
+    "kpi-incomplete": ("A KPI row has no indicator, or neither target nor actual",
+                       "Fill in the indicator and a target or actual; the row is left out."),
     "alias-conflict": ("An alias file maps one name two ways",
                        "List each name under one canonical name only in the --aliases file; "
                        "the first mapping is used."),

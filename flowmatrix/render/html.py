@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from .labels import (
     FINDING_COLUMNS,
     HEADINGS,
+    MUNICIPALITY_WORDS,
     READING_GUIDE,
     SUMMARY_LABELS,
     TALLY_COLUMNS,
@@ -21,6 +22,7 @@ from .registry import HEATMAP_OF
 from .tables import (
     finding_rows,
     matrix_frames,
+    municipality_tables,
     summary_rows,
     tally_sections,
     theme_tally_frame,
@@ -42,7 +44,8 @@ header p{margin:.2rem 0 0;opacity:.85}
 nav{padding:.6rem 2rem;background:#eef3f8;font-size:.9rem}nav a{margin-right:1rem;color:#1f4e78}
 main{padding:0 2rem 3rem;max-width:1400px}
 h2{border-bottom:2px solid #2e75b6;padding-bottom:.2rem;margin-top:2.2rem;font-size:1.25rem}
-h3{font-size:1.05rem}
+h3{font-size:1.05rem}h4{font-size:.95rem;margin:1rem 0 .3rem}
+article{border-top:1px solid #cbd2d9;margin-top:1.6rem}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.85rem}
 th,td{border:1px solid #cbd2d9;padding:.25rem .5rem;vertical-align:top;text-align:left}
 th{background:#f0f4f8}td.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -116,6 +119,36 @@ def _shade(fraction: float) -> str:
     return "#" + "".join(f"{v:02x}" for v in rgb)
 
 
+def _municipality_pages(analysis: Analysis, charts: dict[str, bytes]) -> str:
+    """The municipality pages (--by municipality), one <article> each."""
+    lang = analysis.settings.lang
+    w = MUNICIPALITY_WORDS[lang]
+    pages = municipality_tables(analysis)
+    out = [f'<p class="note">{_e(w["section_note"])}</p>']
+    if not pages:
+        out.append(f"<p>{_e(w['no_municipality'])}</p>")
+    for page in pages:
+        flow, kpi = page["charts"]["flow"], page["charts"]["kpi"]
+        headings, kpi_rows = page["kpis"]
+        out.append(
+            f'<article id="{page["key"]}"><h3>{_e(page["heading"])}</h3>'
+            f'<p class="note">{_e(page["count"])}</p>'
+            f"<h4>{_e(w['overview'])}</h4><p class=note>{_e(w['overview_note'])}</p>"
+            + _table(*page["overview"])
+            + f"<h4>{_e(w['themes'])}</h4>" + _table(*page["themes"], {1, 2, 3})
+            + (f"<h4>{_e(w['flows'])}</h4>"
+               + _figure(charts.get(flow), chart_caption(flow, analysis, lang))
+               if flow in charts else "")
+            + f"<h4>{_e(w['kpis'])}</h4>"
+            + (_table(headings, kpi_rows, {2, 3}) if kpi_rows else f"<p>{_e(w['no_kpis'])}</p>")
+            + (_figure(charts.get(kpi), chart_caption(kpi, analysis, lang))
+               if kpi in charts else "")
+            + f"<h4>{_e(w['peer_flows'])}</h4><p class=note>{_e(page['peer_note'])}</p>"
+            + (_table(*page["peer_flows"], {3}) if page["peer_flows"][1] else "")
+            + "</article>")
+    return "".join(out)
+
+
 def report_html(analysis: Analysis, case_table: tuple, charts: dict[str, bytes], *,
                 stamp: str | None = None) -> bytes:
     """case_table: tables.case_rows; charts: chart key (tally, heatmap, flow, flow_<theme id>)
@@ -154,6 +187,9 @@ def report_html(analysis: Analysis, case_table: tuple, charts: dict[str, bytes],
     listing = _table(headings, rows, {1}) if rows else f"<p>{_e(h['no_sensitive'])}</p>"
     sections.append(("sensitive", h["sensitive"],
                      f'<p class="note">{_e(h["sensitive_note"])}</p>' + listing))
+    if analysis.settings.municipality_pages:
+        sections.append(("municipalities", MUNICIPALITY_WORDS[lang]["section"],
+                         _municipality_pages(analysis, charts)))
     tallies = []
     for heading, frame, columns in tally_sections(analysis):
         numeric = {i for i, c in enumerate(frame.columns) if frame[c].dtype.kind in "iuf"}

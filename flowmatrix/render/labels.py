@@ -313,6 +313,11 @@ ERROR_MESSAGES = {
         "cannot-write/other": "書き込めません（{detail}）",
         "usage/column": "{option}「{name}」という列はありません。{near}次から選んでください："
                         "{choices}",
+        "usage/municipality": "--municipality「{name}」の事例はありません。{near}台帳の自治体："
+                              "{choices}",
+        "usage/peers": "--peers の台帳に自治体名がないため、比べる相手がありません",
+        "no-kpi-table": "KPI の表がありません。指標と、目標か実績の見出しがある行を含むシートが"
+                        "必要です（自治体, 指標, 年度, 目標, 実績, 単位, 出典）",
     },
 }
 
@@ -424,6 +429,10 @@ def chart_caption(key: str, analysis, lang: str) -> str:
         return h["flows"] + ("（種別）" if lang == "ja" else " (by type)")
     if key.startswith("heatmap"):
         return h["types"] if key == "heatmap_types" else h["flow"]
+    if key.startswith("municipality_"):
+        _, number, what = key.split("_")
+        name = analysis.municipalities[int(number) - 1].name
+        return MUNICIPALITY_WORDS[lang][f"{what}_chart"].format(name=name)
     return analysis.taxonomies.themes.get(key.removeprefix("flow_")).label(lang)
 
 
@@ -563,6 +572,94 @@ FINDING_MESSAGES["ja"].update({
 })
 
 
+FINDING_MESSAGES["ja"].update({
+    "kpi-unknown-municipality/unknown": "KPI「{indicator}」の自治体「{municipality}」の事例がないため、"
+                                        "どのページにも出ません。事例と同じ自治体名にしてください",
+    "kpi-unknown-municipality/blank": "KPI「{indicator}」の自治体が空で、台帳には {count} の自治体が"
+                                      "あるため、どのページにも出ません。自治体名を書いてください",
+    "kpi-not-a-number": "「{value}」は数値として読めないため、KPI のグラフから外しました"
+                        "（35000、3.5万、6万人超 のように書けます）",
+    "kpi-incomplete": "KPI の行には指標と、目標か実績が必要です（{what}がありません）。この行は外しました",
+})
+
+
 def merged_text(path: str, n: int, lang: str = "ja") -> str:
     """"aliases.toml（12 件の名前を寄せました）" / "aliases.toml (12 names merged)"."""
     return MERGED[lang].format(path=path, n=n)
+
+
+# The municipality pages (analyze --by municipality): headings, columns and notes.
+MUNICIPALITY_WORDS = {
+    "ja": {
+        "section": "自治体別のページ",
+        "section_note": "自治体ごとに、事例、データ連携の概要（種別と名前）、テーマの構成、種別で見た"
+                        "データの流れ、KPI、他の自治体にあってまだない流れをまとめています。",
+        "cases": "事例 {n} 件", "of_prefecture": "（{prefecture}）",
+        "overview": "データ連携の概要",
+        "overview_note": "①③はサービスの種別、②はデータの種別、④は価値の種別で示し、括弧内は"
+                         "記載された名前です。種別が「その他」の項目は名前だけを示します。",
+        "themes": "テーマ（全体との比較）",
+        "theme_columns": ["テーマ", "事例数", "割合", "全体の割合"],
+        "flows": "種別で見たデータの流れ",
+        "kpis": "KPI（目標と実績）",
+        "kpi_columns": ["指標", "年度・時点", "目標", "実績", "単位", "出典"],
+        "no_kpis": "KPI の表はありません（KPI シート、または --kpis で渡すファイルに記載します）。",
+        "peer_flows": "他の自治体にあって、まだない流れ",
+        "peer_note": "比較した {peers} 自治体のうち {min} 以上にあり、この自治体の事例にはない種別の流れ"
+                     "（①共有元の種別 → ②データの種別 → ③共有先の種別）。多い順です。",
+        "peer_columns": ["①共有元の種別", "②データの種別", "③共有先の種別", "自治体数", "例"],
+        "peer_count": "{n} / {of}",
+        "no_peer_flows": "他の {peers} 自治体のうち {min} 以上に共通し、この自治体にない流れはありません。",
+        "example": "{municipality}「{title}」（No {case_id}）",
+        "no_municipality": "自治体の列に記載がないため、自治体別のページはありません。",
+        "fiscal_year": "{year}年度",
+        "target": "目標", "actual": "実績",
+        "kpi_chart": "{name}: KPI の推移（目標と実績）",
+        "flow_chart": "{name}: 種別で見たデータの流れ",
+        "sheet": "{name}",
+    },
+    "en": {
+        "section": "Municipality pages",
+        "section_note": "For each municipality: its cases, its data-linkage overview (kinds and "
+                        "names), its themes, its flows by kind, its KPIs, and what its peers do "
+                        "that it does not yet.",
+        "cases": "{n} cases", "of_prefecture": " ({prefecture})",
+        "overview": "Data linkage overview",
+        "overview_note": "① and ③ as service types, ② as data categories, ④ as value types, "
+                         "with the names as written in brackets. Items of no known kind show "
+                         "their names only.",
+        "themes": "Themes against the whole inventory",
+        "theme_columns": ["Theme", "Cases", "Share", "Share of all cases"],
+        "flows": "Flows by kind",
+        "kpis": "KPIs (target and actual)",
+        "kpi_columns": ["Indicator", "Year / period", "Target", "Actual", "Unit", "Source"],
+        "no_kpis": "No KPI table (a KPI sheet in the workbook, or a file given with --kpis).",
+        "peer_flows": "What peers do that it does not yet",
+        "peer_note": "Flows by kind (① source type → ② data category → ③ target type) that at "
+                     "least {min} of the {peers} municipalities compared with have and this "
+                     "one has not; most peers first.",
+        "peer_columns": ["① Source type", "② Data category", "③ Target type", "Peers",
+                         "Example"],
+        "peer_count": "{n} of {of}",
+        "no_peer_flows": "No flow that at least {min} of the other {peers} municipalities "
+                         "share is missing here.",
+        "example": "{municipality}: {title} (No {case_id})",
+        "no_municipality": "No case names a municipality, so there are no municipality pages.",
+        "fiscal_year": "FY{year}",
+        "target": "Target", "actual": "Actual",
+        "kpi_chart": "{name}: KPIs (target and actual)",
+        "flow_chart": "{name}: flows by kind",
+        "sheet": "{name}",
+    },
+}
+
+
+def kind_with_names(kind: str, items: list[str], label, lang: str) -> str:
+    """One kind of an element with the names written for it: 地域通貨・ポイント（地域通貨、クマPAY）;
+    the names alone for items of no known kind."""
+    from ..classification.taxonomy import FALLBACK_ID
+
+    names = LIST_SEPARATOR[lang].join(items)
+    if kind == FALLBACK_ID:
+        return names
+    return f"{label(kind)}（{names}）" if lang == "ja" else f"{label(kind)} ({names})"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from .labels import (
     FINDING_COLUMNS,
     HEADINGS,
+    MUNICIPALITY_WORDS,
     TALLY_COLUMNS,
     chart_caption,
     dimension_label,
@@ -17,6 +18,7 @@ from .registry import HEATMAP_OF
 from .tables import (
     finding_rows,
     matrix_frames,
+    municipality_tables,
     summary_rows,
     tally_sections,
     theme_tally_frame,
@@ -112,6 +114,7 @@ def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str
     headings, rows = sensitive_rows(analysis)
     out += [table(headings, rows, ["l", "r", "l", "l", "l", "l"]) if rows
             else h["no_sensitive"], ""]
+    out += _municipality_pages(analysis, charts)
     out += [f"## {h['tallies']}"]
     for heading, frame, columns in tally_sections(analysis):
         out += ["", f"### {h[heading]}", ""]
@@ -137,6 +140,38 @@ def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str
         out.append("")
     out.append(h["cases_in_csv"])
     return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def _municipality_pages(analysis: Analysis, charts: dict[str, str]) -> list[str]:
+    """The municipality pages (--by municipality), one ### section each."""
+    if not analysis.settings.municipality_pages:
+        return []
+    lang = analysis.settings.lang
+    w = MUNICIPALITY_WORDS[lang]
+    out = [f"## {w['section']}", "", w["section_note"], ""]
+    pages = municipality_tables(analysis)
+    if not pages:
+        out += [w["no_municipality"], ""]
+    for page in pages:
+        out += [f"### {cell(page['heading'])}", "", cell(page["count"]), "",
+                f"#### {w['overview']}", "", w["overview_note"], "",
+                table(*page["overview"]), "",
+                f"#### {w['themes']}", "", table(*page["themes"], ["l", "r", "r", "r"]), ""]
+        if page["charts"]["flow"] in charts:
+            out += [f"#### {w['flows']}", "",
+                    _image(chart_caption(page["charts"]["flow"], analysis, lang),
+                           charts[page["charts"]["flow"]]), ""]
+        headings, rows = page["kpis"]
+        out += [f"#### {w['kpis']}", "", table(headings, rows, ["l", "l", "r", "r", "l", "l"])
+                if rows else w["no_kpis"], ""]
+        if page["charts"]["kpi"] in charts:
+            out += [_image(chart_caption(page["charts"]["kpi"], analysis, lang),
+                           charts[page["charts"]["kpi"]]), ""]
+        headings, rows = page["peer_flows"]
+        out += [f"#### {w['peer_flows']}", "", page["peer_note"], ""]
+        if rows:
+            out += [table(headings, rows, ["l", "l", "l", "r", "l"]), ""]
+    return out
 
 
 _CHART_PATH = re.compile(r"charts/[A-Za-z0-9_.-]+")

@@ -55,23 +55,43 @@ def _flow(analysis: Analysis, key: str):
                              lang=analysis.settings.lang)
 
 
+def _municipality(analysis: Analysis, key: str):
+    """municipality_<n>_flow / municipality_<n>_kpi: a municipality page's charts."""
+    from . import charts
+    from .kpi_chart import kpi_chart
+    from .labels import MUNICIPALITY_WORDS
+
+    lang = analysis.settings.lang
+    _, number, what = key.split("_")
+    page = analysis.municipalities[int(number) - 1]
+    words = MUNICIPALITY_WORDS[lang]
+    if what == "flow":
+        return charts.flow_chart(page.flows, analysis.taxonomies, lang=lang,
+                                 title=words["flow_chart"].format(name=page.name))
+    return kpi_chart(page.kpis, lang=lang, title=words["kpi_chart"].format(name=page.name))
+
+
 HEATMAP_MATRIX = {"heatmap_types": "types", "heatmap": "flow"}  # chart → the matrix it draws
 HEATMAP_OF = {matrix: chart for chart, matrix in HEATMAP_MATRIX.items()}  # and the reverse
 # chart key (or, ending in "_", key prefix) → drawing function
 CHARTS = {"tally": _tally, "heatmap": _heatmap, "heatmap_types": _heatmap, "flow_": _flow,
-          "flow": _flow}
+          "flow": _flow, "municipality_": _municipality}
 
 
 def chart_keys(analysis: Analysis) -> list[str]:
     """The report's charts: the tally, the heatmaps, and a flow chart for each set of flow
-    stages the analysis counted (overall, by type, per theme with cases)."""
-    return ["tally", *HEATMAP_MATRIX, *analysis.flows]
+    stages the analysis counted (overall, by type, per theme with cases), and the charts of
+    the municipality pages."""
+    from .tables import municipality_chart_keys
+
+    return ["tally", *HEATMAP_MATRIX, *analysis.flows, *municipality_chart_keys(analysis)]
 
 
 def draw_chart(analysis: Analysis, key: str):
     """The matplotlib figure of one chart of the report (see chart_keys)."""
     drawer = CHARTS.get(key) or CHARTS.get(key.split("_", 1)[0] + "_")
-    if drawer is None or (drawer is _flow and key not in analysis.flows):
+    if drawer is None or (drawer is _flow and key not in analysis.flows) or (
+            drawer is _municipality and key not in chart_keys(analysis)):
         raise FlowmatrixError(f"no chart {key!r}; the report has: "
                               + ", ".join(chart_keys(analysis)), code="usage")
     return drawer(analysis, key)

@@ -45,7 +45,45 @@ def summary_dict(analysis: Analysis) -> dict:
         "top": analysis.top,
         "findings": [{k: getattr(f, k) for k in FINDING_KEYS} for f in analysis.findings],
         **_aliases(analysis),
+        **_municipalities(analysis),
     }
+
+
+def _municipalities(analysis: Analysis) -> dict:
+    """With --by municipality: every page's figures, kinds as ids beside their labels."""
+    from ..model.municipality import PEER_KINDS
+    from .labels import value_labeller
+    from .tables import KIND_OF_ELEMENT, municipality_tables
+
+    if not analysis.settings.municipality_pages:
+        return {}
+    lang, taxonomies, cases = analysis.settings.lang, analysis.taxonomies, analysis.cases
+    labels = {d: value_labeller(d, taxonomies, lang) for d in (*KIND_OF_ELEMENT.values(),)}
+    themes = taxonomies.themes.labels(lang)
+    pages = []
+    for page, words in zip(analysis.municipalities, municipality_tables(analysis),
+                           strict=True):
+        pages.append({
+            "key": words["key"], "name": page.name, "prefecture": page.prefecture,
+            "cases": len(page.positions),
+            "rows": [int(cases["row"].iat[p]) for p in page.positions],
+            "overview": [
+                {"case_id": row[0], "title": row[1],
+                 **{element: [{"kind": kind, "label": labels[KIND_OF_ELEMENT[element]](kind),
+                               "items": items} for kind, items in groups]
+                    for element, groups in overview.items()}}
+                for row, overview in zip(words["overview"][1], page.overview, strict=True)],
+            "themes": [{**t, "theme": themes.get(t["theme_id"], t["theme_id"])}
+                       for t in page.themes],
+            "flows": _flows(page.flows, analysis),
+            "kpis": page.kpis,
+            "peers": page.peers,
+            "peer_flows": [{**{k: f[k] for k in PEER_KINDS},
+                            "labels": [labels[k](f[k]) for k in PEER_KINDS],
+                            "peers": f["peers"], "example": f["example"]}
+                           for f in page.peer_flows],
+        })
+    return {"municipalities": pages}
 
 
 def _aliases(analysis: Analysis) -> dict:

@@ -12,7 +12,7 @@ from ..classification.names import NAME_ELEMENTS
 from ..classification.themes import CLASSIFICATION_COLUMNS
 from ..io.columns import ELEMENTS
 from ..io.inventory import PROVENANCE_COLUMNS, item_column
-from ..model.dimensions import TOTAL, TYPE_DIMENSIONS
+from ..model.dimensions import KIND_OF_ELEMENT, TOTAL, TYPE_DIMENSIONS
 from .labels import (
     CANONICAL_SUFFIX,
     CASE_COLUMNS,
@@ -353,3 +353,68 @@ def representative_rows(typical: dict[str, list[dict]], cases: pd.DataFrame,
             rows.append([*(labels[key](flow[key]) for key in FLOW_KINDS), flow["cases"],
                          examples])
         yield theme_id, themes.get(theme_id, theme_id), REPRESENTATIVE_HEADINGS[lang], rows
+
+
+def municipality_chart_keys(analysis: Analysis) -> list[str]:
+    """The charts of the municipality pages: municipality_<n>_flow for each page, and
+    municipality_<n>_kpi for each page with KPIs (n from 01, in page order)."""
+    keys = []
+    for number, page in enumerate(analysis.municipalities, start=1):
+        keys.append(f"municipality_{number:02d}_flow")
+        if page.kpis:
+            keys.append(f"municipality_{number:02d}_kpi")
+    return keys
+
+
+def municipality_tables(analysis: Analysis) -> list[dict]:
+    """Each municipality page in words, for every format: key (municipality_<n>), name,
+    heading (name and prefecture), count, and the tables overview, themes, kpis and
+    peer_flows as (headings, rows), with the peer note; the same numbers as summary.json."""
+    from ..io.columns import ELEMENT_LABELS
+    from ..model.municipality import PEER_KINDS
+    from ..settings import PEER_MIN
+    from .kpi_chart import period_label
+    from .labels import MUNICIPALITY_WORDS, kind_with_names
+
+    lang, taxonomies = analysis.settings.lang, analysis.taxonomies
+    words = MUNICIPALITY_WORDS[lang]
+    join = LIST_SEPARATOR[lang].join
+    labels = {element: value_labeller(dimension, taxonomies, lang)
+              for element, dimension in KIND_OF_ELEMENT.items()}
+    peer_labels = [value_labeller(k, taxonomies, lang) for k in PEER_KINDS]
+    themes = taxonomies.themes.labels(lang)
+    cases = analysis.cases
+    case_ids = cases["case_id"].tolist() if "case_id" in cases else [""] * len(cases)
+    titles = cases["title"].tolist() if "title" in cases else [""] * len(cases)
+    pages = []
+    for number, page in enumerate(analysis.municipalities, start=1):
+        overview = [[case_ids[p], titles[p],
+                     *(join(kind_with_names(kind, items, labels[e], lang)
+                            for kind, items in row[e]) for e in ELEMENTS)]
+                    for p, row in zip(page.positions, page.overview, strict=True)]
+        theme_rows = [[themes.get(t["theme_id"], t["theme_id"]), t["cases"],
+                       f"{t['share']:.1%}", f"{t['inventory_share']:.1%}"] for t in page.themes]
+        kpi_rows = [[kpi["indicator"], period_label(point, lang), point["target_text"],
+                     point["actual_text"], kpi["unit"], point["source"]]
+                    for kpi in page.kpis for point in kpi["points"]]
+        peer_rows = [[*(label(flow[k]) for label, k in zip(peer_labels, PEER_KINDS,
+                                                            strict=True)),
+                      words["peer_count"].format(n=flow["peers"], of=page.peers),
+                      words["example"].format(**flow["example"])]
+                     for flow in page.peer_flows]
+        key = f"municipality_{number:02d}"
+        note = (words["peer_note"] if peer_rows else words["no_peer_flows"]).format(
+            peers=page.peers, min=PEER_MIN)
+        pages.append({
+            "key": key, "name": page.name,
+            "heading": page.name + (words["of_prefecture"].format(prefecture=page.prefecture)
+                                    if page.prefecture else ""),
+            "count": words["cases"].format(n=len(page.positions)),
+            "overview": (["No", CASE_COLUMNS[lang].get("title", "title"),
+                          *(ELEMENT_LABELS[lang][e] for e in ELEMENTS)], overview),
+            "themes": (words["theme_columns"], theme_rows),
+            "kpis": (words["kpi_columns"], kpi_rows),
+            "peer_flows": (words["peer_columns"], peer_rows), "peer_note": note,
+            "charts": {"flow": f"{key}_flow", "kpi": f"{key}_kpi" if page.kpis else None},
+        })
+    return pages

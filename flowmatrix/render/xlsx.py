@@ -19,6 +19,7 @@ from .labels import FINDING_COLUMNS, HEADINGS, TALLY_COLUMNS, dimension_label, s
 from .tables import (
     finding_rows,
     matrix_frames,
+    municipality_tables,
     summary_rows,
     tally_sections,
     theme_tally_frame,
@@ -291,6 +292,92 @@ def matrix_workbook(table: pd.DataFrame, counts: pd.DataFrame, *, lang: str = "j
     return out.done()
 
 
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    """A municipality's sheet name: its name without the characters Excel forbids, at most
+    31 characters, unique in the book (Excel compares sheet names without case)."""
+    base = _SHEET_FORBIDDEN.sub("_", excel_text(name)).strip("' ")[:28] or "_"
+    candidate, n = base, 1
+    while candidate.casefold() in {u.casefold() for u in used}:
+        n += 1
+        candidate = f"{base} ({n})"
+    used.add(candidate)
+    return candidate
+
+
+def _municipality_sheet(out: _Book, page, words: dict, name: str, lang: str) -> None:
+    """One municipality page: heading, データ連携の概要, themes against the inventory, KPIs
+    with a native chart (actual as columns, target as a line), and what peers do."""
+    from .kpi_chart import period_label
+    from .labels import MUNICIPALITY_WORDS
+
+    w = MUNICIPALITY_WORDS[lang]
+    widths = [22, 26, 30, 30, 30, 30]  # A holds No, a theme, an indicator, a service type
+    sheet = out.sheet(name, widths)
+    _put(sheet, 0, 0, f"{words['heading']} — {words['count']}", out.bold)
+    row = 2
+
+    def block(title: str, headings: list[str], rows: list[list], note: str = "") -> None:
+        nonlocal row
+        _put(sheet, row, 0, title + (f" — {note}" if note else ""), out.bold)
+        _row(sheet, row + 1, headings, out.header)
+        row += 2
+        for values in rows:
+            if height := row_height(values, widths, [True] * len(values)):
+                sheet.set_row(row, height)
+            _row(sheet, row, values, out.wrap)
+            row += 1
+        row += 1
+
+    block(w["overview"], *words["overview"], w["overview_note"])
+    _put(sheet, row, 0, w["themes"], out.bold)
+    _row(sheet, row + 1, w["theme_columns"], out.header)
+    row += 2
+    for label, theme in zip((r[0] for r in words["themes"][1]), page.themes, strict=True):
+        _row(sheet, row, [label, theme["cases"]])
+        _put(sheet, row, 2, theme["share"], out.percent)
+        _put(sheet, row, 3, theme["inventory_share"], out.percent)
+        row += 1
+    row += 1
+    _put(sheet, row, 0, w["kpis"], out.bold)
+    if not page.kpis:
+        _put(sheet, row + 1, 0, w["no_kpis"])
+        row += 3
+    else:
+        _row(sheet, row + 1, w["kpi_columns"], out.header)
+        row += 2
+        for kpi in page.kpis:
+            first = row
+            for point in kpi["points"]:
+                _row(sheet, row, [kpi["indicator"], period_label(point, lang), point["target"],
+                                  point["actual"], kpi["unit"], point["source"]], out.wrap)
+                row += 1
+            charts = []
+            for what, column, kind in (("actual", 3, "column"), ("target", 2, "line")):
+                if all(p[what] is None for p in kpi["points"]):
+                    continue
+                chart = out.book.add_chart({"type": kind})
+                series = {"name": w[what], "categories": [name, first, 1, row - 1, 1],
+                          "values": [name, first, column, row - 1, column]}
+                chart.add_series({**series, "fill": {"color": "#2E75B6"},
+                                  "data_labels": {"value": True}} if kind == "column" else
+                                 {**series, "line": {"color": "#C0504D"},
+                                  "marker": {"type": "circle"}})
+                charts.append(chart)
+            chart = charts[0]  # actual as columns, the target line drawn over them
+            for other in charts[1:]:
+                chart.combine(other)
+            chart.set_y_axis({"min": 0})
+            chart.set_title({"name": kpi["indicator"]})
+            chart.set_size({"width": 480, "height": 260})
+            sheet.insert_chart(first, 7, chart)
+            row = max(row, first + 14)
+        row += 1
+    block(w["peer_flows"], *words["peer_flows"], words["peer_note"])
+
+
 def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> Path:
     """report.xlsx, streamed to `path`; case_table: tables.case_rows."""
     lang = analysis.settings.lang
@@ -378,6 +465,10 @@ def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> 
                 _put(tallies, row, column, value, out.percent if name == "share" else None)
             row += 1
         row += 1
+
+    used = {name for name in names.values()}
+    for page, words in zip(analysis.municipalities, municipality_tables(analysis), strict=True):
+        _municipality_sheet(out, page, words, _sheet_name(page.name, used), lang)
 
     widths = [10, 20, 28, 100]
     findings = out.sheet(names["findings"], widths, header_rows=1)

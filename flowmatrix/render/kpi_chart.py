@@ -1,0 +1,86 @@
+"""The KPI chart of a municipality page: per indicator, the actual as bars and the target as a
+line, year by year — the chart the DSA article shows for 熊谷市's portal-app users."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .charts import (
+    _MUTED,
+    _TEXT,
+    _new_figure,
+    _no_data_figure,
+    chart_style,
+    drawable,
+    shorten_label,
+)
+from .labels import MUNICIPALITY_WORDS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+ACTUAL_COLOUR = "#2e75b6"
+TARGET_COLOUR = "#c0504d"
+PANELS_PER_ROW = 2
+
+
+def period_label(point: dict, lang: str) -> str:
+    """A point's place on the time axis: 2023年度 / FY2023 for a fiscal year, else the
+    period as the table writes it."""
+    if point["year"] is not None:
+        return MUNICIPALITY_WORDS[lang]["fiscal_year"].format(year=point["year"])
+    return point["period"]
+
+
+def number_text(value: float | None) -> str:
+    """35000.0 → "35,000"; 0.5 → "0.5"; None → ""."""
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+
+
+def kpi_chart(kpis: list[dict], *, lang: str = "ja", title: str) -> Figure:
+    """One panel per indicator (two per row): actual as bars, target as a line with markers,
+    the values written on the bars. `kpis`: a municipality page's (model/municipality.py)."""
+    words = MUNICIPALITY_WORDS[lang]
+    with chart_style():
+        if not kpis:
+            return _no_data_figure(title, lang)
+        columns = min(len(kpis), PANELS_PER_ROW)
+        rows = -(-len(kpis) // columns)
+        figure = _new_figure(6.2 * columns, 3.6 * rows + 0.6)
+        figure.suptitle(drawable(title), x=0.01, ha="left", fontsize=14, color=_TEXT)
+        for index, kpi in enumerate(kpis):
+            ax = figure.add_subplot(rows, columns, index + 1)
+            points = kpi["points"]
+            positions = list(range(len(points)))
+            actual = [p["actual"] for p in points]
+            target = [p["target"] for p in points]
+            if any(v is not None for v in actual):
+                bars = ax.bar(positions, [v or 0 for v in actual], width=0.6,
+                              color=ACTUAL_COLOUR, label=words["actual"], zorder=2)
+                for bar, value in zip(bars, actual, strict=True):
+                    if value is not None:
+                        ax.annotate(number_text(value), (bar.get_x() + bar.get_width() / 2,
+                                                         bar.get_height()),
+                                    xytext=(0, 3), textcoords="offset points", ha="center",
+                                    va="bottom", fontsize=9, color=_TEXT)
+            if any(v is not None for v in target):
+                xs = [x for x, v in zip(positions, target, strict=True) if v is not None]
+                ys = [v for v in target if v is not None]
+                ax.plot(xs, ys, color=TARGET_COLOUR, marker="o", linewidth=2,
+                        label=words["target"], zorder=3)
+            ax.set_xticks(positions, labels=[shorten_label(drawable(period_label(p, lang)), 12)
+                                             for p in points], fontsize=9)
+            ax.set_xlim(-0.6, len(points) - 0.4)
+            top = max([v for v in actual + target if v is not None] or [1])
+            ax.set_ylim(0, top * 1.18)
+            ax.yaxis.set_major_formatter(lambda value, _: number_text(value))
+            ax.grid(axis="y", color="#e5e5e5", linewidth=0.8, zorder=0)
+            unit = f"（{kpi['unit']}）" if kpi["unit"] and lang == "ja" else \
+                f" ({kpi['unit']})" if kpi["unit"] else ""
+            ax.set_title(drawable(shorten_label(kpi["indicator"] + unit, 40, 2)), loc="left",
+                         fontsize=11, color=_TEXT)
+            ax.tick_params(axis="y", labelsize=8, colors=_MUTED)
+            ax.legend(loc="upper left", fontsize=8, frameon=False)
+        return figure
