@@ -41,7 +41,7 @@ def number_text(value: float | None) -> str:
 
 def kpi_chart(kpis: list[dict], *, lang: str = "ja", title: str) -> Figure:
     """One panel per indicator (two per row): actual as bars, target as a line with markers,
-    the values written on the bars. `kpis`: a municipality page's (model/municipality.py)."""
+    the actual written on each bar as the table writes it. `kpis`: a municipality page's (model/municipality.py)."""
     words = MUNICIPALITY_WORDS[lang]
     with chart_style():
         if not kpis:
@@ -59,9 +59,10 @@ def kpi_chart(kpis: list[dict], *, lang: str = "ja", title: str) -> Figure:
             if any(v is not None for v in actual):
                 bars = ax.bar(positions, [v or 0 for v in actual], width=0.6,
                               color=ACTUAL_COLOUR, label=words["actual"], zorder=2)
-                for bar, value in zip(bars, actual, strict=True):
-                    if value is not None:
-                        ax.annotate(number_text(value), (bar.get_x() + bar.get_width() / 2,
+                for bar, value, point in zip(bars, actual, points, strict=True):
+                    if value is not None:  # as published: 6万人超 says more than 60,000
+                        ax.annotate(drawable(point["actual_text"]) or number_text(value),
+                                    (bar.get_x() + bar.get_width() / 2,
                                                          bar.get_height()),
                                     xytext=(0, 3), textcoords="offset points", ha="center",
                                     va="bottom", fontsize=9, color=_TEXT)
