@@ -41,7 +41,8 @@ def number_text(value: float | None) -> str:
 
 def kpi_chart(kpis: list[dict], *, lang: str = "ja", title: str) -> Figure:
     """One panel per indicator (two per row): actual as bars, target as a line with markers,
-    the actual written on each bar as the table writes it. `kpis`: a municipality page's (model/municipality.py)."""
+    the actual written on each bar as the table writes it. `kpis`: a municipality page's
+    (model/municipality.py)."""
     words = MUNICIPALITY_WORDS[lang]
     with chart_style():
         if not kpis:
@@ -61,7 +62,10 @@ def kpi_chart(kpis: list[dict], *, lang: str = "ja", title: str) -> Figure:
                               color=ACTUAL_COLOUR, label=words["actual"], zorder=2)
                 for bar, value, point in zip(bars, actual, points, strict=True):
                     if value is not None:  # as published: 6万人超 says more than 60,000
-                        ax.annotate(drawable(point["actual_text"]) or number_text(value),
+                        written = point["actual_text"]
+                        plain = written.replace(",", "").replace(".", "").isdigit()
+                        ax.annotate(number_text(value) if plain or not written
+                                    else drawable(written),
                                     (bar.get_x() + bar.get_width() / 2,
                                                          bar.get_height()),
                                     xytext=(0, 3), textcoords="offset points", ha="center",
@@ -71,7 +75,7 @@ def kpi_chart(kpis: list[dict], *, lang: str = "ja", title: str) -> Figure:
                 ys = [v for v in target if v is not None]
                 ax.plot(xs, ys, color=TARGET_COLOUR, marker="o", linewidth=2,
                         label=words["target"], zorder=3)
-            ax.set_xticks(positions, labels=[shorten_label(drawable(period_label(p, lang)), 12)
+            ax.set_xticks(positions, labels=[shorten_label(drawable(period_label(p, lang)), 16)
                                              for p in points], fontsize=9)
             ax.set_xlim(-0.6, len(points) - 0.4)
             top = max([v for v in actual + target if v is not None] or [1])
