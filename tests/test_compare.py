@@ -78,7 +78,7 @@ def test_the_five_edits_are_exactly_what_json_reports(sample):
     assert {"location"} <= {f["data_category"] for f in data["flows"]["new"]}
     # --fail-on removed,theme-changed: both happened
     assert result.exit_code == 1, result.output
-    assert "removed, theme-changed" in result.output
+    assert "--fail-on に当たる変更があります：removed、theme-changed" in result.output
     assert SUMMARY_JA in result.output
 
 

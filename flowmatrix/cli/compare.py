@@ -87,6 +87,10 @@ def compare(
         console().print(escape(ANALYZE_WORDS[settings.lang]["report"].format(folder=folder)))
     triggered = comparison.triggered(conditions)
     if triggered:
-        console(stderr=True).print(f"[bold red]--fail-on:[/bold red] {', '.join(triggered)}")
+        from ..render.labels import COMPARE_WORDS, LIST_SEPARATOR
+
+        line = COMPARE_WORDS[settings.lang]["triggered"].format(
+            conditions=LIST_SEPARATOR[settings.lang].join(triggered))
+        console(stderr=True).print(f"[bold red]{escape(line)}[/bold red]")
         raise typer.Exit(EXIT_INVENTORY_ERRORS)
     raise typer.Exit(EXIT_OK)

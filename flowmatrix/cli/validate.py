@@ -13,7 +13,7 @@ import typer
 from ..errors import EXIT_OK, FlowmatrixError
 from ..settings import Settings
 from .app import command
-from .console import console, escape, fail, usage
+from .console import console, escape, fail, usage, written
 from .options import settings_options
 
 
@@ -83,9 +83,10 @@ def validate(
             from .. import write_atomic
 
             write_atomic(write_baseline, baseline_bytes(results, write_baseline), inputs=paths)
+            from ..render.labels import counted
+
             recorded = sum(len(r.findings) for r in results)
-            console(stderr=True).print(f"wrote {escape(str(write_baseline))} "
-                                       f"({recorded} findings)")
+            written(write_baseline, counted(recorded, "finding", settings.lang), settings.lang)
             baseline, known = write_baseline, read_baseline(write_baseline)
         if known is not None:
             results = new_findings(results, known, baseline)

@@ -193,7 +193,7 @@ CASE_COLUMNS = {
 }
 
 NOUNS = {"case": "事例", "error": "エラー", "warning": "警告", "note": "情報", "row": "行",
-         "flow": "流れ", "file": "ファイル"}
+         "flow": "流れ", "file": "ファイル", "finding": "指摘"}
 
 
 def counted(n: int, noun: str, lang: str = "ja") -> str:
@@ -493,6 +493,7 @@ COMPARE_WORDS = {
         "files": "ファイルの対応", "only_old": "比較元のみ", "only_new": "比較先のみ",
         "more": "ほか {n:,} 行は report.xlsx と comparison.json にあります。",
         "matching_note": "事例は、両方に番号の列があれば番号で、なければ（また番号が変わった事例は）事例名と①〜④の文字列の類似度で対応づけています。",
+        "triggered": "--fail-on に当たる変更があります：{conditions}",
     },
     "en": {
         "title": "Inventory comparison", "summary": "Summary",
@@ -511,6 +512,7 @@ COMPARE_WORDS = {
         "files": "Files paired", "only_old": "old only", "only_new": "new only",
         "more": "{n:,} more rows are in report.xlsx and comparison.json.",
         "matching_note": "Cases are matched by their id where both versions have an id column, otherwise (and for ids that changed) by how alike their title and four elements are.",
+        "triggered": "--fail-on: {conditions}",
     },
 }
 COMPARE_COLUMNS = {
