@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ..errors import FlowmatrixError
 from ..io.columns import ELEMENTS
 from ..model.compare import FAIL_ON, FIELDS, KINDS, TYPE_FIELDS
+from .html import STYLE as REPORT_STYLE
 from .labels import (
     CASE_COLUMNS,
     COMPARE_COLUMNS,
@@ -258,19 +259,11 @@ def comparison_markdown(comparison: Comparison) -> bytes:
 
 # --- HTML -------------------------------------------------------------------------------------
 
-STYLE = """
-body{font-family:"Hiragino Kaku Gothic ProN","Hiragino Sans","Yu Gothic UI","Yu Gothic",Meiryo,
-"Noto Sans CJK JP","Noto Sans JP","IPAexGothic",sans-serif;margin:0;color:#1f2933;line-height:1.6}
-header{background:#1f4e78;color:#fff;padding:1.2rem 2rem}header h1{margin:0;font-size:1.5rem}
-header p{margin:.3rem 0 0;font-size:1.1rem;font-weight:bold}
-main{padding:0 2rem 3rem;max-width:1400px}
-h2{border-bottom:2px solid #2e75b6;padding-bottom:.2rem;margin-top:2rem;font-size:1.2rem}
-table{border-collapse:collapse;margin:.6rem 0;font-size:.85rem}
-th,td{border:1px solid #cbd2d9;padding:.25rem .5rem;vertical-align:top;text-align:left;
-overflow-wrap:anywhere;max-width:30em}th{background:#f0f4f8}
-td.n{text-align:right;font-variant-numeric:tabular-nums}td.old{background:#fde8e8}
-td.new{background:#fff4c2}.scroll{overflow-x:auto}.note{color:#52606d;font-size:.85rem}
-@media (max-width:640px){header,main{padding-left:.8rem;padding-right:.8rem}}
+# report.html's style (fonts, tables, phone and print rules: one look for both pages), and the
+# marks of a changed field's old and new values.
+STYLE = REPORT_STYLE + """
+header p{margin:.3rem 0 0;font-size:1.1rem;font-weight:bold;opacity:1}
+td.old{background:#fde8e8}td.new{background:#fff4c2}
 """
 
 
