@@ -125,6 +125,7 @@ def test_peers_are_the_other_municipalities(cli, three_cities, tmp_path):
     result = cli("analyze", three_cities, "--by", "municipality", "--format", "json",
                  "--out", tmp_path)
     assert result.exit_code == 0, result.output
+    assert "自治体別のページ（3）: A市、B市、Ｃ市" in result.output
     summary = json.loads((tmp_path / "three" / "summary.json").read_text("utf-8"))
     pages = {p["name"]: p for p in summary["municipalities"]}
     assert list(pages) == ["A市", "B市", "Ｃ市"]  # Ｃ市 and "C市 " are one, first spelling

@@ -190,4 +190,8 @@ def _print_analysis(analysis, folder) -> None:
                   f"{escape(finding_text(finding, lang, analysis.taxonomies))}")
     if len(problems) > 5:
         out.print(escape(words["more"].format(n=len(problems) - 5)))
+    pages = [page.name for page in analysis.municipalities]
+    if pages:
+        out.print(escape(words["pages"].format(n=len(pages), names=sep.join(
+            pages[:8]) + (sep + "…" if len(pages) > 8 else ""))))
     out.print(escape(words["report"].format(folder=folder)))

@@ -327,11 +327,13 @@ ANALYZE_WORDS = {
     "ja": {"batch": "{total} 件中 {written} 件の報告書を書き出しました · 一覧: {index}",
            "ok": "完了", "failed": "失敗",
            "sensitive": "{label}: {n}（{rows} 行目）— 報告書を参照してください",
-           "more": "  … ほか {n} 件の指摘は報告書にあります", "report": "報告書: {folder}/"},
+           "more": "  … ほか {n} 件の指摘は報告書にあります", "report": "報告書: {folder}/",
+           "pages": "自治体別のページ（{n}）: {names}"},
     "en": {"batch": "{written} of {total} inputs reported · index: {index}",
            "ok": "ok", "failed": "failed",
            "sensitive": "{label}: {n} (rows {rows}) — see the report",
-           "more": "  … {n} more findings in the report", "report": "report: {folder}/"},
+           "more": "  … {n} more findings in the report", "report": "report: {folder}/",
+           "pages": "municipality pages ({n}): {names}"},
 }
 INTERRUPTED = {
     "ja": "中断しました（{signal}）。書きかけの報告書は書き出さず、前の版のままです",
