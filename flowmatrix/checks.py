@@ -12,7 +12,7 @@ from .classification.taxonomy import Taxonomies, Taxonomy
 from .findings import Finding, sort_findings
 from .io.columns import CANONICAL_COLUMNS, ELEMENTS
 from .io.inventory import Inventory, item_column
-from .io.kpis import Kpi, municipality_key
+from .io.kpis import Kpi, name_key
 from .io.text import normalise, split_items
 
 if TYPE_CHECKING:
@@ -286,23 +286,26 @@ def _sensitive_flows(inventory: Inventory, typed: pd.DataFrame,
 
 
 def check_kpis(kpis: list[Kpi], cases: pd.DataFrame) -> list[Finding]:
-    """A warning for each KPI row no municipality page can show: its municipality names no
-    case, or it names none while the inventory has several municipalities."""
+    """A warning for each row of an inventory's own KPI table that no municipality page can
+    show: its municipality names no case, or it names none while the inventory has several
+    municipalities."""
     names = cases["municipality"].fillna("").astype(str).tolist() if "municipality" in cases \
         else []
-    known = {municipality_key(n) for n in names} - {""}
+    known = {name_key(n) for n in names} - {""}
     findings = []
     for kpi in kpis:
-        key = municipality_key(kpi.municipality)
-        if key in known or (not key and len(known) == 1):
+        key = name_key(kpi.municipality)
+        blank = not kpi.municipality.strip()
+        if key in known or (blank and len(known) == 1):
             continue
-        reason = "unknown" if key else "blank"
+        reason = "blank" if blank else "unknown"
         message = (f"KPI {kpi.indicator!r}: no case names the municipality "
                    f"{kpi.municipality!r}, so no page shows it" if key else
                    f"KPI {kpi.indicator!r}: the municipality is empty and the inventory has "
                    f"{len(known)} municipalities, so no page shows it")
         findings.append(Finding("warning", "kpi-unknown-municipality", message, file=kpi.file,
-                                sheet=kpi.sheet, row=kpi.row, column="municipality",
+                                sheet=kpi.sheet, cell=kpi.cell, row=kpi.row,
+                                column="municipality",
                                 params=(("reason", reason), ("indicator", kpi.indicator),
                                         ("municipality", kpi.municipality),
                                         ("count", len(known)))))

@@ -32,7 +32,7 @@ from .errors import (
 from .findings import Finding, count_by_severity, sort_findings
 from .io.columns import ELEMENTS, load_header_aliases
 from .io.inventory import Inventory, item_column, read_inventory
-from .io.kpis import Kpi, municipality_key, read_kpis
+from .io.kpis import Kpi, name_key, read_kpis
 from .model.analysis import Analysis, build_analysis
 from .settings import DEFAULT_NAME_THRESHOLD, DEFAULTS, Settings
 
@@ -49,7 +49,7 @@ class Classified:
     cases: pd.DataFrame  # the inventory's cases + theme and kind columns
     findings: list[Finding]
     settings: Settings
-    kpis: list[Kpi] = field(default_factory=list)  # read for municipality pages (io/kpis.py)
+    kpis: list[Kpi] = field(default_factory=list)  # its KPI table's rows (io/kpis.py)
 
     def theme_id(self, text: str | None) -> str | None:
         """The theme id `text` names (an id, a label or an alias, as in the theme column);
@@ -130,11 +130,14 @@ def classify(source: str | Path | Inventory, settings: Settings | None = None) -
     cases = type_items(cases, taxonomies)
     findings = check(inventory, cases, taxonomies) + findings
     kpis: list[Kpi] = []
-    if settings.kpis is not None or settings.municipality_pages:
-        kpis, found = (read_kpis(settings.kpis, settings) if settings.kpis is not None else
-                       read_kpis(inventory.path, settings, skip_sheet=inventory.sheet,
-                                 required=False))
+    if settings.kpis is not None:  # a table kept apart may list other municipalities too
+        kpis, found = read_kpis(settings.kpis, settings)
+        findings += found
+    else:  # a workbook's KPI sheet is part of the inventory, checked like its cases
+        kpis, found = read_kpis(inventory.path, settings, skip_sheet=inventory.sheet,
+                                required=False)
         findings += found + check_kpis(kpis, cases)
+    kpis = with_municipality(kpis, cases)
     findings = sort_findings(findings)
     if settings.municipality is not None:
         cases, findings = only_municipality(cases, findings, settings.municipality,
@@ -142,30 +145,46 @@ def classify(source: str | Path | Inventory, settings: Settings | None = None) -
     return Classified(inventory, taxonomies, cases, findings, settings, kpis)
 
 
+def with_municipality(kpis: list[Kpi], cases: pd.DataFrame) -> list[Kpi]:
+    """The KPI rows, those with an empty 自治体 given the inventory's municipality when it
+    has only one (so a batch's combined report still knows whose they are)."""
+    import dataclasses
+
+    names = ({str(n).strip() for n in cases["municipality"].fillna("")} - {""}
+             if "municipality" in cases else set())
+    if len(names) != 1:
+        return kpis
+    (name,) = names
+    return [dataclasses.replace(k, municipality=name) if not k.municipality.strip() else k
+            for k in kpis]
+
+
 def only_municipality(cases: pd.DataFrame, findings: list[Finding], name: str,
                       path: str) -> tuple[pd.DataFrame, list[Finding]]:
-    """The cases of one municipality (--municipality: its name compared without width, case,
-    spaces or brackets' contents), and the findings about them or about no row. A usage
-    error naming the municipalities, and the nearest, when no case has it."""
+    """The cases of one municipality (--municipality: its name compared without width, case
+    or spaces), and the findings about them or about no row. A usage error naming the
+    municipalities, and the nearest, when no case has it."""
     import difflib
 
     names = (cases["municipality"].fillna("").astype(str).str.strip()
              if "municipality" in cases else None)
-    keys = names.map(municipality_key) if names is not None else None
-    if keys is None or not (keys == municipality_key(name)).any():
+    keys = names.map(name_key) if names is not None else None
+    wanted = name_key(name)
+    if keys is None or not wanted or not (keys == wanted).any():
         written = list(dict.fromkeys(n for n in (names if names is not None else []) if n))
         near = difflib.get_close_matches(name, written, n=1, cutoff=0.5)
         shown = ", ".join(written[:20]) + (" …" if len(written) > 20 else "")
+        reason = ("municipality-none" if not written else
+                  "municipality-near" if near else "municipality")
         raise FlowmatrixError(
             f"--municipality {name!r}: no case names it"
             + (f"; did you mean {near[0]!r}?" if near else "")
             + (f" The inventory names: {shown}" if written else
                " The inventory has no municipality column or names none"),
             path=path, code="usage",
-            params={"reason": "municipality", "name": name,
-                    "near": f"「{near[0]}」ではありませんか。" if near else "",
-                    "choices": shown or "（なし）"})
-    kept = cases[keys == municipality_key(name)]
+            params={"reason": reason, "name": name, "near": near[0] if near else "",
+                    "choices": shown})
+    kept = cases[keys == wanted]
     rows = set(kept["row"].tolist())
     return kept.reset_index(drop=True), [f for f in findings if f.row is None or f.row in rows]
 
@@ -197,12 +216,14 @@ def reference_cases(settings: Settings) -> pd.DataFrame | None:
     municipality page (--peers); None without one. Read once per run and settings."""
     if settings.peers is None or not settings.municipality_pages:
         return None
-    return _reference_cases(settings.replace(sheet=None, municipality=None, kpis=None,
-                                             municipality_pages=False))
+    stat = Path(settings.peers).stat() if Path(settings.peers).is_file() else None
+    return _reference_cases(settings.replace(sheet=None, encoding=None, municipality=None,
+                                             kpis=None, municipality_pages=False),
+                            (stat.st_mtime_ns, stat.st_size) if stat else None)
 
 
-@functools.lru_cache(maxsize=2)
-def _reference_cases(settings: Settings) -> pd.DataFrame:
+@functools.lru_cache(maxsize=2)  # a batch reads the reference once (keyed by its mtime)
+def _reference_cases(settings: Settings, version: tuple | None) -> pd.DataFrame:
     cases = classify(settings.peers, settings.replace(peers=None)).cases
     if "municipality" not in cases or not cases["municipality"].astype(str).str.strip().any():
         raise FlowmatrixError("--peers: the reference inventory names no municipality, so it "
@@ -213,7 +234,7 @@ def _reference_cases(settings: Settings) -> pd.DataFrame:
 
 # The settings that decide what the cases are; the others only decide what is counted or shown.
 CLASSIFYING = ("sheet", "encoding", "headers", "separators", "limits", "aliases",
-               "municipality", "kpis", "municipality_pages", "themes", "service_types",
+               "municipality", "kpis", "themes", "service_types",
                "data_categories", "value_types", "ignore_declared")
 
 

@@ -36,6 +36,10 @@ DEFAULT_NAME_THRESHOLD = 70
 # "what peers do" when at least this many other municipalities have it: one peer is an
 # anecdote, two make a pattern a planner can ask about.
 PEER_MIN = 2
+# Municipality pages with charts: the ones with the most cases. A national inventory has
+# pages for a thousand municipalities; a thousand flow charts would take minutes and make
+# report.html hundreds of megabytes, while the pages' tables stay for every municipality.
+PAGE_CHARTS = 30
 
 
 @dataclass(frozen=True)

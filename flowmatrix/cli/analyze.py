@@ -17,7 +17,6 @@ from .options import FindingsFormat, settings_options
 ALL_FORMATS = "xlsx,html,md,json,csv,png,svg"
 
 
-
 @command(
     "From inventory to finished report: read, check, classify, count and chart, then write a "
     "report folder.\n\n"
@@ -33,7 +32,7 @@ ALL_FORMATS = "xlsx,html,md,json,csv,png,svg"
     "Example: [bold]flowmatrix analyze data/cases.xlsx[/bold]  ·  "
     "[bold]flowmatrix analyze inventories/ 'reports-2024/*.xlsx' --out reports/ --lang en"
     "[/bold]")
-@settings_options("read", "taxonomies", "classify", "pages", "lang")
+@settings_options("read", "taxonomies", "classify", "pages", "kpis", "lang")
 def analyze(
     inputs: Annotated[list[str], typer.Argument(help="Inventory files, folders or quoted glob "
                                                 "patterns.", show_default=False)],
@@ -185,8 +184,11 @@ def _print_analysis(analysis, folder) -> None:
                                                                           lang), rows=rows)))
     problems = [f for f in shown_findings(analysis) if f.severity != "info"]
     for finding in problems[:5]:
+        where = finding.location  # a finding about another file (--kpis) names it
+        if finding.file and finding.file not in analysis.sources:
+            where = f"{Path(finding.file).name} {where}".strip()
         out.print(f"  [yellow]{SEVERITY_WORDS[lang][finding.severity]}[/yellow] "
-                  f"{escape(finding.location)}: "
+                  f"{escape(where)}: "
                   f"{escape(finding_text(finding, lang, analysis.taxonomies))}")
     if len(problems) > 5:
         out.print(escape(words["more"].format(n=len(problems) - 5)))

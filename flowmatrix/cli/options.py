@@ -116,22 +116,31 @@ GROUPS = {
             "compared without width, case or spaces. Example: --municipality 熊谷市")],
             DEFAULTS.municipality),
     ],
+    "kpis": [
+        _option("kpis", Annotated[Path | None, typer.Option(
+            "--kpis", help="A file (xlsx, csv, …) with a KPI table: 自治体, 指標, 年度, 目標, "
+            "実績, 単位, 出典. Default: the inventory workbook's own KPI sheet, found by those "
+            "headers. analyze: implies --by municipality; validate: checks that table.",
+            dir_okay=False)], DEFAULTS.kpis),
+    ],
     "pages": [
         _option("by", Annotated[PageBy | None, typer.Option(
             "--by", help="municipality: also write a page per municipality — its cases, its "
             "データ連携の概要 by kind with the names beside, its themes against the whole "
             "inventory, its typed flow chart, its KPIs (target and actual per year) and the "
             "typed flows its peers have and it has not yet.", show_default=False)], None),
-        _option("kpis", Annotated[Path | None, typer.Option(
-            "--kpis", help="A file (xlsx, csv, …) with a KPI table: 自治体, 指標, 年度, 目標, "
-            "実績, 単位, 出典. Default: the inventory workbook's own KPI sheet, found by those "
-            "headers. Implies --by municipality.", dir_okay=False)], DEFAULTS.kpis),
         _option("peers", Annotated[Path | None, typer.Option(
             "--peers", help="A reference inventory whose municipalities are the peers of every "
             "page. Default: the other municipalities of the inventory (or the batch). Implies "
             "--by municipality.", dir_okay=False)], DEFAULTS.peers),
     ],
 }
+
+
+def only_municipality(settings: Settings) -> dict:
+    """{"municipality": NAME} for the JSON of a command run with --municipality NAME, so the
+    output says whose cases it counts; nothing otherwise."""
+    return {"municipality": settings.municipality} if settings.municipality else {}
 
 
 def build_settings(values: dict) -> Settings:
@@ -143,7 +152,8 @@ def build_settings(values: dict) -> Settings:
             max_uncompressed_bytes=fields.pop("max_uncompressed_size") * MiB,
             max_rows=fields.pop("max_rows"))
     if "by" in fields:  # --by municipality; --kpis and --peers are for the pages too
-        fields["municipality_pages"] = (fields.pop("by") is not None or fields["kpis"] is not None
+        fields["municipality_pages"] = (fields.pop("by") is not None
+                                        or fields.get("kpis") is not None
                                         or fields["peers"] is not None)
     if "lang" in fields:
         fields["lang"] = str(fields["lang"].value if isinstance(fields["lang"], Lang)

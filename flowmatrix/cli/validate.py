@@ -43,6 +43,7 @@ WriteBaselineOption = Annotated[Path | None, typer.Option(
     "optional type columns are known; a declared theme the keywords clearly contradict; no "
     "cell holds only punctuation, an Excel error value like #REF!, or over 500 characters. "
     "Flows carrying 要配慮個人情報 are noted (a warning where the consent column is empty). "
+    "A KPI sheet (or --kpis FILE) is checked too: numbers, and municipalities the cases name. "
     "The findings are those of [bold]flowmatrix analyze[/bold]: one pipeline runs both.\n\n"
     "For CI: --format github (annotations on the changed files), gitlab (Code Quality), sarif "
     "(code scanning), junit; --write-baseline FILE then --baseline FILE fail on new findings "
@@ -50,7 +51,7 @@ WriteBaselineOption = Annotated[Path | None, typer.Option(
     "A folder is searched for inventories (hidden files and Excel lock files skipped).\n\n"
     "Example: [bold]flowmatrix validate data/cases.xlsx data/cases.csv[/bold]  ·  "
     "[bold]flowmatrix validate inventories/ --format github[/bold]")
-@settings_options("read", "taxonomies", "classify", "lang")
+@settings_options("read", "taxonomies", "classify", "kpis", "lang")
 def validate(
     files: Annotated[list[str], typer.Argument(help="Inventory files (.xlsx .xlsm .xls .ods "
                                                ".csv .tsv .json), folders or quoted globs.",

@@ -9,6 +9,7 @@ a row belongs to is settled with the cases (checks.check_kpis, model/municipalit
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 import unicodedata
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from ..errors import FlowmatrixError
 from ..findings import Finding
 from .extent import column_letter
+from .inventory import _fill_merged
 from .readers import EXCEL_SUFFIXES, Sheet, open_workbook
 from .text import cell_text, display, header_key
 
@@ -55,12 +57,14 @@ class Kpi:
     file: str
     sheet: str | None
     row: int
+    cell: str | None = None  # of its 自治体, where the table has cells and that column
 
 
-def municipality_key(name: object) -> str:
-    """Municipality names compared without width, case, spaces or brackets' contents: 熊谷市
-    and 熊谷市（埼玉県） are one municipality."""
-    return header_key("" if name is None else str(name))
+def name_key(name: object) -> str:
+    """A municipality's name as a person typing it means it: without width, case or spaces
+    (--municipality ｃ市 finds C市; a KPI row's 熊谷 市 is 熊谷市's)."""
+    text = unicodedata.normalize("NFKC", "" if name is None else str(name))
+    return "".join(text.casefold().split())
 
 
 def kpi_header_aliases() -> dict[str, str]:
@@ -83,7 +87,12 @@ def read_kpis(path: str | Path, settings: Settings, *, skip_sheet: str | None = 
     for name in book.sheet_names:
         if skip_sheet is not None and name == skip_sheet:
             continue
-        sheet = book.load(name)
+        try:
+            sheet = book.load(name)
+        except FlowmatrixError:
+            if required:
+                raise
+            continue  # a sheet of raw data over the limits is not the KPI table
         header = _header(sheet, aliases)
         if header is not None:
             return _rows(sheet, *header, str(path))
@@ -109,16 +118,18 @@ def _header(sheet: Sheet, aliases: dict[str, str]) -> tuple[int, dict[str, int]]
 def _rows(sheet: Sheet, header: int, columns: dict[str, int],
           path: str) -> tuple[list[Kpi], list[Finding]]:
     kpis, findings = [], []
-    for index in range(header + 1, len(sheet.rows)):
-        row = sheet.rows[index]
-        text = {c: display(cell_text(row[columns[c]])) if c in columns and columns[c] < len(row)
-                else "" for c in KPI_COLUMNS}
+    rows = _fill_merged(sheet, header + 1)  # 自治体 and 指標 merged down their years
+    for index in range(header + 1, len(rows)):
+        row = rows[index]
+        cells = {c: row[columns[c]] if c in columns and columns[c] < len(row) else None
+                 for c in KPI_COLUMNS}
+        text = {c: _written(v) for c, v in cells.items()}
         if not any(text.values()):
             continue
         where = {"file": path, "sheet": sheet.name, "row": sheet.row_number(index)}
         values, units = {}, []
         for column in ("target", "actual"):
-            value, unit = parse_number(text[column])
+            value, unit = cell_number(cells[column])
             if text[column] and value is None:
                 findings.append(_finding(sheet, columns, where, "kpi-not-a-number", column,
                                          f"{text[column]!r} is not a number: left out of the "
@@ -131,23 +142,49 @@ def _rows(sheet: Sheet, header: int, columns: dict[str, int],
             findings.append(_finding(
                 sheet, columns, where, "kpi-incomplete", column,
                 "a KPI row needs an indicator and a target or actual: row left out",
-                what="指標" if not text["indicator"] else "目標か実績"))
+                reason="indicator" if not text["indicator"] else "value"))
             continue
         kpis.append(Kpi(text["municipality"], text["indicator"], text["fiscal_year"],
                         fiscal_year(text["fiscal_year"]), values["target"], values["actual"],
                         text["target"], text["actual"],
                         text["unit"] or next((u for u in units if u), ""), text["source"],
-                        path, sheet.name, where["row"]))
+                        path, sheet.name, where["row"],
+                        _cell(sheet, columns, "municipality", where["row"])))
     return kpis, findings
 
 
 def _finding(sheet: Sheet, columns: dict[str, int], where: dict, code: str, column: str,
              message: str, **params) -> Finding:
     """A warning at a KPI cell (its reference where the sheet has cells)."""
-    cell = (f"{column_letter(sheet.column_index(columns[column]))}{where['row']}"
-            if sheet.has_cells else None)
-    return Finding("warning", code, message, cell=cell, column=column,
-                   params=tuple(params.items()), **where)
+    return Finding("warning", code, message, cell=_cell(sheet, columns, column, where["row"]),
+                   column=column, params=tuple(params.items()), **where)
+
+
+def _cell(sheet: Sheet, columns: dict[str, int], column: str, row: int) -> str | None:
+    if not sheet.has_cells or column not in columns:
+        return None
+    return f"{column_letter(sheet.column_index(columns[column]))}{row}"
+
+
+def _written(value: object) -> str:
+    """A KPI cell as a person reads it: a number with at most 15 significant digits (0.3, not
+    0.30000000000000004; 0.000001, not 1e-06), text trimmed."""
+    if isinstance(value, float) and math.isfinite(value):
+        if value.is_integer() and abs(value) < 1e18:
+            return str(int(value))
+        text = f"{value:.15g}"
+        return f"{value:.15f}".rstrip("0").rstrip(".") if "e" in text else text
+    return display(cell_text(value))
+
+
+def cell_number(value: object) -> tuple[float | None, str]:
+    """A KPI cell's number and unit: a numeric cell as it is; text through parse_number.
+    (None, "") for anything that is not a finite number."""
+    if isinstance(value, bool):
+        return None, ""
+    if isinstance(value, int | float):
+        return (float(value), "") if math.isfinite(value) else (None, "")
+    return parse_number(_written(value))
 
 
 def parse_number(text: str) -> tuple[float | None, str]:
@@ -159,9 +196,10 @@ def parse_number(text: str) -> tuple[float | None, str]:
         return None, ""
     digits, multiplier, rest = found.groups()
     unit = _QUALIFIERS.sub("", rest).strip()
-    if any(ch.isdigit() for ch in unit):
+    number = float(digits) * _MULTIPLIER[multiplier]
+    if any(ch.isdigit() for ch in unit) or not math.isfinite(number):
         return None, ""
-    return float(digits) * _MULTIPLIER[multiplier], unit
+    return number, unit
 
 
 def fiscal_year(text: str) -> int | None:

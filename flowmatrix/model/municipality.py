@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ..classification.taxonomy import FALLBACK_ID
 from ..io.columns import ELEMENTS
 from ..io.inventory import item_column
-from ..io.kpis import municipality_key
+from ..io.kpis import name_key
 from .dimensions import KIND_OF_ELEMENT, TYPE_DIMENSIONS, value_order
 from .flows import FlowStages, flow_stages
 
@@ -51,66 +51,96 @@ def municipality_pages(cases: pd.DataFrame, taxonomies: Taxonomies, theme_tally:
                        *, kpis: list[Kpi], peers: pd.DataFrame | None, chart_top: int,
                        peer_flows: int, peer_min: int) -> list[MunicipalityPage]:
     """A page for every municipality with cases, in the order the inventory first names them.
-    `peers`: the typed cases of a reference inventory (None: the other municipalities of
-    `cases` are the peers)."""
+    A municipality is its name as written (trimmed, as `tally --by municipality` counts it)
+    within its prefecture: 府中市 of 東京都 and of 広島県 are two pages. `peers`: the typed
+    cases of a reference inventory (None: the other municipalities of `cases` are the
+    peers). Time and memory grow with the cases and the distinct typed flows, not with the
+    square of the municipalities."""
     groups = _groups(cases)
     if not groups:
         return []
-    reference = _groups(peers) if peers is not None else groups
-    held = {key: _typed_flows(peers if peers is not None else cases, positions)
-            for key, (_, positions) in reference.items()}
-    inventory_share = {r["theme_id"]: float(r["share"]) for r in theme_tally.to_dict("records")}
-    inventory_order = [r["theme_id"] for r in theme_tally.to_dict("records")]
-    single = len(groups) == 1
+    reference_cases = cases if peers is None else peers
+    reference = groups if peers is None else _groups(peers)
+    held = {key: _typed_flows(reference_cases, positions)
+            for key, (_, _, positions) in reference.items()}
+    holders: dict[tuple, list[str]] = {}  # flow → the peers having it, in inventory order
+    for key, flows in held.items():
+        for flow in flows:
+            holders.setdefault(flow, []).append(key)
+    orders = [value_order(k, taxonomies) for k in PEER_KINDS]
+    common = sorted((f for f, keys in holders.items() if len(keys) >= peer_min),
+                    key=lambda f: (-len(holders[f]),
+                                   *(o(v) for o, v in zip(orders, f, strict=True))))
+    shares = {r["theme_id"]: float(r["share"]) for r in theme_tally.to_dict("records")}
+    order = list(shares)
+    columns = _element_columns(cases)
+    kpis_of: dict[str, list[Kpi]] = {}
+    for kpi in kpis:
+        kpis_of.setdefault(name_key(kpi.municipality), []).append(kpi)
     pages = []
-    for key, (name, positions) in groups.items():
+    for key, (name, prefecture, positions) in groups.items():
         mine = cases.iloc[positions]
         here = _typed_flows(cases, positions)
-        others = {k: flows for k, flows in held.items() if k != key}
+        peers_here = len(reference) - (key in reference)
+        missing = []
+        for flow in common:
+            count = len(holders[flow]) - (key in held and flow in held[key])
+            if flow not in here and count >= peer_min:
+                missing.append((flow, count))
+        missing.sort(key=lambda pair: -pair[1])  # stable: taxonomy order within a count
         pages.append(MunicipalityPage(
-            name=name,
-            prefecture=_first_text(mine, "prefecture"),
-            positions=positions,
-            overview=[_overview(mine, i) for i in range(len(mine))],
-            themes=_themes(mine, inventory_order, inventory_share),
+            name=name, prefecture=prefecture, positions=positions,
+            overview=[_overview(columns, p) for p in positions],
+            themes=_themes(mine, order, shares),
             flows=flow_stages(mine, taxonomies, top=chart_top, by_type=True),
-            kpis=_kpis([k for k in kpis if municipality_key(k.municipality) == key
-                        or (single and not k.municipality.strip())]),
-            peer_flows=_peer_flows(here, others, peers if peers is not None else cases,
-                                   reference, taxonomies, top=peer_flows, peer_min=peer_min),
-            peers=len(others)))
+            kpis=_kpis(kpis_of.pop(name_key(name), [])),
+            peer_flows=[_peer_flow(flow, count, holders[flow], key, held, reference,
+                                   reference_cases) for flow, count in missing[:peer_flows]],
+            peers=peers_here))
     return pages
 
 
-def _groups(cases: pd.DataFrame) -> dict[str, tuple[str, list[int]]]:
-    """municipality key → (its first spelling, positions of its cases); cases without a
-    municipality have no page."""
-    groups: dict[str, tuple[str, list[int]]] = {}
+def _groups(cases: pd.DataFrame) -> dict[str, tuple[str, str, list[int]]]:
+    """page key → (name, prefecture, positions of its cases), in inventory order. A case
+    without a prefecture belongs to the prefecture its name has elsewhere, when it has one
+    only; cases without a municipality have no page."""
+    groups: dict[str, tuple[str, str, list[int]]] = {}
     if "municipality" not in cases:
         return groups
-    for position, name in enumerate(cases["municipality"].fillna("").astype(str).tolist()):
-        key = municipality_key(name)
-        if key:
-            groups.setdefault(key, (name.strip(), []))[1].append(position)
+    names = [str(n).strip() for n in cases["municipality"].fillna("").tolist()]
+    prefectures = ([str(p).strip() for p in cases["prefecture"].fillna("").tolist()]
+                   if "prefecture" in cases else [""] * len(names))
+    seen: dict[str, set[str]] = {}
+    for name, prefecture in zip(names, prefectures, strict=True):
+        if name and prefecture:
+            seen.setdefault(name, set()).add(prefecture)
+    for position, (name, prefecture) in enumerate(zip(names, prefectures, strict=True)):
+        if not name:
+            continue
+        if not prefecture and len(seen.get(name, ())) == 1:
+            prefecture = next(iter(seen[name]))
+        groups.setdefault(f"{name}\x1f{prefecture}", (name, prefecture, []))[2].append(position)
     return groups
 
 
-def _first_text(cases: pd.DataFrame, column: str) -> str:
-    if column not in cases:
-        return ""
-    return next((str(v).strip() for v in cases[column].fillna("").tolist() if str(v).strip()),
-                "")
-
-
-def _overview(cases: pd.DataFrame, i: int) -> dict[str, list[tuple[str, list[str]]]]:
-    """The four elements of one case, each as [(kind id, items)], items grouped by kind."""
-    row = {}
+def _element_columns(cases: pd.DataFrame) -> dict[str, tuple[list, list | None]]:
+    """element → (items of every case, kind ids of every case), read once."""
+    columns = {}
     for element in ELEMENTS:
-        items = cases[item_column(element)].iat[i]
-        column = TYPE_DIMENSIONS[KIND_OF_ELEMENT[element]][0]
-        kinds = cases[column].iat[i] if column in cases else (FALLBACK_ID,) * len(items)
+        kinds = TYPE_DIMENSIONS[KIND_OF_ELEMENT[element]][0]
+        columns[element] = (cases[item_column(element)].tolist(),
+                            cases[kinds].tolist() if kinds in cases else None)
+    return columns
+
+
+def _overview(columns: dict[str, tuple[list, list | None]],
+              p: int) -> dict[str, list[tuple[str, list[str]]]]:
+    """The four elements of the case at `p`, each as [(kind id, items)], grouped by kind."""
+    row = {}
+    for element, (items, kinds) in columns.items():
         grouped: dict[str, list[str]] = {}
-        for item, kind in zip(items, kinds, strict=True):
+        for item, kind in zip(items[p], kinds[p] if kinds is not None
+                              else (FALLBACK_ID,) * len(items[p]), strict=True):
             grouped.setdefault(kind, []).append(item)
         row[element] = list(grouped.items())
     return row
@@ -141,32 +171,18 @@ def _typed_flows(cases: pd.DataFrame, positions: list[int]) -> dict[tuple, int]:
     return flows
 
 
-def _peer_flows(here: dict[tuple, int], others: dict[str, dict[tuple, int]],
-                cases: pd.DataFrame, groups: dict[str, tuple[str, list[int]]],
-                taxonomies: Taxonomies, *, top: int, peer_min: int) -> list[dict]:
-    """The typed flows at least `peer_min` peers have and this municipality has not, most
-    peers first (ties in taxonomy order): {source_type, data_category, target_type, peers,
-    example: {municipality, case_id, title, file, row}} (the first peer's first such case)."""
-    counts: dict[tuple, list[str]] = {}
-    for key in others:  # in inventory order, so the example is the first peer's
-        for flow in others[key]:
-            if flow not in here:
-                counts.setdefault(flow, []).append(key)
-    orders = [value_order(k, taxonomies) for k in PEER_KINDS]
-    ranked = sorted((f for f, keys in counts.items() if len(keys) >= peer_min),
-                    key=lambda f: (-len(counts[f]), *(o(v) for o, v in zip(orders, f,
-                                                                           strict=True))))
-    result = []
-    for flow in ranked[:top]:
-        first = counts[flow][0]
-        p = others[first][flow]
-        result.append({**dict(zip(PEER_KINDS, flow, strict=True)), "peers": len(counts[flow]),
-                       "example": {"municipality": groups[first][0],
-                                   "case_id": _text(cases, "case_id", p),
-                                   "title": _text(cases, "title", p),
-                                   "file": _text(cases, "file", p),
-                                   "row": int(cases["row"].iat[p])}})
-    return result
+def _peer_flow(flow: tuple, count: int, holders: list[str], key: str,
+               held: dict[str, dict[tuple, int]], reference: dict, cases: pd.DataFrame) -> dict:
+    """One flow the page lacks: its kinds, how many peers have it, and the first peer's
+    first case having it (its municipality, id, title, file and row)."""
+    first = next(k for k in holders if k != key)
+    p = held[first][flow]
+    return {**dict(zip(PEER_KINDS, flow, strict=True)), "peers": count,
+            "example": {"municipality": reference[first][0],
+                        "case_id": _text(cases, "case_id", p),
+                        "title": _text(cases, "title", p),
+                        "file": _text(cases, "file", p),
+                        "row": int(cases["row"].iat[p])}}
 
 
 def _text(cases: pd.DataFrame, column: str, p: int) -> str:

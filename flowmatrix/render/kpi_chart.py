@@ -33,10 +33,12 @@ def period_label(point: dict, lang: str) -> str:
 
 
 def number_text(value: float | None) -> str:
-    """35000.0 → "35,000"; 0.5 → "0.5"; None → ""."""
+    """35000.0 → "35,000"; 0.5 → "0.5"; 0.0015 → "0.0015"; 12.001 → "12.001"; None → ""."""
     if value is None:
         return ""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
 
 
 def kpi_chart(kpis: list[dict], *, lang: str = "ja", title: str) -> Figure:
@@ -78,12 +80,13 @@ def kpi_chart(kpis: list[dict], *, lang: str = "ja", title: str) -> Figure:
             ax.set_xticks(positions, labels=[shorten_label(drawable(period_label(p, lang)), 16)
                                              for p in points], fontsize=9)
             ax.set_xlim(-0.6, len(points) - 0.4)
-            top = max([v for v in actual + target if v is not None] or [1])
-            ax.set_ylim(0, top * 1.18)
+            values = [v for v in actual + target if v is not None] or [1]
+            low, high = min(min(values), 0), max(max(values), 0)
+            span = (high - low) or 1  # room for the labels above (and below) the bars
+            ax.set_ylim(low - (span * 0.18 if low < 0 else 0), high + span * 0.18)
             ax.yaxis.set_major_formatter(lambda value, _: number_text(value))
             ax.grid(axis="y", color="#e5e5e5", linewidth=0.8, zorder=0)
-            unit = f"（{kpi['unit']}）" if kpi["unit"] and lang == "ja" else \
-                f" ({kpi['unit']})" if kpi["unit"] else ""
+            unit = words["unit"].format(unit=kpi["unit"]) if kpi["unit"] else ""
             ax.set_title(drawable(shorten_label(kpi["indicator"] + unit, 40, 2)), loc="left",
                          fontsize=11, color=_TEXT)
             ax.tick_params(axis="y", labelsize=8, colors=_MUTED)

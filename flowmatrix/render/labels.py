@@ -313,8 +313,11 @@ ERROR_MESSAGES = {
         "cannot-write/other": "書き込めません（{detail}）",
         "usage/column": "{option}「{name}」という列はありません。{near}次から選んでください："
                         "{choices}",
-        "usage/municipality": "--municipality「{name}」の事例はありません。{near}台帳の自治体："
-                              "{choices}",
+        "usage/municipality": "--municipality「{name}」の事例はありません。台帳の自治体：{choices}",
+        "usage/municipality-near": "--municipality「{name}」の事例はありません。「{near}」ではあり"
+                                   "ませんか。台帳の自治体：{choices}",
+        "usage/municipality-none": "--municipality「{name}」の事例はありません。台帳に自治体の列が"
+                                   "ないか、記載がありません",
         "usage/peers": "--peers の台帳に自治体名がないため、比べる相手がありません",
         "no-kpi-table": "KPI の表がありません。指標と、目標か実績の見出しがある行を含むシートが"
                         "必要です（自治体, 指標, 年度, 目標, 実績, 単位, 出典）",
@@ -583,7 +586,8 @@ FINDING_MESSAGES["ja"].update({
                                       "あるため、どのページにも出ません。自治体名を書いてください",
     "kpi-not-a-number": "「{value}」は数値として読めないため、KPI のグラフから外しました"
                         "（35000、3.5万、6万人超 のように書けます）",
-    "kpi-incomplete": "KPI の行には指標と、目標か実績が必要です（{what}がありません）。この行は外しました",
+    "kpi-incomplete/indicator": "KPI の行に指標がありません。この行は外しました",
+    "kpi-incomplete/value": "KPI の行に目標も実績もありません。この行は外しました",
 })
 
 
@@ -614,11 +618,13 @@ MUNICIPALITY_WORDS = {
         "peer_columns": ["①共有元の種別", "②データの種別", "③共有先の種別", "自治体数", "例"],
         "peer_count": "{n} / {of}",
         "no_peer_flows": "他の {peers} 自治体のうち {min} 以上に共通し、この自治体にない流れはありません。",
-        "example": "{municipality}「{title}」（No {case_id}）",
+        "example": "{municipality}{title}{where}", "example_title": "「{title}」",
+        "example_no": "（No {case_id}）", "example_at": "（{row} 行目）",
         "no_municipality": "自治体の列に記載がないため、自治体別のページはありません。",
         "fiscal_year": "{year}年度",
         "target": "目標", "actual": "実績",
-        "kpi_chart": "{name}: KPI の推移（目標と実績）",
+        "kpi_chart": "{name}: KPI の推移（目標と実績）", "unit": "（{unit}）",
+        "as_written": "記載どおり",
         "flow_chart": "{name}: 種別で見たデータの流れ",
         "sheet": "{name}",
     },
@@ -647,15 +653,27 @@ MUNICIPALITY_WORDS = {
         "peer_count": "{n} of {of}",
         "no_peer_flows": "No flow that at least {min} of the other {peers} municipalities "
                          "share is missing here.",
-        "example": "{municipality}: {title} (No {case_id})",
+        "example": "{municipality}{title}{where}", "example_title": ": {title}",
+        "example_no": " (No {case_id})", "example_at": " (row {row})",
         "no_municipality": "No case names a municipality, so there are no municipality pages.",
         "fiscal_year": "FY{year}",
         "target": "Target", "actual": "Actual",
-        "kpi_chart": "{name}: KPIs (target and actual)",
+        "kpi_chart": "{name}: KPIs (target and actual)", "unit": " ({unit})",
+        "as_written": "As written",
         "flow_chart": "{name}: flows by kind",
         "sheet": "{name}",
     },
 }
+
+
+def example_text(example: dict, lang: str) -> str:
+    """A peer's example case: サンプル市「乗降履歴による路線の見直し」（No 21）, its row where it
+    has no id, no title part where it has no title."""
+    w = MUNICIPALITY_WORDS[lang]
+    title = w["example_title"].format(title=example["title"]) if example["title"] else ""
+    where = (w["example_no"].format(case_id=example["case_id"]) if example["case_id"]
+             else w["example_at"].format(row=example["row"]))
+    return w["example"].format(municipality=example["municipality"], title=title, where=where)
 
 
 def kind_with_names(kind: str, items: list[str], label, lang: str) -> str:

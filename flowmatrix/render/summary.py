@@ -53,26 +53,29 @@ def _municipalities(analysis: Analysis) -> dict:
     """With --by municipality: every page's figures, kinds as ids beside their labels."""
     from ..model.municipality import PEER_KINDS
     from .labels import value_labeller
-    from .tables import KIND_OF_ELEMENT, municipality_tables
+    from .tables import KIND_OF_ELEMENT
 
     if not analysis.settings.municipality_pages:
         return {}
     lang, taxonomies, cases = analysis.settings.lang, analysis.taxonomies, analysis.cases
-    labels = {d: value_labeller(d, taxonomies, lang) for d in (*KIND_OF_ELEMENT.values(),)}
+    labels = {d: value_labeller(d, taxonomies, lang) for d in KIND_OF_ELEMENT.values()}
     themes = taxonomies.themes.labels(lang)
+
+    def text(column: str, p: int) -> str:
+        return str(cases[column].iat[p]) if column in cases else ""
+
     pages = []
-    for page, words in zip(analysis.municipalities, municipality_tables(analysis),
-                           strict=True):
+    for number, page in enumerate(analysis.municipalities, start=1):
         pages.append({
-            "key": words["key"], "name": page.name, "prefecture": page.prefecture,
-            "cases": len(page.positions),
+            "key": f"municipality_{number:02d}", "name": page.name,
+            "prefecture": page.prefecture, "cases": len(page.positions),
             "rows": [int(cases["row"].iat[p]) for p in page.positions],
             "overview": [
-                {"case_id": row[0], "title": row[1],
+                {"case_id": text("case_id", p), "title": text("title", p),
                  **{element: [{"kind": kind, "label": labels[KIND_OF_ELEMENT[element]](kind),
                                "items": items} for kind, items in groups]
                     for element, groups in overview.items()}}
-                for row, overview in zip(words["overview"][1], page.overview, strict=True)],
+                for p, overview in zip(page.positions, page.overview, strict=True)],
             "themes": [{**t, "theme": themes.get(t["theme_id"], t["theme_id"])}
                        for t in page.themes],
             "flows": _flows(page.flows, analysis),

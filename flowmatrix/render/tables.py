@@ -356,13 +356,18 @@ def representative_rows(typical: dict[str, list[dict]], cases: pd.DataFrame,
 
 
 def municipality_chart_keys(analysis: Analysis) -> list[str]:
-    """The charts of the municipality pages: municipality_<n>_flow for each page, and
-    municipality_<n>_kpi for each page with KPIs (n from 01, in page order)."""
+    """The charts of the municipality pages: municipality_<n>_flow, and municipality_<n>_kpi
+    where the page has KPIs (n from 01, in page order), for the settings.PAGE_CHARTS pages
+    with the most cases (ties in page order)."""
+    from ..settings import PAGE_CHARTS
+
+    pages = analysis.municipalities
+    drawn = sorted(range(len(pages)), key=lambda i: -len(pages[i].positions))[:PAGE_CHARTS]
     keys = []
-    for number, page in enumerate(analysis.municipalities, start=1):
-        keys.append(f"municipality_{number:02d}_flow")
-        if page.kpis:
-            keys.append(f"municipality_{number:02d}_kpi")
+    for i in sorted(drawn):
+        keys.append(f"municipality_{i + 1:02d}_flow")
+        if pages[i].kpis:
+            keys.append(f"municipality_{i + 1:02d}_kpi")
     return keys
 
 
@@ -374,7 +379,7 @@ def municipality_tables(analysis: Analysis) -> list[dict]:
     from ..model.municipality import PEER_KINDS
     from ..settings import PEER_MIN
     from .kpi_chart import period_label
-    from .labels import MUNICIPALITY_WORDS, kind_with_names
+    from .labels import MUNICIPALITY_WORDS, example_text, kind_with_names
 
     lang, taxonomies = analysis.settings.lang, analysis.taxonomies
     words = MUNICIPALITY_WORDS[lang]
@@ -386,6 +391,7 @@ def municipality_tables(analysis: Analysis) -> list[dict]:
     cases = analysis.cases
     case_ids = cases["case_id"].tolist() if "case_id" in cases else [""] * len(cases)
     titles = cases["title"].tolist() if "title" in cases else [""] * len(cases)
+    charted = set(municipality_chart_keys(analysis))
     pages = []
     for number, page in enumerate(analysis.municipalities, start=1):
         overview = [[case_ids[p], titles[p],
@@ -400,7 +406,7 @@ def municipality_tables(analysis: Analysis) -> list[dict]:
         peer_rows = [[*(label(flow[k]) for label, k in zip(peer_labels, PEER_KINDS,
                                                             strict=True)),
                       words["peer_count"].format(n=flow["peers"], of=page.peers),
-                      words["example"].format(**flow["example"])]
+                      example_text(flow["example"], lang)]
                      for flow in page.peer_flows]
         key = f"municipality_{number:02d}"
         note = (words["peer_note"] if peer_rows else words["no_peer_flows"]).format(
@@ -408,13 +414,15 @@ def municipality_tables(analysis: Analysis) -> list[dict]:
         pages.append({
             "key": key, "name": page.name,
             "heading": page.name + (words["of_prefecture"].format(prefecture=page.prefecture)
-                                    if page.prefecture else ""),
+                                    if page.prefecture and page.prefecture not in page.name
+                                    else ""),
             "count": words["cases"].format(n=len(page.positions)),
             "overview": (["No", CASE_COLUMNS[lang].get("title", "title"),
                           *(ELEMENT_LABELS[lang][e] for e in ELEMENTS)], overview),
             "themes": (words["theme_columns"], theme_rows),
             "kpis": (words["kpi_columns"], kpi_rows),
             "peer_flows": (words["peer_columns"], peer_rows), "peer_note": note,
-            "charts": {"flow": f"{key}_flow", "kpi": f"{key}_kpi" if page.kpis else None},
+            "charts": {what: f"{key}_{what}" if f"{key}_{what}" in charted else None
+                       for what in ("flow", "kpi")},
         })
     return pages

@@ -292,19 +292,29 @@ def matrix_workbook(table: pd.DataFrame, counts: pd.DataFrame, *, lang: str = "j
     return out.done()
 
 
+MAX_SHEET_NAME = 31  # characters, Excel's limit
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
     """A municipality's sheet name: its name without the characters Excel forbids, at most
     31 characters, unique in the book (Excel compares sheet names without case)."""
-    base = _SHEET_FORBIDDEN.sub("_", excel_text(name)).strip("' ")[:28] or "_"
-    candidate, n = base, 1
-    while candidate.casefold() in {u.casefold() for u in used}:
+    base = _SHEET_FORBIDDEN.sub("_", excel_text(name))
+    taken = {u.casefold() for u in used}
+    n = 1
+    while True:
+        suffix = f" ({n})" if n > 1 else ""
+        # cut before the suffix, then trim: Excel refuses a name that ends in an apostrophe
+        candidate = (base[:MAX_SHEET_NAME - len(suffix)].strip("' ") or "_") + suffix
+        if candidate.casefold() not in taken:
+            used.add(candidate)
+            return candidate
         n += 1
-        candidate = f"{base} ({n})"
-    used.add(candidate)
-    return candidate
+
+
+def _plain_number(text: str) -> bool:
+    """"35000", "1,200", "0.5", "" — nothing the number itself does not say."""
+    return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit() or not text
 
 
 def _municipality_sheet(out: _Book, page, words: dict, name: str, lang: str) -> None:
@@ -314,7 +324,7 @@ def _municipality_sheet(out: _Book, page, words: dict, name: str, lang: str) -> 
     from .labels import MUNICIPALITY_WORDS
 
     w = MUNICIPALITY_WORDS[lang]
-    widths = [22, 26, 30, 30, 30, 30]  # A holds No, a theme, an indicator, a service type
+    widths = [22, 26, 30, 30, 30, 30, 16]  # A: No, a theme, an indicator, a service type
     sheet = out.sheet(name, widths)
     _put(sheet, 0, 0, f"{words['heading']} — {words['count']}", out.bold)
     row = 2
@@ -346,13 +356,19 @@ def _municipality_sheet(out: _Book, page, words: dict, name: str, lang: str) -> 
         _put(sheet, row + 1, 0, w["no_kpis"])
         row += 3
     else:
-        _row(sheet, row + 1, w["kpi_columns"], out.header)
+        _row(sheet, row + 1, [*w["kpi_columns"], w["as_written"]], out.header)
         row += 2
         for kpi in page.kpis:
             first = row
+            labels = []  # the actual as published (6万人超), where it is more than a number
             for point in kpi["points"]:
+                written = [point[f"{what}_text"] for what in ("target", "actual")
+                           if not _plain_number(point[f"{what}_text"])]
                 _row(sheet, row, [kpi["indicator"], period_label(point, lang), point["target"],
-                                  point["actual"], kpi["unit"], point["source"]], out.wrap)
+                                  point["actual"], kpi["unit"], point["source"],
+                                  " / ".join(written)], out.wrap)
+                labels.append({"value": point["actual_text"]}
+                              if not _plain_number(point["actual_text"]) else None)
                 row += 1
             charts = []
             for what, column, kind in (("actual", 3, "column"), ("target", 2, "line")):
@@ -362,14 +378,17 @@ def _municipality_sheet(out: _Book, page, words: dict, name: str, lang: str) -> 
                 series = {"name": w[what], "categories": [name, first, 1, row - 1, 1],
                           "values": [name, first, column, row - 1, column]}
                 chart.add_series({**series, "fill": {"color": "#2E75B6"},
-                                  "data_labels": {"value": True}} if kind == "column" else
+                                  "data_labels": {"value": True, "custom": labels}}
+                                 if kind == "column" else
                                  {**series, "line": {"color": "#C0504D"},
                                   "marker": {"type": "circle"}})
                 charts.append(chart)
             chart = charts[0]  # actual as columns, the target line drawn over them
             for other in charts[1:]:
                 chart.combine(other)
-            chart.set_y_axis({"min": 0})
+            values = [p[what] for p in kpi["points"] for what in ("target", "actual")
+                      if p[what] is not None]
+            chart.set_y_axis({"min": min(0, *values)})
             chart.set_title({"name": kpi["indicator"]})
             chart.set_size({"width": 480, "height": 260})
             sheet.insert_chart(first, 7, chart)
