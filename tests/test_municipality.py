@@ -140,7 +140,6 @@ def test_peers_are_the_other_municipalities(cli, three_cities, tmp_path):
                                              "row": 3}
     # the health flow only one peer has is not "common"; B has nothing two others lack
     assert pages["B市"]["peer_flows"] == []
-    assert all(f["target_type"] != "health_guidance" for f in a["peer_flows"])
 
 
 def test_kpis_in_year_order_with_their_findings(cli, three_cities, tmp_path):
@@ -310,3 +309,117 @@ def test_parse_number(text, number, unit):
     ("1年後", None)])
 def test_fiscal_year(text, year):
     assert fiscal_year(text) == year
+
+
+def test_sheet_names_stay_legal_and_unique(cli, tmp_path):
+    names = ["あ" * 31 + str(i) for i in range(10)] + ["a" * 27 + "'bcd", "A/B", "A:B", "概要"]
+    cases = inventory(tmp_path / "n.xlsx", [[i, n, "通貨", *CURRENCY] for i, n in enumerate(
+        names, start=1)])
+    result = cli("analyze", cases, "--by", "municipality", "--format", "xlsx", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    sheets = load_workbook(tmp_path / "n" / "report.xlsx").sheetnames
+    pages = sheets[sheets.index("その他の集計") + 1:sheets.index("指摘事項")]
+    assert len(pages) == len(names) and len({p.casefold() for p in sheets}) == len(sheets)
+    assert all(len(p) <= 31 and not p.startswith("'") and not p.endswith("'") for p in pages)
+    assert "A_B" in pages and "A_B (2)" in pages and "概要 (2)" in pages
+
+
+def test_names_from_the_inventory_stay_text_in_every_format(cli, tmp_path):
+    hostile = ["@SUM(A1)", "<script>alert(1)</script>", "[x](http://evil)"]
+    cases = inventory(tmp_path / "h.xlsx", [[i, n, n, *CURRENCY]
+                                            for i, n in enumerate(hostile, start=1)])
+    result = cli("analyze", cases, "--by", "municipality", "--format", "xlsx,html,md",
+                 "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "h" / "report.html").read_text("utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    md = (tmp_path / "h" / "report.md").read_text("utf-8")
+    assert "### \\[x\\](http\\://evil)" in md and "<script>" not in md
+    book = load_workbook(tmp_path / "h" / "report.xlsx")
+    sheet = book["@SUM(A1)"]
+    assert sheet["A1"].data_type == "s" and sheet["A1"].value.startswith("@SUM(A1)")
+    assert "<script>alert(1)<_script>" in book.sheetnames
+
+
+def test_one_name_in_two_prefectures_is_two_pages(tmp_path):
+    cases = write_xlsx(tmp_path / "p.xlsx", {"事例一覧": [
+        ["No", "自治体", "都道府県", "①データ共有元サービス", "②流通データ", "③データ共有先サービス",
+         "④データ連携サービス"],
+        [1, "府中市", "東京都", *CURRENCY], [2, "府中市", "広島県", *BUS],
+        [3, "熊谷市", "埼玉県", *BUS], [4, "熊谷市", None, *CURRENCY],  # 埼玉県's, as above
+        [5, "熊谷市（埼玉県）", "埼玉県", *HEALTH]]})
+    analysis = flowmatrix.analyze(cases, flowmatrix.Settings(municipality_pages=True))
+    assert [(p.name, p.prefecture, len(p.positions)) for p in analysis.municipalities] == [
+        ("府中市", "東京都", 1), ("府中市", "広島県", 1), ("熊谷市", "埼玉県", 2),
+        ("熊谷市（埼玉県）", "埼玉県", 1)]
+    from flowmatrix.render.tables import municipality_tables
+
+    headings = [p["heading"] for p in municipality_tables(analysis)]
+    assert headings[-1] == "熊谷市（埼玉県）"  # not 熊谷市（埼玉県）（埼玉県）
+
+
+def test_kpi_cells_merged_numeric_and_incomplete(cli, tmp_path):
+    cases = inventory(tmp_path / "k.xlsx", [[1, "A市", "バス", *BUS]], [
+        ["自治体", "指標", "年度", "目標", "実績", "単位"],  # made-up figures
+        ["A市", "利用率", 2022, None, 0.000001, "%"],
+        [None, None, 2023, None, 1 / 3, "%"],  # A市 / 利用率 merged down
+        ["A市", "人数", 2023, None, "9" * 400, "人"],
+        ["A市", None, 2024, 1, 2, "人"],
+        ["A市", "人数", 2024, None, None, "人"]])
+    book = load_workbook(cases)
+    book["KPI"].merge_cells("A2:A3")
+    book["KPI"].merge_cells("B2:B3")
+    book.save(cases)
+    result = cli("analyze", cases, "--by", "municipality", "--format", "json,png",
+                 "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "k" / "summary.json").read_text("utf-8"))
+    (rate,) = [k for k in summary["municipalities"][0]["kpis"] if k["indicator"] == "利用率"]
+    assert [(p["year"], p["actual_text"]) for p in rate["points"]] == [
+        (2022, "0.000001"), (2023, "0.333333333333333")]  # not 1e-06, not 17 digits
+    found = sorted((f["code"], f["cell"]) for f in summary["findings"])
+    assert found == [("kpi-incomplete", "B5"), ("kpi-incomplete", "E4"),
+                     ("kpi-incomplete", "E6"), ("kpi-not-a-number", "E4")]
+    assert "Infinity" not in (tmp_path / "k" / "summary.json").read_text("utf-8")
+
+
+def test_a_batch_keeps_the_kpis_of_one_municipality_inventories(cli, tmp_path):
+    (tmp_path / "in").mkdir()
+    inventory(tmp_path / "in" / "x.xlsx", [[1, "A市", "バス", *BUS]],
+              [["自治体", "指標", "年度", "実績"], [None, "利用者数", 2024, 100]])  # made up
+    inventory(tmp_path / "in" / "y.xlsx", [[1, "B市", "通貨", *CURRENCY]])
+    result = cli("analyze", tmp_path / "in", "--by", "municipality", "--format", "json",
+                 "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    combined = json.loads((tmp_path / "out" / "_combined" / "summary.json").read_text("utf-8"))
+    a = next(p for p in combined["municipalities"] if p["name"] == "A市")
+    assert a["kpis"][0]["points"][0]["actual"] == 100.0
+    assert not [f for f in combined["findings"] if f["code"].startswith("kpi")]
+
+
+def test_validate_checks_the_kpi_sheet(cli, three_cities):
+    result = cli("validate", three_cities, "--format", "json")
+    codes = {(f["code"], f["cell"]) for f in json.loads(result.output)["files"][0]["findings"]}
+    assert {("kpi-not-a-number", "E5"), ("kpi-unknown-municipality", "A6")} <= codes
+
+
+def test_municipality_option_refuses_a_blank_name_and_names_itself(cli, three_cities, tmp_path):
+    result = cli("tally", three_cities, "--municipality", "  ")
+    assert result.exit_code == 2 and "の事例はありません" in result.output
+    result = cli("flows", three_cities, "--municipality", "B市", "--format", "json")
+    assert json.loads(result.output)["municipality"] == "B市"
+    out = tmp_path / "a.svg"
+    result = cli("chart", three_cities, "--kind", "flow", "--by-type", "--municipality", "A市",
+                 "-o", out)
+    assert result.exit_code == 0, result.output
+    svg = out.read_text("utf-8")
+    assert "運行管理" in svg and "データ分析" not in svg  # A市's bus flow only
+
+
+def test_a_peer_example_without_title_or_id_names_its_row(cli, tmp_path):
+    rows = [["自治体", "①データ共有元サービス", "②流通データ", "③データ共有先サービス",
+             "④データ連携サービス"], ["A市", *BUS], ["B市", *CURRENCY], ["C市", *CURRENCY]]
+    cases = write_xlsx(tmp_path / "noid.xlsx", {"事例一覧": rows})
+    result = cli("analyze", cases, "--by", "municipality", "--format", "html", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "<td>B市（3 行目）</td>" in (tmp_path / "noid" / "report.html").read_text("utf-8")
