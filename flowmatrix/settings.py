@@ -32,6 +32,12 @@ SIMILARITY_THRESHOLD = 0.6
 # different services 防災アプリ and 防犯アプリ 50.
 DEFAULT_NAME_THRESHOLD = 70
 
+# A theme gets its own flow chart in a report from this many cases on. A flow chart shows where
+# cases share a service or data; with fewer cases each band is one case, which the report's
+# cases table and the theme's 代表的なデータ連携の例 already list (in the sample, the themes of
+# 1-4 cases share no node), while the chart costs as much to draw as one of hundreds of cases.
+FLOW_CHART_MIN_CASES = 5
+
 
 @dataclass(frozen=True)
 class Limits:

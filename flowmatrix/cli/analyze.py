@@ -9,13 +9,13 @@ from typing import Annotated
 import typer
 
 from ..errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError
-from ..settings import DEFAULTS, Settings
+from ..render.registry import DEFAULT_FORMATS, FORMATS
+from ..settings import DEFAULTS, FLOW_CHART_MIN_CASES, Settings
 from .app import command
 from .console import console, escape, fail, language, print_error
 from .options import FindingsFormat, settings_options
 
-ALL_FORMATS = "xlsx,html,md,json,csv,png,svg"
-
+ALL_FORMATS = ",".join(FORMATS)
 
 
 @command(
@@ -24,11 +24,12 @@ ALL_FORMATS = "xlsx,html,md,json,csv,png,svg"
     "For each input, [bold]OUT/<file name>/[/bold] gets report.xlsx (summary, cases, theme tally "
     "with a chart, data-flow matrices coloured by count, other tallies, findings), report.html "
     "(one self-contained page), report.md (for a repository or wiki), summary.json (every "
-    "number), cases.csv (UTF-8 with BOM) and charts/ (theme tally, heatmap, flow diagrams "
-    "overall and per theme, PNG and SVG). A folder is replaced only once everything was "
-    "written. Several inputs (files, folders, quoted globs) also give OUT/_combined/ over all "
-    "cases and OUT/index.html; a bad input is reported and the others are still written "
-    "(exit 1). Folders are searched without OUT and the report folders flowmatrix wrote, so "
+    "number), cases.csv (UTF-8 with BOM) and charts/ (theme tally, heatmaps, flow diagrams "
+    f"overall and for each theme of {FLOW_CHART_MIN_CASES} cases or more, as SVG). A folder "
+    "is replaced only once everything was written. Several inputs (files, folders, quoted "
+    "globs) also give OUT/_combined/ over all cases and OUT/index.html; a bad input is "
+    "reported and the others are still written (exit 1). Folders are searched without OUT "
+    "and the report folders flowmatrix wrote, so "
     "OUT may lie inside an input folder.\n\n"
     "Example: [bold]flowmatrix analyze data/cases.xlsx[/bold]  ·  "
     "[bold]flowmatrix analyze inventories/ 'reports-2024/*.xlsx' --out reports/ --lang en"
@@ -41,7 +42,9 @@ def analyze(
     out: Annotated[Path, typer.Option("--out", help="Folder the report folders go in.",
                                       file_okay=False)] = Path("reports"),
     formats: Annotated[str, typer.Option(
-        "--format", help="Comma-separated subset of " + ALL_FORMATS + ".")] = ALL_FORMATS,
+        "--format", help="Comma-separated subset of " + ALL_FORMATS + ". Charts are drawn "
+        "for the formats that show them: svg and png are chart files (report.md links "
+        "them), html embeds SVG.")] = ",".join(DEFAULT_FORMATS),
     top: Annotated[int, typer.Option("--top", min=1, help="Rows and columns kept in report "
                                      "matrices; the rest fold into 上記以外 (all others).")
                    ] = DEFAULTS.top,
