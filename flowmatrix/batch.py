@@ -14,7 +14,7 @@ from .errors import FlowmatrixError, InputFileError, OutputError
 from .io.readers import SUPPORTED_SUFFIXES
 from .processes import ChildDied, ChildWorker
 from .render.index import COMBINED
-from .render.registry import FORMATS
+from .render.registry import DEFAULT_FORMATS
 from .settings import DEFAULTS, Settings
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def report_folders(paths: list[Path], out: Path) -> dict[Path, Path]:
 
 
 def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None = None, *,
-                  formats: tuple[str, ...] = FORMATS, stamp: str | None = None,
+                  formats: tuple[str, ...] = DEFAULT_FORMATS, stamp: str | None = None,
                   progress: Callable[[InputResult, int, int], None] | None = None,
                   ) -> tuple[list[InputResult], InputResult | None, Path | None]:
     """Analyse and report each input with `settings`. Returns the per-input results, the

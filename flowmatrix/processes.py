@@ -17,6 +17,15 @@ FORKS = sys.platform == "linux"  # fork is safe and PR_SET_PDEATHSIG exists
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
+def cores() -> int:
+    """The processors this process may run on: its share (a container's, taskset's), not
+    the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 @contextlib.contextmanager
 def signals_held():
     """Hold SIGINT and SIGTERM until the block ends (then they arrive): around a fork, so a

@@ -40,6 +40,11 @@ PEER_MIN = 2
 # pages for a thousand municipalities; a thousand flow charts would take minutes and make
 # report.html hundreds of megabytes, while the pages' tables stay for every municipality.
 PAGE_CHARTS = 30
+# A theme gets its own flow chart in a report from this many cases on. A flow chart shows where
+# cases share a service or data; with fewer cases each band is one case, which the report's
+# cases table and the theme's 代表的なデータ連携の例 already list (in the sample, the themes of
+# 1-4 cases share no node), while the chart costs as much to draw as one of hundreds of cases.
+FLOW_CHART_MIN_CASES = 5
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ from typing import Annotated
 import typer
 
 from ..errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError
-from ..settings import DEFAULTS, Settings
+from ..render.registry import DEFAULT_FORMATS, FORMATS
+from ..settings import DEFAULTS, FLOW_CHART_MIN_CASES, Settings
 from .app import command
 from .console import console, escape, fail, language, print_error
 from .options import FindingsFormat, settings_options
+from .summary import print_analysis
 
-ALL_FORMATS = "xlsx,html,md,json,csv,png,svg"
-
+ALL_FORMATS = ",".join(FORMATS)
 
 @command(
     "From inventory to finished report: read, check, classify, count and chart, then write a "
@@ -23,11 +24,12 @@ ALL_FORMATS = "xlsx,html,md,json,csv,png,svg"
     "For each input, [bold]OUT/<file name>/[/bold] gets report.xlsx (summary, cases, theme tally "
     "with a chart, data-flow matrices coloured by count, other tallies, findings), report.html "
     "(one self-contained page), report.md (for a repository or wiki), summary.json (every "
-    "number), cases.csv (UTF-8 with BOM) and charts/ (theme tally, heatmap, flow diagrams "
-    "overall and per theme, PNG and SVG). A folder is replaced only once everything was "
-    "written. Several inputs (files, folders, quoted globs) also give OUT/_combined/ over all "
-    "cases and OUT/index.html; a bad input is reported and the others are still written "
-    "(exit 1). Folders are searched without OUT and the report folders flowmatrix wrote, so "
+    "number), cases.csv (UTF-8 with BOM) and charts/ (theme tally, heatmaps, flow diagrams "
+    f"overall and for each theme of {FLOW_CHART_MIN_CASES} cases or more, as SVG). A folder "
+    "is replaced only once everything was written. Several inputs (files, folders, quoted "
+    "globs) also give OUT/_combined/ over all cases and OUT/index.html; a bad input is "
+    "reported and the others are still written (exit 1). Folders are searched without OUT "
+    "and the report folders flowmatrix wrote, so "
     "OUT may lie inside an input folder.\n\n"
     "Example: [bold]flowmatrix analyze data/cases.xlsx[/bold]  ·  "
     "[bold]flowmatrix analyze inventories/ 'reports-2024/*.xlsx' --out reports/ --lang en"
@@ -40,7 +42,9 @@ def analyze(
     out: Annotated[Path, typer.Option("--out", help="Folder the report folders go in.",
                                       file_okay=False)] = Path("reports"),
     formats: Annotated[str, typer.Option(
-        "--format", help="Comma-separated subset of " + ALL_FORMATS + ".")] = ALL_FORMATS,
+        "--format", help="Comma-separated subset of " + ALL_FORMATS + ". Charts are drawn "
+        "for the formats that show them: svg and png are chart files (report.md links "
+        "them), html embeds SVG.")] = ",".join(DEFAULT_FORMATS),
     top: Annotated[int, typer.Option("--top", min=1, help="Rows and columns kept in report "
                                      "matrices; the rest fold into 上記以外 (all others).")
                    ] = DEFAULTS.top,
@@ -98,12 +102,12 @@ def analyze(
         if result.error is not None:
             raise typer.Exit(result.error.exit_code)
         if not quiet:
-            _print_analysis(result.analysis, result.folder)
+            print_analysis(result.analysis, result.folder)
         raise typer.Exit(EXIT_INVENTORY_ERRORS if result.analysis.counts["error"] else EXIT_OK)
     if not quiet:
         written = [r for r in results if r.error is None]
         if combined is not None:
-            _print_analysis(combined.analysis, combined.folder)
+            print_analysis(combined.analysis, combined.folder)
         console().print(escape(ANALYZE_WORDS[settings.lang]["batch"].format(
             written=len(written), total=len(results), index=index)))
     raise typer.Exit(EXIT_INVENTORY_ERRORS if failures else EXIT_OK)
@@ -131,69 +135,3 @@ def _progress(silent: bool, *, plain: bool):
         bar.update(task, completed=index, total=total,
                    description=escape(str(result.path.name)))
     return advance, bar.stop
-
-
-def _print_analysis(analysis, folder) -> None:
-    """The terminal summary: tally, largest flows (by name and by type), sensitive flows and
-    the first findings."""
-    from rich.table import Table
-
-    from ..render.labels import ANALYZE_WORDS, SEVERITY_WORDS, counted, finding_text
-    from ..render.tables import matrix_frames, shown_findings, theme_tally_frame
-
-    lang = analysis.settings.lang
-    out = console()
-    english = lang == "en"
-    counts = analysis.counts
-    words = ANALYZE_WORDS[lang]
-    sep = ", " if english else "、"
-    out.print(f"[bold]{escape(analysis.name)}[/bold]: " + escape(sep.join(
-        counted(n, noun, lang) for n, noun in ((len(analysis.cases), "case"),
-                                               (counts["error"], "error"),
-                                               (counts["warning"], "warning")))))
-    tally = Table(pad_edge=False, title="Cases by theme" if english else "テーマ別の事例数")
-    for heading, justify in ((("theme", "left"), ("cases", "right"), ("share", "right"))
-                             if english else
-                             (("テーマ", "left"), ("事例数", "right"), ("割合", "right"))):
-        tally.add_column(heading, justify=justify)
-    frame = theme_tally_frame(analysis.theme_tally, analysis.taxonomies.themes, lang)
-    for row in frame.to_dict("records"):
-        if row["cases"]:
-            tally.add_row(escape(row["theme"]), str(row["cases"]), f"{row['share']:.1%}")
-    out.print(tally)
-    types = analysis.matrices.get("types")
-    if types is not None and types.cells:  # the type-level matrix, largest cells first
-        table, _ = matrix_frames(types, analysis.taxonomies, lang)
-        out.print("Largest flows by type (flowmatrix matrix FILE --by-type):" if english
-                  else "種別で見た主な流れ（全体は flowmatrix matrix FILE --by-type）:")
-        for row, col in types.largest_cells(5):
-            i, j = types.row_values.index(row), types.col_values.index(col)
-            out.print(f"  {escape(str(table.index[i]))} → {escape(str(table.columns[j]))}: "
-                      f"{escape(str(table.iat[i, j]))}")
-    repeated = [flow for flow in analysis.top_flows if flow["count"] > 1]
-    if repeated:  # pairs of names seen once say little: the typed view above says more
-        out.print("Largest flows by name:" if english else "名前で見た主な流れ:")
-        for flow in repeated[:5]:
-            out.print(f"  {escape(flow['source_service'])} → {escape(flow['target_service'])}"
-                      f" ({flow['count']}): {escape('、'.join(flow['data']))}")
-    flows = analysis.sensitive_flows
-    if flows:
-        label = ("Flows carrying 要配慮個人情報" if english else "要配慮個人情報を含む流れ")
-        rows = ", ".join(str(f["row"]) for f in flows[:10]) + (", …" if len(flows) > 10 else "")
-        out.print(escape(words["sensitive"].format(label=label, n=counted(len(flows), "case",
-                                                                          lang), rows=rows)))
-    problems = [f for f in shown_findings(analysis) if f.severity != "info"]
-    for finding in problems[:5]:
-        where = finding.location  # a finding about another file (--kpis) names it
-        if finding.file and finding.file not in analysis.sources:
-            where = f"{Path(finding.file).name} {where}".strip()
-        out.print(f"  [yellow]{SEVERITY_WORDS[lang][finding.severity]}[/yellow] "
-                  f"{escape(where)}: "
-                  f"{escape(finding_text(finding, lang, analysis.taxonomies))}")
-    if len(problems) > 5:
-        out.print(escape(words["more"].format(n=len(problems) - 5)))
-    pages = [page.name for page in analysis.municipalities]
-    if pages:
-        out.print(escape(words["pages"].format(n=len(pages), names=sep.join(
-            pages[:8]) + (sep + "…" if len(pages) > 8 else ""))))
-    out.print(escape(words["report"].format(folder=folder)))

@@ -667,9 +667,19 @@ def save_figure(figure: Figure, path: str | Path) -> Path:
     if kind not in ("png", "svg"):
         raise FlowmatrixError("chart files are .png or .svg", path=str(path), code="bad-output")
     path.parent.mkdir(parents=True, exist_ok=True)
-    metadata = {"Date": None} if kind == "svg" else {"Software": None}
-    with chart_style():
-        # zlib level 3 for PNG: files about 10% larger than the default 6, written 2-3x faster
-        extra = {"pil_kwargs": {"compress_level": 3}} if kind == "png" else {}
-        figure.savefig(path, format=kind, dpi=DPI, metadata=metadata, **extra)
+    path.write_bytes(figure_bytes(figure, kind))
     return path
+
+
+def figure_bytes(figure: Figure, kind: str) -> bytes:
+    """`figure` as "png" (150 dpi) or "svg" bytes, the same bytes for the same figure: no date
+    or software in the metadata, and SVG ids salted with a fixed svg.hashsalt (style_params)."""
+    import io
+
+    metadata = {"Date": None} if kind == "svg" else {"Software": None}
+    # zlib level 3 for PNG: files about 10% larger than the default 6, written 2-3x faster
+    extra = {"pil_kwargs": {"compress_level": 3}} if kind == "png" else {}
+    out = io.BytesIO()
+    with chart_style():
+        figure.savefig(out, format=kind, dpi=DPI, metadata=metadata, **extra)
+    return out.getvalue()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import FlowmatrixError, OutputError, output_error
 from ..processes import signals_held
-from .registry import FORMATS, chart_keys, draw_chart
+from .registry import DEFAULT_FORMATS, chart_files, chart_keys, draw_chart
 
 if TYPE_CHECKING:
     from ..model.analysis import Analysis
@@ -35,9 +35,11 @@ def safe_name(name: str) -> str:
 
 
 def write_report(analysis: Analysis, folder: str | Path, *,
-                 formats: tuple[str, ...] = FORMATS, stamp: str | None = None) -> Path:
+                 formats: tuple[str, ...] = DEFAULT_FORMATS, stamp: str | None = None) -> Path:
     """Write the report of `analysis` to `folder` (replacing it as a whole at the end: see
-    `replacing`)."""
+    `replacing`). Each chart is drawn once, in a worker, and saved in the formats that need
+    it only: the chart files chosen (svg, png: report.md links them) and SVG for report.html
+    to embed."""
     from .html import report_html
     from .markdown import report_markdown
     from .serialise import csv_chunks, json_bytes
@@ -45,20 +47,22 @@ def write_report(analysis: Analysis, folder: str | Path, *,
     from .tables import case_rows
 
     folder = Path(folder)
+    files = chart_files(formats)
     with replacing(folder) as work:
         # the cases table, built once before any worker is forked
         rows = case_rows(analysis) if {"xlsx", "csv", "html", "md"} & set(formats) else None
-        keys = chart_keys(analysis) if {"png", "svg", "html", "md"} & set(formats) else []
+        keys = chart_keys(analysis) if files or "html" in formats else []
+        charts = work / "charts"
         if keys:
-            (work / "charts").mkdir(mode=0o755)
+            charts.mkdir(mode=0o755)
         tasks = (["xlsx"] if "xlsx" in formats else []) + keys
         with _workers(len(tasks), (analysis, rows, work, formats)) as start:
-            # The workbook first: it is the slowest file; the charts share the other worker.
+            # The workbook first: it is the slowest file; the charts share the other workers.
             # Meanwhile this process writes what needs no chart.
             finished = start(tasks)
-            chart_pngs = {key: f"charts/{key}.png" for key in keys} if "png" in formats else {}
             if "md" in formats:
-                (work / "report.md").write_bytes(report_markdown(analysis, rows, chart_pngs,
+                links = {key: f"charts/{key}.{files[0]}" for key in keys} if files else {}
+                (work / "report.md").write_bytes(report_markdown(analysis, rows, links,
                                                                  stamp=stamp))
             if "json" in formats:
                 summary = summary_dict(analysis)
@@ -71,12 +75,16 @@ def write_report(analysis: Analysis, folder: str | Path, *,
                     for chunk in csv_chunks((dict(zip(headings, (r[f] for f in fields),
                                                       strict=True)) for r in records), headings):
                         out.write(chunk)
-            chart_svgs = {key: svg for key, svg in finished() if svg is not None}
+            finished()
             if "html" in formats:
-                (work / "report.html").write_bytes(report_html(analysis, rows, chart_svgs,
+                svgs = {key: (charts / f"{key}.svg").read_bytes() for key in keys}
+                (work / "report.html").write_bytes(report_html(analysis, rows, svgs,
                                                                stamp=stamp))
-        if keys and not any((work / "charts").iterdir()):
-            (work / "charts").rmdir()
+        if "html" in formats and "svg" not in files:  # SVG drawn for report.html only
+            for key in keys:
+                (charts / f"{key}.svg").unlink()
+            if not files:
+                charts.rmdir()
     return folder
 
 
@@ -118,47 +126,45 @@ def replacing(folder: Path):
 _SHARED: tuple | None = None  # (analysis, case rows, work folder, formats)
 
 
-def _task(key: str) -> tuple[str, bytes | None]:
-    """One piece of the report in a worker: "xlsx" → report.xlsx; a chart key → the chart as
-    PNG and/or SVG, returning the SVG bytes for the HTML page."""
-    from . import charts
+def _task(key: str) -> str:
+    """One piece of the report in a worker: "xlsx" → report.xlsx; a chart key → the chart
+    drawn once and saved in each format that needs it: the chart files chosen, and SVG for
+    report.html to embed. Files, not bytes, come back: a result is a short message, which a
+    worker killed while answering cannot leave half-written in the pipe (the pool would
+    wait for its end for ever)."""
+    from .charts import figure_bytes
     from .xlsx import write_report_workbook
 
     analysis, rows, work, formats = _SHARED
     if key == "xlsx":
         write_report_workbook(analysis, rows, work / "report.xlsx")
-        return key, None
+        return key
     figure = draw_chart(analysis, key)
-    folder = work / "charts"
-    if "png" in formats:
-        charts.save_figure(figure, folder / f"{key}.png")
-    svg = None
-    if "svg" in formats or "html" in formats:
-        path = charts.save_figure(figure, folder / f"{key}.svg")
-        svg = path.read_bytes()
-        if "svg" not in formats:
-            path.unlink()
-    return key, svg
+    embedded = ("svg",) if "html" in formats else ()
+    for kind in dict.fromkeys(chart_files(formats) + embedded):
+        (work / "charts" / f"{key}.{kind}").write_bytes(figure_bytes(figure, kind))
+    return key
 
 
 @contextlib.contextmanager
 def _workers(tasks: int, shared: tuple):
-    """Yield start(keys) → finished, where finished() → [(key, svg)]: the tasks run on two
-    forked worker processes where the system can fork (all workers start before any thread
-    does), else here when finished() is called. The results come back in the order of the
-    keys; a task's error is raised by finished(). The workers die with this process and, if
-    the block fails or is interrupted, are killed before it ends: nothing writes into the
-    work folder once it is being removed."""
+    """Yield start(keys) → finished, where finished() waits for the tasks: they run on forked
+    worker processes, one per core (at most one per task), where the system can fork (all
+    workers start before any thread does), else here when finished() is called. So where it
+    can fork, this process never imports matplotlib: only the workers that draw do. A
+    task's error is raised by finished(). The workers die with this process and, if the
+    block fails or is interrupted, are killed before it ends: nothing writes into the work
+    folder once it is being removed."""
     import multiprocessing
     import os
 
-    from ..processes import FORKS, child_started, signals_held
+    from ..processes import FORKS, child_started, cores, signals_held
 
     global _SHARED
     _SHARED = shared
     try:
-        count = min(os.cpu_count() or 1, 2, tasks)
-        if count < 2 or not FORKS:
+        count = min(cores(), tasks)
+        if count < 1 or not FORKS:
             yield lambda keys: lambda: [_task(key) for key in keys]
             return
         from concurrent.futures import ProcessPoolExecutor

@@ -7,6 +7,7 @@ import base64
 from html import escape
 from typing import TYPE_CHECKING
 
+from ..settings import FLOW_CHART_MIN_CASES
 from .labels import (
     FINDING_COLUMNS,
     HEADINGS,
@@ -182,7 +183,8 @@ def report_html(analysis: Analysis, case_table: tuple, charts: dict[str, bytes],
     flow_figures = "".join(_figure(svg, chart_caption(key, analysis, lang))
                            for key, svg in charts.items() if key.startswith("flow"))
     if flow_figures:
-        sections.append(("flows", h["flows"], flow_figures))
+        note = h["flows_note"].format(min=FLOW_CHART_MIN_CASES)
+        sections.append(("flows", h["flows"], f'<p class="note">{_e(note)}</p>' + flow_figures))
     headings, rows = sensitive_rows(analysis)
     listing = _table(headings, rows, {1}) if rows else f"<p>{_e(h['no_sensitive'])}</p>"
     sections.append(("sensitive", h["sensitive"],

@@ -94,6 +94,7 @@ HEADINGS = {
         "no_findings": "指摘事項はありません。",
         "cases_in_csv": "全事例は cases.csv と report.xlsx にあります。",
         "top_note": "上位 {top} 件の行・列を表示し、残りは「上記以外」にまとめています。",
+        "flows_note": "テーマ別の流れは、事例が {min} 件以上のテーマについて描いています。",
     },
     "en": {
         "title": "Personal-data linkage cases: analysis",
@@ -115,6 +116,7 @@ HEADINGS = {
         "no_findings": "No findings.",
         "cases_in_csv": "All cases are in cases.csv and report.xlsx.",
         "top_note": "The {top} largest rows and columns are shown; the rest are folded into All others.",
+        "flows_note": "A theme has its own flow chart when it has {min} cases or more.",
     },
 }
 

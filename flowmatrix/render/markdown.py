@@ -1,10 +1,12 @@
-"""report.md: the report's sections as Markdown tables, charts linked as PNG files."""
+"""report.md: the report's sections as Markdown tables, charts linked as the chart files of the
+report folder (SVG, or PNG when only PNG was chosen, none when neither: registry.chart_files)."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
 
+from ..settings import FLOW_CHART_MIN_CASES
 from .labels import (
     FINDING_COLUMNS,
     HEADINGS,
@@ -71,8 +73,8 @@ def table(headings: list[str], rows: list[list], align: list[str] | None = None)
 
 def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str], *,
                     stamp: str | None = None) -> bytes:
-    """case_table: tables.case_rows; charts: chart key → PNG path relative to the report
-    folder (tally, heatmap, flow, flow_<theme id>)."""
+    """case_table: tables.case_rows; charts: chart key → chart file (SVG or PNG) relative to
+    the report folder (tally, heatmap, flow, flow_<theme id>)."""
     lang = analysis.settings.lang
     h, t = HEADINGS[lang], TALLY_COLUMNS[lang]
     out = [f"# {h['title']}: {cell(analysis.name)}", ""]
@@ -107,7 +109,8 @@ def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str
             out += ["", _image(h[key], charts[HEATMAP_OF[key]])]
     flow_charts = [(k, v) for k, v in charts.items() if k.startswith("flow")]
     if flow_charts:
-        out += ["", f"## {h['flows']}", ""]
+        out += ["", f"## {h['flows']}", "", h["flows_note"].format(min=FLOW_CHART_MIN_CASES),
+                ""]
         for key, path in flow_charts:
             out += [_image(chart_caption(key, analysis, lang), path), ""]
     out += [f"## {h['sensitive']}", "", h["sensitive_note"], ""]

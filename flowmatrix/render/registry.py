@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from ..model.analysis import Analysis
 
 FORMATS = ("xlsx", "html", "md", "json", "csv", "png", "svg")
+# What `analyze` writes unless told: every format, each chart once, as SVG (embedded in
+# report.html, linked from report.md). PNG is for whoever asks for it (slides, a wiki that
+# shows no SVG): report.xlsx draws its chart natively and needs no picture.
+DEFAULT_FORMATS = tuple(f for f in FORMATS if f != "png")
+CHART_FILES = ("svg", "png")  # the formats that are chart files, the one report.md prefers first
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -80,11 +85,17 @@ CHARTS = {"tally": _tally, "heatmap": _heatmap, "heatmap_types": _heatmap, "flow
 
 def chart_keys(analysis: Analysis) -> list[str]:
     """The report's charts: the tally, the heatmaps, and a flow chart for each set of flow
-    stages the analysis counted (overall, by type, per theme with cases), and the charts of
-    the municipality pages."""
+    stages the analysis counted (overall, by type, per theme with enough cases), and the charts
+    of the municipality pages."""
     from .tables import municipality_chart_keys
 
     return ["tally", *HEATMAP_MATRIX, *analysis.flows, *municipality_chart_keys(analysis)]
+
+
+def chart_files(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The chart files of a report in `formats`: report.md links the first (SVG, else PNG;
+    none chosen, none linked); report.html embeds SVG whatever they are."""
+    return tuple(f for f in CHART_FILES if f in formats)
 
 
 def draw_chart(analysis: Analysis, key: str):
