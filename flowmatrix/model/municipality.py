@@ -35,7 +35,7 @@ PEER_KINDS = ("source_type", "data_category", "target_type")
 class MunicipalityPage:
     """One municipality of the inventory, as its page shows it."""
 
-    name: str  # as the inventory writes it (its first spelling)
+    name: str  # as the inventory writes it, trimmed
     prefecture: str
     positions: list[int]  # its cases: positions in the analysis's cases, inventory order
     # per case, per element: [(kind id, [items of that kind])], kinds in order of first item
@@ -43,7 +43,7 @@ class MunicipalityPage:
     themes: list[dict]  # theme_id, cases, share (here), inventory_share
     flows: FlowStages  # its cases' flow chart, by kind
     kpis: list[dict] = field(default_factory=list)  # indicator, unit, points (_kpis)
-    peer_flows: list[dict] = field(default_factory=list)  # see peer_flows()
+    peer_flows: list[dict] = field(default_factory=list)  # see _peer_flow
     peers: int = 0  # the municipalities compared with
 
 
@@ -61,7 +61,8 @@ def municipality_pages(cases: pd.DataFrame, taxonomies: Taxonomies, theme_tally:
         return []
     reference_cases = cases if peers is None else peers
     reference = groups if peers is None else _groups(peers)
-    held = {key: _typed_flows(reference_cases, positions)
+    reference_kinds = _kind_columns(reference_cases)
+    held = {key: _typed_flows(reference_kinds, positions)
             for key, (_, _, positions) in reference.items()}
     holders: dict[tuple, list[str]] = {}  # flow → the peers having it, in inventory order
     for key, flows in held.items():
@@ -73,14 +74,14 @@ def municipality_pages(cases: pd.DataFrame, taxonomies: Taxonomies, theme_tally:
                                    *(o(v) for o, v in zip(orders, f, strict=True))))
     shares = {r["theme_id"]: float(r["share"]) for r in theme_tally.to_dict("records")}
     order = list(shares)
-    columns = _element_columns(cases)
+    columns, kinds = _element_columns(cases), _kind_columns(cases)
     kpis_of: dict[str, list[Kpi]] = {}
     for kpi in kpis:
         kpis_of.setdefault(name_key(kpi.municipality), []).append(kpi)
     pages = []
     for key, (name, prefecture, positions) in groups.items():
         mine = cases.iloc[positions]
-        here = _typed_flows(cases, positions)
+        here = _typed_flows(kinds, positions)
         peers_here = len(reference) - (key in reference)
         missing = []
         for flow in common:
@@ -158,11 +159,15 @@ def _themes(cases: pd.DataFrame, order: list[str], inventory_share: dict[str, fl
             for t in order if counts.get(t, 0) or inventory_share.get(t, 0.0)]
 
 
-def _typed_flows(cases: pd.DataFrame, positions: list[int]) -> dict[tuple, int]:
+def _kind_columns(cases: pd.DataFrame) -> list[list[tuple]]:
+    """The kind ids of ①②③ of every case, read once."""
+    return [cases[TYPE_DIMENSIONS[k][0]].tolist() for k in PEER_KINDS]
+
+
+def _typed_flows(columns: list[list[tuple]], positions: list[int]) -> dict[tuple, int]:
     """The typed flows the cases at `positions` have → the first of them having it. A case
     has every combination of the real kinds of its items (`other` says nothing about what
     a municipality does)."""
-    columns = [cases[TYPE_DIMENSIONS[k][0]].tolist() for k in PEER_KINDS]
     flows: dict[tuple, int] = {}
     for p in positions:
         kinds = [dict.fromkeys(k for k in column[p] if k != FALLBACK_ID) for column in columns]
