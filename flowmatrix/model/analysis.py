@@ -78,7 +78,7 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
     `settings.municipality_pages`, a page per municipality with its `kpis`, compared with
     the municipalities of `peers` (a reference inventory's typed cases) or, without it, with
     the others of `cases`."""
-    from ..settings import PEER_MIN
+    from ..settings import PAGE_CHARTS, PEER_MIN
 
     top = settings.top
     tally = theme_tally(cases, taxonomies.themes)
@@ -108,7 +108,7 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
                                themes=[t for t in present if t != "other" and t in drawn])
     pages = (municipality_pages(cases, taxonomies, tally, kpis=list(kpis), peers=peers,
                                 chart_top=settings.chart_top, peer_flows=settings.peer_flows,
-                                peer_min=PEER_MIN)
+                                peer_min=PEER_MIN, charts=PAGE_CHARTS)
              if settings.municipality_pages else [])
     return Analysis(name, sources, sheet, settings, taxonomies, cases, findings, tally,
                     matrices, tallies, top_flows, flows,

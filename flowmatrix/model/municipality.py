@@ -10,6 +10,7 @@ the inventory's own text only: the renderers add the words.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import product
 from typing import TYPE_CHECKING
@@ -41,7 +42,7 @@ class MunicipalityPage:
     # per case, per element: [(kind id, [items of that kind])], kinds in order of first item
     overview: list[dict[str, list[tuple[str, list[str]]]]]
     themes: list[dict]  # theme_id, cases, share (here), inventory_share
-    flows: FlowStages  # its cases' flow chart, by kind
+    flows: FlowStages | None  # its cases' flow chart, by kind (None: a page without charts)
     kpis: list[dict] = field(default_factory=list)  # indicator, unit, points (_kpis)
     peer_flows: list[dict] = field(default_factory=list)  # see _peer_flow
     peers: int = 0  # the municipalities compared with
@@ -49,13 +50,14 @@ class MunicipalityPage:
 
 def municipality_pages(cases: pd.DataFrame, taxonomies: Taxonomies, theme_tally: pd.DataFrame,
                        *, kpis: list[Kpi], peers: pd.DataFrame | None, chart_top: int,
-                       peer_flows: int, peer_min: int) -> list[MunicipalityPage]:
+                       peer_flows: int, peer_min: int, charts: int) -> list[MunicipalityPage]:
     """A page for every municipality with cases, in the order the inventory first names them.
     A municipality is its name as written (trimmed, as `tally --by municipality` counts it)
     within its prefecture: 府中市 of 東京都 and of 広島県 are two pages. `peers`: the typed
     cases of a reference inventory (None: the other municipalities of `cases` are the
-    peers). Time and memory grow with the cases and the distinct typed flows, not with the
-    square of the municipalities."""
+    peers). The `charts` pages with the most cases (ties in page order) get their flow chart's
+    numbers; the others have none. Time and memory grow with the cases and the distinct typed
+    flows, not with the square of the municipalities."""
     groups = _groups(cases)
     if not groups:
         return []
@@ -78,9 +80,11 @@ def municipality_pages(cases: pd.DataFrame, taxonomies: Taxonomies, theme_tally:
     kpis_of: dict[str, list[Kpi]] = {}
     for kpi in kpis:
         kpis_of.setdefault(name_key(kpi.municipality), []).append(kpi)
+    sizes = [len(positions) for _, _, positions in groups.values()]
+    charted = set(sorted(range(len(sizes)), key=lambda i: -sizes[i])[:charts])
     pages = []
-    for key, (name, prefecture, positions) in groups.items():
-        mine = cases.iloc[positions]
+    theme_ids = cases["theme_id"].tolist()
+    for index, (key, (name, prefecture, positions)) in enumerate(groups.items()):
         here = _typed_flows(kinds, positions)
         peers_here = len(reference) - (key in reference)
         missing = []
@@ -92,8 +96,9 @@ def municipality_pages(cases: pd.DataFrame, taxonomies: Taxonomies, theme_tally:
         pages.append(MunicipalityPage(
             name=name, prefecture=prefecture, positions=positions,
             overview=[_overview(columns, p) for p in positions],
-            themes=_themes(mine, order, shares),
-            flows=flow_stages(mine, taxonomies, top=chart_top, by_type=True),
+            themes=_themes([theme_ids[p] for p in positions], order, shares),
+            flows=(flow_stages(cases.iloc[positions], taxonomies, top=chart_top, by_type=True)
+                   if index in charted else None),
             kpis=_kpis(kpis_of.pop(name_key(name), [])),
             peer_flows=[_peer_flow(flow, count, holders[flow], key, held, reference,
                                    reference_cases) for flow, count in missing[:peer_flows]],
@@ -147,16 +152,16 @@ def _overview(columns: dict[str, tuple[list, list | None]],
     return row
 
 
-def _themes(cases: pd.DataFrame, order: list[str], inventory_share: dict[str, float]
+def _themes(theme_ids: list[str], order: list[str], inventory_share: dict[str, float]
             ) -> list[dict]:
     """The themes of the inventory with cases here or anywhere, in the inventory's order:
-    cases and share here beside the inventory's share."""
-    counts = cases["theme_id"].value_counts()
-    total = len(cases)
-    return [{"theme_id": t, "cases": int(counts.get(t, 0)),
-             "share": round(int(counts.get(t, 0)) / total, 4) if total else 0.0,
+    cases and share here (of `theme_ids`, one per case) beside the inventory's share."""
+    counts = Counter(theme_ids)
+    total = len(theme_ids)
+    return [{"theme_id": t, "cases": counts[t],
+             "share": round(counts[t] / total, 4) if total else 0.0,
              "inventory_share": inventory_share.get(t, 0.0)}
-            for t in order if counts.get(t, 0) or inventory_share.get(t, 0.0)]
+            for t in order if counts[t] or inventory_share.get(t, 0.0)]
 
 
 def _kind_columns(cases: pd.DataFrame) -> list[list[tuple]]:

@@ -78,7 +78,7 @@ def _municipalities(analysis: Analysis) -> dict:
                 for p, overview in zip(page.positions, page.overview, strict=True)],
             "themes": [{**t, "theme": themes.get(t["theme_id"], t["theme_id"])}
                        for t in page.themes],
-            "flows": _flows(page.flows, analysis),
+            "flows": _flows(page.flows, analysis) if page.flows is not None else None,
             "kpis": page.kpis,
             "peers": page.peers,
             "peer_flows": [{**{k: f[k] for k in PEER_KINDS},

@@ -357,17 +357,14 @@ def representative_rows(typical: dict[str, list[dict]], cases: pd.DataFrame,
 
 def municipality_chart_keys(analysis: Analysis) -> list[str]:
     """The charts of the municipality pages: municipality_<n>_flow, and municipality_<n>_kpi
-    where the page has KPIs (n from 01, in page order), for the settings.PAGE_CHARTS pages
-    with the most cases (ties in page order)."""
-    from ..settings import PAGE_CHARTS
-
-    pages = analysis.municipalities
-    drawn = sorted(range(len(pages)), key=lambda i: -len(pages[i].positions))[:PAGE_CHARTS]
+    where the page has KPIs (n from 01, in page order), for the pages the model gave charts
+    (settings.PAGE_CHARTS, those with the most cases)."""
     keys = []
-    for i in sorted(drawn):
-        keys.append(f"municipality_{i + 1:02d}_flow")
-        if pages[i].kpis:
-            keys.append(f"municipality_{i + 1:02d}_kpi")
+    for number, page in enumerate(analysis.municipalities, start=1):
+        if page.flows is not None:
+            keys.append(f"municipality_{number:02d}_flow")
+            if page.kpis:
+                keys.append(f"municipality_{number:02d}_kpi")
     return keys
 
 
