@@ -1,0 +1,46 @@
+"""The columnar engine (#17): what the faster paths must still see and say. Behaviour only;
+the speed is measured by benchmarks/run.py."""
+
+import zipfile
+
+from test_robust_workbook import cell, inventory_rows, raw_xlsx
+
+from flowmatrix.io.extent import scan_sheet
+from flowmatrix.io.inventory import read_inventory
+
+
+def _extent(path):
+    with zipfile.ZipFile(path) as archive:
+        return scan_sheet(path, archive, "xl/worksheets/sheet1.xml", 1_000_000)
+
+
+def test_a_cell_placed_below_and_right_of_its_row_sets_the_extent(tmp_path):
+    """The scan looks for references beyond the rows and columns seen so far: a cell whose
+    reference points far below its <row> (and far right) is still found."""
+    rows = inventory_rows(3)
+    rows[4].append(cell("XFD1048576", "x"))
+    extent = _extent(raw_xlsx(tmp_path / "far.xlsx", {"事例一覧": rows}))
+    assert (extent.rows, extent.columns) == (1_048_576, 16_384)
+    inventory = read_inventory(tmp_path / "far.xlsx")
+    assert len(inventory) == 3
+
+
+def test_the_extent_of_a_plain_sheet_is_its_last_row_and_column(tmp_path):
+    rows = inventory_rows(250)
+    rows[7].append(cell("K7", "note"))
+    rows[99].append(cell("AB99", "note"))
+    extent = _extent(raw_xlsx(tmp_path / "plain.xlsx", {"事例一覧": rows}))
+    assert (extent.rows, extent.columns) == (251, 28)
+
+
+def test_cells_in_rows_without_numbers_are_placed_by_their_references(tmp_path):
+    path = tmp_path / "unnumbered.xlsx"
+    raw_xlsx(path, {"事例一覧": inventory_rows(3)})
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b'<row r="4">', b"<row>").replace(b"D4", b"D90000")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert _extent(path).rows == 90_000
