@@ -44,3 +44,44 @@ def test_cells_in_rows_without_numbers_are_placed_by_their_references(tmp_path):
         for name, data in parts.items():
             archive.writestr(name, data)
     assert _extent(path).rows == 90_000
+
+
+def _csv(path, lines):
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+HEADER = "①データ共有元サービス,②流通データ,③データ共有先サービス,④データ連携サービス"
+
+
+def test_the_row_limit_counts_cases_not_the_title_and_header(english_messages, cli, tmp_path):
+    """A title row and the header are no cases: an inventory of exactly --max-rows cases is
+    read; one more case is refused, naming the cases."""
+    path = _csv(tmp_path / "five.csv", ["事例一覧（全国）,,,", HEADER,
+                                        *(f"アプリ{i},健診結果,ポータル,API" for i in range(5))])
+    assert cli("validate", path, "--max-rows", "5").exit_code == 0
+    result = cli("validate", path, "--max-rows", "4")
+    assert result.exit_code == 2
+    assert "has 5 cases, over the limit of 4" in " ".join(result.output.split())
+
+
+def test_a_file_far_over_the_row_limit_is_refused_while_it_is_read(english_messages, cli,
+                                                                    tmp_path):
+    """Reading stops a header's worth of rows past the limit, before the rest is parsed."""
+    path = _csv(tmp_path / "many.csv", [HEADER, *(f"アプリ{i},健診結果,ポータル,API"
+                                                  for i in range(5_000))])
+    result = cli("validate", path, "--max-rows", "10")
+    assert result.exit_code == 2
+    assert "more than 60 rows with content" in " ".join(result.output.split())
+
+
+def test_100000_repeated_rows_are_one_duplicate_finding(tmp_path):
+    """Duplicates are reported per group of rows, not per pair (1 M copies once gave 1 M
+    warnings and 6 GB)."""
+    from flowmatrix.pipeline import classify
+
+    path = _csv(tmp_path / "copies.csv", [HEADER, *["観光アプリ,来訪履歴,ポイント,API"] * 100_000])
+    findings = [f for f in classify(path).findings if f.code == "duplicate-case"]
+    assert len(findings) == 1
+    assert findings[0].row == 2
+    assert "100,000 rows hold the same four elements" in findings[0].message

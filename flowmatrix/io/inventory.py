@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InventoryStructureError, SheetNotFoundError
 from ..findings import Finding
-from ..settings import DEFAULTS, Settings
+from ..settings import DEFAULTS, HEADER_SCAN_ROWS, Settings
 from .columns import (
     CANONICAL_COLUMNS,
     ELEMENT_LABELS,
@@ -17,13 +17,12 @@ from .columns import (
     load_header_aliases,
 )
 from .extent import column_letter
-from .readers import Sheet, open_workbook
+from .readers import Sheet, open_workbook, too_many_rows
 from .text import cell_text, display, split_items
 
 if TYPE_CHECKING:
     import pandas as pd
 
-HEADER_SCAN_ROWS = 50  # the header row is looked for in the first rows of a sheet
 SHEETS_NAMED = 5  # a message about sheets without the header names this many of them
 PROVENANCE_COLUMNS = ("file", "sheet", "row")
 
@@ -91,7 +90,11 @@ def read_inventory(path: str | Path, settings: Settings | None = None,
         _require_elements(chosen, header, aliases, display_path)
     else:
         chosen, header = _choose_sheet(book, aliases, display_path)
-    return _build(chosen, header, aliases, display_path, settings.separators, book.encoding)
+    inventory = _build(chosen, header, aliases, display_path, settings.separators, book.encoding)
+    if len(inventory) > settings.limits.max_rows:
+        raise too_many_rows(display_path, len(inventory), settings.limits, "the inventory",
+                            "cases")
+    return inventory
 
 
 @dataclass
