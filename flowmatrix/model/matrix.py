@@ -89,7 +89,11 @@ def _combinations(row_items: list, col_items: list) -> dict[tuple, list[int]]:
     and what the cases of one combination carry is gathered in one pass in C."""
     groups: dict[tuple, list[int]] = {}
     for position, key in enumerate(zip(row_items, col_items, strict=True)):
-        group = groups.get(key)
+        try:
+            group = groups.get(key)
+        except TypeError:  # values given as lists (cases built by hand)
+            key = (tuple(key[0]), tuple(key[1]))
+            group = groups.get(key)
         if group is None:
             groups[key] = [position]
         else:
@@ -135,18 +139,17 @@ def flow_matrix(cases: pd.DataFrame, rows: str = "source_service",
     check_dimensions(rows, cols, values)
     if theme is not None:
         cases = cases[cases["theme_id"] == theme]
-    row_items = dimension_values(cases, rows)
-    col_items = dimension_values(cases, cols)
     row_key, col_key = value_order(rows, taxonomies), value_order(cols, taxonomies)
+    combinations = _combinations(dimension_values(cases, rows), dimension_values(cases, cols))
     if top is not None:
-        row_items, col_items = _folded(row_items, col_items, top, row_key, col_key)
+        combinations = _folded(combinations, top, row_key, col_key)
     detail = values != "count"
     data = dimension_values(cases, "data_category" if values == "data_category" else "data") \
         if detail else None
     linked = dimension_values(cases, "linked_service") if detail else None
     case_ids = cases["case_id"].tolist() if detail and "case_id" in cases else None
     pairs: dict[tuple, _Pair] = {}
-    for (row_values, col_values), positions in _combinations(row_items, col_items).items():
+    for (row_values, col_values), positions in combinations.items():
         in_combination = _pairs_of(row_values, col_values)
         if not in_combination:
             continue
@@ -177,34 +180,43 @@ def flow_matrix(cases: pd.DataFrame, rows: str = "source_service",
                    sorted(p.case_ids, key=natural)) for key, p in pairs.items()})
 
 
-def _folded(row_items: list, col_items: list, top: int, row_key, col_key) -> tuple[list, list]:
-    """The values of each case with those outside the `top` largest of their axis (by item
-    pairs, ties in the dimension's order) replaced by OTHER."""
-    keep = []
-    for own, other, key in ((row_items, col_items, row_key), (col_items, row_items, col_key)):
-        totals: dict = {}
-        for values, others in zip(own, other, strict=True):
-            n = len(others)
+def _folded(combinations: dict[tuple, list[int]], top: int, row_key,
+            col_key) -> dict[tuple, list[int]]:
+    """The combinations (see _combinations) with the values outside the `top` largest of
+    their axis (by item pairs, ties in the dimension's order) replaced by OTHER; those that
+    become one combination are merged, in the order they first occur."""
+    totals: tuple[dict, dict] = ({}, {})
+    for (row_values, col_values), positions in combinations.items():
+        for values, others, axis in ((row_values, col_values, 0), (col_values, row_values, 1)):
+            n = len(others) * len(positions)
             for value in values:
-                totals[value] = totals.get(value, 0) + n
-        ordered = sorted((v for v, n in totals.items() if n), key=lambda v: (-totals[v], key(v)))
+                totals[axis][value] = totals[axis].get(value, 0) + n
+    keep = []
+    for axis, key in ((0, row_key), (1, col_key)):
+        counts = totals[axis]
+        ordered = sorted((v for v, n in counts.items() if n), key=lambda v: (-counts[v], key(v)))
         keep.append(set(ordered[:top]) if len(ordered) > top else None)
-    folded = []
-    for items, kept in zip((row_items, col_items), keep, strict=True):
+    if keep == [None, None]:
+        return combinations
+    def fold(values: tuple, kept: set | None, cache: dict) -> tuple:
         if kept is None:
-            folded.append(items)
-            continue
-        cache: dict[tuple, tuple] = {}
-        column = []
-        for values in items:
-            values = values if values.__class__ is tuple else tuple(values)
-            mapped = cache.get(values)
-            if mapped is None:
-                # not deduplicated: two folded items are two item pairs
-                mapped = cache[values] = tuple(v if v in kept else OTHER for v in values)
-            column.append(mapped)
-        folded.append(column)
-    return folded[0], folded[1]
+            return values
+        # not deduplicated: two folded items are two item pairs
+        mapped = cache[values] = tuple(v if v in kept else OTHER for v in values)
+        return mapped
+
+    row_folds: dict[tuple, tuple] = {}
+    col_folds: dict[tuple, tuple] = {}
+    folded: dict[tuple, list[int]] = {}
+    for (row_values, col_values), positions in combinations.items():
+        key = (row_folds.get(row_values) or fold(row_values, keep[0], row_folds),
+               col_folds.get(col_values) or fold(col_values, keep[1], col_folds))
+        merged = folded.get(key)
+        if merged is None:
+            folded[key] = list(positions)
+        else:
+            merged.extend(positions)
+    return folded
 
 
 def _axis_order(value_counts, key) -> list:
