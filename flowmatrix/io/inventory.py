@@ -311,7 +311,8 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
     for element in ELEMENTS:  # each distinct text is split once
         split = {text: split_items(text, separators) for text in set(records[element])}
         items[item_column(element)] = [split[text] for text in records[element]]
-    provenance_rows = [sheet.row_number(first + i) for i in keep]
+    provenance_rows = ([first + i + sheet.row_base for i in keep] if sheet.row_numbers is None
+                       else [sheet.row_number(first + i) for i in keep])
 
     cases = pd.DataFrame({**records, **items}, dtype=object)
     cases["file"] = path
@@ -368,7 +369,10 @@ def _header_rows(sheet: Sheet, header: _Header, aliases: HeaderAliases,
     element_texts = [texts[e] for e in ELEMENTS]  # all four: the header has them
     named = {text: aliases.match(text) for column in element_texts for text in set(column)
              if text}
+    named = {text: canonical for text, canonical in named.items() if canonical}
     found: dict[int, Finding] = {}
+    if not named:  # no cell below the header names a column: no row to look at
+        return found
     for i, values in enumerate(zip(*element_texts, strict=True)):
         matches = [named.get(text) for text in values]
         if sum(1 for m in matches if m) < 2:
