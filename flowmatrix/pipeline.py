@@ -12,6 +12,8 @@ can never disagree about an inventory.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,14 +121,32 @@ def classify(source: str | Path | Inventory, settings: Settings | None = None) -
     settings = settings or DEFAULTS
     taxonomies = load_taxonomies(settings)
     aliases = load_aliases(settings.aliases) if settings.aliases is not None else None
-    inventory = source if isinstance(source, Inventory) else read_inventory(source, settings)
-    cases, findings = inventory.cases, []
-    if aliases is not None:
-        cases, findings = apply_aliases(cases, aliases, inventory.path)
-    cases = classify_themes(cases, taxonomies.themes, ignore_declared=settings.ignore_declared)
-    cases = type_items(cases, taxonomies)
-    findings = sort_findings(check(inventory, cases, taxonomies) + findings)
+    with collecting_after():
+        inventory = source if isinstance(source, Inventory) else read_inventory(source, settings)
+        cases, findings = inventory.cases, []
+        if aliases is not None:
+            cases, findings = apply_aliases(cases, aliases, inventory.path)
+        cases = classify_themes(cases, taxonomies.themes,
+                                ignore_declared=settings.ignore_declared)
+        cases = type_items(cases, taxonomies)
+        findings = sort_findings(check(inventory, cases, taxonomies) + findings)
     return Classified(inventory, taxonomies, cases, findings, settings)
+
+
+@contextlib.contextmanager
+def collecting_after():
+    """Python's cycle collector paused while a job runs. Reading and counting make millions of
+    strings and tuples, none of them in a cycle, and the collector walked them again and again:
+    a fifth of the CPU of analyze on 100,000 cases (the peak memory is the same without it).
+    The previous state is restored at the end, so nested calls and callers that keep it off
+    are left as they were."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def analyze(source: str | Path | Inventory | Classified,
@@ -145,9 +165,10 @@ def analyze(source: str | Path | Inventory | Classified,
         classified = classify(source, settings)
         settings = classified.settings
     inventory = classified.inventory
-    return build_analysis(Path(inventory.path).stem, [inventory.path], inventory.sheet,
-                          classified.cases, classified.findings, settings,
-                          classified.taxonomies)
+    with collecting_after():
+        return build_analysis(Path(inventory.path).stem, [inventory.path], inventory.sheet,
+                              classified.cases, classified.findings, settings,
+                              classified.taxonomies)
 
 
 # The settings that decide what the cases are; the others only decide what is counted or shown.
