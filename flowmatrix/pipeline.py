@@ -12,7 +12,9 @@ can never disagree about an inventory.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -122,13 +124,15 @@ def classify(source: str | Path | Inventory, settings: Settings | None = None) -
     settings = settings or DEFAULTS
     taxonomies = load_taxonomies(settings)
     aliases = load_aliases(settings.aliases) if settings.aliases is not None else None
-    inventory = source if isinstance(source, Inventory) else read_inventory(source, settings)
-    cases, findings = inventory.cases, []
-    if aliases is not None:
-        cases, findings = apply_aliases(cases, aliases, inventory.path)
-    cases = classify_themes(cases, taxonomies.themes, ignore_declared=settings.ignore_declared)
-    cases = type_items(cases, taxonomies)
-    findings = check(inventory, cases, taxonomies) + findings
+    with collecting_after():
+        inventory = source if isinstance(source, Inventory) else read_inventory(source, settings)
+        cases, findings = inventory.cases, []
+        if aliases is not None:
+            cases, findings = apply_aliases(cases, aliases, inventory.path)
+        cases = classify_themes(cases, taxonomies.themes,
+                                ignore_declared=settings.ignore_declared)
+        cases = type_items(cases, taxonomies)
+        findings = check(inventory, cases, taxonomies) + findings
     kpis: list[Kpi] = []
     if settings.kpis is not None:  # a table kept apart may list other municipalities too
         kpis, found = read_kpis(settings.kpis, settings)
@@ -189,6 +193,22 @@ def only_municipality(cases: pd.DataFrame, findings: list[Finding], name: str,
     return kept.reset_index(drop=True), [f for f in findings if f.row is None or f.row in rows]
 
 
+@contextlib.contextmanager
+def collecting_after():
+    """Python's cycle collector paused while a job runs. Reading and counting make millions of
+    strings and tuples, none of them in a cycle, and the collector walked them again and again:
+    a fifth of the CPU of analyze on 100,000 cases (the peak memory is the same without it).
+    The previous state is restored at the end, so nested calls and callers that keep it off
+    are left as they were."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def analyze(source: str | Path | Inventory | Classified,
             settings: Settings | None = None) -> Analysis:
     """Everything a report shows of one inventory: `classify`, then every tally, matrix and
@@ -205,10 +225,11 @@ def analyze(source: str | Path | Inventory | Classified,
         classified = classify(source, settings)
         settings = classified.settings
     inventory = classified.inventory
-    return build_analysis(Path(inventory.path).stem, [inventory.path], inventory.sheet,
-                          classified.cases, classified.findings, settings,
-                          classified.taxonomies, kpis=classified.kpis,
-                          peers=reference_cases(settings))
+    peers = reference_cases(settings)
+    with collecting_after():
+        return build_analysis(Path(inventory.path).stem, [inventory.path], inventory.sheet,
+                              classified.cases, classified.findings, settings,
+                              classified.taxonomies, kpis=classified.kpis, peers=peers)
 
 
 def reference_cases(settings: Settings) -> pd.DataFrame | None:

@@ -47,6 +47,12 @@ PAGE_CHARTS = 30
 FLOW_CHART_MIN_CASES = 5
 
 
+# The header row is looked for in the first rows of a sheet. The row limit counts cases; while
+# a file is read, before its header is known, these rows (a title, the header) are allowed on
+# top of it, and the cases are counted exactly once the header is found.
+HEADER_SCAN_ROWS = 50
+
+
 @dataclass(frozen=True)
 class Limits:
     """What flowmatrix refuses to read, so a crafted file cannot take all memory or time.
@@ -55,7 +61,7 @@ class Limits:
     max_file_bytes: int = 512 * MiB  # the file on disk
     max_uncompressed_bytes: int = 2048 * MiB  # all members of an xlsx/xlsm/ods zip, inflated
     max_ratio: int = 200  # inflated / compressed, for a member over 16 MiB inflated
-    max_rows: int = 1_000_000  # rows of the sheet (or records of a CSV/JSON file)
+    max_rows: int = 1_000_000  # cases (rows below the header; records of a JSON file)
 
 
 @dataclass(frozen=True)

@@ -87,11 +87,12 @@ def test_a_million_blank_lines_and_31_cases_are_31_cases(cli, tmp_path):
     assert cases(cli, write_csv(tmp_path / "blank.csv", lines)) == (0, 31)
 
 
-def test_the_row_limit_counts_rows_with_content(cli, tmp_path):
+def test_the_row_limit_counts_cases(cli, tmp_path):
+    """Blank rows and the header are no cases (#17: the header line was counted)."""
     path = write_csv(tmp_path / "blank.csv", [",".join(HEADER), *[""] * 1_000, *case_lines(31)])
-    assert cases(cli, path, "--max-rows", "32") == (0, 31)
+    assert cases(cli, path, "--max-rows", "31") == (0, 31)
     message = refused(cli, path, "--max-rows", "30")
-    assert "more than 30 rows with content, over the limit of 30" in message
+    assert "事例が 31 件あり、上限の 30 件を超えています" in message
 
 
 def test_a_file_of_blank_lines_is_refused(cli, tmp_path):

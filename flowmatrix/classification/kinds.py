@@ -88,8 +88,12 @@ def type_items(cases: pd.DataFrame, taxonomies: Taxonomies) -> pd.DataFrame:
         typed = dict(zip(distinct, type_ids(distinct, taxonomy, head_weight=HEAD_WEIGHT[kind]),
                          strict=True))
         declared = result[explicit].tolist() if explicit in result else [""] * len(items)
-        result[column] = [_with_declared(tuple(typed[i] for i in case), text, taxonomy)
-                          for case, text in zip(items, declared, strict=True)]
+        by_cell: dict[tuple, tuple] = {}  # cells repeat: each distinct one is typed once
+        for case in items:
+            if case not in by_cell:
+                by_cell[case] = tuple(typed[i] for i in case)
+        result[column] = [_with_declared(by_cell[case], text, taxonomy) if text
+                          else by_cell[case] for case, text in zip(items, declared, strict=True)]
     result["data_sensitive"] = sensitive_items(result[item_column("data")].tolist(),
                                                result["data_categories"].tolist(),
                                                taxonomies.data_categories)
@@ -119,8 +123,11 @@ def sensitive_items(items: list[tuple], categories: list[tuple],
                              or any(w in text for w in content))
         return done[key]
 
-    return [tuple(flag(i, c) for i, c in zip(case, cats, strict=True))
-            for case, cats in zip(items, categories, strict=True)]
+    flags: dict[tuple, tuple[bool, ...]] = {}  # (items, categories) repeat: judged once
+    for cell in zip(items, categories, strict=True):
+        if cell not in flags:
+            flags[cell] = tuple(flag(i, c) for i, c in zip(*cell, strict=True))
+    return [flags[cell] for cell in zip(items, categories, strict=True)]
 
 
 def declared_labels(text: str, taxonomy: Taxonomy) -> list:

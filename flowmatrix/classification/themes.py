@@ -13,6 +13,7 @@ themes inside a longer hit do count: 健康ポイント is health, and its ポ�
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from ..io.columns import ELEMENTS
@@ -51,22 +52,21 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     matched_terms: ((element, term, theme_id), ...) in element order.
     """
     import numpy as np
-    import pandas as pd
 
     matcher = matcher_for(taxonomy)
     ids = taxonomy.ids
     fallback = ids.index(FALLBACK_ID)
     n_cases, n_themes = len(cases), len(ids)
 
-    # Match every distinct text once, whichever element it is in.
+    # Match every distinct text once, whichever element it is in: each case's text becomes
+    # the code of its text (a dict lookup per cell; pandas would copy the column to Arrow).
     present = [e for e in ELEMENT_WEIGHTS if e in cases]
-    columns = {e: cases[e].fillna("").astype(str) for e in present}
-    codes_of, found_of, uniques = {}, {}, {}
+    uniques: dict[str, int] = {}
+    codes_of = {}
     for element in present:
-        codes_of[element], found = pd.factorize(columns[element], sort=False)
-        found_of[element] = found.tolist()
-        for text in found_of[element]:
-            uniques.setdefault(text, len(uniques))
+        codes_of[element] = np.fromiter(
+            (uniques.setdefault(text, len(uniques)) for text in map(_cell, cases[element])),
+            dtype=np.int64, count=n_cases)
     texts = list(uniques)
     hits = matcher.match(texts)
     text_scores = hits.scores()
@@ -75,9 +75,7 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     leads = np.zeros((n_cases, n_themes), dtype=bool)  # the theme leads one of the 4 elements
     element_codes = {}
     for element in present:
-        to_text = np.array([uniques[t] for t in found_of[element]] + [len(texts)],
-                           dtype=np.int64)
-        codes = to_text[codes_of[element]]  # -1 (missing) becomes the empty last row
+        codes = codes_of[element]
         element_scores = text_scores[codes]
         scores += ELEMENT_WEIGHTS[element] * element_scores
         if element in ELEMENTS:
@@ -114,15 +112,21 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
         for i, k in zip(with_any.tolist(), which.ravel().tolist(), strict=True):
             secondary[i] = as_ids[k]
 
-    terms_of_text.append(())
-    matched = [()] * n_cases
-    for element in present:
-        codes = element_codes[element]
-        labelled = {code: tuple((element, term, theme) for term, theme in terms_of_text[code])
-                    for code in np.unique(codes).tolist() if terms_of_text[code]}
-        if labelled:
-            matched = [m + labelled[c] if c in labelled else m
-                       for m, c in zip(matched, codes.tolist(), strict=True)]
+    # A case's terms, element by element: built once per distinct combination of texts.
+    labelled = [{code: tuple((element, term, theme) for term, theme in terms_of_text[code])
+                 for code in np.unique(element_codes[element]).tolist() if terms_of_text[code]}
+                for element in ELEMENT_WEIGHTS if element in element_codes]
+    combined: dict[tuple, tuple] = {}
+    matched = []
+    for key in zip(*(element_codes[e].tolist() for e in ELEMENT_WEIGHTS if e in element_codes),
+                   strict=True):
+        terms = combined.get(key)
+        if terms is None:
+            terms = combined[key] = tuple(chain.from_iterable(
+                found[code] for found, code in zip(labelled, key, strict=True) if code in found))
+        matched.append(terms)
+    if not element_codes:
+        matched = [()] * n_cases
 
     result = cases.copy()
     result["theme_id"] = [ids[j] for j in primary]
@@ -142,14 +146,22 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     return result
 
 
+def _cell(value: object) -> str:
+    """A cell as the text matched: missing values are empty."""
+    if value.__class__ is str:
+        return value
+    return "" if value is None or value != value else str(value)
+
+
 def _declared_theme_indexes(cases: pd.DataFrame, taxonomy: Taxonomy):
     import numpy as np
 
     if "theme" not in cases:
         return np.full(len(cases), -1)
     ids = taxonomy.ids
+    labels = [_cell(label) for label in cases["theme"].tolist()]
     lookup: dict[str, int] = {}
-    for label in cases["theme"].fillna("").astype(str).unique():
+    for label in dict.fromkeys(labels):
         theme = taxonomy.find_label(label) if label.strip() else None
         lookup[label] = ids.index(theme.id) if theme else -1
-    return np.array([lookup[label] for label in cases["theme"].fillna("").astype(str)], dtype=int)
+    return np.array([lookup[label] for label in labels], dtype=int)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import InputFileError
@@ -36,8 +37,6 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY")
-_REF_COLUMN = re.compile(rb' r="([A-Z]{1,3})[0-9]')
-_REF_ROW = re.compile(rb' r="[A-Z]{1,3}([0-9]+)"')
 _ROW_NUMBER = re.compile(rb' r="([0-9]+)"')  # <row r="5">: rows are numbered, cells lettered
 _ELEMENT_START = re.compile(rb"<(?:\w+:)?(?:c|row)\b")
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*\bt="e"[^>]*>')
@@ -50,7 +49,6 @@ _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _PART = re.compile(rb"<(?:\w+:)?row\b([^>]*)>|<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)",
                    re.S)
 _HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v>[^<]|is\b)")
-_CELL_TAGS = (b"<c>", b"<c/>", b"<c ", b"<c\t", b"<c\n", b"<c\r")
 
 
 @dataclass
@@ -150,29 +148,72 @@ def _chunks(archive: zipfile.ZipFile, member: str, path: Path):
 
 def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, max_rows: int) -> SheetExtent:
     """The extent, error values and value-less formulas of one sheet part. Rows with content
-    are counted when the rectangle is large or claims more than `max_rows` rows."""
+    are counted when the rectangle is large or claims more than `max_rows` rows.
+
+    The farthest row is the largest <row r="…"> number, unless a cell reference points
+    farther; the farthest column is the largest cell reference. Both are kept as they grow, and
+    each piece is searched (in C, by a regular expression built from them) only for references
+    beyond them: a sheet whose cells sit in their rows costs a few scans of its XML, not a
+    Python object per cell."""
     extent = SheetExtent(member)
-    letters: set[bytes] = set()
+    last_row, last_column = 0, -1  # the farthest row (1-based) and column (0-based) so far
     unreferenced = False
     for piece in _chunks(archive, member, path):
-        letters.update(_REF_COLUMN.findall(piece))
-        rows = _REF_ROW.findall(piece) + _ROW_NUMBER.findall(piece)
-        if rows:
-            extent.rows = max(extent.rows, max(map(int, rows)))
-        references = piece.count(b' r="')
-        if sum(piece.count(tag) for tag in _CELL_TAGS) + piece.count(b":c ") > references:
-            unreferenced = True  # cells placed by order: only the cell-by-cell pass knows where
+        numbers = _ROW_NUMBER.findall(piece)
+        if numbers:
+            last_row = max(last_row, max(map(int, numbers)))
+        beyond = _rows_beyond(last_row).search(piece)
+        if beyond:  # cells placed below their row (or rows without numbers): every such one
+            last_row = max(last_row, *map(int, _rows_beyond(last_row).findall(piece,
+                                                                                beyond.start())))
+        beyond = _columns_beyond(last_column).search(piece)
+        if beyond:
+            last_column = max(map(column_index, set(_columns_beyond(last_column).findall(
+                piece, beyond.start()))))
+        # cells placed by order: only the cell-by-cell pass knows where (a <c without a
+        # reference; "<c" also counts the few <col> of a sheet, which rows' references outweigh)
+        if piece.count(b"<c") + piece.count(b":c ") > piece.count(b' r="'):
+            unreferenced = True
         if b't="e"' in piece:
             _find_errors(piece, extent.errors)
-        if b"f>" in piece or b"f/>" in piece or b"<f " in piece:
+        if b"<f" in piece or b":f" in piece:
             for match in _FORMULA_ONLY.finditer(piece):
                 ref = _CELL_REF.search(match.group(1))
                 if ref:
                     extent.formulas.append((int(ref.group(2)) - 1, column_index(ref.group(1))))
-    extent.columns = max(map(column_index, letters), default=-1) + 1
+    extent.rows, extent.columns = last_row, last_column + 1
     if unreferenced or extent.rows > max_rows or not extent.fits_calamine():
         _count_content(path, archive, extent)
     return extent
+
+
+@lru_cache(maxsize=64)
+def _rows_beyond(row: int) -> re.Pattern:
+    """Cell references to a row after `row` (1-based), capturing the row number."""
+    return re.compile(rb' r="[A-Z]{1,3}0*(' + _greater(str(row), "0123456789") + rb')"')
+
+
+@lru_cache(maxsize=64)
+def _columns_beyond(column: int) -> re.Pattern:
+    """Cell references to a column after `column` (0-based), capturing its letters."""
+    letters = column_letter(column) if column >= 0 else ""
+    return re.compile(rb' r="(' + _greater(letters, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + rb')[0-9]')
+
+
+def _greater(value: str, digits: str) -> bytes:
+    """A regular expression for the numerals (no leading zero) greater than `value`, written
+    in `digits` (the decimal digits, or A–Z as column letters count, at most three): a longer
+    numeral, or one as long that is greater at the first place where the two differ."""
+    first = 1 if digits[0] == "0" else 0  # a decimal numeral does not start with 0
+    most = "" if first else "2"  # column references have at most three letters (XFD)
+    alternatives = [f"[{digits[first]}-{digits[-1]}][{digits[0]}-{digits[-1]}]"
+                    f"{{{len(value)},{most}}}"] if first or len(value) < 3 else []
+    for i, digit in enumerate(value):
+        above = digits.index(digit) + 1
+        if above < len(digits):
+            alternatives.append(f"{value[:i]}[{digits[above]}-{digits[-1]}]"
+                                f"[{digits[0]}-{digits[-1]}]{{{len(value) - i - 1}}}")
+    return "|".join(alternatives).encode()
 
 
 def _find_errors(piece: bytes, errors: dict[tuple[int, int], str]) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InventoryStructureError, SheetNotFoundError
 from ..findings import Finding
-from ..settings import DEFAULTS, Settings
+from ..settings import DEFAULTS, HEADER_SCAN_ROWS, Settings
 from .columns import (
     CANONICAL_COLUMNS,
     ELEMENT_LABELS,
@@ -17,13 +17,12 @@ from .columns import (
     load_header_aliases,
 )
 from .extent import column_letter
-from .readers import Sheet, open_workbook
+from .readers import Sheet, open_workbook, too_many_rows
 from .text import cell_text, display, split_items
 
 if TYPE_CHECKING:
     import pandas as pd
 
-HEADER_SCAN_ROWS = 50  # the header row is looked for in the first rows of a sheet
 SHEETS_NAMED = 5  # a message about sheets without the header names this many of them
 PROVENANCE_COLUMNS = ("file", "sheet", "row")
 
@@ -91,7 +90,11 @@ def read_inventory(path: str | Path, settings: Settings | None = None,
         _require_elements(chosen, header, aliases, display_path)
     else:
         chosen, header = _choose_sheet(book, aliases, display_path)
-    return _build(chosen, header, aliases, display_path, settings.separators, book.encoding)
+    inventory = _build(chosen, header, aliases, display_path, settings.separators, book.encoding)
+    if len(inventory) > settings.limits.max_rows:
+        raise too_many_rows(display_path, len(inventory), settings.limits, "the inventory",
+                            "cases")
+    return inventory
 
 
 @dataclass
@@ -271,7 +274,11 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
         if column >= len(grid):
             return [""] * len(data)
         shown: dict[tuple, str] = {}  # numbers and dates repeat (years, ids): convert once
-        return [v.strip() if v.__class__ is str else _shown(v, shown) for v in grid[column]]
+        # A text repeated down a column (a municipality, a service) is kept once: each cell of
+        # a CSV is a string of its own, and 1,000,000 cases hold 11,000,000 of them.
+        kept: dict[str, str] = {}
+        return [kept.setdefault(text, text) for text in
+                (v.strip() if v.__class__ is str else _shown(v, shown) for v in grid[column])]
 
     texts = {canonical: column_text(c) for c, canonical in canonical_at.items()}
     findings = []
@@ -304,7 +311,8 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
     for element in ELEMENTS:  # each distinct text is split once
         split = {text: split_items(text, separators) for text in set(records[element])}
         items[item_column(element)] = [split[text] for text in records[element]]
-    provenance_rows = [sheet.row_number(first + i) for i in keep]
+    provenance_rows = ([first + i + sheet.row_base for i in keep] if sheet.row_numbers is None
+                       else [sheet.row_number(first + i) for i in keep])
 
     cases = pd.DataFrame({**records, **items}, dtype=object)
     cases["file"] = path
@@ -361,7 +369,10 @@ def _header_rows(sheet: Sheet, header: _Header, aliases: HeaderAliases,
     element_texts = [texts[e] for e in ELEMENTS]  # all four: the header has them
     named = {text: aliases.match(text) for column in element_texts for text in set(column)
              if text}
+    named = {text: canonical for text, canonical in named.items() if canonical}
     found: dict[int, Finding] = {}
+    if not named:  # no cell below the header names a column: no row to look at
+        return found
     for i, values in enumerate(zip(*element_texts, strict=True)):
         matches = [named.get(text) for text in values]
         if sum(1 for m in matches if m) < 2:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputFileError
-from ..settings import Limits
+from ..settings import HEADER_SCAN_ROWS, Limits
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -56,7 +56,7 @@ def read_ods(path: Path, limits: Limits) -> list[OdsSheet]:
                     repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
                     values = _row_values(element, row, sheet.merged)
                     if values:
-                        if len(sheet.rows) + repeat > limits.max_rows:
+                        if len(sheet.rows) + repeat > limits.max_rows + HEADER_SCAN_ROWS:
                             raise InputFileError(
                                 f"sheet {sheet.name!r} has over {limits.max_rows:,} rows with "
                                 f"content (row {row + 1:,} repeats {repeat:,} times), over the "

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputFileError, SheetNotFoundError
-from ..settings import Limits, MiB
+from ..settings import HEADER_SCAN_ROWS, Limits, MiB
 from .delimited import DELIMITERS, guess_delimiter, read_rows
 from .extent import SheetExtent, read_sparse, scan_sheet, sheet_member
 from .html_table import TableTooLarge, declared_charset, first_table
@@ -139,12 +139,19 @@ def _nearest_file(path: Path) -> str:
     return str(path.with_name(near[0])) if near else ""
 
 
-def _too_many_rows(path: Path, rows: int, limits: Limits, what: str = "rows",
-                   counted: str = "rows") -> InputFileError:
+def too_many_rows(path: Path | str, rows: int, limits: Limits, what: str = "rows",
+                  counted: str = "rows") -> InputFileError:
     return InputFileError(f"{what} has {rows:,} {counted}, over the limit of {limits.max_rows:,} "
                           "(raise it with --max-rows)", path=str(path), code="too-large",
-                          params={"reason": "rows", "rows": f"{rows:,}",
-                                  "limit": f"{limits.max_rows:,}"})
+                          params={"reason": "cases" if counted == "cases" else "rows",
+                                  "rows": f"{rows:,}", "limit": f"{limits.max_rows:,}"})
+
+
+def row_budget(limits: Limits) -> int:
+    """The rows with content a sheet may hold while it is read: the cases the limit allows and
+    the rows above them (settings.HEADER_SCAN_ROWS); the cases are counted once the header is
+    found (inventory.read_inventory)."""
+    return limits.max_rows + HEADER_SCAN_ROWS
 
 
 def _check_zip(path: Path, limits: Limits) -> None:
@@ -219,8 +226,8 @@ def _open_excel(path: Path, suffix: str, head: bytes, limits: Limits) -> Workboo
                 return _sparse_sheet(path, name, extent)
             sheet = book.get_sheet_by_name(name)
             end = sheet.end
-            if extent is None and end is not None and end[0] + 1 > limits.max_rows:
-                raise _too_many_rows(path, end[0] + 1, limits, f"sheet {name!r}")
+            if extent is None and end is not None and end[0] + 1 > row_budget(limits):
+                raise too_many_rows(path, end[0] + 1, limits, f"sheet {name!r}")
             rows = sheet.to_python(skip_empty_area=False)
             merged = sheet.merged_cell_ranges or []
         except InputFileError:
@@ -273,12 +280,12 @@ def _xlsx_extent(path: Path, name: str, limits: Limits) -> SheetExtent | None:
             member = sheet_member(archive, name, path)
             if member is None:
                 return None
-            extent = scan_sheet(path, archive, member, limits.max_rows)
+            extent = scan_sheet(path, archive, member, row_budget(limits))
     except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise InputFileError(f"cannot read sheet {name!r} (corrupt or truncated?): {exc}",
                              path=str(path), code="corrupt-workbook") from exc
-    if extent.content_rows is not None and extent.content_rows > limits.max_rows:
-        raise _too_many_rows(path, extent.content_rows, limits, f"sheet {name!r}",
+    if extent.content_rows is not None and extent.content_rows > row_budget(limits):
+        raise too_many_rows(path, extent.content_rows, limits, f"sheet {name!r}",
                              "rows with content")
     return extent
 
@@ -380,7 +387,7 @@ def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook
                 raise
             text, used = decode_text(data, None, path)  # the page's charset was wrong
         try:
-            table = first_table(text, limits.max_rows)
+            table = first_table(text, row_budget(limits))
         except TableTooLarge as exc:
             raise InputFileError(f"this .xls is an HTML page: {exc}", path=str(path),
                                  code="too-large") from exc
@@ -451,7 +458,7 @@ def _json_sheet(data: object, path: Path, limits: Limits) -> Sheet:
             values += len(record)
             cells += 1 + max(column.setdefault(key, len(column)) for key in record)
     if with_content > limits.max_rows:
-        raise _too_many_rows(path, with_content, limits, "the list")
+        raise too_many_rows(path, with_content, limits, "the list")
     if len(column) > MAX_JSON_KEYS:
         raise InputFileError(
             f"the records use {len(column):,} different keys, over the limit of "

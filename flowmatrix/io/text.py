@@ -102,7 +102,15 @@ def header_key(text: str) -> str:
     "Data α" and "data" both give "data"; "Source_Service" gives "sourceservice".
     """
     key = unicodedata.normalize("NFKC", text).lower()
-    key = re.sub(r"[(\[【〔（][^)\]】〕）]*[)\]】〕）]", "", key)
-    key = re.sub(r"[\s_\-‐‑–—・:：.。,、*※αβ]", "", key)
-    key = re.sub(r"^\d+(?=\D)", "", key)
+    if _BRACKET_OPENS.search(key):  # every data cell is asked too (repeated headers): skip work
+        key = _BRACKETED.sub("", key)
+    key = _KEY_PUNCTUATION.sub("", key)
+    if key[:1].isdigit():  # str.isdigit covers every digit \d matches
+        key = _LEADING_NUMBER.sub("", key)
     return key
+
+
+_BRACKET_OPENS = re.compile(r"[(\[【〔（]")
+_BRACKETED = re.compile(r"[(\[【〔（][^)\]】〕）]*[)\]】〕）]")
+_KEY_PUNCTUATION = re.compile(r"[\s_\-‐‑–—・:：.。,、*※αβ]")
+_LEADING_NUMBER = re.compile(r"^\d+(?=\D)")

@@ -71,47 +71,57 @@ def report_flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, top: int 
     if top is not None and top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
     theme_ids = cases["theme_id"].tolist()
-    values: dict[str, list] = {}
+    cells: dict[str, list] = {}
 
-    def stage_values(dimension: str) -> list:
-        if dimension not in values:
-            values[dimension] = dimension_values(cases, dimension)
-        return values[dimension]
+    def stage_cells(dimension: str) -> list:
+        """Each case's values at a stage, without blanks and repeats: once per dimension for
+        every chart that draws it."""
+        if dimension not in cells:
+            cells[dimension] = _cleaned(dimension_values(cases, dimension))
+        return cells[dimension]
 
     result = {}
     if overall:
         for kinds in ((True, False) if by_type is None else (by_type,)):
             dims = [KIND_OF_ELEMENT[e] if kinds else e for e in ELEMENTS]
             result["flow_types" if kinds else "flow"] = _stages(
-                [stage_values(d) for d in dims], dims, theme_ids, None, taxonomies, top, kinds)
+                [stage_cells(d) for d in dims], dims, theme_ids, None, taxonomies, top, kinds)
+    positions: dict[str, list[int]] = {theme: [] for theme in themes}
+    for i, theme_id in enumerate(theme_ids):
+        if theme_id in positions:
+            positions[theme_id].append(i)
     for theme in themes:
-        positions = [i for i, t in enumerate(theme_ids) if t == theme]
         result[f"flow_{theme}"] = _stages(
-            [[stage_values(e)[i] for i in positions] for e in ELEMENTS], list(ELEMENTS),
-            [theme] * len(positions), theme, taxonomies, top, False)
+            [[stage_cells(e)[i] for i in positions[theme]] for e in ELEMENTS], list(ELEMENTS),
+            [theme] * len(positions[theme]), theme, taxonomies, top, False)
     return result
 
 
-def _stages(stage_values: list[list[tuple]], dimensions: list[str], theme_ids: list[str],
+def _cleaned(raw: list[tuple]) -> list[tuple]:
+    """The cells without blank values or repeats, each distinct cell cleaned once."""
+    clean: dict[tuple, tuple] = {}
+    cells = []
+    for cell in raw:
+        cleaned = clean.get(cell)
+        if cleaned is None:
+            cleaned = clean[cell] = tuple(dict.fromkeys(i for i in cell if str(i).strip()))
+        cells.append(cleaned)
+    return cells
+
+
+def _stages(stage_cells: list[list[tuple]], dimensions: list[str], theme_ids: list[str],
             theme: str | None, taxonomies: Taxonomies, top: int | None,
             by_type: bool) -> FlowStages:
+    """The nodes and links of one chart from each case's cleaned cells (_cleaned) per stage."""
     import pandas as pd
 
     taxonomy = taxonomies.themes
 
     # Count each distinct cell (and pair of cells) once: cases repeat their cells.
-    stage_cells: list[list[tuple]] = []
     folds: list[dict] = []
     node_rows: list[tuple] = []
-    for stage, (dimension, raw) in enumerate(zip(dimensions, stage_values, strict=True)):
+    for stage, (dimension, cells) in enumerate(zip(dimensions, stage_cells, strict=True)):
         key = value_order(dimension, taxonomies)
-        clean: dict[tuple, tuple] = {}
-        cells = []
-        for cell in raw:
-            cleaned = clean.get(cell)
-            if cleaned is None:
-                cleaned = clean[cell] = tuple(dict.fromkeys(i for i in cell if str(i).strip()))
-            cells.append(cleaned)
         counts = Counter(cells)
         totals = _item_weights(counts, {})
         ranked = sorted(totals, key=lambda v: (-round(totals[v], 9), key(v)))
@@ -122,7 +132,6 @@ def _stages(stage_values: list[list[tuple]], dimensions: list[str], theme_ids: l
         order = sorted(totals, key=lambda v: (v is OTHER, -round(totals[v], 9), key(v)))
         node_rows += [(stage, v, round(float(totals[v]), 9), rank)
                       for rank, v in enumerate(order)]
-        stage_cells.append(cells)
         folds.append(fold)
     nodes = pd.DataFrame(node_rows, columns=["stage", "value", "weight", "order"])
     nodes = nodes.astype({"stage": int, "order": int, "weight": float})

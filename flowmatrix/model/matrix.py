@@ -9,7 +9,9 @@ in it, most frequent first, and its case ids. Words are added by the renderers.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
@@ -70,14 +72,48 @@ class Matrix:
 class _Pair:
     """A cell while counting."""
 
-    __slots__ = ("count", "positions", "data", "linked", "case_ids")
+    __slots__ = ("count", "cases", "data", "linked", "case_ids")
 
     def __init__(self):
         self.count = 0
-        self.positions: set[int] = set()
+        self.cases = 0
         self.data: dict = {}
         self.linked: dict = {}
         self.case_ids: set[str] = set()
+
+
+def _combinations(row_items: list, col_items: list) -> dict[tuple, list[int]]:
+    """The positions of the cases sharing each combination of row and column values, in the
+    order each combination first occurs. Cases repeat combinations (a whole inventory folded
+    to the top rows and columns has a few hundred), so the pairs are counted per combination,
+    and what the cases of one combination carry is gathered in one pass in C."""
+    groups: dict[tuple, list[int]] = {}
+    for position, key in enumerate(zip(row_items, col_items, strict=True)):
+        try:
+            group = groups.get(key)
+        except TypeError:  # values given as lists (cases built by hand)
+            key = (tuple(key[0]), tuple(key[1]))
+            group = groups.get(key)
+        if group is None:
+            groups[key] = [position]
+        else:
+            group.append(position)
+    return groups
+
+
+def _pairs_of(row_values: tuple, col_values: tuple) -> dict[tuple, int]:
+    """Each (row value, column value) pair of one combination, with how often it occurs in
+    it (two items folded into OTHER make one pair twice), in reading order."""
+    pairs: dict[tuple, int] = {}
+    for row_value in row_values:
+        for col_value in col_values:
+            pairs[(row_value, col_value)] = pairs.get((row_value, col_value), 0) + 1
+    return pairs
+
+
+def _add(counts: dict, found: Counter, times: int) -> None:
+    for item, n in found.items():
+        counts[item] = counts.get(item, 0) + n * times
 
 
 def check_dimensions(rows: str, cols: str, values: str = "count") -> None:
@@ -103,72 +139,84 @@ def flow_matrix(cases: pd.DataFrame, rows: str = "source_service",
     check_dimensions(rows, cols, values)
     if theme is not None:
         cases = cases[cases["theme_id"] == theme]
-    row_items = dimension_values(cases, rows)
-    col_items = dimension_values(cases, cols)
     row_key, col_key = value_order(rows, taxonomies), value_order(cols, taxonomies)
+    combinations = _combinations(dimension_values(cases, rows), dimension_values(cases, cols))
     if top is not None:
-        row_items, col_items = _folded(row_items, col_items, top, row_key, col_key)
+        combinations = _folded(combinations, top, row_key, col_key)
     detail = values != "count"
     data = dimension_values(cases, "data_category" if values == "data_category" else "data") \
         if detail else None
     linked = dimension_values(cases, "linked_service") if detail else None
     case_ids = cases["case_id"].tolist() if detail and "case_id" in cases else None
     pairs: dict[tuple, _Pair] = {}
-    for position, (row_values, col_values) in enumerate(zip(row_items, col_items, strict=True)):
-        for row_value in row_values:
-            for col_value in col_values:
-                pair = pairs.get((row_value, col_value))
-                if pair is None:
-                    pair = pairs[(row_value, col_value)] = _Pair()
-                pair.count += 1
-                pair.positions.add(position)
-                if not detail:
-                    continue
-                for item in data[position]:
-                    pair.data[item] = pair.data.get(item, 0) + 1
-                for item in linked[position]:
-                    pair.linked[item] = pair.linked.get(item, 0) + 1
-                if case_ids is not None and case_ids[position]:
-                    pair.case_ids.add(str(case_ids[position]))
+    for (row_values, col_values), positions in combinations.items():
+        in_combination = _pairs_of(row_values, col_values)
+        if not in_combination:
+            continue
+        n = len(positions)
+        if detail:  # every pair of the combination carries all that its cases carry
+            data_items = Counter(chain.from_iterable(data[p] for p in positions))
+            linked_items = Counter(chain.from_iterable(linked[p] for p in positions))
+            ids = {str(case_ids[p]) for p in positions if case_ids[p]} \
+                if case_ids is not None else ()
+        for key, times in in_combination.items():
+            pair = pairs.get(key)
+            if pair is None:
+                pair = pairs[key] = _Pair()
+            pair.count += n * times
+            pair.cases += n
+            if detail:
+                _add(pair.data, data_items, times)
+                _add(pair.linked, linked_items, times)
+                pair.case_ids.update(ids)
     data_key = value_order("data_category" if values == "data_category" else "data",
                            taxonomies)
     return Matrix(
         rows, cols, values,
         _axis_order(((r, p.count) for (r, _), p in pairs.items()), row_key),
         _axis_order(((c, p.count) for (_, c), p in pairs.items()), col_key),
-        {key: Cell(p.count, len(p.positions), ranked(p.data, data_key),
+        {key: Cell(p.count, p.cases, ranked(p.data, data_key),
                    ranked(p.linked, value_order("linked_service", None)),
                    sorted(p.case_ids, key=natural)) for key, p in pairs.items()})
 
 
-def _folded(row_items: list, col_items: list, top: int, row_key, col_key) -> tuple[list, list]:
-    """The values of each case with those outside the `top` largest of their axis (by item
-    pairs, ties in the dimension's order) replaced by OTHER."""
-    keep = []
-    for own, other, key in ((row_items, col_items, row_key), (col_items, row_items, col_key)):
-        totals: dict = {}
-        for values, others in zip(own, other, strict=True):
-            n = len(others)
+def _folded(combinations: dict[tuple, list[int]], top: int, row_key,
+            col_key) -> dict[tuple, list[int]]:
+    """The combinations (see _combinations) with the values outside the `top` largest of
+    their axis (by item pairs, ties in the dimension's order) replaced by OTHER; those that
+    become one combination are merged, in the order they first occur."""
+    totals: tuple[dict, dict] = ({}, {})
+    for (row_values, col_values), positions in combinations.items():
+        for values, others, axis in ((row_values, col_values, 0), (col_values, row_values, 1)):
+            n = len(others) * len(positions)
             for value in values:
-                totals[value] = totals.get(value, 0) + n
-        ordered = sorted((v for v, n in totals.items() if n), key=lambda v: (-totals[v], key(v)))
+                totals[axis][value] = totals[axis].get(value, 0) + n
+    keep = []
+    for axis, key in ((0, row_key), (1, col_key)):
+        counts = totals[axis]
+        ordered = sorted((v for v, n in counts.items() if n), key=lambda v: (-counts[v], key(v)))
         keep.append(set(ordered[:top]) if len(ordered) > top else None)
-    folded = []
-    for items, kept in zip((row_items, col_items), keep, strict=True):
+    if keep == [None, None]:
+        return combinations
+    def fold(values: tuple, kept: set | None, cache: dict) -> tuple:
         if kept is None:
-            folded.append(items)
-            continue
-        cache: dict[tuple, tuple] = {}
-        column = []
-        for values in items:
-            values = values if values.__class__ is tuple else tuple(values)
-            mapped = cache.get(values)
-            if mapped is None:
-                # not deduplicated: two folded items are two item pairs
-                mapped = cache[values] = tuple(v if v in kept else OTHER for v in values)
-            column.append(mapped)
-        folded.append(column)
-    return folded[0], folded[1]
+            return values
+        # not deduplicated: two folded items are two item pairs
+        mapped = cache[values] = tuple(v if v in kept else OTHER for v in values)
+        return mapped
+
+    row_folds: dict[tuple, tuple] = {}
+    col_folds: dict[tuple, tuple] = {}
+    folded: dict[tuple, list[int]] = {}
+    for (row_values, col_values), positions in combinations.items():
+        key = (row_folds.get(row_values) or fold(row_values, keep[0], row_folds),
+               col_folds.get(col_values) or fold(col_values, keep[1], col_folds))
+        merged = folded.get(key)
+        if merged is None:
+            folded[key] = list(positions)
+        else:
+            merged.extend(positions)
+    return folded
 
 
 def _axis_order(value_counts, key) -> list:
@@ -201,12 +249,11 @@ def largest_flows(cases: pd.DataFrame, n: int, rows: str = "source_service",
     row_items = dimension_values(cases, rows)
     col_items = dimension_values(cases, cols)
     row_key, col_key = value_order(rows, taxonomies), value_order(cols, taxonomies)
+    combinations = _combinations(row_items, col_items)
     counts: dict[tuple, int] = {}
-    for row_values, col_values in zip(row_items, col_items, strict=True):
-        for row_value in row_values:
-            for col_value in col_values:
-                key = (row_value, col_value)
-                counts[key] = counts.get(key, 0) + 1
+    for (row_values, col_values), positions in combinations.items():
+        for key, times in _pairs_of(row_values, col_values).items():
+            counts[key] = counts.get(key, 0) + times * len(positions)
     row_totals: dict = {}
     col_totals: dict = {}
     for (row, col), count in counts.items():
@@ -215,17 +262,18 @@ def largest_flows(cases: pd.DataFrame, n: int, rows: str = "source_service",
     largest = sorted(counts, key=lambda k: (-counts[k], -(row_totals[k[0]] + col_totals[k[1]]),
                                             row_key(k[0]), col_key(k[1])))[:n]
     wanted = {key: _Pair() for key in largest}
-    for position, (data, row_values, col_values) in enumerate(zip(
-            dimension_values(cases, "data"), row_items, col_items, strict=True)):
-        for row_value in row_values:
-            for col_value in col_values:
-                pair = wanted.get((row_value, col_value))
-                if pair is not None:
-                    pair.count += 1
-                    pair.positions.add(position)
-                    for item in data:
-                        pair.data[item] = pair.data.get(item, 0) + 1
+    data = dimension_values(cases, "data")
+    for (row_values, col_values), positions in combinations.items():
+        found = None
+        for key, times in _pairs_of(row_values, col_values).items():
+            pair = wanted.get(key)
+            if pair is not None:
+                if found is None:
+                    found = Counter(chain.from_iterable(data[p] for p in positions))
+                pair.count += times * len(positions)
+                pair.cases += len(positions)
+                _add(pair.data, found, times)
     return [{"row": row, "col": col, "count": wanted[(row, col)].count,
-             "cases": len(wanted[(row, col)].positions),
+             "cases": wanted[(row, col)].cases,
              "data": [item for item, _ in ranked(wanted[(row, col)].data)]}
             for row, col in largest]

@@ -72,8 +72,7 @@ def write_report(analysis: Analysis, folder: str | Path, *,
             if "csv" in formats:
                 fields, headings, records = rows
                 with (work / "cases.csv").open("wb") as out:
-                    for chunk in csv_chunks((dict(zip(headings, (r[f] for f in fields),
-                                                      strict=True)) for r in records), headings):
+                    for chunk in csv_chunks(records, headings, keys=fields):
                         out.write(chunk)
             finished()
             if "html" in formats:

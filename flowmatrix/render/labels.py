@@ -285,6 +285,8 @@ ERROR_MESSAGES = {
                                "（--max-file-size で上げられます）",
         "too-large/rows": "データのある行が {rows} 行あり、上限の {limit} 行を超えています"
                           "（--max-rows で上げられます）",
+        "too-large/cases": "事例が {rows} 件あり、上限の {limit} 件を超えています"
+                           "（--max-rows で上げられます）",
         "encrypted-workbook": "パスワードで保護（暗号化）されたブックです。Excel で開き、パスワード"
                               "なしで保存したコピーを指定してください",
         "missing-columns/missing": "{where}必要な要素の列がありません：{missing}。見出し行は "

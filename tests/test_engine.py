@@ -1,0 +1,114 @@
+"""The columnar engine (#17): what the faster paths must still see and say. Behaviour only;
+the speed is measured by benchmarks/run.py."""
+
+import zipfile
+
+import pytest
+from test_robust_workbook import cell, inventory_rows, raw_xlsx
+
+from flowmatrix.io.extent import scan_sheet
+from flowmatrix.io.inventory import read_inventory
+
+
+def _extent(path):
+    with zipfile.ZipFile(path) as archive:
+        return scan_sheet(path, archive, "xl/worksheets/sheet1.xml", 1_000_000)
+
+
+def test_a_cell_placed_below_and_right_of_its_row_sets_the_extent(tmp_path):
+    """The scan looks for references beyond the rows and columns seen so far: a cell whose
+    reference points far below its <row> (and far right) is still found."""
+    rows = inventory_rows(3)
+    rows[4].append(cell("XFD1048576", "x"))
+    extent = _extent(raw_xlsx(tmp_path / "far.xlsx", {"事例一覧": rows}))
+    assert (extent.rows, extent.columns) == (1_048_576, 16_384)
+    inventory = read_inventory(tmp_path / "far.xlsx")
+    assert len(inventory) == 3
+
+
+def test_the_extent_of_a_plain_sheet_is_its_last_row_and_column(tmp_path):
+    rows = inventory_rows(250)
+    rows[7].append(cell("K7", "note"))
+    rows[99].append(cell("AB99", "note"))
+    extent = _extent(raw_xlsx(tmp_path / "plain.xlsx", {"事例一覧": rows}))
+    assert (extent.rows, extent.columns) == (251, 28)
+
+
+def test_cells_in_rows_without_numbers_are_placed_by_their_references(tmp_path):
+    path = tmp_path / "unnumbered.xlsx"
+    raw_xlsx(path, {"事例一覧": inventory_rows(3)})
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b'<row r="4">', b"<row>").replace(b"D4", b"D90000")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert _extent(path).rows == 90_000
+
+
+def _csv(path, lines):
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+HEADER = "①データ共有元サービス,②流通データ,③データ共有先サービス,④データ連携サービス"
+
+
+def test_the_row_limit_counts_cases_not_the_title_and_header(english_messages, cli, tmp_path):
+    """A title row and the header are no cases: an inventory of exactly --max-rows cases is
+    read; one more case is refused, naming the cases."""
+    path = _csv(tmp_path / "five.csv", ["事例一覧（全国）,,,", HEADER,
+                                        *(f"アプリ{i},健診結果,ポータル,API" for i in range(5))])
+    assert cli("validate", path, "--max-rows", "5").exit_code == 0
+    result = cli("validate", path, "--max-rows", "4")
+    assert result.exit_code == 2
+    assert "has 5 cases, over the limit of 4" in " ".join(result.output.split())
+
+
+def test_a_file_far_over_the_row_limit_is_refused_while_it_is_read(english_messages, cli,
+                                                                    tmp_path):
+    """Reading stops a header's worth of rows past the limit, before the rest is parsed."""
+    path = _csv(tmp_path / "many.csv", [HEADER, *(f"アプリ{i},健診結果,ポータル,API"
+                                                  for i in range(5_000))])
+    result = cli("validate", path, "--max-rows", "10")
+    assert result.exit_code == 2
+    assert "more than 60 rows with content" in " ".join(result.output.split())
+
+
+def test_100000_repeated_rows_are_one_duplicate_finding(tmp_path):
+    """Duplicates are reported per group of rows, not per pair (1 M copies once gave 1 M
+    warnings and 6 GB)."""
+    from flowmatrix.pipeline import classify
+
+    path = _csv(tmp_path / "copies.csv", [HEADER, *["観光アプリ,来訪履歴,ポイント,API"] * 100_000])
+    findings = [f for f in classify(path).findings if f.code == "duplicate-case"]
+    assert len(findings) == 1
+    assert findings[0].row == 2
+    assert "100,000 rows hold the same four elements" in findings[0].message
+
+
+def test_the_cycle_collector_is_paused_during_a_job_and_restored_after(tmp_path):
+    """classify pauses Python's cycle collector while it runs (a fifth of the CPU on 100,000
+    cases) and leaves it as the caller had it, on or off, even when the job fails."""
+    import gc
+
+    from flowmatrix.errors import FlowmatrixError
+    from flowmatrix.pipeline import classify, collecting_after
+
+    path = _csv(tmp_path / "one.csv", [HEADER, "アプリ,健診結果,ポータル,API"])
+    seen = []
+    with collecting_after():
+        seen.append(gc.isenabled())
+    assert seen == [False] and gc.isenabled()
+    classify(path)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        classify(path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(FlowmatrixError):
+        classify(tmp_path / "missing.csv")
+    assert gc.isenabled()
