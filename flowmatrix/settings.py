@@ -45,6 +45,9 @@ PAGE_CHARTS = 30
 # cases table and the theme's 代表的なデータ連携の例 already list (in the sample, the themes of
 # 1-4 cases share no node), while the chart costs as much to draw as one of hundreds of cases.
 FLOW_CHART_MIN_CASES = 5
+# Processes drawing a report's charts at most (one per core up to this): each imports
+# matplotlib and holds a figure, 120-140 MB apiece, so a 32-core server must not start 30.
+CHART_WORKERS = 4
 
 
 # The header row is looked for in the first rows of a sheet. The row limit counts cases; while

@@ -55,7 +55,10 @@ def small(tmp_path_factory):
 def test_the_default_report_has_each_chart_once_as_svg(sample_report):
     folder, _ = sample_report
     summary = json.loads((folder / "summary.json").read_text("utf-8"))
-    keys = ["tally", "heatmap", "heatmap_types", *summary["flows"]]
+    cases = {t["theme_id"]: t["cases"] for t in summary["theme_tally"]}
+    keys = ["tally", "heatmap", "heatmap_types",
+            *(key for key in summary["flows"] if key in ("flow", "flow_types")
+              or cases[key.removeprefix("flow_")] >= FLOW_CHART_MIN_CASES)]
     assert chart_names(folder) == sorted(f"{key}.svg" for key in keys)  # no PNG
     markdown = (folder / "report.md").read_text("utf-8")
     assert sorted(LINKED.findall(markdown)) == sorted(f"charts/{key}.svg" for key in keys)
@@ -97,7 +100,10 @@ def test_a_theme_has_a_flow_chart_from_enough_cases_on(tmp_path):
                      strict=True))
     assert tally["health"] == FLOW_CHART_MIN_CASES
     assert tally["disaster"] == FLOW_CHART_MIN_CASES - 1
-    assert list(analysis.flows) == ["flow_types", "flow", "flow_health"]
+    # summary.json keeps the numbers of every theme's flows; only the chart is left out
+    assert list(analysis.flows) == ["flow_types", "flow", "flow_health", "flow_disaster"]
+    assert [k for k in chart_keys(analysis) if k.startswith("flow")] == [
+        "flow_types", "flow", "flow_health"]
     folder = report_folder.write_report(analysis, tmp_path / "out",
                                         formats=("md", "json", "html", "svg"))
     # every format agrees on which charts exist

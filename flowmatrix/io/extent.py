@@ -49,6 +49,8 @@ _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _PART = re.compile(rb"<(?:\w+:)?row\b([^>]*)>|<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)",
                    re.S)
 _HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v>[^<]|is\b)")
+# The start of a cell element, with or without a namespace prefix: <c>, <c r=…>, <x:c …/>.
+_CELL_START = re.compile(rb"<(?:\w+:)?c[\s/>]")
 
 
 @dataclass
@@ -171,8 +173,8 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, max_rows: int)
             last_column = max(map(column_index, set(_columns_beyond(last_column).findall(
                 piece, beyond.start()))))
         # cells placed by order: only the cell-by-cell pass knows where (a <c without a
-        # reference; "<c" also counts the few <col> of a sheet, which rows' references outweigh)
-        if piece.count(b"<c") + piece.count(b":c ") > piece.count(b' r="'):
+        # reference). Only cell tags count: <cols>, <cfRule>, <color> … are not cells.
+        if len(_CELL_START.findall(piece)) > piece.count(b' r="'):
             unreferenced = True
         if b't="e"' in piece:
             _find_errors(piece, extent.errors)

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, count_by_severity, sort_findings
-from ..settings import FLOW_CHART_MIN_CASES
 from .flows import FlowStages, report_flow_stages
 from .matrix import Matrix, flow_matrix, largest_flows
 from .municipality import MunicipalityPage, municipality_pages
@@ -49,8 +48,7 @@ class Analysis:
     matrices: dict[str, Matrix]  # REPORT_MATRICES, the largest `settings.top` rows/columns
     tallies: dict[str, pd.DataFrame]  # by municipality, fiscal_year, file, theme × municipality
     top_flows: list[dict]  # the largest source → target pairs, with data and counts
-    # chart key (flow, flow_types, flow_<theme id> for themes of FLOW_CHART_MIN_CASES or more)
-    # → stages
+    # chart key (flow, flow_types, flow_<theme id> for each theme with cases) → stages
     flows: dict[str, FlowStages]
     # theme id → its typical flows in kinds (model/representative.py)
     representative_flows: dict[str, list[dict]] = field(default_factory=dict)
@@ -102,10 +100,8 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
                   "cases": p["cases"], "data": p["data"]}
                  for p in largest_flows(cases, settings.top_flows, taxonomies=taxonomies)]
     present = [row["theme_id"] for row in tally.to_dict("records") if row["cases"]]
-    # a flow chart of each theme with enough cases to draw (settings.FLOW_CHART_MIN_CASES)
-    drawn = set(tally["theme_id"][tally["cases"] >= FLOW_CHART_MIN_CASES])
     flows = report_flow_stages(cases, taxonomies, top=settings.chart_top,
-                               themes=[t for t in present if t != "other" and t in drawn])
+                               themes=[t for t in present if t != "other"])
     pages = (municipality_pages(cases, taxonomies, tally, kpis=list(kpis), peers=peers,
                                 chart_top=settings.chart_top, peer_flows=settings.peer_flows,
                                 peer_min=PEER_MIN, charts=PAGE_CHARTS)

@@ -158,11 +158,12 @@ def _workers(tasks: int, shared: tuple):
     import os
 
     from ..processes import FORKS, child_started, cores, signals_held
+    from ..settings import CHART_WORKERS
 
     global _SHARED
     _SHARED = shared
     try:
-        count = min(cores(), tasks)
+        count = min(cores(), tasks, CHART_WORKERS)
         if count < 1 or not FORKS:
             yield lambda keys: lambda: [_task(key) for key in keys]
             return

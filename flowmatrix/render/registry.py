@@ -85,11 +85,17 @@ CHARTS = {"tally": _tally, "heatmap": _heatmap, "heatmap_types": _heatmap, "flow
 
 def chart_keys(analysis: Analysis) -> list[str]:
     """The report's charts: the tally, the heatmaps, and a flow chart for each set of flow
-    stages the analysis counted (overall, by type, per theme with enough cases), and the charts
-    of the municipality pages."""
+    stages the analysis counted (overall, by type, and per theme with FLOW_CHART_MIN_CASES
+    cases or more: summary.json keeps the numbers of every theme), and the charts of the
+    municipality pages."""
+    from ..settings import FLOW_CHART_MIN_CASES
     from .tables import municipality_chart_keys
 
-    return ["tally", *HEATMAP_MATRIX, *analysis.flows, *municipality_chart_keys(analysis)]
+    cases = dict(zip(analysis.theme_tally["theme_id"], analysis.theme_tally["cases"],
+                     strict=True))
+    flows = [key for key in analysis.flows if not key.startswith("flow_")
+             or key == "flow_types" or cases.get(key[5:], 0) >= FLOW_CHART_MIN_CASES]
+    return ["tally", *HEATMAP_MATRIX, *flows, *municipality_chart_keys(analysis)]
 
 
 def chart_files(formats: tuple[str, ...]) -> tuple[str, ...]:
