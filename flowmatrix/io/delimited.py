@@ -75,9 +75,12 @@ def read_rows(text: str, delimiter: str, width: int, max_rows: int, path: str) -
             with_content += 1
             if with_content > budget:
                 raise InputFileError(
-                    f"the file has more than {budget:,} rows with content (more cases than a "
-                    f"header and the limit), over the limit of {max_rows:,} (raise it with "
-                    "--max-rows)", path=path, code="too-large")
+                    f"the file has more than {max_rows:,} cases (over {budget:,} rows with "
+                    f"content, a title and header block of up to {budget - max_rows:,} rows "
+                    f"included), over the limit of {max_rows:,} (raise it with --max-rows)",
+                    path=path, code="too-large",
+                    params={"reason": "cases-while-reading", "limit": f"{max_rows:,}",
+                            "rows": f"{budget:,}", "header": f"{budget - max_rows:,}"})
             blank += pending_blank
             if blank > max(_MIN_BLANK_ROWS, BLANK_ROWS_PER_ROW * with_content):
                 raise InputFileError(

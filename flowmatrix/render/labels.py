@@ -285,6 +285,9 @@ ERROR_MESSAGES = {
                                "（--max-file-size で上げられます）",
         "too-large/rows": "データのある行が {rows} 行あり、上限の {limit} 行を超えています"
                           "（--max-rows で上げられます）",
+        "too-large/cases-while-reading": "事例が上限の {limit} 件を超えています（表題・見出しの"
+                                         " {header} 行を含めて {rows} 行を超えるデータ行があります）。"
+                                         "--max-rows で上限を上げられます",
         "too-large/cases": "事例が {rows} 件あり、上限の {limit} 件を超えています"
                            "（--max-rows で上げられます）",
         "encrypted-workbook": "パスワードで保護（暗号化）されたブックです。Excel で開き、パスワード"

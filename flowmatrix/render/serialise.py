@@ -34,7 +34,7 @@ def json_bytes(data: object) -> bytes:
     out: list[str] = []
     try:
         _pretty(data, "\n", out)
-    except _Unknown:
+    except (_Unknown, RecursionError):  # json.dumps says it as it would (circular reference)
         return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     out.append("\n")
     return "".join(out).encode("utf-8")
