@@ -73,7 +73,10 @@ def test_a_file_far_over_the_row_limit_is_refused_while_it_is_read(english_messa
                                                   for i in range(5_000))])
     result = cli("validate", path, "--max-rows", "10")
     assert result.exit_code == 2
-    assert "more than 60 rows with content" in " ".join(result.output.split())
+    text = " ".join(result.output.split())
+    assert "more than 10 cases (over 60 rows with content" in text
+    japanese = cli("validate", path, "--max-rows", "10", "--lang", "ja")
+    assert "事例が上限の 10 件を超えています" in japanese.output
 
 
 def test_100000_repeated_rows_are_one_duplicate_finding(tmp_path):
