@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,28 @@ def cli():
     def invoke(*args: str):
         return runner.invoke(app, [str(a) for a in args])
     return invoke
+
+
+@pytest.fixture
+def entry_point(monkeypatch, capsys):
+    """`flowmatrix ARGS` through the entry point main() in this process, its last line of
+    defence included (what CliRunner skips): (exit code, stdout, stderr). An error main()
+    lets through (with --debug) is raised. The SIGINT/SIGTERM handlers main() installs are
+    put back."""
+    from flowmatrix.cli import main
+
+    def run(*args):
+        handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        monkeypatch.setattr(sys, "argv", ["flowmatrix", *map(str, args)])
+        try:
+            with pytest.raises(SystemExit) as stop:
+                main()
+        finally:
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
+        captured = capsys.readouterr()
+        return stop.value.code, captured.out, captured.err
+    return run
 
 
 @pytest.fixture(scope="session")

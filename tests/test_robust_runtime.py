@@ -359,22 +359,11 @@ def test_long_names(english_messages, cli, tmp_path):
     assert "too long" in result.output
 
 
-def test_any_file_system_error_left_is_a_message(english_messages, tmp_path, monkeypatch, capsys):
+def test_any_file_system_error_left_is_a_message(english_messages, entry_point, tmp_path):
     # chart -o writes the figure itself: the entry point turns its OSError into a message
-    from flowmatrix.cli import main
-
     (tmp_path / "notes.txt").write_text("a file")
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    monkeypatch.setattr(sys, "argv", ["flowmatrix", "chart", str(SAMPLE), "-o",
-                                      str(tmp_path / "notes.txt" / "tally.png")])
-    try:
-        with pytest.raises(SystemExit) as stop:
-            main()
-    finally:
-        for signum, handler in handlers.items():
-            signal.signal(signum, handler)
-    err = capsys.readouterr().err
-    assert stop.value.code == 2 and "internal error" not in err, err
+    code, _, err = entry_point("chart", SAMPLE, "-o", tmp_path / "notes.txt" / "tally.png")
+    assert code == 2 and "internal error" not in err, err
     assert f"{tmp_path / 'notes.txt'}: is a file, not a folder" in err
 
 
