@@ -76,10 +76,14 @@ def entry_point(monkeypatch, capsys):
 
 @pytest.fixture(scope="session")
 def sample_report(tmp_path_factory):
-    """The bundled sample analysed once per test session, all formats: (folder, result)."""
+    """The bundled sample analysed once per test session as the README's quick start does
+    (`flowmatrix analyze data/cases.xlsx` from the repository root), every format: (folder,
+    result). tests/test_example_report.py compares it with the checked-in example report."""
     out = tmp_path_factory.mktemp("reports")
-    result = CliRunner(env={"COLUMNS": "200"}).invoke(
-        app, ["analyze", str(ROOT / "data" / "cases.xlsx"), "--out", str(out)])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        result = CliRunner(env={"COLUMNS": "200"}).invoke(
+            app, ["analyze", "data/cases.xlsx", "--out", str(out)])
     assert result.exit_code == 0, result.output
     return out / "cases", result
 

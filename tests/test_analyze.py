@@ -91,10 +91,10 @@ def test_workbook_layout(sample_report):
     assert {"テーマ", "副テーマ", "一致した語", "ファイル", "シート", "行", "出典区分"} <= set(header)
 
 
-def test_deterministic_outputs(sample_report, tmp_path):
+def test_deterministic_outputs(sample_report, tmp_path, monkeypatch):
     first, _ = sample_report  # the session's report of the sample, and a second run now
-    second = report_folder.write_report(analyze(ROOT / "data" / "cases.xlsx"),
-                                        tmp_path / "cases")
+    monkeypatch.chdir(ROOT)  # as the session's report was made
+    second = report_folder.write_report(analyze("data/cases.xlsx"), tmp_path / "cases")
     compared = ["summary.json", "report.md", "cases.csv", "report.xlsx", "charts/tally.svg",
                 "charts/heatmap.svg", "charts/flow.svg", "charts/flow_health.svg"]
     for name in compared:
