@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from openpyxl import Workbook
@@ -74,18 +77,46 @@ def entry_point(monkeypatch, capsys):
     return run
 
 
-@pytest.fixture(scope="session")
-def sample_report(tmp_path_factory):
-    """The bundled sample analysed once per test session as the README's quick start does
-    (`flowmatrix analyze data/cases.xlsx` from the repository root), every format: (folder,
-    result). tests/test_example_report.py compares it with the checked-in example report."""
-    out = tmp_path_factory.mktemp("reports")
+def _write_sample_report(out: Path) -> SimpleNamespace:
+    """The README's quick start, `flowmatrix analyze data/cases.xlsx` from the repository root,
+    into `out`: what it printed."""
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
         result = CliRunner(env={"COLUMNS": "200"}).invoke(
             app, ["analyze", "data/cases.xlsx", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    return out / "cases", result
+    return SimpleNamespace(stdout=result.stdout)
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory):
+    """The bundled sample analysed as the README's quick start does, every format, once per
+    test run: (folder, result with .stdout). tests/test_example_report.py compares it with the
+    checked-in example report. Under pytest-xdist the first worker to need it writes it into
+    the run's shared temporary folder and the others wait for it (it takes seconds)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        out = tmp_path_factory.mktemp("reports")
+        return out / "cases", _write_sample_report(out)
+    shared = tmp_path_factory.getbasetemp().parent / "sample_report"
+    done, failed = shared / "stdout.txt", shared / "failed"
+    try:
+        shared.mkdir()  # atomic: one worker wins
+    except FileExistsError:
+        deadline = time.monotonic() + 600
+        while not done.exists():
+            if failed.exists():
+                pytest.fail("writing the sample report failed on another worker")
+            assert time.monotonic() < deadline, "the sample report was not written in 600 s"
+            time.sleep(0.05)
+        return shared / "cases", SimpleNamespace(stdout=done.read_text("utf-8"))
+    try:
+        result = _write_sample_report(shared)
+    except BaseException:
+        failed.touch()
+        raise
+    (shared / "stdout.part").write_text(result.stdout, "utf-8")
+    (shared / "stdout.part").rename(done)
+    return shared / "cases", result
 
 
 @pytest.fixture
