@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from openpyxl import Workbook
@@ -50,14 +55,68 @@ def cli():
     return invoke
 
 
+@pytest.fixture
+def entry_point(monkeypatch, capsys):
+    """`flowmatrix ARGS` through the entry point main() in this process, its last line of
+    defence included (what CliRunner skips): (exit code, stdout, stderr). An error main()
+    lets through (with --debug) is raised. The SIGINT/SIGTERM handlers main() installs are
+    put back."""
+    from flowmatrix.cli import main
+
+    def run(*args):
+        handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        monkeypatch.setattr(sys, "argv", ["flowmatrix", *map(str, args)])
+        try:
+            with pytest.raises(SystemExit) as stop:
+                main()
+        finally:
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
+        captured = capsys.readouterr()
+        return stop.value.code, captured.out, captured.err
+    return run
+
+
+def _write_sample_report(out: Path) -> SimpleNamespace:
+    """The README's quick start, `flowmatrix analyze data/cases.xlsx` from the repository root,
+    into `out`: what it printed."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        result = CliRunner(env={"COLUMNS": "200"}).invoke(
+            app, ["analyze", "data/cases.xlsx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return SimpleNamespace(stdout=result.stdout)
+
+
 @pytest.fixture(scope="session")
 def sample_report(tmp_path_factory):
-    """The bundled sample analysed once per test session, all formats: (folder, result)."""
-    out = tmp_path_factory.mktemp("reports")
-    result = CliRunner(env={"COLUMNS": "200"}).invoke(
-        app, ["analyze", str(ROOT / "data" / "cases.xlsx"), "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out / "cases", result
+    """The bundled sample analysed as the README's quick start does, every format, once per
+    test run: (folder, result with .stdout). tests/test_example_report.py compares it with the
+    checked-in example report. Under pytest-xdist the first worker to need it writes it into
+    the run's shared temporary folder and the others wait for it (it takes seconds)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        out = tmp_path_factory.mktemp("reports")
+        return out / "cases", _write_sample_report(out)
+    shared = tmp_path_factory.getbasetemp().parent / "sample_report"
+    done, failed = shared / "stdout.txt", shared / "failed"
+    try:
+        shared.mkdir()  # atomic: one worker wins
+    except FileExistsError:
+        deadline = time.monotonic() + 600
+        while not done.exists():
+            if failed.exists():
+                pytest.fail("writing the sample report failed on another worker")
+            assert time.monotonic() < deadline, "the sample report was not written in 600 s"
+            time.sleep(0.05)
+        return shared / "cases", SimpleNamespace(stdout=done.read_text("utf-8"))
+    try:
+        result = _write_sample_report(shared)
+    except BaseException:
+        failed.touch()
+        raise
+    (shared / "stdout.part").write_text(result.stdout, "utf-8")
+    (shared / "stdout.part").rename(done)
+    return shared / "cases", result
 
 
 @pytest.fixture

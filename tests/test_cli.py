@@ -32,6 +32,32 @@ def test_python_dash_m_runs_the_cli():
     assert out.stdout.strip() == f"flowmatrix {__version__}"
 
 
+# What the data work imports; the help and the version need none of it (#17: `--help` ≤ 0.15 s,
+# measured in benchmarks/, README "Startup").
+HEAVY_IMPORTS = ("pandas", "numpy", "matplotlib", "openpyxl", "xlsxwriter", "python_calamine",
+                 "pyarrow", "fastexcel", "rapidfuzz", "re2", "ahocorasick")
+
+
+def test_the_help_imports_none_of_the_data_libraries():
+    """The entry point the installed command runs (flowmatrix.cli:main), answering --help,
+    --version and a command's --help in a fresh process: none of the heavy libraries is
+    imported."""
+    code = ("import contextlib, io, sys\n"
+            "from flowmatrix.cli import main\n"
+            "shown = io.StringIO()\n"
+            "for args in (['--help'], ['--version'], ['analyze', '--help']):\n"
+            "    sys.argv = ['flowmatrix', *args]\n"
+            "    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(shown):\n"
+            "        main()\n"
+            f"print(*sorted(set({HEAVY_IMPORTS!r}) & set(sys.modules)), sep=',')\n"
+            "print(shown.getvalue())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    imported, shown = out.split("\n", 1)
+    assert imported == ""
+    assert "Commands" in shown and f"flowmatrix {__version__}" in shown and "--out" in shown
+
+
 def test_template_is_a_valid_inventory_with_dropdown_and_guide(cli, tmp_path):
     path = tmp_path / "事例一覧.xlsx"
     result = cli("template", path)

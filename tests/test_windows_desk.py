@@ -86,7 +86,7 @@ def test_a_japanese_report_has_no_english_words_but_the_inventorys(sample_report
     assert not seen, seen
 
 
-def test_no_year_sheet_section_without_a_year_column_and_english_lists_in_english(tmp_path):
+def test_no_year_sheet_section_without_a_year_column_and_english_lists_in_english(cli, tmp_path):
     """An inventory without 年度 gets no 年度別 tally (it was one row "（空欄） 2"); in --lang en
     the items of a cell are joined with ", ", not "、"."""
     import json
@@ -100,10 +100,9 @@ def test_no_year_sheet_section_without_a_year_column_and_english_lists_in_englis
     sheet.append(["地域通貨", "購買履歴/ポイント履歴", "クーポン配信", "クーポン配信", "B町"])
     path = tmp_path / "inv.xlsx"
     book.save(path)
-    code = subprocess.run([sys.executable, "-m", "flowmatrix", "analyze", str(path), "--out",
-                           str(tmp_path / "r"), "--format", "json,md", "--lang", "en",
-                           "--quiet"], capture_output=True, timeout=120).returncode
-    assert code == 0
+    result = cli("analyze", path, "--out", tmp_path / "r", "--format", "json,md", "--lang", "en",
+                 "--quiet")
+    assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "r" / "inv" / "summary.json").read_text())
     assert "fiscal_year" not in summary["tallies"] and "municipality" in summary["tallies"]
     markdown = (tmp_path / "r" / "inv" / "report.md").read_text()
@@ -199,7 +198,7 @@ def test_terminal_lines_follow_the_language(cli, tmp_path):
     assert "事例 31 件" in cli("tally", SAMPLE).output
 
 
-def test_findings_read_in_japanese_in_a_japanese_report(tmp_path):
+def test_findings_read_in_japanese_in_a_japanese_report(cli, tmp_path):
     """An inventory with one of each common problem: the 指摘事項 of the Japanese report say
     each in Japanese (the codes stay as ids); the English report keeps the English words."""
     import re
@@ -224,9 +223,8 @@ def test_findings_read_in_japanese_in_a_japanese_report(tmp_path):
     path = tmp_path / "inv.xlsx"
     book.save(path)
     for lang in ("ja", "en"):
-        subprocess.run([sys.executable, "-m", "flowmatrix", "analyze", str(path), "--out",
-                        str(tmp_path / lang), "--format", "json,md", "--lang", lang, "--quiet"],
-                       capture_output=True, timeout=120)
+        cli("analyze", path, "--out", tmp_path / lang, "--format", "json,md", "--lang", lang,
+            "--quiet")
     summary = (tmp_path / "ja" / "inv" / "summary.json").read_text(encoding="utf-8")
     codes = set(re.findall(r'"code": "([a-z-]+)"', summary))
     assert {"duplicate-case-id", "missing-element", "unknown-theme", "theme-disagrees",
