@@ -290,3 +290,17 @@ def test_a_runaway_quote_that_swallows_one_row(cli, tmp_path):
     lines[30] = '30,市,A30,B30,C30,"D30'
     message = refused(cli, write_csv(tmp_path / "quote.csv", lines))
     assert "line 31: a quote" in message and "a line after it that looks like a row" in message
+
+
+def test_a_stray_tab_in_a_quoted_multiline_field_does_not_make_a_csv_a_tsv(tmp_path):
+    """Found by test_properties: physical lines split a quoted record, and the two halves'
+    tabs outvoted the commas of every line, so the header was not found."""
+    import flowmatrix
+    from flowmatrix.io.delimited import guess_delimiter
+
+    text = ("No,自治体,①データ共有元サービス,②流通データ,③データ共有先サービス,④データ連携サービス\n"
+            '1,A市,アプリ\t1,"購買\n履歴",\tポータル,分析\n')
+    assert guess_delimiter(text)[0] == ","
+    path = tmp_path / "tab.csv"
+    path.write_text(text, encoding="utf-8")
+    assert len(flowmatrix.read_inventory(path)) == 1

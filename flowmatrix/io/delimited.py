@@ -31,18 +31,21 @@ _MIN_BLANK_ROWS = 2 * 1_048_576
 
 
 def guess_delimiter(text: str, candidates: tuple[str, ...] = DELIMITERS) -> tuple[str, int]:
-    """The delimiter that splits the first non-empty lines into the same number of fields (over
-    one) most often, and that number. Ties go to the first candidate."""
+    """The delimiter found on the most of the first non-empty lines, then splitting them into
+    the same number of fields (over one) most often; and that number. Ties go to the first
+    candidate. (Lines are physical: a quoted line break splits a record, so a stray tab on
+    two halves of one record must not outvote the commas of every line.)"""
     sample = [match.group() for match in islice(_FILLED_LINE.finditer(text), GUESS_LINES)]
-    best, best_score = candidates[0], (0, 0)
+    best, best_score = candidates[0], (0, 0, 0)
     for delimiter in candidates:
         counts = Counter(line.count(delimiter) + 1 for line in sample)
         counts.pop(1, None)
         if counts:
             width, lines_with_it = counts.most_common(1)[0]
-            if (lines_with_it, width) > best_score:
-                best, best_score = delimiter, (lines_with_it, width)
-    return best, best_score[1]
+            score = (sum(counts.values()), lines_with_it, width)
+            if score > best_score:
+                best, best_score = delimiter, score
+    return best, best_score[2]
 
 
 def read_rows(text: str, delimiter: str, width: int, max_rows: int, path: str) -> list[list[str]]:
