@@ -161,7 +161,7 @@ def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None 
         combined.folder = write_report(combined.analysis, out / COMBINED, formats=formats,
                                        stamp=stamp)
     index = write_index(results, combined.folder if combined else None, out,
-                        lang=settings.lang, stamp=stamp)
+                        lang=settings.lang, stamp=stamp, formats=formats)
     return results, combined, index
 
 

@@ -221,3 +221,18 @@ def test_batch_whose_inventories_have_different_columns(cli, tmp_path):
     assert origins == {"aizu.xlsx": {""}, "kumagaya.csv": {"article", "illustrative"}}
     book = load_workbook(out / "_combined" / "report.xlsx", read_only=True)
     assert book.sheetnames[1] == "事例" and book["事例"].max_row == 33
+
+
+@pytest.mark.parametrize(("formats", "page"), [("md,json", "report.md"), ("json", "")])
+def test_the_batch_index_links_the_pages_that_were_written(cli, tmp_path, formats, page):
+    (tmp_path / "in").mkdir()
+    for name in ("a", "b"):
+        write_xlsx(tmp_path / "in" / f"{name}.xlsx", {"Sheet1": [
+            JA_HEADER, [1, "市", "アプリ", "購買履歴", "分析基盤", "商店街振興", "観光"]]})
+    result = cli("analyze", tmp_path / "in", "--format", formats, "--out", tmp_path / "out",
+                 "--quiet")
+    assert result.exit_code == 0, result.output
+    index = (tmp_path / "out" / "index.html").read_text("utf-8")
+    links = re.findall(r'href="([^"]+)"', index)
+    assert links == [f"_combined/{page}", f"a/{page}", f"b/{page}"]
+    assert all((tmp_path / "out" / link).exists() for link in links)

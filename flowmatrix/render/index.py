@@ -7,8 +7,16 @@ from pathlib import Path
 COMBINED = "_combined"  # the folder of the report over every input of a batch
 
 
+def report_page(formats: tuple[str, ...]) -> str:
+    """What a report folder's link opens: report.html, else report.md, else the folder."""
+    return next((f"report.{f}" for f in ("html", "md") if f in formats), "")
+
+
 def write_index(results: list, combined: Path | None, out: Path, *,
-                lang: str = "ja", stamp: str | None = None) -> Path:
+                lang: str = "ja", stamp: str | None = None,
+                formats: tuple[str, ...] = ("html",)) -> Path:
+    """index.html linking each report folder's page (report.html, or report.md when only
+    Markdown was written, or the folder)."""
     from html import escape
 
     from ..io.output import write_atomic
@@ -24,12 +32,12 @@ def write_index(results: list, combined: Path | None, out: Path, *,
                         f"{escape(r.error.message if r.error else '')}</td></tr>")
             continue
         counts = r.analysis.counts
-        link = f"{escape(r.folder.name)}/report.html"
+        link = f"{escape(r.folder.name)}/{report_page(formats)}"
         rows.append(f"<tr><td>{escape(str(r.path))}</td><td class=n>{len(r.analysis.cases)}</td>"
                     f"<td class=n>{counts['error']}</td><td class=n>{counts['warning']}</td>"
                     f'<td><a href="{link}">{escape(r.folder.name)}</a></td></tr>')
     title = "レポート一覧" if ja else "Reports"
-    combined_link = (f'<p><a href="{COMBINED}/report.html">'
+    combined_link = (f'<p><a href="{COMBINED}/{report_page(formats)}">'
                      + ("全入力を合わせたレポート" if ja else "Combined report over all inputs")
                      + "</a></p>") if combined else ""
     failures = sum(1 for r in results if r.error is not None)
