@@ -141,10 +141,20 @@ def _nearest_file(path: Path) -> str:
 
 def too_many_rows(path: Path | str, rows: int, limits: Limits, what: str = "rows",
                   counted: str = "rows") -> InputFileError:
-    return InputFileError(f"{what} has {rows:,} {counted}, over the limit of {limits.max_rows:,} "
-                          "(raise it with --max-rows)", path=str(path), code="too-large",
-                          params={"reason": "cases" if counted == "cases" else "rows",
-                                  "rows": f"{rows:,}", "limit": f"{limits.max_rows:,}"})
+    """The file holds more than --max-rows cases: counted as cases (JSON records, or once the
+    header is found), or as rows with content while a sheet is read, when even the title and
+    header block (settings.HEADER_SCAN_ROWS rows) cannot account for the excess."""
+    if counted == "cases":
+        return InputFileError(f"{what} has {rows:,} cases, over the limit of "
+                              f"{limits.max_rows:,} (raise it with --max-rows)", path=str(path),
+                              code="too-large", params={"reason": "cases", "rows": f"{rows:,}",
+                                                        "limit": f"{limits.max_rows:,}"})
+    return InputFileError(
+        f"{what} has {rows:,} {counted}: more than {limits.max_rows:,} cases (the limit) below "
+        f"a title and header block of up to {HEADER_SCAN_ROWS} rows (raise it with --max-rows)",
+        path=str(path), code="too-large",
+        params={"reason": "cases-while-reading", "limit": f"{limits.max_rows:,}",
+                "rows": f"{row_budget(limits):,}", "header": f"{HEADER_SCAN_ROWS}"})
 
 
 def row_budget(limits: Limits) -> int:
@@ -458,7 +468,7 @@ def _json_sheet(data: object, path: Path, limits: Limits) -> Sheet:
             values += len(record)
             cells += 1 + max(column.setdefault(key, len(column)) for key in record)
     if with_content > limits.max_rows:
-        raise too_many_rows(path, with_content, limits, "the list")
+        raise too_many_rows(path, with_content, limits, "the list", "cases")
     if len(column) > MAX_JSON_KEYS:
         raise InputFileError(
             f"the records use {len(column):,} different keys, over the limit of "
