@@ -307,10 +307,13 @@ def test_names_with_aliases_lists_what_is_left_and_writes_them_composed(cli, sec
 
 
 def test_alias_toml_round_trips_any_name():
-    odd = ['引用符"と\\', "タブ\tと改行\n", "制御\x01文字\x7f", "市公式LINE"]
+    odd = ['引用符"と\\', "タブ\tと改行\n", "制御\x01文字\x7f", "市公式LINE",
+           "右から\u202e左へ", "見えない\u200b空白"]
     cluster = NameCluster("service", "公式LINE", (("公式LINE", 3), *((n, 1) for n in odd)))
-    table = tomllib.loads(aliases_toml([cluster]).decode("utf-8"))
-    assert table["service"] == {"公式LINE": odd}
+    text = aliases_toml([cluster]).decode("utf-8")
+    assert tomllib.loads(text)["service"] == {"公式LINE": odd}
+    # what an editor would hide or reorder is written as an escape the reviewer can see
+    assert "\u202e" not in text and "\\u202e" in text and "\\u200b" in text
 
 
 def test_write_aliases_refuses_to_overwrite_an_inventory(cli, second):

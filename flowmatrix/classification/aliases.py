@@ -22,6 +22,7 @@ are one. The inventory's text is never changed: the cases keep the items as writ
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -260,6 +261,13 @@ def aliases_toml(clusters: list[NameCluster], *, name: str = "aliases.toml",
     return "\n".join(lines).encode("utf-8")
 
 
+# Characters that reorder or hide text in an editor (bidirectional controls, zero-width
+# marks): written as escapes, so the file a person reviews shows what it maps.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\x7f]")
+
+
 def _quote(text: str) -> str:
-    """A TOML basic string: JSON's escapes are TOML's, and TOML wants DEL escaped too."""
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+    """A TOML basic string: JSON's escapes are TOML's; DEL and the characters an editor would
+    not show as written are escaped too."""
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}",
+                          json.dumps(text, ensure_ascii=False))
