@@ -34,7 +34,12 @@ def declared_charset(data: bytes) -> str | None:
 
 
 class TableTooLarge(ValueError):
-    """The table holds more rows than allowed, or its spans make far more cells than it holds."""
+    """The table holds more rows than allowed (`rows` set: the rows with content seen), or its
+    spans make far more cells than it holds."""
+
+    def __init__(self, message: str, rows: int | None = None):
+        super().__init__(message)
+        self.rows = rows
 
 
 class _FirstTable(HTMLParser):
@@ -90,8 +95,7 @@ class _FirstTable(HTMLParser):
             self.filled += 1
             if self.filled > self.max_rows:
                 raise TableTooLarge(f"the table has more than {self.max_rows:,} rows with "
-                                    f"content, over the limit of {self.max_rows:,} (raise it "
-                                    "with --max-rows)")
+                                    "content", rows=self.filled)
         elif self.rows:
             self._pad(1)
         self.rows.append([])

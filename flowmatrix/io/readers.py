@@ -399,6 +399,9 @@ def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook
         try:
             table = first_table(text, row_budget(limits))
         except TableTooLarge as exc:
+            if exc.rows is not None:
+                raise too_many_rows(path, exc.rows, limits, "this .xls (an HTML page)",
+                                    "rows with content") from exc
             raise InputFileError(f"this .xls is an HTML page: {exc}", path=str(path),
                                  code="too-large") from exc
         if table is None:
