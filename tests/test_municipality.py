@@ -414,6 +414,7 @@ def test_municipality_option_refuses_a_blank_name_and_names_itself(cli, three_ci
     assert result.exit_code == 0, result.output
     svg = out.read_text("utf-8")
     assert "運行管理" in svg and "データ分析" not in svg  # A市's bus flow only
+    assert "A市: データ連携の流れ" in svg  # the title says whose cases
 
 
 def test_a_peer_example_without_title_or_id_names_its_row(cli, tmp_path):

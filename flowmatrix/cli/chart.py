@@ -65,18 +65,19 @@ def chart(
         classified = classify(file, settings)
         theme_id = classified.theme_id(theme)
         cases, taxonomies = classified.cases, classified.taxonomies
+        subject = settings.municipality  # --municipality: the title says whose cases
         if kind is ChartKind.tally:
             figure = charts.tally_chart(theme_tally_frame(theme_tally(cases, taxonomies.themes),
                                                           taxonomies.themes, lang),
-                                        lang=lang, taxonomy=taxonomies.themes)
+                                        lang=lang, taxonomy=taxonomies.themes, subject=subject)
         elif kind is ChartKind.heatmap:
             counted = flow_matrix(cases, rows, cols, values="count", theme=theme_id, top=top,
                                   taxonomies=taxonomies)
             figure = charts.heatmap_chart(matrix_frames(counted, taxonomies, lang)[1],
-                                          lang=lang)
+                                          lang=lang, subject=subject)
         else:
             stages = flow_stages(cases, taxonomies, theme=theme_id, top=top, by_type=by_type)
-            figure = charts.flow_chart(stages, taxonomies, lang=lang)
+            figure = charts.flow_chart(stages, taxonomies, lang=lang, subject=subject)
         charts.save_figure(figure, output)
     except FlowmatrixError as exc:
         raise fail(exc) from exc

@@ -273,11 +273,11 @@ def _weight_text(weight: float) -> str:
 # --- theme tally ---------------------------------------------------------------------------------
 
 def tally_chart(tally: pd.DataFrame, *, lang: str = "ja", title: str | None = None,
-                taxonomy: Taxonomy | None = None) -> Figure:
+                taxonomy: Taxonomy | None = None, subject: str | None = None) -> Figure:
     """Cases per theme (the DSA's table) as horizontal bars, largest at the top, each bar in its
     theme's colour with the count and share written at its end. Themes with 0 cases in `tally`
     (from `theme_tally`) are shown as empty rows."""
-    title = title or ("テーマ別の事例数" if lang == "ja" else "Cases by theme")
+    title = _about(subject, title or ("テーマ別の事例数" if lang == "ja" else "Cases by theme"))
     with chart_style():
         if tally.empty:
             return _no_data_figure(title, lang)
@@ -358,7 +358,8 @@ def _ink_on(rgba) -> str:
 
 # --- matrix heatmap ------------------------------------------------------------------------------
 
-def heatmap_chart(counts: pd.DataFrame, *, lang: str = "ja", title: str | None = None) -> Figure:
+def heatmap_chart(counts: pd.DataFrame, *, lang: str = "ja", title: str | None = None,
+                  subject: str | None = None) -> Figure:
     """A count matrix from `flow_matrix(..., values="count")` as a heatmap: one cell per
     (row value, column value) with its number written in it, darker for more, a colour bar as the
     legend and the dimensions as axis titles. Long labels are wrapped onto two lines and cut
@@ -372,6 +373,7 @@ def heatmap_chart(counts: pd.DataFrame, *, lang: str = "ja", title: str | None =
                f"{_short_dimension(counts.columns.name, lang)}"
         title = (f"データフローマトリクス（{pair}）" if lang == "ja"
                  else f"Data-flow matrix ({pair})")
+    title = _about(subject, title)
     with chart_style():
         values = counts.to_numpy(dtype=float) if counts.size else np.zeros((0, 0))
         if values.size == 0 or not np.nansum(values):
@@ -432,6 +434,11 @@ def heatmap_chart(counts: pd.DataFrame, *, lang: str = "ja", title: str | None =
 
 # --- four-stage flow -----------------------------------------------------------------------------
 
+def _about(subject: str | None, title: str) -> str:
+    """A chart's title naming whose cases it draws (a municipality): "熊谷市: …"."""
+    return f"{subject}: {title}" if subject else title
+
+
 def _flow_title(lang: str, theme_label: str | None, by_type: bool = False) -> str:
     if lang == "ja":
         base = "データ連携の流れ（①→②→③→④" + ("、すべて種別）" if by_type else "）")
@@ -490,7 +497,7 @@ def _spread(wanted: list[float], sizes: list[float], low: float, high: float) ->
 
 
 def flow_chart(stages: FlowStages, taxonomies: Taxonomies, *, lang: str = "ja",
-               title: str | None = None) -> Figure:
+               title: str | None = None, subject: str | None = None) -> Figure:
     """The four elements as an alluvial (Sankey) diagram: a column of boxes per element
     ① source service → ② data → ③ target service → ④ linked service, box height = cases (a case
     with several items split evenly), and bands between neighbouring columns as wide as the
@@ -501,7 +508,7 @@ def flow_chart(stages: FlowStages, taxonomies: Taxonomies, *, lang: str = "ja",
     taxonomy = taxonomies.themes
     theme = stages.theme
     theme_label = taxonomy.get(theme).label(lang) if theme in taxonomy.ids else None
-    title = title or _flow_title(lang, theme_label, stages.by_type)
+    title = _about(subject, title or _flow_title(lang, theme_label, stages.by_type))
     nodes, links = stages.nodes, stages.links
     label = stage_labeller(stages, taxonomies, lang)
     with chart_style():
