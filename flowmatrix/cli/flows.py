@@ -11,7 +11,7 @@ from ..errors import FlowmatrixError
 from ..settings import DEFAULTS, Settings
 from .app import command
 from .console import console, emit, escape, fail, output_format
-from .options import FileArgument, OutputOption, ThemeOption, only_municipality, settings_options
+from .options import FileArgument, OutputOption, ThemeOption, municipality_field, settings_options
 
 
 class FlowsFormat(StrEnum):
@@ -60,7 +60,7 @@ def flows(
             _print(sections)
             return
         if fmt is FlowsFormat.json:
-            data = json_bytes({"cases": len(cases), **only_municipality(settings),
+            data = json_bytes({"cases": len(cases), **municipality_field(settings),
                                "theme": theme_id,
                                "representative_flows": representative_dict(typical, cases)})
         else:

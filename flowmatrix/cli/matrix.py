@@ -11,7 +11,7 @@ from ..errors import FlowmatrixError
 from ..settings import Settings
 from .app import command
 from .console import emit, fail, output_format, print_frame, usage
-from .options import FileArgument, OutputOption, ThemeOption, only_municipality, settings_options
+from .options import FileArgument, OutputOption, ThemeOption, municipality_field, settings_options
 
 
 class MatrixFormat(StrEnum):
@@ -82,7 +82,7 @@ def matrix(
             print_frame(table, index=True)
             return
         if fmt is MatrixFormat.json:
-            data = json_bytes({**only_municipality(settings), "rows": rows, "cols": cols,
+            data = json_bytes({**municipality_field(settings), "rows": rows, "cols": cols,
                                "values": values, "theme": theme_id,
                                "top": top,
                                **matrix_dict(counted, classified.taxonomies, lang)})

@@ -137,7 +137,7 @@ GROUPS = {
 }
 
 
-def only_municipality(settings: Settings) -> dict:
+def municipality_field(settings: Settings) -> dict:
     """{"municipality": NAME} for the JSON of a command run with --municipality NAME, so the
     output says whose cases it counts; nothing otherwise."""
     return {"municipality": settings.municipality} if settings.municipality else {}

@@ -11,7 +11,7 @@ from ..errors import FlowmatrixError
 from ..settings import Settings
 from .app import command
 from .console import console, emit, fail, output_format, print_frame
-from .options import FileArgument, OutputOption, only_municipality, settings_options
+from .options import FileArgument, OutputOption, municipality_field, settings_options
 
 
 class TableFormat(StrEnum):
@@ -78,7 +78,7 @@ def tally(
         records = table.to_dict("records")
         if fmt is TableFormat.json:
             key = "theme_tally" if by == "theme" and not cross else "tally"
-            data = json_bytes({"cases": len(cases), **only_municipality(settings),
+            data = json_bytes({"cases": len(cases), **municipality_field(settings),
                                "by": cross or by, key: records})
         else:
             data = csv_bytes(records, [str(c) for c in table.columns])

@@ -32,6 +32,12 @@ def period_label(point: dict, lang: str) -> str:
     return point["period"]
 
 
+def plain_number(text: str) -> bool:
+    """"35000", "1,200", "-0.5", "": nothing the number itself does not say — unlike 6万人超,
+    which a table, a chart label and the workbook show as written."""
+    return not text or text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
+
+
 def number_text(value: float | None) -> str:
     """35000.0 → "35,000"; 0.5 → "0.5"; 0.0015 → "0.0015"; 12.001 → "12.001"; None → ""."""
     if value is None:
@@ -65,8 +71,7 @@ def kpi_chart(kpis: list[dict], *, lang: str = "ja", title: str) -> Figure:
                 for bar, value, point in zip(bars, actual, points, strict=True):
                     if value is not None:  # as published: 6万人超 says more than 60,000
                         written = point["actual_text"]
-                        plain = written.replace(",", "").replace(".", "").isdigit()
-                        ax.annotate(number_text(value) if plain or not written
+                        ax.annotate(number_text(value) if plain_number(written)
                                     else drawable(written),
                                     (bar.get_x() + bar.get_width() / 2,
                                                          bar.get_height()),

@@ -442,8 +442,10 @@ def chart_caption(key: str, analysis, lang: str) -> str:
     if key.startswith("heatmap"):
         return h["types"] if key == "heatmap_types" else h["flow"]
     if key.startswith("municipality_"):
-        _, number, what = key.split("_")
-        name = analysis.municipalities[int(number) - 1].name
+        from .registry import page_chart
+
+        index, what = page_chart(key)
+        name = analysis.municipalities[index].name
         return MUNICIPALITY_WORDS[lang][f"{what}_chart"].format(name=name)
     return analysis.taxonomies.themes.get(key.removeprefix("flow_")).label(lang)
 

@@ -60,20 +60,33 @@ def _flow(analysis: Analysis, key: str):
                              lang=analysis.settings.lang)
 
 
+def page_key(number: int) -> str:
+    """municipality_01: the key of municipality page `number` (from 1) in every format, and
+    the start of its charts' keys (municipality_01_flow, municipality_01_kpi)."""
+    return f"municipality_{number:02d}"
+
+
+def page_chart(key: str) -> tuple[int, str]:
+    """municipality_03_kpi → (2, "kpi"): the page's index in Analysis.municipalities, and
+    which of its charts."""
+    _, number, what = key.split("_")
+    return int(number) - 1, what
+
+
 def _municipality(analysis: Analysis, key: str):
-    """municipality_<n>_flow / municipality_<n>_kpi: a municipality page's charts."""
+    """municipality_<n>_flow / municipality_<n>_kpi: a municipality page's charts, titled as
+    the report captions them."""
     from . import charts
     from .kpi_chart import kpi_chart
-    from .labels import MUNICIPALITY_WORDS
+    from .labels import chart_caption
 
     lang = analysis.settings.lang
-    _, number, what = key.split("_")
-    page = analysis.municipalities[int(number) - 1]
-    words = MUNICIPALITY_WORDS[lang]
+    index, what = page_chart(key)
+    page = analysis.municipalities[index]
+    title = chart_caption(key, analysis, lang)
     if what == "flow":
-        return charts.flow_chart(page.flows, analysis.taxonomies, lang=lang,
-                                 title=words["flow_chart"].format(name=page.name))
-    return kpi_chart(page.kpis, lang=lang, title=words["kpi_chart"].format(name=page.name))
+        return charts.flow_chart(page.flows, analysis.taxonomies, lang=lang, title=title)
+    return kpi_chart(page.kpis, lang=lang, title=title)
 
 
 HEATMAP_MATRIX = {"heatmap_types": "types", "heatmap": "flow"}  # chart → the matrix it draws

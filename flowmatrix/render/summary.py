@@ -53,6 +53,7 @@ def _municipalities(analysis: Analysis) -> dict:
     """With --by municipality: every page's figures, kinds as ids beside their labels."""
     from ..model.municipality import PEER_KINDS
     from .labels import value_labeller
+    from .registry import page_key
     from .tables import KIND_OF_ELEMENT
 
     if not analysis.settings.municipality_pages:
@@ -67,7 +68,7 @@ def _municipalities(analysis: Analysis) -> dict:
     pages = []
     for number, page in enumerate(analysis.municipalities, start=1):
         pages.append({
-            "key": f"municipality_{number:02d}", "name": page.name,
+            "key": page_key(number), "name": page.name,
             "prefecture": page.prefecture, "cases": len(page.positions),
             "rows": [int(cases["row"].iat[p]) for p in page.positions],
             "overview": [

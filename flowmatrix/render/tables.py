@@ -359,12 +359,14 @@ def municipality_chart_keys(analysis: Analysis) -> list[str]:
     """The charts of the municipality pages: municipality_<n>_flow, and municipality_<n>_kpi
     where the page has KPIs (n from 01, in page order), for the pages the model gave charts
     (settings.PAGE_CHARTS, those with the most cases)."""
+    from .registry import page_key
+
     keys = []
     for number, page in enumerate(analysis.municipalities, start=1):
         if page.flows is not None:
-            keys.append(f"municipality_{number:02d}_flow")
+            keys.append(f"{page_key(number)}_flow")
             if page.kpis:
-                keys.append(f"municipality_{number:02d}_kpi")
+                keys.append(f"{page_key(number)}_kpi")
     return keys
 
 
@@ -377,6 +379,7 @@ def municipality_tables(analysis: Analysis) -> list[dict]:
     from ..settings import PEER_MIN
     from .kpi_chart import period_label
     from .labels import MUNICIPALITY_WORDS, example_text, kind_with_names
+    from .registry import page_key
 
     lang, taxonomies = analysis.settings.lang, analysis.taxonomies
     words = MUNICIPALITY_WORDS[lang]
@@ -405,7 +408,7 @@ def municipality_tables(analysis: Analysis) -> list[dict]:
                       words["peer_count"].format(n=flow["peers"], of=page.peers),
                       example_text(flow["example"], lang)]
                      for flow in page.peer_flows]
-        key = f"municipality_{number:02d}"
+        key = page_key(number)
         note = (words["peer_note"] if peer_rows else words["no_peer_flows"]).format(
             peers=page.peers, min=PEER_MIN)
         pages.append({

@@ -312,15 +312,10 @@ def _sheet_name(name: str, used: set[str]) -> str:
         n += 1
 
 
-def _plain_number(text: str) -> bool:
-    """"35000", "1,200", "0.5", "" — nothing the number itself does not say."""
-    return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit() or not text
-
-
 def _municipality_sheet(out: _Book, page, words: dict, name: str, lang: str) -> None:
     """One municipality page: heading, データ連携の概要, themes against the inventory, KPIs
     with a native chart (actual as columns, target as a line), and what peers do."""
-    from .kpi_chart import period_label
+    from .kpi_chart import period_label, plain_number
     from .labels import MUNICIPALITY_WORDS
 
     w = MUNICIPALITY_WORDS[lang]
@@ -363,12 +358,12 @@ def _municipality_sheet(out: _Book, page, words: dict, name: str, lang: str) -> 
             labels = []  # the actual as published (6万人超), where it is more than a number
             for point in kpi["points"]:
                 written = [point[f"{what}_text"] for what in ("target", "actual")
-                           if not _plain_number(point[f"{what}_text"])]
+                           if not plain_number(point[f"{what}_text"])]
                 _row(sheet, row, [kpi["indicator"], period_label(point, lang), point["target"],
                                   point["actual"], kpi["unit"], point["source"],
                                   " / ".join(written)], out.wrap)
                 labels.append({"value": point["actual_text"]}
-                              if not _plain_number(point["actual_text"]) else None)
+                              if not plain_number(point["actual_text"]) else None)
                 row += 1
             charts = []
             for what, column, kind in (("actual", 3, "column"), ("target", 2, "line")):
