@@ -115,3 +115,38 @@ def test_the_cycle_collector_is_paused_during_a_job_and_restored_after(tmp_path)
     with pytest.raises(FlowmatrixError):
         classify(tmp_path / "missing.csv")
     assert gc.isenabled()
+
+
+def test_cases_csv_written_column_by_column_keeps_every_cell_as_a_row_writer_would(tmp_path):
+    """cases.csv is written from the table's columns, each cell converted once per distinct
+    value: a formula-like text still gets its ', TRUE and 1 in one column stay apart, a
+    number stays a number, and the bytes equal the row-by-row writer's."""
+    import csv
+    import io
+
+    import openpyxl
+
+    from flowmatrix import analyze
+    from flowmatrix.render.serialise import csv_chunks, csv_column_chunks
+    from flowmatrix.render.tables import case_columns, row_dicts
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["事例名", "①データ共有元サービス", "②流通データ", "③データ共有先サービス",
+                  "④データ連携サービス", "備考", "フラグ"])
+    sheet.append(["+81 窓口", "アプリ", "歩数", "医療機関", "健康指導", "@メモ", True])
+    sheet.append(["二件目", "アプリ", "歩数", "医療機関", "健康指導", "-", 1])
+    sheet.append(["三件目", "アプリ", "歩数, 心拍", "医療機関", "健康指導", "", 1.5])
+    book.save(tmp_path / "cases.xlsx")
+
+    table = case_columns(analyze(tmp_path / "cases.xlsx"))
+    fields, headings, _ = table
+    by_columns = b"".join(csv_column_chunks(table[2], fields, headings, batch=2))
+    by_rows = b"".join(csv_chunks(row_dicts(table)[2], headings, keys=fields))
+    assert by_columns == by_rows
+    rows = list(csv.reader(io.StringIO(by_columns.decode("utf-8-sig"))))
+    at = {heading: i for i, heading in enumerate(rows[0])}
+    assert [r[at["フラグ"]] for r in rows[1:]] == ["TRUE", "1", "1.5"]
+    assert rows[1][at["事例名"]] == "'+81 窓口"
+    assert [r[at["備考"]] for r in rows[1:]] == ["'@メモ", "'-", ""]
+    assert rows[3][at["②流通データ"]] == "歩数, 心拍"

@@ -42,15 +42,18 @@ def write_report(analysis: Analysis, folder: str | Path, *,
     to embed."""
     from .html import report_html
     from .markdown import report_markdown
-    from .serialise import csv_chunks, json_bytes
+    from .serialise import csv_column_chunks, json_bytes
     from .summary import summary_dict
-    from .tables import case_rows
+    from .tables import case_columns, row_dicts
 
     folder = Path(folder)
     files = chart_files(formats)
     with replacing(folder) as work:
-        # the cases table, built once before any worker is forked
-        rows = case_rows(analysis) if {"xlsx", "csv", "html", "md"} & set(formats) else None
+        # the cases table, built once before any worker is forked: column by column for
+        # cases.csv, a dict per case for the formats that lay out rows
+        table = case_columns(analysis) if {"xlsx", "csv", "html", "md"} & set(formats) \
+            else None
+        rows = row_dicts(table) if {"xlsx", "html", "md"} & set(formats) else None
         keys = chart_keys(analysis) if files or "html" in formats else []
         charts = work / "charts"
         if keys:
@@ -70,9 +73,9 @@ def write_report(analysis: Analysis, folder: str | Path, *,
                     summary["generated"] = stamp
                 (work / "summary.json").write_bytes(json_bytes(summary))
             if "csv" in formats:
-                fields, headings, records = rows
+                fields, headings, columns = table
                 with (work / "cases.csv").open("wb") as out:
-                    for chunk in csv_chunks(records, headings, keys=fields):
+                    for chunk in csv_column_chunks(columns, fields, headings):
                         out.write(chunk)
             finished()
             if "html" in formats:

@@ -69,6 +69,20 @@ def with_canonical(fields: list[str], canonical: list[str]) -> list[str]:
 def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
     """(field ids, column headings, rows) for the classified-cases table: the inventory's own
     columns, the classification, then provenance."""
+    return row_dicts(case_columns(analysis))
+
+
+def row_dicts(table: tuple[list[str], list[str], dict[str, list]]
+              ) -> tuple[list[str], list[str], list[dict]]:
+    """A table of case_columns laid out as case_rows lays it: one dict per case."""
+    fields, headings, columns = table
+    return fields, headings, [dict(zip(fields, values, strict=True))
+                              for values in zip(*(columns[f] for f in fields), strict=True)]
+
+
+def case_columns(analysis: Analysis) -> tuple[list[str], list[str], dict[str, list]]:
+    """(field ids, column headings, field → its value for every case): case_rows column by
+    column, as cases.csv is written."""
     from ..io.columns import CANONICAL_COLUMNS
 
     lang, taxonomies = analysis.settings.lang, analysis.taxonomies
@@ -115,9 +129,7 @@ def case_rows(analysis: Analysis) -> tuple[list[str], list[str], list[dict]]:
     columns["row"] = [int(v) for v in column("row")]
     for field in canonical:  # the names as counted, beside the names as written
         columns[field] = mapped(column(item_column(field.removesuffix(CANONICAL_SUFFIX))), join)
-    rows = [dict(zip(fields, values, strict=True))
-            for values in zip(*(columns[f] for f in fields), strict=True)]
-    return fields, headings, rows
+    return fields, headings, columns
 
 
 def _unique(headings: list[str]) -> list[str]:
