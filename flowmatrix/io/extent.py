@@ -174,7 +174,7 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, max_rows: int)
                 piece, beyond.start()))))
         # cells placed by order: only the cell-by-cell pass knows where (a <c without a
         # reference). Only cell tags count: <cols>, <cfRule>, <color> … are not cells.
-        if len(_CELL_START.findall(piece)) > piece.count(b' r="'):
+        if not unreferenced and _unreferenced_cells(piece):
             unreferenced = True
         if b't="e"' in piece:
             _find_errors(piece, extent.errors)
@@ -187,6 +187,17 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, max_rows: int)
     if unreferenced or extent.rows > max_rows or not extent.fits_calamine():
         _count_content(path, archive, extent)
     return extent
+
+
+def _unreferenced_cells(piece: bytes) -> bool:
+    """True when the piece has more cell tags than ` r="` references (rows' and cells'). Every
+    cell tag starts with "<c" unless it has a namespace prefix, so when no ":c" is there and
+    "<c" occurs no more often than the references, no cell can lack one: two counts in C,
+    where listing every cell tag by a regular expression cost a third of the whole scan."""
+    references = piece.count(b' r="')
+    if b":c" not in piece and piece.count(b"<c") <= references:
+        return False
+    return len(_CELL_START.findall(piece)) > references
 
 
 @lru_cache(maxsize=64)

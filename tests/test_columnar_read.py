@@ -1,0 +1,78 @@
+"""Reading a sheet faster must read the same cells (#17): the extent scan's cheap test for
+cells without a reference (two counts instead of listing every cell tag) still sends each
+sheet that has such cells to the cell-by-cell pass, which places them by order."""
+
+import zipfile
+
+import pytest
+from test_robust_workbook import cell, inventory_rows, raw_xlsx
+
+from flowmatrix.io.extent import _CELL_START, _unreferenced_cells, scan_sheet
+from flowmatrix.io.inventory import read_inventory
+
+
+def _extent(path):
+    with zipfile.ZipFile(path) as archive:
+        return scan_sheet(path, archive, "xl/worksheets/sheet1.xml", 1_000_000)
+
+
+def _rewrite(path, old: bytes, new: bytes):
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    assert old in sheet
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(old, new)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_cells_without_references_are_counted_and_placed_by_order(tmp_path):
+    """The cases' cells lose their references (more cells than rows are numbered): the scan
+    must notice and count the content cell by cell; each row is still read as a case, in A–D."""
+    path = raw_xlsx(tmp_path / "order.xlsx", {"事例一覧": inventory_rows(3)})
+    for row in "234":
+        for column in "ABCD":
+            _rewrite(path, f'<c r="{column}{row}" '.encode(), b"<c ")
+    extent = _extent(path)
+    assert extent.counted and extent.content_cells == 16
+    cases = read_inventory(path).cases
+    assert list(cases["row"]) == [2, 3, 4]
+    assert cases.iloc[1]["source_service"] == "サービス0-3"
+    assert cases.iloc[1]["linked_service"] == "サービス3-3"
+
+
+def test_prefixed_cells_without_references_are_noticed(tmp_path):
+    """<x:c> tags do not start with "<c": the cheap test must not take their absence from
+    the counts as proof that every cell has a reference."""
+    piece = (b'<x:row r="1"><x:c t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c>'
+             b'<x:c t="inlineStr"><x:is><x:t>b</x:t></x:is></x:c></x:row>')
+    assert _unreferenced_cells(piece)
+    assert not _unreferenced_cells(b'<x:row r="1"><x:c r="A1" t="inlineStr"></x:c></x:row>')
+
+
+@pytest.mark.parametrize("piece", [
+    b'<cols><col min="1" max="2"/></cols><row r="1"><c r="A1"><v>1</v></c><c><v>2</v></c></row>',
+    b'<row r="1"><c r="A1"/><c/><c/></row>',
+    b'<row><c r="A1"><v>1</v></c><c>\n<v>2</v></c></row>',
+    b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2" s="1"/></row>',
+    b'<row r="1"><c\tr="A1"><v>1</v></c><c\n><v>2</v></c></row>',
+])
+def test_the_cheap_test_says_what_listing_every_cell_tag_says(piece):
+    """The answer of the two counts is the answer of the regular expression it replaces."""
+    assert _unreferenced_cells(piece) == (len(_CELL_START.findall(piece)) > piece.count(b' r="'))
+
+
+def test_a_sheet_whose_cells_all_have_references_is_not_counted(tmp_path):
+    """The common case stays cheap: no cell-by-cell pass for a small sheet."""
+    rows = inventory_rows(5)
+    rows[7] = [cell("A7", 2021.0), cell("B7", ("e", "#N/A")), *rows[6][2:]]
+    path = raw_xlsx(tmp_path / "plain.xlsx", {"事例一覧": rows})
+    extent = _extent(path)
+    assert not extent.counted
+    assert extent.errors == {(6, 1): "#N/A"}
+    cases = read_inventory(path).cases
+    assert cases.iloc[-1]["source_service"] == "2021"
+    assert cases.iloc[-1]["data"] == "#N/A"
+    assert list(cases["row"]) == [2, 3, 4, 5, 6, 7]
