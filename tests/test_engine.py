@@ -150,3 +150,11 @@ def test_cases_csv_written_column_by_column_keeps_every_cell_as_a_row_writer_wou
     assert rows[1][at["事例名"]] == "'+81 窓口"
     assert [r[at["備考"]] for r in rows[1:]] == ["'@メモ", "'-", ""]
     assert rows[3][at["②流通データ"]] == "歩数, 心拍"
+
+
+def test_cases_csv_of_an_inventory_without_cases_is_its_headings(tmp_path):
+    from flowmatrix.render.serialise import csv_column_chunks
+
+    written = b"".join(csv_column_chunks({"case_id": [], "row": []}, ["case_id", "row"],
+                                         ["No", "行"]))
+    assert written == "\ufeffNo,行\r\n".encode()

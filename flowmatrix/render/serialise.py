@@ -150,14 +150,15 @@ def csv_column_chunks(columns: dict[str, list], fields: list[str], headings: lis
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise(str(c)) for c in headings])
-    yield b"\xef\xbb\xbf"
     cells = [_cells(columns[field]) for field in fields]
     n = len(cells[0]) if cells else 0
     for start in range(0, n, batch):
         writer.writerows(zip(*(column[start:start + batch] for column in cells), strict=True))
-        yield buffer.getvalue().encode("utf-8")
+        yield (b"\xef\xbb\xbf" if not start else b"") + buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()
+    if not n:  # no case: the headings alone
+        yield b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
 def _cells(values: list) -> list[str]:
