@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -273,12 +274,14 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
         """The displayed text of one column for every data row."""
         if column >= len(grid):
             return [""] * len(data)
+        cells = grid[column]
+        # A text repeated down a column (a municipality, a service) is kept once (interned):
+        # each cell of a CSV is a string of its own, and 1,000,000 cases hold 11,000,000.
+        if set(map(type, cells)) <= {str}:  # every cell text (a CSV): map in C, no frame
+            return list(map(sys.intern, map(str.strip, cells)))
         shown: dict[tuple, str] = {}  # numbers and dates repeat (years, ids): convert once
-        # A text repeated down a column (a municipality, a service) is kept once: each cell of
-        # a CSV is a string of its own, and 1,000,000 cases hold 11,000,000 of them.
-        kept: dict[str, str] = {}
-        return [kept.setdefault(text, text) for text in
-                (v.strip() if v.__class__ is str else _shown(v, shown) for v in grid[column])]
+        return [sys.intern(v.strip()) if v.__class__ is str else _shown(v, shown)
+                for v in cells]
 
     texts = {canonical: column_text(c) for c, canonical in canonical_at.items()}
     findings = []
