@@ -129,8 +129,13 @@ def dimension_codes(cases: pd.DataFrame, dimension: str) -> tuple[np.ndarray, It
         return _coded(cases[column], lambda ids: tuple(dict.fromkeys(ids)))
     if dimension not in cases:
         raise FlowmatrixError(f"no column {dimension!r} in the cases", code="usage")
-    codes, distinct = factorize(cases[dimension].fillna("").astype(str).str.strip())
-    return codes, Items.of([(text or BLANK,) for text in distinct])
+    # the text of each distinct cell (a column repeats its municipalities), then the texts
+    # that strip to one text merged
+    column = cases[dimension]
+    cell_codes, _ = factorize(column)
+    firsts = first_cases(cell_codes)
+    codes, distinct = factorize(column.take(firsts).fillna("").astype(str).str.strip())
+    return codes[cell_codes], Items.of([(text or BLANK,) for text in distinct])
 
 
 def groups_of(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -144,11 +149,18 @@ def groups_of(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     for codes in columns:  # each key (groups so far × distinct codes) fits in int64
         key = group * (int(codes.max(initial=0)) + 1) + codes
         group = pd.factorize(key)[0].astype("int64", copy=False)
-    # a group's first case is where the highest group so far goes up
-    highest = np.maximum.accumulate(group)
-    first = np.flatnonzero(np.concatenate(([True], highest[1:] > highest[:-1]))) \
-        if len(group) else np.empty(0, dtype="int64")
-    return group, first
+    return group, first_cases(group)
+
+
+def first_cases(codes: np.ndarray) -> np.ndarray:
+    """The first case of each code, for codes numbered in the order they first appear
+    (coded.factorize's): where the highest code so far goes up."""
+    import numpy as np
+
+    if not len(codes):
+        return np.empty(0, dtype="int64")
+    highest = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.concatenate(([True], highest[1:] > highest[:-1])))
 
 
 def column_codes(column: pd.Series) -> tuple[np.ndarray, list]:

@@ -220,7 +220,7 @@ class _Cells:
         return _split(list(zip(names, totals[order].tolist(), strict=True)), cell[order],
                       self.size)
 
-    def case_ids(self, ranks: np.ndarray, texts: list[str]) -> list[list[str]]:
+    def case_ids(self, ranks: np.ndarray, texts: np.ndarray) -> list[list[str]]:
         """Per cell, the ids of its cases (see _case_ids), each once, in natural order."""
         import numpy as np
 
@@ -232,12 +232,12 @@ class _Cells:
         keys = np.sort(cell[ranks >= 0] * n + ranks[ranks >= 0])
         keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
         cell, ranks = np.divmod(keys, n)
-        return _split([texts[r] for r in ranks.tolist()], cell, self.size)
+        return _split(texts[ranks].tolist(), cell, self.size)
 
 
-def _case_ids(cases: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-    """The case ids as text (an empty id left out, rank -1) in natural order, and the rank
-    of each case's id in it."""
+def _case_ids(cases: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The rank of each case's id in natural order (-1: an empty id, left out) and the ids
+    as text in that order (an object array)."""
     import numpy as np
 
     from ..coded import factorize
@@ -252,9 +252,8 @@ def _case_ids(cases: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     rank = _natural_ranks(distinct)
     of_raw = np.full(len(texts), -1, dtype="int64")
     of_raw[[i for i, t in enumerate(texts) if t is not None]] = rank[text_codes]
-    ordered: list = [None] * len(distinct)
-    for text, r in zip(distinct, rank.tolist(), strict=True):
-        ordered[r] = text
+    ordered = np.empty(len(distinct), dtype=object)
+    ordered[rank] = distinct
     return of_raw[raw_codes], ordered
 
 
@@ -334,20 +333,21 @@ def _natural_ranks(texts: list[str]) -> np.ndarray:
     that tie or overflow, other text — by the key itself."""
     import numpy as np
 
-    decimal = [i for i, text in enumerate(texts) if text.isdecimal()]
-    other = sorted((i for i, text in enumerate(texts) if not text.isdecimal()),
-                   key=texts.__getitem__)
+    decimal = np.fromiter(map(str.isdecimal, texts), dtype=bool, count=len(texts))
+    other = sorted(np.flatnonzero(~decimal).tolist(), key=texts.__getitem__)
+    decimal = np.flatnonzero(decimal)
     try:
-        numbers = np.array([int(texts[i]) for i in decimal], dtype="int64")
+        numbers = np.fromiter(map(int, (texts[i] for i in decimal.tolist())), dtype="int64",
+                              count=len(decimal))
     except OverflowError:
         numbers = None
     if numbers is not None:
         by_number = np.argsort(numbers, kind="stable")
         ordered = numbers[by_number]
     if numbers is None or (ordered[1:] == ordered[:-1]).any():  # "1", "01", "１": by text
-        decimal = sorted(decimal, key=lambda i: natural(texts[i]))
+        decimal = sorted(decimal.tolist(), key=lambda i: natural(texts[i]))
     else:
-        decimal = np.asarray(decimal, dtype="int64")[by_number].tolist()
+        decimal = decimal[by_number].tolist()
     rank = np.empty(len(texts), dtype="int64")
     rank[decimal + other] = np.arange(len(texts), dtype="int64")
     return rank
