@@ -106,6 +106,7 @@ class CodedCases:
 
 
 def coded_cases(cases: pd.DataFrame | CodedCases) -> CodedCases:
+    """`cases` as CodedCases: the codes a caller already made are used, not made again."""
     return cases if isinstance(cases, CodedCases) else CodedCases(cases)
 
 

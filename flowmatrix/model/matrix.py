@@ -5,6 +5,10 @@ counted per item (a case with two sources and one target gives two source→targ
 theme and the kinds by id, single-valued columns by their text. A cell holds the number of
 item pairs, the cases in it, the data items (or data categories) and linked services flowing
 in it, most frequent first, and its case ids. Words are added by the renderers.
+
+Counted on integer codes (coded.py): the cases that share their texts form one group,
+counted once with its number of cases; every item pair of every group is numpy index
+arithmetic; Python objects are made only for the cells and what they list.
 """
 
 from __future__ import annotations
@@ -78,8 +82,6 @@ def check_dimensions(rows: str, cols: str, values: str = "count") -> None:
                                   code="usage")
 
 
-
-
 def flow_matrix(cases: pd.DataFrame | CodedCases, rows: str = "source_service",
                 cols: str = "target_service", *, values: str = "data",
                 theme: str | None = None, top: int | None = None,
@@ -106,7 +108,7 @@ def flow_matrix(cases: pd.DataFrame | CodedCases, rows: str = "source_service",
     coded = [cases.dimension(d)
              for d in (rows, cols, *((data_dimension, "linked_service") if detail else ()))]
     groups = _Groups([codes for codes, _ in coded])
-    pairs = _Pairs(groups, *coded[0], *coded[1])
+    pairs = _Pairs(groups, coded[0][1], coded[1][1])
     row_key, col_key = value_order(rows, taxonomies), value_order(cols, taxonomies)
     row_slots, row_values = _axis(pairs.rows, coded[0][1].values, pairs.weights, top, row_key)
     col_slots, col_values = _axis(pairs.cols, coded[1][1].values, pairs.weights, top, col_key)
@@ -147,7 +149,7 @@ class _Pairs:
     """Every (row value, column value) pair of every group, in reading order: the group,
     the row and column value codes of each."""
 
-    def __init__(self, groups: _Groups, row_codes, row_items: Items, col_codes, col_items: Items):
+    def __init__(self, groups: _Groups, row_items: Items, col_items: Items):
         import numpy as np
 
         self.groups = groups
@@ -207,9 +209,10 @@ class _Cells:
         import numpy as np
 
         texts = codes[self.groups.first]
-        rows = np.flatnonzero(np.isin(self.cell, only)) if only is not None else slice(None)
-        row, value = items.of_cases(texts[self.group[rows]])
-        row = np.arange(len(self.group))[rows][row]
+        chosen = (np.flatnonzero(np.isin(self.cell, only)) if only is not None
+                  else np.arange(len(self.group)))
+        row, value = items.of_cases(texts[self.group[chosen]])
+        row = chosen[row]  # the (group, cell) of each value
         n = max(len(items.values), 1)
         both, distinct = _factorize(self.cell[row] * n + value)
         weights = (self.groups.weights[self.group] * self.times)[row]
@@ -316,12 +319,6 @@ def _axis_order(value_counts, key) -> list:
     return sorted(totals, key=lambda v: (v is OTHER, -totals[v], key(v)))
 
 
-def ranked(counts: dict, key=None) -> list[tuple[object, int]]:
-    """(value, count) most frequent first, ties in `key` order (text order by default)."""
-    key = key or value_order("data", None)
-    return sorted(counts.items(), key=lambda item: (-item[1], key(item[0])))
-
-
 def natural(text: str):
     """A sort key: numbers by value (2 before 10), then text; ties ("1", "01", "１") by text."""
     return (0, int(text), text) if text.isdecimal() else (1, 0, text)
@@ -365,7 +362,7 @@ def largest_flows(cases: pd.DataFrame | CodedCases, n: int, rows: str = "source_
 
     cases = coded_cases(cases)
     coded = [cases.dimension(d) for d in (rows, cols, "data")]
-    pairs = _Pairs(_Groups([codes for codes, _ in coded]), *coded[0], *coded[1])
+    pairs = _Pairs(_Groups([codes for codes, _ in coded]), coded[0][1], coded[1][1])
     row_names, col_names = coded[0][1].values, coded[1][1].values
     cells = pairs.cells(pairs.rows * max(len(col_names), 1) + pairs.cols)
     count = np.asarray(cells.count(), dtype="int64")

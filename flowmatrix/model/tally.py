@@ -1,5 +1,6 @@
 """Tallies: how many cases per theme (the DSA's table), per municipality, year or any column —
-as ids and counts; the renderers add the words."""
+as ids and counts; the renderers add the words. Counted once per distinct text (or distinct
+combination of texts) with its number of cases, so repeated rows cost nothing more."""
 
 from __future__ import annotations
 
