@@ -81,6 +81,12 @@ def test_empty_elements_count_in_no_cell_but_in_the_tallies(inventory):
                                      "cases": [2, 1, 1], "share": [0.5, 0.25, 0.25]}
     # a name dimension counts a case by its first item; a case without one counts nowhere
     assert tally_by(classified.cases, "source_service")["cases"].tolist() == [3]
+    # a frame built by hand may hold a list in a cell: counted by its text
+    cases = classified.cases.copy()
+    cases.at[0, "municipality"] = ["熊谷市"]
+    assert tally_by(cases, "municipality").to_dict("list") == {
+        "municipality": [BLANK, "['熊谷市']", "熊谷市"], "cases": [2, 1, 1],
+        "share": [0.5, 0.25, 0.25]}
 
 
 def test_ties_at_the_top_cut_off_go_to_the_dimension_order(inventory):

@@ -133,10 +133,14 @@ def dimension_codes(cases: pd.DataFrame, dimension: str) -> tuple[np.ndarray, It
     # the text of each distinct cell (a column repeats its municipalities), then the texts
     # that strip to one text merged
     column = cases[dimension]
-    cell_codes, _ = factorize(column)
-    firsts = first_cases(cell_codes)
-    codes, distinct = factorize(column.take(firsts).fillna("").astype(str).str.strip())
-    return codes[cell_codes], Items.of([(text or BLANK,) for text in distinct])
+    try:
+        cell_codes, _ = factorize(column)
+        column = column.take(first_cases(cell_codes))
+    except TypeError:  # unhashable cells (a frame built by hand): made text one by one
+        cell_codes = None
+    codes, distinct = factorize(column.fillna("").astype(str).str.strip())
+    return (codes if cell_codes is None else codes[cell_codes],
+            Items.of([(text or BLANK,) for text in distinct]))
 
 
 def groups_of(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
