@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, count_by_severity, sort_findings
+from .dimensions import CodedCases
 from .flows import FlowStages, report_flow_stages
 from .matrix import Matrix, flow_matrix, largest_flows
 from .municipality import MunicipalityPage, municipality_pages
@@ -79,8 +80,9 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
     from ..settings import PAGE_CHARTS, PEER_MIN
 
     top = settings.top
-    tally = theme_tally(cases, taxonomies.themes)
-    matrices = {key: flow_matrix(cases, rows, cols, values=values, top=top,
+    coded = CodedCases(cases)  # each column the counts share is coded once
+    tally = theme_tally(coded, taxonomies.themes)
+    matrices = {key: flow_matrix(coded, rows, cols, values=values, top=top,
                                  taxonomies=taxonomies)
                 for key, (rows, cols, values) in REPORT_MATRICES.items()}
     # A tally of a column no case fills would be one row "(blank) N": left out.
@@ -88,17 +90,17 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
               if c in cases and cases[c].astype(str).str.strip().ne("").any()}
     tallies = {}
     if "municipality" in filled:
-        tallies["municipality"] = tally_by(cases, "municipality")
+        tallies["municipality"] = tally_by(coded, "municipality")
     if "fiscal_year" in filled:
-        tallies["fiscal_year"] = tally_by(cases, "fiscal_year")
+        tallies["fiscal_year"] = tally_by(coded, "fiscal_year")
     if "municipality" in filled:
-        tallies["theme_municipality"] = theme_cross_table(cases, "municipality",
+        tallies["theme_municipality"] = theme_cross_table(coded, "municipality",
                                                           taxonomies.themes)
     if cases["file"].nunique() > 1:
-        tallies["file"] = tally_by(cases, "file")
+        tallies["file"] = tally_by(coded, "file")
     top_flows = [{"source_service": p["row"], "target_service": p["col"], "count": p["count"],
                   "cases": p["cases"], "data": p["data"]}
-                 for p in largest_flows(cases, settings.top_flows, taxonomies=taxonomies)]
+                 for p in largest_flows(coded, settings.top_flows, taxonomies=taxonomies)]
     present = [row["theme_id"] for row in tally.to_dict("records") if row["cases"]]
     flows = report_flow_stages(cases, taxonomies, top=settings.chart_top,
                                themes=[t for t in present if t != "other"])

@@ -18,9 +18,11 @@ from ..io.columns import ELEMENTS
 from ..io.inventory import item_column
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from ..classification.taxonomy import Taxonomies
+    from ..coded import Items
 
 
 class Marker:
@@ -82,6 +84,106 @@ def dimension_values(cases: pd.DataFrame, dimension: str) -> list[tuple]:
         raise FlowmatrixError(f"no column {dimension!r} in the cases", code="usage")
     return [(text or BLANK,)
             for text in cases[dimension].fillna("").astype(str).str.strip().tolist()]
+
+
+class CodedCases:
+    """Cases whose dimensions are worked out as codes once: an analysis counts the same
+    columns in several matrices and tallies. Pass it where a count takes `cases`."""
+
+    def __init__(self, cases: pd.DataFrame):
+        self.frame = cases
+        self._made: dict = {}
+
+    def dimension(self, dimension: str) -> tuple[np.ndarray, Items]:
+        """dimension_codes of the cases, made once."""
+        return self.once(("dimension", dimension), lambda: dimension_codes(self.frame, dimension))
+
+    def once(self, key, make):
+        """What make() gives, made at the first call for `key`."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+
+def coded_cases(cases: pd.DataFrame | CodedCases) -> CodedCases:
+    """`cases` as CodedCases: the codes a caller already made are used, not made again."""
+    return cases if isinstance(cases, CodedCases) else CodedCases(cases)
+
+
+def dimension_codes(cases: pd.DataFrame, dimension: str) -> tuple[np.ndarray, Items]:
+    """The values of `dimension` as codes: each case's text code and the Items of the distinct
+    texts (coded.py), so a case's values are those of its text and the work on values is
+    done once per distinct text. The values are dimension_values's."""
+    from ..coded import Items, factorize
+
+    if dimension in ELEMENTS:
+        return _coded(cases[item_column(dimension)], tuple)
+    if dimension == "theme":
+        return _coded(cases["theme_id"], lambda t: (t,))
+    if dimension in TYPE_DIMENSIONS:
+        column, _ = TYPE_DIMENSIONS[dimension]
+        if column not in cases:
+            raise FlowmatrixError(
+                f"{dimension}: the cases have no item types; classify them with "
+                "flowmatrix.classify (which types every item) first", code="usage")
+        # one value per type per case: two regional currencies of a case are one currency
+        return _coded(cases[column], lambda ids: tuple(dict.fromkeys(ids)))
+    if dimension not in cases:
+        raise FlowmatrixError(f"no column {dimension!r} in the cases", code="usage")
+    # the text of each distinct cell (a column repeats its municipalities), then the texts
+    # that strip to one text merged
+    column = cases[dimension]
+    try:
+        cell_codes, _ = factorize(column)
+        column = column.take(first_cases(cell_codes))
+    except TypeError:  # unhashable cells (a frame built by hand): made text one by one
+        cell_codes = None
+    codes, distinct = factorize(column.fillna("").astype(str).str.strip())
+    return (codes if cell_codes is None else codes[cell_codes],
+            Items.of([(text or BLANK,) for text in distinct]))
+
+
+def groups_of(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The cases as groups of equal codes in several equally long code columns: the group of
+    each case, groups numbered in the order of their first case, and the first case of each
+    group. Hashes (pandas), no sort: O(cases)."""
+    import numpy as np
+    import pandas as pd
+
+    group = np.zeros(len(columns[0]) if columns else 0, dtype="int64")
+    for codes in columns:  # each key (groups so far × distinct codes) fits in int64
+        key = group * (int(codes.max(initial=0)) + 1) + codes
+        group = pd.factorize(key)[0].astype("int64", copy=False)
+    return group, first_cases(group)
+
+
+def first_cases(codes: np.ndarray) -> np.ndarray:
+    """The first case of each code, for codes numbered in the order they first appear
+    (coded.factorize's): where the highest code so far goes up."""
+    import numpy as np
+
+    if not len(codes):
+        return np.empty(0, dtype="int64")
+    highest = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.concatenate(([True], highest[1:] > highest[:-1])))
+
+
+def column_codes(column: pd.Series) -> tuple[np.ndarray, list]:
+    """coded.factorize of a column of tuples, lists (cases built by hand) read as tuples."""
+    from ..coded import factorize
+
+    try:
+        return factorize(column)
+    except TypeError:
+        return factorize([tuple(v) for v in column])
+
+
+def _coded(column: pd.Series, values_of) -> tuple[np.ndarray, Items]:
+    """(text codes, Items) of a column, `values_of` giving the values of one distinct text."""
+    from ..coded import Items
+
+    codes, distinct = column_codes(column)
+    return codes, Items.of([values_of(text) for text in distinct])
 
 
 def value_order(dimension: str, taxonomies: Taxonomies | None):

@@ -5,20 +5,24 @@ counted per item (a case with two sources and one target gives two source→targ
 theme and the kinds by id, single-valued columns by their text. A cell holds the number of
 item pairs, the cases in it, the data items (or data categories) and linked services flowing
 in it, most frequent first, and its case ids. Words are added by the renderers.
+
+Counted on integer codes (coded.py): the cases that share their texts form one group,
+counted once with its number of cases; every item pair of every group is numpy index
+arithmetic; Python objects are made only for the cells and what they list.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
+from ..coded import Items
 from ..errors import FlowmatrixError
-from .dimensions import DIMENSIONS, OTHER, dimension_values, value_order
+from .dimensions import DIMENSIONS, OTHER, CodedCases, coded_cases, groups_of, value_order
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from ..classification.taxonomy import Taxonomies
@@ -69,53 +73,6 @@ class Matrix:
         return [[self.count(r, c) for c in self.col_values] for r in self.row_values]
 
 
-class _Pair:
-    """A cell while counting."""
-
-    __slots__ = ("count", "cases", "data", "linked", "case_ids")
-
-    def __init__(self):
-        self.count = 0
-        self.cases = 0
-        self.data: dict = {}
-        self.linked: dict = {}
-        self.case_ids: set[str] = set()
-
-
-def _combinations(row_items: list, col_items: list) -> dict[tuple, list[int]]:
-    """The positions of the cases sharing each combination of row and column values, in the
-    order each combination first occurs. Cases repeat combinations (a whole inventory folded
-    to the top rows and columns has a few hundred), so the pairs are counted per combination,
-    and what the cases of one combination carry is gathered in one pass in C."""
-    groups: dict[tuple, list[int]] = {}
-    for position, key in enumerate(zip(row_items, col_items, strict=True)):
-        try:
-            group = groups.get(key)
-        except TypeError:  # values given as lists (cases built by hand)
-            key = (tuple(key[0]), tuple(key[1]))
-            group = groups.get(key)
-        if group is None:
-            groups[key] = [position]
-        else:
-            group.append(position)
-    return groups
-
-
-def _pairs_of(row_values: tuple, col_values: tuple) -> dict[tuple, int]:
-    """Each (row value, column value) pair of one combination, with how often it occurs in
-    it (two items folded into OTHER make one pair twice), in reading order."""
-    pairs: dict[tuple, int] = {}
-    for row_value in row_values:
-        for col_value in col_values:
-            pairs[(row_value, col_value)] = pairs.get((row_value, col_value), 0) + 1
-    return pairs
-
-
-def _add(counts: dict, found: Counter, times: int) -> None:
-    for item, n in found.items():
-        counts[item] = counts.get(item, 0) + n * times
-
-
 def check_dimensions(rows: str, cols: str, values: str = "count") -> None:
     """A usage error naming the choices when a dimension or value kind is unknown."""
     for name, value, allowed in (("rows", rows, DIMENSIONS), ("cols", cols, DIMENSIONS),
@@ -125,112 +82,241 @@ def check_dimensions(rows: str, cols: str, values: str = "count") -> None:
                                   code="usage")
 
 
-def flow_matrix(cases: pd.DataFrame, rows: str = "source_service",
+def flow_matrix(cases: pd.DataFrame | CodedCases, rows: str = "source_service",
                 cols: str = "target_service", *, values: str = "data",
                 theme: str | None = None, top: int | None = None,
                 taxonomies: Taxonomies | None = None) -> Matrix:
-    """The matrix of `cases` (classified and typed) for two dimensions.
+    """The matrix of `cases` (classified and typed, or CodedCases of them) for two dimensions.
 
     theme: only the cases of this primary theme id. top: keep the `top` rows and columns with
     the largest totals, fold the rest into OTHER. values: what the cells list — "data" (data
     items), "data_category" (data category ids), "linked_service", "cases", or "count" (counts
     only, much faster). `taxonomies` order tied ids (else they are ordered as text).
+
+    Counted on codes: the cases that share their texts (rows, columns and, for the detail,
+    data and linked services) form one group counted once with its weight, and Python
+    objects are made only for the cells and what they list.
     """
+    import numpy as np
+
     check_dimensions(rows, cols, values)
+    cases = coded_cases(cases)
     if theme is not None:
-        cases = cases[cases["theme_id"] == theme]
-    row_key, col_key = value_order(rows, taxonomies), value_order(cols, taxonomies)
-    combinations = _combinations(dimension_values(cases, rows), dimension_values(cases, cols))
-    if top is not None:
-        combinations = _folded(combinations, top, row_key, col_key)
+        cases = CodedCases(cases.frame[cases.frame["theme_id"] == theme])
     detail = values != "count"
-    data = dimension_values(cases, "data_category" if values == "data_category" else "data") \
-        if detail else None
-    linked = dimension_values(cases, "linked_service") if detail else None
-    case_ids = cases["case_id"].tolist() if detail and "case_id" in cases else None
-    pairs: dict[tuple, _Pair] = {}
-    for (row_values, col_values), positions in combinations.items():
-        in_combination = _pairs_of(row_values, col_values)
-        if not in_combination:
-            continue
-        n = len(positions)
-        if detail:  # every pair of the combination carries all that its cases carry
-            data_items = Counter(chain.from_iterable(data[p] for p in positions))
-            linked_items = Counter(chain.from_iterable(linked[p] for p in positions))
-            ids = {str(case_ids[p]) for p in positions if case_ids[p]} \
-                if case_ids is not None else ()
-        for key, times in in_combination.items():
-            pair = pairs.get(key)
-            if pair is None:
-                pair = pairs[key] = _Pair()
-            pair.count += n * times
-            pair.cases += n
-            if detail:
-                _add(pair.data, data_items, times)
-                _add(pair.linked, linked_items, times)
-                pair.case_ids.update(ids)
-    data_key = value_order("data_category" if values == "data_category" else "data",
-                           taxonomies)
+    data_dimension = "data_category" if values == "data_category" else "data"
+    coded = [cases.dimension(d)
+             for d in (rows, cols, *((data_dimension, "linked_service") if detail else ()))]
+    groups = _Groups([codes for codes, _ in coded])
+    pairs = _Pairs(groups, coded[0][1], coded[1][1])
+    row_key, col_key = value_order(rows, taxonomies), value_order(cols, taxonomies)
+    row_slots, row_values = _axis(pairs.rows, coded[0][1].values, pairs.weights, top, row_key)
+    col_slots, col_values = _axis(pairs.cols, coded[1][1].values, pairs.weights, top, col_key)
+    cells = pairs.cells(row_slots[pairs.rows] * len(col_values) + col_slots[pairs.cols])
+    count, in_cases = cells.count(), cells.cases()
+    row_of, col_of = (v.tolist() for v in np.divmod(cells.keys, len(col_values)))
+    keys = [(row_values[r], col_values[c]) for r, c in zip(row_of, col_of, strict=True)]
+    empty: list[list] = [[] for _ in keys]
+    data, linked, ids = empty, empty, empty
+    if detail:
+        data = cells.listed(*coded[2], value_order(data_dimension, taxonomies))
+        linked = cells.listed(*coded[3], value_order("linked_service", None))
+        if "case_id" in cases.frame:
+            ids = cells.case_ids(*cases.once("case_ids", lambda: _case_ids(cases.frame)))
     return Matrix(
         rows, cols, values,
-        _axis_order(((r, p.count) for (r, _), p in pairs.items()), row_key),
-        _axis_order(((c, p.count) for (_, c), p in pairs.items()), col_key),
-        {key: Cell(p.count, p.cases, ranked(p.data, data_key),
-                   ranked(p.linked, value_order("linked_service", None)),
-                   sorted(p.case_ids, key=natural)) for key, p in pairs.items()})
+        _axis_order(zip(row_values, np.bincount(row_of, count, len(row_values)).tolist(),
+                        strict=True), row_key),
+        _axis_order(zip(col_values, np.bincount(col_of, count, len(col_values)).tolist(),
+                        strict=True), col_key),
+        {key: Cell(*cell) for key, *cell in zip(keys, count, in_cases, data, linked, ids,
+                                                strict=True)})
 
 
-def _folded(combinations: dict[tuple, list[int]], top: int, row_key,
-            col_key) -> dict[tuple, list[int]]:
-    """The combinations (see _combinations) with the values outside the `top` largest of
-    their axis (by item pairs, ties in the dimension's order) replaced by OTHER; those that
-    become one combination are merged, in the order they first occur."""
-    totals: tuple[dict, dict] = ({}, {})
-    for (row_values, col_values), positions in combinations.items():
-        for values, others, axis in ((row_values, col_values, 0), (col_values, row_values, 1)):
-            n = len(others) * len(positions)
-            for value in values:
-                totals[axis][value] = totals[axis].get(value, 0) + n
-    keep = []
-    for axis, key in ((0, row_key), (1, col_key)):
-        counts = totals[axis]
-        ordered = sorted((v for v, n in counts.items() if n), key=lambda v: (-counts[v], key(v)))
-        keep.append(set(ordered[:top]) if len(ordered) > top else None)
-    if keep == [None, None]:
-        return combinations
-    def fold(values: tuple, kept: set | None, cache: dict) -> tuple:
-        if kept is None:
-            return values
-        # not deduplicated: two folded items are two item pairs
-        mapped = cache[values] = tuple(v if v in kept else OTHER for v in values)
-        return mapped
+class _Groups:
+    """The cases as groups of equal texts in some coded columns: a group per distinct
+    combination of text codes, in the order of its first case, with how many cases it has."""
 
-    row_folds: dict[tuple, tuple] = {}
-    col_folds: dict[tuple, tuple] = {}
-    folded: dict[tuple, list[int]] = {}
-    for (row_values, col_values), positions in combinations.items():
-        key = (row_folds.get(row_values) or fold(row_values, keep[0], row_folds),
-               col_folds.get(col_values) or fold(col_values, keep[1], col_folds))
-        merged = folded.get(key)
-        if merged is None:
-            folded[key] = list(positions)
-        else:
-            merged.extend(positions)
-    return folded
+    def __init__(self, columns: list[np.ndarray]):
+        import numpy as np
+
+        self.of_case, self.first = groups_of(columns)  # the group of each case, the first case
+        self.weights = np.bincount(self.of_case, minlength=len(self.first))
+        self.texts = [codes[self.first] for codes in columns]  # the text codes of each group
+
+
+class _Pairs:
+    """Every (row value, column value) pair of every group, in reading order: the group,
+    the row and column value codes of each."""
+
+    def __init__(self, groups: _Groups, row_items: Items, col_items: Items):
+        import numpy as np
+
+        self.groups = groups
+        row_texts, col_texts = groups.texts[0], groups.texts[1]
+        row_first, col_first = row_items.starts[row_texts], col_items.starts[col_texts]
+        row_lengths = row_items.starts[row_texts + 1] - row_first
+        col_lengths = col_items.starts[col_texts + 1] - col_first
+        lengths = row_lengths * col_lengths
+        self.group = np.repeat(np.arange(len(lengths), dtype="int64"), lengths)
+        within = np.arange(len(self.group), dtype="int64") - np.repeat(np.cumsum(lengths) - lengths,
+                                                                        lengths)
+        row_at, col_at = np.divmod(within, col_lengths[self.group])
+        self.rows = row_items.codes[row_first[self.group] + row_at]
+        self.cols = col_items.codes[col_first[self.group] + col_at]
+        self.weights = groups.weights[self.group]  # the cases behind each pair
+
+    def cells(self, keys: np.ndarray) -> _Cells:
+        """The pairs counted into cells by a key per pair (equal keys, one cell)."""
+        return _Cells(self, keys)
+
+
+class _Cells:
+    """Cells while counting: each in the order its first pair is read, and the distinct
+    (group, cell) with how many of the group's pairs fall in the cell ("times")."""
+
+    def __init__(self, pairs: _Pairs, pair_keys: np.ndarray):
+        import numpy as np
+
+        self.groups = pairs.groups
+        cell, self.keys = _factorize(pair_keys)
+        group = pairs.group
+        n = len(self.keys)
+        both, distinct = _factorize(group * max(n, 1) + cell)
+        self.group, self.cell = np.divmod(distinct, max(n, 1))
+        self.times = np.bincount(both, minlength=len(distinct))
+        self.size = n
+
+    def count(self) -> list[int]:
+        """Item pairs per cell."""
+        import numpy as np
+
+        weights = self.groups.weights[self.group] * self.times
+        return np.bincount(self.cell, weights, self.size).astype("int64").tolist()
+
+    def cases(self) -> list[int]:
+        """Cases per cell: a case counts once in each cell its pairs fall in."""
+        import numpy as np
+
+        weights = self.groups.weights[self.group]
+        return np.bincount(self.cell, weights, self.size).astype("int64").tolist()
+
+    def listed(self, codes: np.ndarray, items: Items, key,
+               only: list[int] | None = None) -> list[list[tuple]]:
+        """Per cell, (value, item pairs) of what the cells' cases carry in a coded column
+        (data items, linked services …), most first, ties in `key` order: every pair of a
+        case carries all of the case's values. `only`: these cells (the others get [])."""
+        import numpy as np
+
+        texts = codes[self.groups.first]
+        chosen = (np.flatnonzero(np.isin(self.cell, only)) if only is not None
+                  else np.arange(len(self.group)))
+        row, value = items.of_cases(texts[self.group[chosen]])
+        row = chosen[row]  # the (group, cell) of each value
+        n = max(len(items.values), 1)
+        both, distinct = _factorize(self.cell[row] * n + value)
+        weights = (self.groups.weights[self.group] * self.times)[row]
+        totals = np.bincount(both, weights, len(distinct)).astype("int64")
+        cell, value = np.divmod(distinct, n)
+        order = np.lexsort((_ranks(items.values, key)[value], -totals, cell))
+        names = [items.values[v] for v in value[order].tolist()]
+        return _split(list(zip(names, totals[order].tolist(), strict=True)), cell[order],
+                      self.size)
+
+    def case_ids(self, ranks: np.ndarray, texts: np.ndarray) -> list[list[str]]:
+        """Per cell, the ids of its cases (see _case_ids), each once, in natural order."""
+        import numpy as np
+
+        by_group = np.argsort(self.group, kind="stable")
+        starts = np.searchsorted(self.group[by_group], np.arange(len(self.groups.weights) + 1))
+        case, cell = Items(starts, self.cell[by_group], []).of_cases(self.groups.of_case)
+        ranks = ranks[case]
+        n = max(len(texts), 1)
+        keys = np.sort(cell[ranks >= 0] * n + ranks[ranks >= 0])
+        keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+        cell, ranks = np.divmod(keys, n)
+        return _split(texts[ranks].tolist(), cell, self.size)
+
+
+def _case_ids(cases: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The rank of each case's id in natural order (-1: an empty id, left out) and the ids
+    as text in that order (an object array)."""
+    import numpy as np
+
+    from ..coded import factorize
+
+    raw_codes, raw = factorize(cases["case_id"])
+    texts = [str(v) if v else None for v in raw]
+    if all(v.__class__ is str for v in raw):  # distinct already: no two raw ids give one text
+        distinct = [t for t in texts if t is not None]
+        text_codes = np.arange(len(distinct), dtype="int64")
+    else:
+        text_codes, distinct = factorize([t for t in texts if t is not None])
+    rank = _natural_ranks(distinct)
+    of_raw = np.full(len(texts), -1, dtype="int64")
+    of_raw[[i for i, t in enumerate(texts) if t is not None]] = rank[text_codes]
+    ordered = np.empty(len(distinct), dtype=object)
+    ordered[rank] = distinct
+    return of_raw[raw_codes], ordered
+
+
+def _factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct keys) of integer keys, the distinct keys in the order they first
+    appear (pandas' hash table: no sort)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, distinct = pd.factorize(np.asarray(keys, dtype="int64"))
+    return codes.astype("int64", copy=False), np.asarray(distinct, dtype="int64")
+
+
+def _split(values: list, cells: np.ndarray, size: int) -> list[list]:
+    """`values` (sorted by cell) as one list per cell."""
+    import numpy as np
+
+    bounds = np.searchsorted(cells, np.arange(size + 1)).tolist()
+    return [values[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _ranks(values: list, key) -> np.ndarray:
+    """The position of each value when all are sorted by `key`."""
+    import numpy as np
+
+    order = sorted(range(len(values)), key=lambda i: key(values[i]))
+    rank = np.empty(len(values), dtype="int64")
+    rank[order] = np.arange(len(values), dtype="int64")
+    return rank
+
+
+def _axis(codes: np.ndarray, values: list, weights: np.ndarray, top: int | None,
+          key) -> tuple[np.ndarray, list]:
+    """The slot of each value code on an axis and the value of each slot: every value its
+    own slot, or, when more than `top` values have pairs, the `top` largest (by item pairs,
+    ties in the dimension's order) and one OTHER slot for the rest."""
+    import numpy as np
+
+    totals = np.bincount(codes, weights, len(values))
+    present = np.flatnonzero(totals)
+    kept = present
+    if top is not None and len(present) > top:
+        counts = totals[present]
+        least = np.partition(counts, len(counts) - top)[len(counts) - top] if top else np.inf
+        candidates = present[counts >= least].tolist()
+        kept = np.array(sorted(candidates, key=lambda v: (-totals[v], key(values[v])))[:top],
+                        dtype="int64")
+    slots = np.full(len(values), len(kept), dtype="int64")
+    slots[kept] = np.arange(len(kept), dtype="int64")
+    folded = len(kept) < len(present)
+    return slots, [values[v] for v in kept.tolist()] + ([OTHER] if folded else [])
 
 
 def _axis_order(value_counts, key) -> list:
     """Values by total count, ties in the dimension's order; the folded rest last."""
     totals: dict = {}
     for value, count in value_counts:
-        totals[value] = totals.get(value, 0) + int(count)
+        if count:
+            totals[value] = totals.get(value, 0) + int(count)
     return sorted(totals, key=lambda v: (v is OTHER, -totals[v], key(v)))
-
-
-def ranked(counts: dict, key=None) -> list[tuple[object, int]]:
-    """(value, count) most frequent first, ties in `key` order (text order by default)."""
-    key = key or value_order("data", None)
-    return sorted(counts.items(), key=lambda item: (-item[1], key(item[0])))
 
 
 def natural(text: str):
@@ -238,42 +324,61 @@ def natural(text: str):
     return (0, int(text), text) if text.isdecimal() else (1, 0, text)
 
 
-def largest_flows(cases: pd.DataFrame, n: int, rows: str = "source_service",
+def _natural_ranks(texts: list[str]) -> np.ndarray:
+    """The position of each text when all are sorted by `natural`: the numbers sorted as
+    int64 in numpy (a national inventory's case ids are 10^5 numbers), the rest — numbers
+    that tie or overflow, other text — by the key itself."""
+    import numpy as np
+
+    decimal = np.fromiter(map(str.isdecimal, texts), dtype=bool, count=len(texts))
+    other = sorted(np.flatnonzero(~decimal).tolist(), key=texts.__getitem__)
+    decimal = np.flatnonzero(decimal)
+    try:
+        numbers = np.fromiter(map(int, (texts[i] for i in decimal.tolist())), dtype="int64",
+                              count=len(decimal))
+    except OverflowError:
+        numbers = None
+    if numbers is not None:
+        by_number = np.argsort(numbers, kind="stable")
+        ordered = numbers[by_number]
+    if numbers is None or (ordered[1:] == ordered[:-1]).any():  # "1", "01", "１": by text
+        decimal = sorted(decimal.tolist(), key=lambda i: natural(texts[i]))
+    else:
+        decimal = decimal[by_number].tolist()
+    rank = np.empty(len(texts), dtype="int64")
+    rank[decimal + other] = np.arange(len(texts), dtype="int64")
+    return rank
+
+
+def largest_flows(cases: pd.DataFrame | CodedCases, n: int, rows: str = "source_service",
                   cols: str = "target_service", *,
                   taxonomies: Taxonomies | None = None) -> list[dict]:
     """The n (row value, column value) pairs with most item pairs, each with count, cases and
     its data items (most frequent first). Ties go to the pair whose row and column values are
     more common over all pairs, then to the dimensions' order — never simply to the name
-    that sorts first. Counts every pair first and gathers the data of the n largest only, so
-    a national inventory's tens of thousands of distinct pairs cost little."""
-    row_items = dimension_values(cases, rows)
-    col_items = dimension_values(cases, cols)
+    that sorts first. Counts every pair on codes and makes Python objects for the n largest
+    only, so a national inventory's tens of thousands of distinct pairs cost little."""
+    import numpy as np
+
+    cases = coded_cases(cases)
+    coded = [cases.dimension(d) for d in (rows, cols, "data")]
+    pairs = _Pairs(_Groups([codes for codes, _ in coded]), coded[0][1], coded[1][1])
+    row_names, col_names = coded[0][1].values, coded[1][1].values
+    cells = pairs.cells(pairs.rows * max(len(col_names), 1) + pairs.cols)
+    count = np.asarray(cells.count(), dtype="int64")
+    row_of, col_of = np.divmod(cells.keys, max(len(col_names), 1))
+    common = (np.bincount(pairs.rows, pairs.weights, len(row_names))[row_of]
+              + np.bincount(pairs.cols, pairs.weights, len(col_names))[col_of]).astype("int64")
+    if not n or not len(count):
+        return []
+    by_size = np.lexsort((-common, -count))
+    last = by_size[min(n, len(count)) - 1]  # the pairs tied with the n-th are candidates too
+    candidates = np.flatnonzero((count > count[last])
+                                | ((count == count[last]) & (common >= common[last])))
     row_key, col_key = value_order(rows, taxonomies), value_order(cols, taxonomies)
-    combinations = _combinations(row_items, col_items)
-    counts: dict[tuple, int] = {}
-    for (row_values, col_values), positions in combinations.items():
-        for key, times in _pairs_of(row_values, col_values).items():
-            counts[key] = counts.get(key, 0) + times * len(positions)
-    row_totals: dict = {}
-    col_totals: dict = {}
-    for (row, col), count in counts.items():
-        row_totals[row] = row_totals.get(row, 0) + count
-        col_totals[col] = col_totals.get(col, 0) + count
-    largest = sorted(counts, key=lambda k: (-counts[k], -(row_totals[k[0]] + col_totals[k[1]]),
-                                            row_key(k[0]), col_key(k[1])))[:n]
-    wanted = {key: _Pair() for key in largest}
-    data = dimension_values(cases, "data")
-    for (row_values, col_values), positions in combinations.items():
-        found = None
-        for key, times in _pairs_of(row_values, col_values).items():
-            pair = wanted.get(key)
-            if pair is not None:
-                if found is None:
-                    found = Counter(chain.from_iterable(data[p] for p in positions))
-                pair.count += times * len(positions)
-                pair.cases += len(positions)
-                _add(pair.data, found, times)
-    return [{"row": row, "col": col, "count": wanted[(row, col)].count,
-             "cases": wanted[(row, col)].cases,
-             "data": [item for item, _ in ranked(wanted[(row, col)].data)]}
-            for row, col in largest]
+    largest = sorted(candidates.tolist(), key=lambda k: (
+        -count[k], -common[k], row_key(row_names[row_of[k]]), col_key(col_names[col_of[k]])))[:n]
+    in_cases = cells.cases()
+    data = cells.listed(*coded[2], value_order("data", None), only=largest)
+    return [{"row": row_names[row_of[k]], "col": col_names[col_of[k]], "count": int(count[k]),
+             "cases": in_cases[k], "data": [item for item, _ in data[k]]} for k in largest]
