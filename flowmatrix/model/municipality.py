@@ -96,7 +96,7 @@ def municipality_pages(cases: pd.DataFrame, taxonomies: Taxonomies, theme_tally:
         counts = np.bincount(themes[here], minlength=len(theme_ids)).tolist()
         pages.append(MunicipalityPage(
             name=name, prefecture=prefecture, positions=positions,
-            overview=[overview(p) for p in positions],
+            overview=overview(here),
             themes=_themes(dict(zip(theme_ids, counts, strict=True)), len(positions), order,
                            shares),
             flows=(chart_stages(coded, taxonomies, top=chart_top, by_type=True, positions=here)
@@ -186,32 +186,40 @@ def _first_rows(columns: list[np.ndarray]) -> np.ndarray:
 
 
 def _overviews(cases: pd.DataFrame):
-    """p → the four elements of the case at `p`, each as [(kind id, items)], grouped by
-    kind. Each distinct (items, kinds) of an element is grouped once; cases with the same
-    cells share those (read-only) lists."""
-    coded = []
+    """positions → the four elements of each case there, each as [(kind id, items)], grouped
+    by kind. Each distinct (items, kinds) of an element is grouped once and each distinct
+    row of the four once; cases with the same cells share those (read-only) rows."""
+    import numpy as np
+
+    elements = []
     for element in ELEMENTS:
         kinds = TYPE_DIMENSIONS[KIND_OF_ELEMENT[element]][0]
         items_codes, items = factorize(cases[item_column(element)])
         kind_codes, kind_ids = (factorize(cases[kinds]) if kinds in cases
                                 else (items_codes, [(FALLBACK_ID,) * len(i) for i in items]))
-        pairs = _first_rows([items_codes, kind_codes])
-        coded.append((element, pairs.tolist(), items_codes.tolist(), kind_codes.tolist(),
-                      items, kind_ids, {}))
-
-    def overview(p: int) -> dict[str, list[tuple[str, list[str]]]]:
+        elements.append((element, _first_rows([items_codes, kind_codes]), items_codes,
+                         kind_codes, items, kind_ids))
+    rows = _first_rows([pairs for _, pairs, *_ in elements])
+    elements = [(element, *(codes.tolist() for codes in (pairs, items_codes, kind_codes)),
+                 items, kind_ids)
+                for element, pairs, items_codes, kind_codes, items, kind_ids in elements]
+    first = np.unique(rows, return_index=True)[1].tolist()  # each distinct row's first case
+    grouped: list[dict[int, list]] = [{} for _ in elements]
+    distinct = []
+    for p in first:
         row = {}
-        for element, pairs, items_codes, kind_codes, items, kind_ids, grouped in coded:
-            groups = grouped.get(pairs[p])
-            if groups is None:
+        for (element, pairs, items_codes, kind_codes, items, kind_ids), done in zip(
+                elements, grouped, strict=True):
+            pair = pairs[p]
+            if pair not in done:
                 by_kind: dict[str, list[str]] = {}
                 for item, kind in zip(items[items_codes[p]], kind_ids[kind_codes[p]],
                                       strict=True):
                     by_kind.setdefault(kind, []).append(item)
-                groups = grouped[pairs[p]] = list(by_kind.items())
-            row[element] = groups
-        return row
-    return overview
+                done[pair] = list(by_kind.items())
+            row[element] = done[pair]
+        distinct.append(row)
+    return lambda positions: [distinct[r] for r in rows[positions].tolist()]
 
 
 def _themes(counts: dict[str, int], total: int, order: list[str],
