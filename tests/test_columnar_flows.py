@@ -241,3 +241,17 @@ def test_municipality_pages_group_names_and_prefectures(tmp_path):
     assert fuchu.peer_flows[0]["example"]["case_id"] == "1"
     assert fuchu.peers == 3
     assert kumagaya.flows is not None and kumagaya.flows.cases == 2
+
+
+def test_a_frame_built_by_hand_with_lists_counts_as_with_tuples(flow_inventory):
+    taxonomies = fm.load_taxonomies(fm.DEFAULTS)
+    cases = fm.classify(flow_inventory).cases
+    by_hand = cases.copy()
+    by_hand["source_service_items"] = [list(items) for items in cases["source_service_items"]]
+    by_hand["source_types"] = [list(ids) for ids in cases["source_types"]]
+    for by_type in (False, True):
+        expected = fm.flow_stages(cases, taxonomies, top=2, by_type=by_type)
+        counted = fm.flow_stages(by_hand, taxonomies, top=2, by_type=by_type)
+        assert counted.nodes.equals(expected.nodes) and counted.links.equals(expected.links)
+    assert (fm.representative_flows(by_hand, taxonomies, top=3)
+            == fm.representative_flows(cases, taxonomies, top=3))

@@ -78,10 +78,19 @@ def stage_column(cases: pd.DataFrame, dimension: str) -> StageColumn:
     column = item_column(dimension) if dimension in ELEMENTS else TYPE_DIMENSIONS[dimension][0]
     if column not in cases:
         dimension_values(cases, dimension)  # raises the error that names what is missing
-    raw, distinct = factorize(cases[column])
+    raw, distinct = cell_codes(cases[column])
     cleaned = [tuple(dict.fromkeys(i for i in cell if str(i).strip())) for cell in distinct]
     cell_of_raw, cells = factorize(cleaned)
     return StageColumn(dimension, cell_of_raw[raw], Items.of(cells))
+
+
+def cell_codes(column: pd.Series) -> tuple[np.ndarray, list]:
+    """coded.factorize of a column of tuples (items, kind ids); lists in it (a frame built
+    by hand) are read as tuples."""
+    try:
+        return factorize(column)
+    except TypeError:
+        return factorize([tuple(cell) for cell in column])
 
 
 def flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, theme: str | None = None,

@@ -20,7 +20,7 @@ from ..io.columns import ELEMENTS
 from ..io.inventory import item_column
 from ..io.kpis import name_key
 from .dimensions import KIND_OF_ELEMENT, TYPE_DIMENSIONS, value_order
-from .flows import FlowStages, chart_cases, chart_stages
+from .flows import FlowStages, cell_codes, chart_cases, chart_stages
 
 if TYPE_CHECKING:
     import numpy as np
@@ -167,9 +167,15 @@ def _trimmed(column: pd.Series) -> tuple[list[str], np.ndarray]:
     as "", each distinct value trimmed once."""
     import pandas as pd
 
-    codes, distinct = factorize(column)
-    text_of, texts = factorize(["" if v is None or (not isinstance(v, str) and pd.isna(v))
-                                else str(v).strip() for v in distinct])
+    def text(value) -> str:
+        return "" if pd.api.types.is_scalar(value) and pd.isna(value) else str(value).strip()
+
+    try:
+        codes, distinct = factorize(column)
+    except TypeError:  # unhashable cells (a frame built by hand): made text one by one
+        codes, texts = factorize([text(v) for v in column])
+        return texts, codes
+    text_of, texts = factorize([text(v) for v in distinct])
     return texts, text_of[codes]
 
 
@@ -194,8 +200,8 @@ def _overviews(cases: pd.DataFrame):
     elements = []
     for element in ELEMENTS:
         kinds = TYPE_DIMENSIONS[KIND_OF_ELEMENT[element]][0]
-        items_codes, items = factorize(cases[item_column(element)])
-        kind_codes, kind_ids = (factorize(cases[kinds]) if kinds in cases
+        items_codes, items = cell_codes(cases[item_column(element)])
+        kind_codes, kind_ids = (cell_codes(cases[kinds]) if kinds in cases
                                 else (items_codes, [(FALLBACK_ID,) * len(i) for i in items]))
         elements.append((element, _first_rows([items_codes, kind_codes]), items_codes,
                          kind_codes, items, kind_ids))
@@ -240,7 +246,7 @@ def _held_flows(cases: pd.DataFrame, groups: dict) -> dict[str, dict[tuple, int]
     import numpy as np
     import pandas as pd
 
-    columns = [factorize(cases[TYPE_DIMENSIONS[k][0]]) for k in PEER_KINDS]
+    columns = [cell_codes(cases[TYPE_DIMENSIONS[k][0]]) for k in PEER_KINDS]
     combos = _first_rows([codes for codes, _ in columns])
     page = np.full(len(cases), -1, dtype="int64")
     for code, (_, _, positions) in enumerate(groups.values()):

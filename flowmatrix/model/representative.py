@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..classification.taxonomy import FALLBACK_ID
 from ..coded import factorize
 from .dimensions import KIND_OF_ELEMENT, TYPE_DIMENSIONS, value_order
+from .flows import cell_codes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,7 +53,7 @@ def representative_flows(cases: pd.DataFrame, taxonomies: Taxonomies, *, top: in
     themes, theme_ids = factorize(cases["theme_id"])
     kinds, kind_ids = [], []  # per element: the main kind's code for every case, the ids
     for column, _ in FLOW_KINDS.values():
-        codes, distinct = factorize(cases[column])
+        codes, distinct = cell_codes(cases[column])
         mains, ids = factorize([main_kind(k) for k in distinct])
         kinds.append(mains[codes])
         kind_ids.append(ids)
