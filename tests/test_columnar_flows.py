@@ -255,3 +255,11 @@ def test_a_frame_built_by_hand_with_lists_counts_as_with_tuples(flow_inventory):
         assert counted.nodes.equals(expected.nodes) and counted.links.equals(expected.links)
     assert (fm.representative_flows(by_hand, taxonomies, top=3)
             == fm.representative_flows(cases, taxonomies, top=3))
+
+
+def test_an_inventory_without_cases_counts_nothing(tmp_path):
+    path = write_csv(tmp_path, [], header=PAGE_HEADER)
+    analysis = fm.analyze(path, fm.Settings(municipality_pages=True))
+    assert analysis.municipalities == [] and analysis.representative_flows == {}
+    assert analysis.flows["flow"].cases == 0 and analysis.flows["flow"].nodes.empty
+    assert [f.code for f in analysis.findings if f.severity != "info"] == []

@@ -157,7 +157,8 @@ def _groups(cases: pd.DataFrame) -> dict[str, tuple[str, str, list[int]]]:
     page_of_pair, page_keys = factorize(keys)
     page = page_of_pair[pairs]
     sizes = np.bincount(page, minlength=len(page_keys))
-    members = np.split(np.argsort(page, kind="stable"), np.cumsum(sizes)[:-1])
+    members = (np.split(np.argsort(page, kind="stable"), np.cumsum(sizes)[:-1]) if len(page)
+               else [])
     return {key: (*named[key], positions.tolist())
             for key, positions in zip(page_keys, members, strict=True) if key}
 
