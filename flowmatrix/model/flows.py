@@ -93,6 +93,19 @@ def cell_codes(column: pd.Series) -> tuple[np.ndarray, list]:
         return factorize([tuple(cell) for cell in column])
 
 
+def row_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """The distinct rows of equally long code columns, numbered in the order they first
+    appear. The columns are combined one at a time and renumbered at each step (hashed by
+    pandas, no sort), so no product of their sizes overflows."""
+    import numpy as np
+    import pandas as pd
+
+    rows = np.zeros(len(columns[0]), dtype="int64")
+    for column in columns:
+        rows = pd.factorize(rows * (int(column.max(initial=0)) + 1) + column)[0]
+    return rows.astype("int64", copy=False)
+
+
 def flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, theme: str | None = None,
                 top: int | None = None, by_type: bool = False) -> FlowStages:
     """The numbers behind the flow chart: nodes and links.

@@ -20,7 +20,7 @@ from ..io.columns import ELEMENTS
 from ..io.inventory import item_column
 from ..io.kpis import name_key
 from .dimensions import KIND_OF_ELEMENT, TYPE_DIMENSIONS, value_order
-from .flows import FlowStages, cell_codes, chart_cases, chart_stages
+from .flows import FlowStages, cell_codes, chart_cases, chart_stages, row_codes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -139,7 +139,7 @@ def _groups(cases: pd.DataFrame) -> dict[str, tuple[str, str, list[int]]]:
     names, name_codes = _trimmed(cases["municipality"])
     prefectures, prefecture_codes = (_trimmed(cases["prefecture"]) if "prefecture" in cases
                                      else ([""], np.zeros(len(cases), dtype="int64")))
-    pairs = _first_rows([name_codes, prefecture_codes])
+    pairs = row_codes([name_codes, prefecture_codes])
     first = np.unique(pairs, return_index=True)[1]  # pair codes count up in inventory order
     written = [(names[n], prefectures[p]) for n, p in zip(
         name_codes[first].tolist(), prefecture_codes[first].tolist(), strict=True)]
@@ -180,18 +180,6 @@ def _trimmed(column: pd.Series) -> tuple[list[str], np.ndarray]:
     return texts, text_of[codes]
 
 
-def _first_rows(columns: list[np.ndarray]) -> np.ndarray:
-    """The distinct rows of equally long code columns, numbered in the order they first
-    appear (combined one column at a time, renumbered at each step: no overflow)."""
-    import numpy as np
-    import pandas as pd
-
-    rows = np.zeros(len(columns[0]), dtype="int64")
-    for column in columns:
-        rows = pd.factorize(rows * (int(column.max(initial=0)) + 1) + column)[0]
-    return rows.astype("int64", copy=False)
-
-
 def _overviews(cases: pd.DataFrame):
     """positions → the four elements of each case there, each as [(kind id, items)], grouped
     by kind. Each distinct (items, kinds) of an element is grouped once and each distinct
@@ -204,9 +192,9 @@ def _overviews(cases: pd.DataFrame):
         items_codes, items = cell_codes(cases[item_column(element)])
         kind_codes, kind_ids = (cell_codes(cases[kinds]) if kinds in cases
                                 else (items_codes, [(FALLBACK_ID,) * len(i) for i in items]))
-        elements.append((element, _first_rows([items_codes, kind_codes]), items_codes,
+        elements.append((element, row_codes([items_codes, kind_codes]), items_codes,
                          kind_codes, items, kind_ids))
-    rows = _first_rows([pairs for _, pairs, *_ in elements])
+    rows = row_codes([pairs for _, pairs, *_ in elements])
     elements = [(element, *(codes.tolist() for codes in (pairs, items_codes, kind_codes)),
                  items, kind_ids)
                 for element, pairs, items_codes, kind_codes, items, kind_ids in elements]
@@ -248,7 +236,7 @@ def _held_flows(cases: pd.DataFrame, groups: dict) -> dict[str, dict[tuple, int]
     import pandas as pd
 
     columns = [cell_codes(cases[TYPE_DIMENSIONS[k][0]]) for k in PEER_KINDS]
-    combos = _first_rows([codes for codes, _ in columns])
+    combos = row_codes([codes for codes, _ in columns])
     page = np.full(len(cases), -1, dtype="int64")
     for code, (_, _, positions) in enumerate(groups.values()):
         page[positions] = code

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING
 from ..classification.taxonomy import FALLBACK_ID
 from ..coded import factorize
 from .dimensions import KIND_OF_ELEMENT, TYPE_DIMENSIONS, value_order
-from .flows import cell_codes
+from .flows import cell_codes, row_codes
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
     from ..classification.taxonomy import Taxonomies
@@ -57,7 +56,7 @@ def representative_flows(cases: pd.DataFrame, taxonomies: Taxonomies, *, top: in
         mains, ids = factorize([main_kind(k) for k in distinct])
         kinds.append(mains[codes])
         kind_ids.append(ids)
-    flows = _first_rows([themes, *kinds])  # a flow: a theme and four kinds
+    flows = row_codes([themes, *kinds])  # a flow: a theme and four kinds
     sizes = np.bincount(flows)
     # each flow's cases in inventory order, one flow after another
     members = np.argsort(flows, kind="stable")
@@ -90,16 +89,3 @@ def representative_flows(cases: pd.DataFrame, taxonomies: Taxonomies, *, top: in
                              for p in positions],
                 "positions": positions})
     return result
-
-
-def _first_rows(columns: list[np.ndarray]) -> np.ndarray:
-    """The distinct rows of equally long code columns, numbered in the order they first
-    appear. The codes are combined one column at a time, renumbered at each step, so no
-    product of sizes overflows."""
-    import numpy as np
-    import pandas as pd
-
-    rows = np.zeros(len(columns[0]), dtype="int64")
-    for column in columns:
-        rows = pd.factorize(rows * (int(column.max(initial=0)) + 1) + column)[0]
-    return rows.astype("int64", copy=False)
