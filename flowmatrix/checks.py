@@ -1,14 +1,19 @@
 """Every producer of findings: checks on an inventory and its classification, each with a
-stable code, each naming the cell it is about."""
+stable code, each naming the cell it is about.
+
+A check does its text work once per distinct value of a column (coded.factorize) and finds the
+offending rows with numpy masks over the codes; a finding is made only for an offending row
+(or group of rows), in the order of the rows.
+"""
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from .classification.kinds import KIND_OPTION, TYPED_ELEMENTS, declared_labels
 from .classification.taxonomy import Taxonomies, Taxonomy
+from .coded import factorize
 from .findings import Finding, sort_findings
 from .io.columns import CANONICAL_COLUMNS, ELEMENTS
 from .io.inventory import Inventory, item_column
@@ -16,12 +21,16 @@ from .io.kpis import Kpi, name_key
 from .io.text import normalise, split_items
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 MAX_CELL_CHARS = 500
 SHOWN_ROWS = 5  # rows named in a finding about a group of rows (duplicates)
 # Punctuation, symbols and spaces only (full-width ones too): 〃, -, ・・・
 _ONLY_PUNCTUATION = re.compile(r"[\W_]+")
+# What a suspicious cell other than a long one starts with: an error value's "#" (after spaces)
+# or nothing but punctuation. Tried on every distinct value before suspicious_reason.
+_MAYBE_SUSPICIOUS = re.compile(r"\s*#|[\W_]+\Z")
 FORMULA_ERRORS = re.compile(
     r"^#(?:REF!|N/A|VALUE!|DIV/0!|NAME\?|NULL!|NUM!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!"
     r"|UNKNOWN!|BUSY!|CONNECT!|EXTERNAL!|PYTHON!)$", re.IGNORECASE)
@@ -34,13 +43,14 @@ def check(inventory: Inventory, cases: pd.DataFrame, taxonomies: Taxonomies) -> 
     cases classified and typed with `taxonomies` (the pipeline's classify step)."""
     found = list(inventory.findings)  # what reading noticed: repeated headers, formulas
     found += _duplicate_columns(inventory)
-    found += _missing_elements(inventory)
-    found += _duplicate_case_ids(inventory)
-    found += _duplicate_cases(inventory)
-    found += _unknown_themes(inventory, taxonomies.themes)
-    found += _suspicious_cells(inventory)
+    coded = _Coded(inventory)
+    found += _missing_elements(coded)
+    found += _duplicate_case_ids(coded)
+    found += _duplicate_cases(coded)
+    found += _unknown_themes(coded, taxonomies.themes)
+    found += _suspicious_cells(coded)
     found += _disagreements(inventory, cases, taxonomies.themes)
-    found += _unknown_item_types(inventory, taxonomies)
+    found += _unknown_item_types(coded, taxonomies)
     found += _sensitive_flows(inventory, cases, taxonomies.data_categories)
     return sort_findings(found)
 
@@ -70,30 +80,82 @@ def _header(inventory: Inventory, column: str) -> str:
     return f"{column} ({written.strip()!r})" if written else column
 
 
-def _missing_elements(inventory: Inventory) -> list[Finding]:
+class _Coded:
+    """The inventory's columns as codes (coded.factorize), each factorized once for every
+    check that reads it, and its rows as numpy."""
+
+    def __init__(self, inventory: Inventory):
+        self.inventory = inventory
+        self.rows = inventory.cases["row"].to_numpy()
+        self._columns: dict[str, tuple[np.ndarray, list]] = {}
+
+    def __call__(self, column: str) -> tuple[np.ndarray, list]:
+        """(codes, distinct values) of `column`."""
+        if column not in self._columns:
+            self._columns[column] = factorize(self.inventory.cases[column])
+        return self._columns[column]
+
+    def where(self, column: str, passed: np.ndarray) -> tuple[list[int], list]:
+        """(rows, values): the rows whose value in `column` is a distinct value that `passed`
+        (one bool per distinct value), with those values."""
+        import numpy as np
+
+        codes, distinct = self(column)
+        where = np.flatnonzero(passed[codes])
+        return self.rows[where].tolist(), [distinct[c] for c in codes[where].tolist()]
+
+    def sheet_rows(self, positions: np.ndarray) -> list[int]:
+        return self.rows[positions].tolist()
+
+
+def _passes(test, values: list) -> np.ndarray:
+    """`test` of each value, as a bool array."""
+    import numpy as np
+
+    return np.fromiter(map(test, values), dtype=bool, count=len(values))
+
+
+def _missing_elements(coded: _Coded) -> list[Finding]:
+    inventory = coded.inventory
     findings = []
     for element in ELEMENTS:
-        for row, value in zip(inventory.cases["row"], inventory.cases[element], strict=True):
-            if not value:
-                findings.append(_finding(
-                    inventory, "error", "missing-element", element, row,
-                    f"the case has no {_header(inventory, element)}",
-                    header=(inventory.headers.get(element) or element).strip()))
+        message = f"the case has no {_header(inventory, element)}"
+        header = (inventory.headers.get(element) or element).strip()
+        rows, _ = coded.where(element, _passes(lambda value: not value, coded(element)[1]))
+        findings += [_finding(inventory, "error", "missing-element", element, row, message,
+                              header=header) for row in rows]
     return findings
 
 
-def _duplicate_case_ids(inventory: Inventory) -> list[Finding]:
+def _duplicate_case_ids(coded: _Coded) -> list[Finding]:
+    inventory = coded.inventory
     if "case_id" not in inventory.columns:
         return []
-    rows_by_id: dict[str, list[int]] = defaultdict(list)
-    for row, case_id in zip(inventory.cases["row"], inventory.cases["case_id"], strict=True):
-        if case_id:
-            rows_by_id[normalise(case_id)].append(int(row))
+    codes, distinct = coded("case_id")
+    # each distinct id normalised once (an id of letters and digits is its own normal form)
+    ids, normalised = factorize([v if v.isascii() and v.isalnum() else normalise(v) if v
+                                 else "" for v in distinct])
+    keys = ids[codes]
     return [_finding(inventory, "error", "duplicate-case-id", "case_id", rows[0],
                      f"case id {case_id!r} is used by {len(rows):,} rows: {_rows(rows)}; give "
                      "each case its own id", case_id=case_id, count=f"{len(rows):,}",
                      rows=_rows(rows, ""))
-            for case_id, rows in rows_by_id.items() if len(rows) > 1]
+            for case_id, rows in ((normalised[keys[p[0]]], coded.sheet_rows(p))
+                                  for p in _repeated(keys, _passes(bool, distinct)[codes]))]
+
+
+def _repeated(keys: np.ndarray, counted: np.ndarray) -> list[np.ndarray]:
+    """The positions of each key that more than one counted position has, the keys in the
+    order they first appear, each key's positions in order."""
+    import numpy as np
+    import pandas as pd
+
+    where = np.flatnonzero(counted)
+    local, _ = pd.factorize(keys[where])
+    sizes = np.bincount(local)
+    repeated = sizes[local] > 1
+    grouped = where[repeated][np.argsort(local[repeated], kind="stable")]
+    return np.split(grouped, np.cumsum(sizes[sizes > 1])[:-1]) if len(grouped) else []
 
 
 def _rows(rows: list[int], more: str = f" (the first {SHOWN_ROWS})") -> str:
@@ -104,56 +166,68 @@ def _rows(rows: list[int], more: str = f" (the first {SHOWN_ROWS})") -> str:
     return shown if len(rows) <= SHOWN_ROWS else f"{shown}, …{more}"
 
 
-def _duplicate_cases(inventory: Inventory) -> list[Finding]:
-    rows_by_elements: dict[tuple, list[int]] = defaultdict(list)
-    # Each distinct text is normalised once; a case is its four normalised elements.
-    columns = []
+def _duplicate_cases(coded: _Coded) -> list[Finding]:
+    import numpy as np
+    import pandas as pd
+
+    # Each distinct text is normalised once; a case is its four normalised elements, the
+    # codes of the four combined one at a time (each step renumbered, so none overflows).
+    keys = np.zeros(len(coded.rows), dtype="int64")
+    filled = np.ones(len(coded.rows), dtype=bool)
     for element in ELEMENTS:
-        values = inventory.cases[element].tolist()
-        normalised = {v: normalise(v) for v in set(values)}
-        columns.append([normalised[v] for v in values])
-    for row, *values in zip(inventory.cases["row"].tolist(), *columns, strict=True):
-        if all(values):
-            rows_by_elements[tuple(values)].append(row)
-    return [_finding(inventory, "warning", "duplicate-case", ELEMENTS[0], rows[0],
+        codes, distinct = coded(element)
+        texts, normalised = factorize([normalise(v) for v in distinct])
+        filled &= _passes(bool, normalised)[texts[codes]]
+        keys = pd.factorize(keys * len(normalised) + texts[codes])[0].astype("int64")
+    return [_finding(coded.inventory, "warning", "duplicate-case", ELEMENTS[0], rows[0],
                      f"{len(rows):,} rows hold the same four elements: {_rows(rows)}; copies, "
                      "or cases that need telling apart?", count=f"{len(rows):,}",
                      rows=_rows(rows, ""))
-            for rows in rows_by_elements.values() if len(rows) > 1]
+            for rows in (coded.sheet_rows(p) for p in _repeated(keys, filled))]
 
 
-def _unknown_themes(inventory: Inventory, taxonomy: Taxonomy) -> list[Finding]:
+def _unknown_themes(coded: _Coded, taxonomy: Taxonomy) -> list[Finding]:
+    inventory = coded.inventory
     if "theme" not in inventory.columns:
         return []
-    labels = inventory.cases["theme"]
-    unknown = {label for label in set(labels) if label and taxonomy.find_label(label) is None}
-    if not unknown:
+    rows, labels = coded.where("theme", _passes(
+        lambda label: bool(label) and taxonomy.find_label(label) is None, coded("theme")[1]))
+    if not rows:
         return []
     known = ", ".join(theme.ja for theme in taxonomy.themes)
     return [_finding(inventory, "warning", "unknown-theme", "theme", row,
                      f"theme {label!r} is not in the taxonomy ({known}); use one of these or "
                      "add it with --themes FILE", label=label, known=known)
-            for row, label in zip(inventory.cases["row"], labels, strict=True) if label in unknown]
+            for row, label in zip(rows, labels, strict=True)]
 
 
-def _suspicious_cells(inventory: Inventory) -> list[Finding]:
+def _suspicious_cells(coded: _Coded) -> list[Finding]:
+    import numpy as np
+
+    inventory = coded.inventory
     findings = []
     for column in CANONICAL_COLUMNS:
         if column not in inventory.columns:
             continue
-        values = inventory.cases[column]
-        # Inventories repeat the same texts: judge each distinct text once.
-        reasons = {v: r for v in set(values) if (r := suspicious_reason(v))}
+        # Inventories repeat the same texts: judge each distinct text once, most of them by
+        # their length and one regular expression.
+        distinct = coded(column)[1]
+        maybe = np.flatnonzero(
+            (np.fromiter(map(len, distinct), dtype="int64", count=len(distinct))
+             > MAX_CELL_CHARS)
+            | _passes(bool, list(map(_MAYBE_SUSPICIOUS.match, distinct))))
+        reasons = {distinct[i]: r for i in maybe.tolist()
+                   if (r := suspicious_reason(distinct[i]))}
         if not reasons:
             continue
+        rows, values = coded.where(column, _passes(reasons.__contains__, distinct))
         header = (inventory.headers.get(column) or column).strip()
-        for row, value in zip(inventory.cases["row"], values, strict=True):
-            if value in reasons:
-                reason, text = reasons[value]
-                findings.append(_finding(
-                    inventory, "warning", "suspicious-cell", column, row,
-                    f"{_header(inventory, column)} {text}", reason=reason, header=header,
-                    value=value.strip()[:40], length=f"{len(value):,}", limit=MAX_CELL_CHARS))
+        for row, value in zip(rows, values, strict=True):
+            reason, text = reasons[value]
+            findings.append(_finding(
+                inventory, "warning", "suspicious-cell", column, row,
+                f"{_header(inventory, column)} {text}", reason=reason, header=header,
+                value=value.strip()[:40], length=f"{len(value):,}", limit=MAX_CELL_CHARS))
     return findings
 
 
@@ -185,17 +259,18 @@ def _disagreements(inventory: Inventory, classified: pd.DataFrame,
     findings = []
     rows = classified[classified["declared_theme_id"].notna()
                       & (classified["keyword_theme_id"] != classified["declared_theme_id"])]
-    for _, case in rows.iterrows():
-        scores = case["scores"]
-        keyword_score = scores.get(case["keyword_theme_id"], 0.0)
-        declared_score = scores.get(case["declared_theme_id"], 0.0)
+    for row, scores, keyword_id, declared_id, matched in zip(
+            *(rows[c].tolist() for c in ("row", "scores", "keyword_theme_id",
+                                         "declared_theme_id", "matched_terms")), strict=True):
+        keyword_score = scores.get(keyword_id, 0.0)
+        declared_score = scores.get(declared_id, 0.0)
         if keyword_score < DISAGREE_MIN or keyword_score < DISAGREE_RATIO * declared_score:
             continue
-        declared = taxonomy.get(case["declared_theme_id"]).en
-        keyword = taxonomy.get(case["keyword_theme_id"]).en
-        terms = ", ".join(dict.fromkeys(term for _, term, theme in case["matched_terms"]
-                                        if theme == case["keyword_theme_id"]))
-        row = int(case["row"])
+        declared = taxonomy.get(declared_id).en
+        keyword = taxonomy.get(keyword_id).en
+        terms = ", ".join(dict.fromkeys(term for _, term, theme in matched
+                                        if theme == keyword_id))
+        row = int(row)
         findings.append(Finding(
             "warning", "theme-disagrees",
             f"the theme column says {declared}, but the keywords point to {keyword} "
@@ -203,17 +278,19 @@ def _disagreements(inventory: Inventory, classified: pd.DataFrame,
             "kept — check it, or use --ignore-declared",
             file=inventory.path, sheet=inventory.sheet, cell=inventory.cell("theme", row),
             row=row, column="theme",
-            params=(("declared_theme", case["declared_theme_id"]),
-                    ("keyword_theme", case["keyword_theme_id"]),
+            params=(("declared_theme", declared_id), ("keyword_theme", keyword_id),
                     ("keyword_score", f"{keyword_score:g}"),
                     ("declared_score", f"{declared_score:g}"), ("terms", terms))))
     return findings
 
 
-def _unknown_item_types(inventory: Inventory, taxonomies: Taxonomies) -> list[Finding]:
+def _unknown_item_types(coded: _Coded, taxonomies: Taxonomies) -> list[Finding]:
     """A warning for each cell of an explicit type column (source_service_type, data_category,
     target_service_type) that the keywords had to stand in for: a label the taxonomy does not
     know, or a number of labels that is neither one nor the number of items."""
+    import numpy as np
+
+    inventory = coded.inventory
     findings = []
     for element, (kind, _, explicit) in TYPED_ELEMENTS.items():
         if explicit not in inventory.columns:
@@ -221,31 +298,37 @@ def _unknown_item_types(inventory: Inventory, taxonomies: Taxonomies) -> list[Fi
         taxonomy = taxonomies.of_kind(kind)
         where = inventory.headers.get(explicit, explicit)
         cases = inventory.cases
-        for row, text, items in zip(cases["row"], cases[explicit], cases[item_column(element)],
-                                    strict=True):
-            if not text:
-                continue
-            labels = declared_labels(text, taxonomy)
-            if None in labels:  # then the labels are the cell's items, in order
-                unknown = list(dict.fromkeys(
-                    label for label, entry in zip(split_items(text, unique=False), labels,
-                                                  strict=True) if entry is None))
-                message = (f"{where}: {'、'.join(unknown)} is not a {kind.replace('_', ' ')} of "
+        # each distinct cell's labels once: the unknown ones, or how many
+        codes, texts = coded(explicit)
+        labels_of = [declared_labels(text, taxonomy) if text else [] for text in texts]
+        unknown_in = [list(dict.fromkeys(
+            label for label, entry in zip(split_items(text, unique=False), labels, strict=True)
+            if entry is None)) if None in labels else None  # then the labels are the items
+            for text, labels in zip(texts, labels_of, strict=True)]
+        unknown = _passes(lambda u: u is not None, unknown_in)[codes]
+        labels = np.fromiter(map(len, labels_of), dtype="int64", count=len(texts))[codes]
+        items = np.fromiter(map(len, cases[item_column(element)]), dtype="int64",
+                            count=len(codes))
+        filled = _passes(bool, texts)[codes]
+        wrong = unknown | (filled & (labels != 1) & (labels != items))
+        for p in np.flatnonzero(wrong).tolist():
+            row, labels_here, items_here = int(coded.rows[p]), int(labels[p]), int(items[p])
+            if unknown[p]:
+                named = "、".join(unknown_in[codes[p]])
+                message = (f"{where}: {named} is not a {kind.replace('_', ' ')} of "
                            f"the taxonomy ({taxonomy.source}); the keywords decide instead. "
                            f"`flowmatrix themes --kind {KIND_OPTION[kind]}` lists them")
-                params = (("reason", "unknown"), ("header", where), ("labels", "、".join(unknown)),
+                params = (("reason", "unknown"), ("header", where), ("labels", named),
                           ("kind", KIND_OPTION[kind]))
-            elif len(labels) not in (1, len(items)):
-                noun = "item" if len(items) == 1 else "items"
-                message = (f"{where}: {len(labels)} labels for {len(items)} {noun}; write one "
-                           "label per item in the same order, or one for the whole cell")
-                params = (("reason", "count"), ("header", where), ("labels", len(labels)),
-                          ("items", len(items)))
             else:
-                continue
+                noun = "item" if items_here == 1 else "items"
+                message = (f"{where}: {labels_here} labels for {items_here} {noun}; write one "
+                           "label per item in the same order, or one for the whole cell")
+                params = (("reason", "count"), ("header", where), ("labels", labels_here),
+                          ("items", items_here))
             findings.append(Finding("warning", "unknown-item-type", message, file=inventory.path,
-                                    sheet=inventory.sheet, cell=inventory.cell(explicit, int(row)),
-                                    row=int(row), column=explicit, params=params))
+                                    sheet=inventory.sheet, cell=inventory.cell(explicit, row),
+                                    row=row, column=explicit, params=params))
     return findings
 
 
@@ -261,12 +344,16 @@ def _sensitive_flows(inventory: Inventory, typed: pd.DataFrame,
     flagged = typed[typed["sensitive"]]
     consents = flagged["consent"].tolist() if "consent" in flagged else [""] * len(flagged)
     findings = []
+    named: dict[tuple, list[str]] = {}  # cases repeat their data: name each once
     for row, data, categories, flags, given in zip(
             flagged["row"].tolist(), flagged[item_column("data")].tolist(),
             flagged["data_categories"].tolist(), flagged["data_sensitive"].tolist(), consents,
             strict=True):
-        items = [f"{item}（{labels[c]}）" for item, c, flag in zip(data, categories, flags,
-                                                                 strict=True) if flag]
+        items = named.get((data, categories, flags))
+        if items is None:
+            items = named[data, categories, flags] = [
+                f"{item}（{labels[c]}）" for item, c, flag in zip(data, categories, flags,
+                                                                strict=True) if flag]
         cell = inventory.cell("data", row)
         if consent is not None and not str(given or "").strip():
             findings.append(Finding(

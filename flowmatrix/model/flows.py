@@ -1,20 +1,31 @@
 """The numbers behind the four-stage flow chart ① → ② → ③ → ④: nodes and links, as values
-(items, kind ids, OTHER) and weights. Charts draw them; summary.json lists them."""
+(items, kind ids, OTHER) and weights. Charts draw them; summary.json lists them.
+
+Counted on integer codes (coded.py): each distinct cell of a stage is cleaned once, the items
+of every case are a numpy gather, and the weights are summed by np.bincount in the order the
+cases first give them — the order a loop over the cases would add them in, so every weight is
+the same float to the last bit. Python objects are made only for the nodes and links listed.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..coded import Items, factorize
 from ..errors import FlowmatrixError
 from ..io.columns import ELEMENTS
-from .dimensions import KIND_OF_ELEMENT, OTHER, dimension_values, value_order
+from ..io.inventory import item_column
+from .dimensions import KIND_OF_ELEMENT, OTHER, TYPE_DIMENSIONS, dimension_values, value_order
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from ..classification.taxonomy import Taxonomies
+
+# A weight is rounded to this many decimals when listed and when ranked.
+DECIMALS = 9
 
 
 @dataclass
@@ -34,7 +45,65 @@ class FlowStages:
         return any(v is OTHER for v in self.nodes["value"]) if len(self.nodes) else False
 
 
+@dataclass
+class StageColumn:
+    """One dimension of every case as codes: case i's cell (its values without blanks and
+    repeats) is distinct cell `cells[i]`, whose values are `items` of that cell."""
 
+    dimension: str
+    cells: np.ndarray  # int64, one per case
+    items: Items  # per distinct cleaned cell
+
+
+@dataclass
+class ChartCases:
+    """The columns a set of charts reads, coded once: the stage columns by dimension and each
+    case's primary theme."""
+
+    columns: dict[str, StageColumn]
+    themes: np.ndarray  # int64 code of each case's primary theme id
+    theme_ids: list[str]  # the distinct theme ids
+
+
+def chart_cases(cases: pd.DataFrame, dimensions: list[str]) -> ChartCases:
+    """Code the cases' `dimensions` (elements or kind dimensions) and primary themes."""
+    themes, theme_ids = factorize(cases["theme_id"])
+    return ChartCases({d: stage_column(cases, d) for d in dict.fromkeys(dimensions)}, themes,
+                      theme_ids)
+
+
+def stage_column(cases: pd.DataFrame, dimension: str) -> StageColumn:
+    """The cells of an element (its items) or a kind dimension (its kind ids), each distinct
+    cell cleaned once: blank values and repeats dropped."""
+    column = item_column(dimension) if dimension in ELEMENTS else TYPE_DIMENSIONS[dimension][0]
+    if column not in cases:
+        dimension_values(cases, dimension)  # raises the error that names what is missing
+    raw, distinct = cell_codes(cases[column])
+    cleaned = [tuple(dict.fromkeys(i for i in cell if str(i).strip())) for cell in distinct]
+    cell_of_raw, cells = factorize(cleaned)
+    return StageColumn(dimension, cell_of_raw[raw], Items.of(cells))
+
+
+def cell_codes(column: pd.Series) -> tuple[np.ndarray, list]:
+    """coded.factorize of a column of tuples (items, kind ids); lists in it (a frame built
+    by hand) are read as tuples."""
+    try:
+        return factorize(column)
+    except TypeError:
+        return factorize([tuple(cell) for cell in column])
+
+
+def row_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """The distinct rows of equally long code columns, numbered in the order they first
+    appear. The columns are combined one at a time and renumbered at each step (hashed by
+    pandas, no sort), so no product of their sizes overflows."""
+    import numpy as np
+    import pandas as pd
+
+    rows = np.zeros(len(columns[0]), dtype="int64")
+    for column in columns:
+        rows = pd.factorize(rows * (int(column.max(initial=0)) + 1) + column)[0]
+    return rows.astype("int64", copy=False)
 
 
 def flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, theme: str | None = None,
@@ -60,9 +129,11 @@ def flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, theme: str | Non
 def report_flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, top: int | None,
                        themes: list[str], overall: bool = True,
                        by_type: bool | None = None) -> dict[str, FlowStages]:
-    """The flow stages a report draws, reading the cases once: "flow" (items) and
+    """The flow stages a report draws, coding the cases once: "flow" (items) and
     "flow_types" (kinds) over all cases when `overall` (only the one `by_type` names when it
     is given), and "flow_<theme id>" (items) for each of `themes`."""
+    import numpy as np
+
     taxonomy = taxonomies.themes
     for theme in themes:
         if theme not in taxonomy.ids:
@@ -70,104 +141,132 @@ def report_flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, top: int 
                                   code="usage")
     if top is not None and top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
-    theme_ids = cases["theme_id"].tolist()
-    cells: dict[str, list] = {}
-
-    def stage_cells(dimension: str) -> list:
-        """Each case's values at a stage, without blanks and repeats: once per dimension for
-        every chart that draws it."""
-        if dimension not in cells:
-            cells[dimension] = _cleaned(dimension_values(cases, dimension))
-        return cells[dimension]
-
+    charts = [kinds for kinds in ((True, False) if by_type is None else (by_type,))
+              if overall]
+    dimensions = [KIND_OF_ELEMENT[e] if kinds else e
+                  for kinds in (*charts, *([False] if themes else [])) for e in ELEMENTS]
+    coded = chart_cases(cases, dimensions)
     result = {}
-    if overall:
-        for kinds in ((True, False) if by_type is None else (by_type,)):
-            dims = [KIND_OF_ELEMENT[e] if kinds else e for e in ELEMENTS]
-            result["flow_types" if kinds else "flow"] = _stages(
-                [stage_cells(d) for d in dims], dims, theme_ids, None, taxonomies, top, kinds)
-    positions: dict[str, list[int]] = {theme: [] for theme in themes}
-    for i, theme_id in enumerate(theme_ids):
-        if theme_id in positions:
-            positions[theme_id].append(i)
+    for kinds in charts:
+        result["flow_types" if kinds else "flow"] = chart_stages(
+            coded, taxonomies, top=top, by_type=kinds)
     for theme in themes:
-        result[f"flow_{theme}"] = _stages(
-            [[stage_cells(e)[i] for i in positions[theme]] for e in ELEMENTS], list(ELEMENTS),
-            [theme] * len(positions[theme]), theme, taxonomies, top, False)
+        code = coded.theme_ids.index(theme) if theme in coded.theme_ids else -1
+        result[f"flow_{theme}"] = chart_stages(
+            coded, taxonomies, top=top, theme=theme,
+            positions=np.flatnonzero(coded.themes == code))
     return result
 
 
-def _cleaned(raw: list[tuple]) -> list[tuple]:
-    """The cells without blank values or repeats, each distinct cell cleaned once."""
-    clean: dict[tuple, tuple] = {}
-    cells = []
-    for cell in raw:
-        cleaned = clean.get(cell)
-        if cleaned is None:
-            cleaned = clean[cell] = tuple(dict.fromkeys(i for i in cell if str(i).strip()))
-        cells.append(cleaned)
-    return cells
-
-
-def _stages(stage_cells: list[list[tuple]], dimensions: list[str], theme_ids: list[str],
-            theme: str | None, taxonomies: Taxonomies, top: int | None,
-            by_type: bool) -> FlowStages:
-    """The nodes and links of one chart from each case's cleaned cells (_cleaned) per stage."""
+def chart_stages(coded: ChartCases, taxonomies: Taxonomies, *, top: int | None,
+                 by_type: bool = False, theme: str | None = None,
+                 positions: np.ndarray | None = None) -> FlowStages:
+    """The nodes and links of one chart of the cases at `positions` (all: None)."""
+    import numpy as np
     import pandas as pd
 
-    taxonomy = taxonomies.themes
+    dimensions = [KIND_OF_ELEMENT[e] if by_type else e for e in ELEMENTS]
+    columns = [coded.columns[d] for d in dimensions]
+    themes = coded.themes if positions is None else coded.themes[positions]
+    cells = [c.cells if positions is None else c.cells[positions] for c in columns]
 
-    # Count each distinct cell (and pair of cells) once: cases repeat their cells.
-    folds: list[dict] = []
+    folds: list[np.ndarray] = []  # per stage: item code → node code (len(items) is OTHER)
     node_rows: list[tuple] = []
-    for stage, (dimension, cells) in enumerate(zip(dimensions, stage_cells, strict=True)):
-        key = value_order(dimension, taxonomies)
-        counts = Counter(cells)
-        totals = _item_weights(counts, {})
-        ranked = sorted(totals, key=lambda v: (-round(totals[v], 9), key(v)))
-        kept = set(ranked[:top]) if top is not None and len(ranked) > top else None
-        fold = {v: v if v in kept else OTHER for v in ranked} if kept is not None else {}
-        if fold:
-            totals = _item_weights(counts, fold)
-        order = sorted(totals, key=lambda v: (v is OTHER, -round(totals[v], 9), key(v)))
-        node_rows += [(stage, v, round(float(totals[v]), 9), rank)
-                      for rank, v in enumerate(order)]
+    for stage, (column, stage_cells) in enumerate(zip(columns, cells, strict=True)):
+        items = column.items
+        other = len(items.values)
+        key = value_order(column.dimension, taxonomies)
+        # each distinct cell once, in the order the cases first have it, weighing its cases
+        # split over its items
+        local, distinct = _first_appearance(stage_cells)
+        cases_of = np.bincount(local, minlength=len(distinct)).astype("float64")
+        lengths = items.starts[distinct + 1] - items.starts[distinct]
+        which, item_codes = items.of_cases(distinct)
+        shares = (cases_of / np.maximum(lengths, 1))[which]
+        present = np.flatnonzero(np.bincount(item_codes, minlength=other))
+        totals = np.bincount(item_codes, weights=shares, minlength=other)
+        fold = np.arange(other + 1)
+        if top is not None and len(present) > top:
+            kept = _top_items(present, totals, top, items.values, key)
+            fold[:] = other
+            fold[kept] = kept
+            totals = np.bincount(fold[item_codes], weights=shares, minlength=other + 1)
+            present = np.append(np.sort(kept), other)
+        weights = {int(c): round(float(totals[c]), DECIMALS) for c in present}
+        order = sorted(weights, key=lambda c: (c == other, -weights[c],
+                                               key(OTHER if c == other else items.values[c])))
+        node_rows += [(stage, OTHER if c == other else items.values[c], weights[c], rank)
+                      for rank, c in enumerate(order)]
         folds.append(fold)
     nodes = pd.DataFrame(node_rows, columns=["stage", "value", "weight", "order"])
     nodes = nodes.astype({"stage": int, "order": int, "weight": float})
 
     rank = {(s, v): o for s, v, _, o in node_rows}
-    theme_rank = {t: i for i, t in enumerate(taxonomy.ids)}
+    theme_rank = {t: i for i, t in enumerate(taxonomies.themes.ids)}
     link_rows = []
     for stage in range(len(ELEMENTS) - 1):
-        fold_a, fold_b = folds[stage], folds[stage + 1]
-        weights: dict[tuple, float] = {}
-        pairs = Counter(zip(stage_cells[stage], stage_cells[stage + 1], theme_ids,
-                            strict=True))
-        for (cell_a, cell_b, theme_id), n in pairs.items():
-            if not cell_a or not cell_b:
-                continue
-            share = n / (len(cell_a) * len(cell_b))
-            for a in cell_a:
-                for b in cell_b:
-                    k = (fold_a.get(a, a), fold_b.get(b, b), theme_id)
-                    weights[k] = weights.get(k, 0.0) + share
-        link_rows += [(stage, a, b, t, round(w, 9)) for (a, b, t), w in weights.items()]
+        link_rows += _links(stage, columns[stage].items, columns[stage + 1].items,
+                            cells[stage], cells[stage + 1], themes, folds[stage],
+                            folds[stage + 1], coded.theme_ids)
     link_rows.sort(key=lambda r: (r[0], rank[(r[0], r[1])], rank[(r[0] + 1, r[2])],
                                   theme_rank.get(r[3], len(theme_rank)), r[3]))
     links = pd.DataFrame(link_rows, columns=["stage", "source", "target", "theme_id", "weight"])
     links = links.astype({"stage": int, "weight": float})
-    return FlowStages(nodes, links, len(theme_ids), theme, top, by_type)
+    return FlowStages(nodes, links, len(themes), theme, top, by_type)
 
 
-def _item_weights(cells: Counter, fold: dict) -> dict:
-    """Each item's weight at a stage: a case weighs 1, split evenly over its items; items
-    mapped through `fold` (the rest folded into OTHER)."""
-    totals: dict = {}
-    for cell, n in cells.items():
-        if cell:
-            share = n / len(cell)
-            for item in cell:
-                item = fold.get(item, item)
-                totals[item] = totals.get(item, 0.0) + share
-    return totals
+def _first_appearance(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(local codes, distinct codes): codes renumbered in the order they first appear."""
+    import numpy as np
+    import pandas as pd
+
+    local, distinct = pd.factorize(np.asarray(codes, dtype="int64"))
+    return local.astype("int64", copy=False), np.asarray(distinct, dtype="int64")
+
+
+def _top_items(present: np.ndarray, totals: np.ndarray, top: int, values: list,
+               key) -> np.ndarray:
+    """The `top` items of `present` by rounded weight, ties by `key` of their value. Only
+    the items whose weight can reach the cut-off are sorted in Python."""
+    import numpy as np
+
+    weights = totals[present]
+    cutoff = -np.partition(-weights, top - 1)[top - 1]
+    # rounding moves a weight by at most half a unit of the last decimal kept: a weight
+    # further below the cut-off than two units cannot reach it
+    near = present[weights >= cutoff - 2 * 10.0 ** -DECIMALS]
+    ranked = sorted(near.tolist(), key=lambda c: (-round(float(totals[c]), DECIMALS),
+                                                  key(values[c])))
+    return np.asarray(ranked[:top], dtype="int64")
+
+
+def _links(stage: int, items_a: Items, items_b: Items, cells_a: np.ndarray,
+           cells_b: np.ndarray, themes: np.ndarray, fold_a: np.ndarray, fold_b: np.ndarray,
+           theme_ids: list[str]) -> list[tuple]:
+    """The links from one stage to the next: (stage, source, target, theme id, weight). Each
+    distinct (cell, next cell, theme) once, in the order the cases first have it; its cases
+    split over its item pairs, summed per (node, next node, theme)."""
+    import numpy as np
+
+    n_b, n_t = len(items_b.starts) - 1, max(len(theme_ids), 1)
+    local, triples = _first_appearance((cells_a * n_b + cells_b) * n_t + themes)
+    cases_of = np.bincount(local, minlength=len(triples)).astype("float64")
+    a, b, t = triples // n_t // n_b, triples // n_t % n_b, triples % n_t
+    len_a = items_a.starts[a + 1] - items_a.starts[a]
+    len_b = items_b.starts[b + 1] - items_b.starts[b]
+    pairs = len_a * len_b  # zero where either side has no items
+    which = np.repeat(np.arange(len(triples), dtype="int64"), pairs)
+    within = np.arange(len(which), dtype="int64") - np.repeat(np.cumsum(pairs) - pairs, pairs)
+    source = fold_a[items_a.codes[items_a.starts[a][which] + within // len_b[which]]]
+    target = fold_b[items_b.codes[items_b.starts[b][which] + within % len_b[which]]]
+    shares = (cases_of / np.maximum(pairs, 1))[which]
+    other_a, other_b = len(items_a.values), len(items_b.values)
+    keys = (source * (other_b + 1) + target) * n_t + t[which]
+    link_of, distinct = _first_appearance(keys)
+    weights = np.bincount(link_of, weights=shares, minlength=len(distinct))
+    source, target, theme = distinct // n_t // (other_b + 1), distinct // n_t % (other_b + 1), \
+        distinct % n_t
+    return [(stage, OTHER if s == other_a else items_a.values[s],
+             OTHER if g == other_b else items_b.values[g], theme_ids[h], round(w, DECIMALS))
+            for s, g, h, w in zip(source.tolist(), target.tolist(), theme.tolist(),
+                                  weights.tolist(), strict=True)]

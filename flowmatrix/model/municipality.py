@@ -10,19 +10,20 @@ the inventory's own text only: the renderers add the words.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from itertools import product
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
+from ..coded import factorize
 from ..io.columns import ELEMENTS
 from ..io.inventory import item_column
 from ..io.kpis import name_key
 from .dimensions import KIND_OF_ELEMENT, TYPE_DIMENSIONS, value_order
-from .flows import FlowStages, flow_stages
+from .flows import FlowStages, cell_codes, chart_cases, chart_stages, row_codes
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from ..classification.taxonomy import Taxonomies
@@ -56,16 +57,16 @@ def municipality_pages(cases: pd.DataFrame, taxonomies: Taxonomies, theme_tally:
     within its prefecture: 府中市 of 東京都 and of 広島県 are two pages. `peers`: the typed
     cases of a reference inventory (None: the other municipalities of `cases` are the
     peers). The `charts` pages with the most cases (ties in page order) get their flow chart's
-    numbers; the others have none. Time and memory grow with the cases and the distinct typed
-    flows, not with the square of the municipalities."""
+    numbers; the others have none. Time and memory grow with the distinct names, cells and
+    typed flows, not with the square of the municipalities: the cases are read as codes."""
+    import numpy as np
+
     groups = _groups(cases)
     if not groups:
         return []
     reference_cases = cases if peers is None else peers
     reference = groups if peers is None else _groups(peers)
-    reference_kinds = _kind_columns(reference_cases)
-    held = {key: _typed_flows(reference_kinds, positions)
-            for key, (_, _, positions) in reference.items()}
+    held = _held_flows(reference_cases, reference)
     holders: dict[tuple, list[str]] = {}  # flow → the peers having it, in inventory order
     for key, flows in held.items():
         for flow in flows:
@@ -76,130 +77,220 @@ def municipality_pages(cases: pd.DataFrame, taxonomies: Taxonomies, theme_tally:
                                    *(o(v) for o, v in zip(orders, f, strict=True))))
     shares = {r["theme_id"]: float(r["share"]) for r in theme_tally.to_dict("records")}
     order = list(shares)
-    columns, kinds = _element_columns(cases), _kind_columns(cases)
+    overview = _overviews(cases)
+    has = held if peers is None else _held_flows(cases, groups)
     kpis_of: dict[str, list[Kpi]] = {}
     for kpi in kpis:
         kpis_of.setdefault(name_key(kpi.municipality), []).append(kpi)
     sizes = [len(positions) for _, _, positions in groups.values()]
     charted = set(sorted(range(len(sizes)), key=lambda i: -sizes[i])[:charts])
+    coded = (chart_cases(cases, [KIND_OF_ELEMENT[e] for e in ELEMENTS]) if charted
+             else None)
+    themes, theme_ids = factorize(cases["theme_id"])
+    examples = _Examples(reference_cases)
     pages = []
-    theme_ids = cases["theme_id"].tolist()
     for index, (key, (name, prefecture, positions)) in enumerate(groups.items()):
-        here = _typed_flows(kinds, positions)
-        peers_here = len(reference) - (key in reference)
-        missing = []
-        for flow in common:
-            count = len(holders[flow]) - (key in held and flow in held[key])
-            if flow not in here and count >= peer_min:
-                missing.append((flow, count))
-        missing.sort(key=lambda pair: -pair[1])  # stable: taxonomy order within a count
+        here = np.asarray(positions, dtype="int64")
+        missing = _missing(common, holders, has.get(key, {}), held.get(key, {}), peer_min,
+                           peer_flows)
+        counts = np.bincount(themes[here], minlength=len(theme_ids)).tolist()
         pages.append(MunicipalityPage(
             name=name, prefecture=prefecture, positions=positions,
-            overview=[_overview(columns, p) for p in positions],
-            themes=_themes([theme_ids[p] for p in positions], order, shares),
-            flows=(flow_stages(cases.iloc[positions], taxonomies, top=chart_top, by_type=True)
+            overview=overview(here),
+            themes=_themes(dict(zip(theme_ids, counts, strict=True)), len(positions), order,
+                           shares),
+            flows=(chart_stages(coded, taxonomies, top=chart_top, by_type=True, positions=here)
                    if index in charted else None),
             kpis=_kpis(kpis_of.pop(name_key(name), [])),
-            peer_flows=[_peer_flow(flow, count, holders[flow], key, held, reference,
-                                   reference_cases) for flow, count in missing[:peer_flows]],
-            peers=peers_here))
+            peer_flows=[_peer_flow(flow, count, holders[flow], key, held, reference, examples)
+                        for flow, count in missing],
+            peers=len(reference) - (key in reference)))
     return pages
+
+
+def _missing(common: list[tuple], holders: dict[tuple, list[str]], here: dict, held: dict,
+             peer_min: int, wanted: int) -> list[tuple[tuple, int]]:
+    """The first `wanted` flows of `common` a page lacks, with the peers having them, most
+    peers first (`common` order within a count). A peer is any holder but the page itself
+    (`held`: its flows as a peer). `common` runs from the most holders down and a flow's
+    peers are its holders or one fewer, so the walk stops once no later flow can rank
+    among the first `wanted`."""
+    missing = []
+    for flow in common:
+        holding = len(holders[flow])
+        if len(missing) >= wanted and sum(c >= holding for _, c in missing) >= wanted:
+            break
+        count = holding - (flow in held)
+        if flow not in here and count >= peer_min:
+            missing.append((flow, count))
+    missing.sort(key=lambda pair: -pair[1])  # stable: taxonomy order within a count
+    return missing[:wanted]
 
 
 def _groups(cases: pd.DataFrame) -> dict[str, tuple[str, str, list[int]]]:
     """page key → (name, prefecture, positions of its cases), in inventory order. A case
     without a prefecture belongs to the prefecture its name has elsewhere, when it has one
-    only; cases without a municipality have no page."""
-    groups: dict[str, tuple[str, str, list[int]]] = {}
+    only; cases without a municipality have no page. Each distinct (name, prefecture) is
+    read once."""
+    import numpy as np
+
     if "municipality" not in cases:
-        return groups
-    names = [str(n).strip() for n in cases["municipality"].fillna("").tolist()]
-    prefectures = ([str(p).strip() for p in cases["prefecture"].fillna("").tolist()]
-                   if "prefecture" in cases else [""] * len(names))
+        return {}
+    names, name_codes = _trimmed(cases["municipality"])
+    prefectures, prefecture_codes = (_trimmed(cases["prefecture"]) if "prefecture" in cases
+                                     else ([""], np.zeros(len(cases), dtype="int64")))
+    pairs = row_codes([name_codes, prefecture_codes])
+    first = np.unique(pairs, return_index=True)[1]  # pair codes count up in inventory order
+    written = [(names[n], prefectures[p]) for n, p in zip(
+        name_codes[first].tolist(), prefecture_codes[first].tolist(), strict=True)]
     seen: dict[str, set[str]] = {}
-    for name, prefecture in zip(names, prefectures, strict=True):
+    for name, prefecture in written:
         if name and prefecture:
             seen.setdefault(name, set()).add(prefecture)
-    for position, (name, prefecture) in enumerate(zip(names, prefectures, strict=True)):
-        if not name:
-            continue
+    keys, named = [], {}  # per pair its page key ("": no page); key → (name, prefecture)
+    for name, prefecture in written:
         if not prefecture and len(seen.get(name, ())) == 1:
             prefecture = next(iter(seen[name]))
-        groups.setdefault(f"{name}\x1f{prefecture}", (name, prefecture, []))[2].append(position)
-    return groups
+        key = f"{name}\x1f{prefecture}" if name else ""
+        named.setdefault(key, (name, prefecture))
+        keys.append(key)
+    page_of_pair, page_keys = factorize(keys)
+    page = page_of_pair[pairs]
+    sizes = np.bincount(page, minlength=len(page_keys))
+    members = (np.split(np.argsort(page, kind="stable"), np.cumsum(sizes)[:-1]) if len(page)
+               else [])
+    return {key: (*named[key], positions.tolist())
+            for key, positions in zip(page_keys, members, strict=True) if key}
 
 
-def _element_columns(cases: pd.DataFrame) -> dict[str, tuple[list, list | None]]:
-    """element → (items of every case, kind ids of every case), read once."""
-    columns = {}
+def _trimmed(column: pd.Series) -> tuple[list[str], np.ndarray]:
+    """(distinct texts, code of each case): a column's values as trimmed text, an empty cell
+    as "", each distinct value trimmed once."""
+    import pandas as pd
+
+    def text(value) -> str:
+        return "" if pd.api.types.is_scalar(value) and pd.isna(value) else str(value).strip()
+
+    try:
+        codes, distinct = factorize(column)
+    except TypeError:  # unhashable cells (a frame built by hand): made text one by one
+        codes, texts = factorize([text(v) for v in column])
+        return texts, codes
+    text_of, texts = factorize([text(v) for v in distinct])
+    return texts, text_of[codes]
+
+
+def _overviews(cases: pd.DataFrame):
+    """positions → the four elements of each case there, each as [(kind id, items)], grouped
+    by kind. Each distinct (items, kinds) of an element is grouped once and each distinct
+    row of the four once; cases with the same cells share those (read-only) rows."""
+    import numpy as np
+
+    elements = []
     for element in ELEMENTS:
         kinds = TYPE_DIMENSIONS[KIND_OF_ELEMENT[element]][0]
-        columns[element] = (cases[item_column(element)].tolist(),
-                            cases[kinds].tolist() if kinds in cases else None)
-    return columns
+        items_codes, items = cell_codes(cases[item_column(element)])
+        kind_codes, kind_ids = (cell_codes(cases[kinds]) if kinds in cases
+                                else (items_codes, [(FALLBACK_ID,) * len(i) for i in items]))
+        elements.append((element, row_codes([items_codes, kind_codes]), items_codes,
+                         kind_codes, items, kind_ids))
+    rows = row_codes([pairs for _, pairs, *_ in elements])
+    elements = [(element, *(codes.tolist() for codes in (pairs, items_codes, kind_codes)),
+                 items, kind_ids)
+                for element, pairs, items_codes, kind_codes, items, kind_ids in elements]
+    first = np.unique(rows, return_index=True)[1].tolist()  # each distinct row's first case
+    grouped: list[dict[int, list]] = [{} for _ in elements]
+    distinct = []
+    for p in first:
+        row = {}
+        for (element, pairs, items_codes, kind_codes, items, kind_ids), done in zip(
+                elements, grouped, strict=True):
+            pair = pairs[p]
+            if pair not in done:
+                by_kind: dict[str, list[str]] = {}
+                for item, kind in zip(items[items_codes[p]], kind_ids[kind_codes[p]],
+                                      strict=True):
+                    by_kind.setdefault(kind, []).append(item)
+                done[pair] = list(by_kind.items())
+            row[element] = done[pair]
+        distinct.append(row)
+    return lambda positions: [distinct[r] for r in rows[positions].tolist()]
 
 
-def _overview(columns: dict[str, tuple[list, list | None]],
-              p: int) -> dict[str, list[tuple[str, list[str]]]]:
-    """The four elements of the case at `p`, each as [(kind id, items)], grouped by kind."""
-    row = {}
-    for element, (items, kinds) in columns.items():
-        grouped: dict[str, list[str]] = {}
-        for item, kind in zip(items[p], kinds[p] if kinds is not None
-                              else (FALLBACK_ID,) * len(items[p]), strict=True):
-            grouped.setdefault(kind, []).append(item)
-        row[element] = list(grouped.items())
-    return row
-
-
-def _themes(theme_ids: list[str], order: list[str], inventory_share: dict[str, float]
-            ) -> list[dict]:
+def _themes(counts: dict[str, int], total: int, order: list[str],
+            inventory_share: dict[str, float]) -> list[dict]:
     """The themes of the inventory with cases here or anywhere, in the inventory's order:
-    cases and share here (of `theme_ids`, one per case) beside the inventory's share."""
-    counts = Counter(theme_ids)
-    total = len(theme_ids)
-    return [{"theme_id": t, "cases": counts[t],
-             "share": round(counts[t] / total, 4) if total else 0.0,
+    cases and share here (`counts` of `total` cases) beside the inventory's share."""
+    return [{"theme_id": t, "cases": counts.get(t, 0),
+             "share": round(counts.get(t, 0) / total, 4) if total else 0.0,
              "inventory_share": inventory_share.get(t, 0.0)}
-            for t in order if counts[t] or inventory_share.get(t, 0.0)]
+            for t in order if counts.get(t, 0) or inventory_share.get(t, 0.0)]
 
 
-def _kind_columns(cases: pd.DataFrame) -> list[list[tuple]]:
-    """The kind ids of ①②③ of every case, read once."""
-    return [cases[TYPE_DIMENSIONS[k][0]].tolist() for k in PEER_KINDS]
-
-
-def _typed_flows(columns: list[list[tuple]], positions: list[int]) -> dict[tuple, int]:
-    """The typed flows the cases at `positions` have → the first of them having it. A case
+def _held_flows(cases: pd.DataFrame, groups: dict) -> dict[str, dict[tuple, int]]:
+    """page key → the typed flows its cases have → the first of them having it. A case
     has every combination of the real kinds of its items (`other` says nothing about what
-    a municipality does)."""
-    flows: dict[tuple, int] = {}
-    for p in positions:
-        kinds = [dict.fromkeys(k for k in column[p] if k != FALLBACK_ID) for column in columns]
-        for flow in product(*kinds):
+    a municipality does). Each distinct combination of kinds is expanded once, and once per
+    page at its first case."""
+    import numpy as np
+    import pandas as pd
+
+    columns = [cell_codes(cases[TYPE_DIMENSIONS[k][0]]) for k in PEER_KINDS]
+    combos = row_codes([codes for codes, _ in columns])
+    page = np.full(len(cases), -1, dtype="int64")
+    for code, (_, _, positions) in enumerate(groups.values()):
+        page[positions] = code
+    where = np.flatnonzero(page >= 0)
+    pairs, _ = pd.factorize(page[where] * (int(combos.max(initial=0)) + 1) + combos[where])
+    first = where[np.unique(pairs, return_index=True)[1]]  # each (page, combination) once
+    expanded: dict[int, list[tuple]] = {}
+    keys = list(groups)
+    held: dict[str, dict[tuple, int]] = {key: {} for key in keys}
+    for p, combo, code in zip(first.tolist(), combos[first].tolist(), page[first].tolist(),
+                              strict=True):
+        if combo not in expanded:
+            kinds = [dict.fromkeys(k for k in distinct[codes[p]] if k != FALLBACK_ID)
+                     for codes, distinct in columns]
+            expanded[combo] = list(product(*kinds))
+        flows = held[keys[code]]
+        for flow in expanded[combo]:
             flows.setdefault(flow, p)
-    return flows
+    return held
+
+
+class _Examples:
+    """The columns a peer flow's example reads, each taken from the cases once."""
+
+    def __init__(self, cases: pd.DataFrame):
+        self.cases = cases
+        self.columns: dict[str, object] = {}
+
+    def text(self, column: str, p: int) -> str:
+        if column not in self.cases:
+            return ""
+        if column not in self.columns:
+            self.columns[column] = self.cases[column].to_numpy(dtype=object)
+        value = self.columns[column][p]
+        return "" if value is None or value != value else str(value).strip()
+
+    def row(self, p: int) -> int:
+        if "row" not in self.columns:
+            self.columns["row"] = self.cases["row"].to_numpy()
+        return int(self.columns["row"][p])
 
 
 def _peer_flow(flow: tuple, count: int, holders: list[str], key: str,
-               held: dict[str, dict[tuple, int]], reference: dict, cases: pd.DataFrame) -> dict:
+               held: dict[str, dict[tuple, int]], reference: dict, examples: _Examples) -> dict:
     """One flow the page lacks: its kinds, how many peers have it, and the first peer's
     first case having it (its municipality, id, title, file and row)."""
     first = next(k for k in holders if k != key)
     p = held[first][flow]
     return {**dict(zip(PEER_KINDS, flow, strict=True)), "peers": count,
             "example": {"municipality": reference[first][0],
-                        "case_id": _text(cases, "case_id", p),
-                        "title": _text(cases, "title", p),
-                        "file": _text(cases, "file", p),
-                        "row": int(cases["row"].iat[p])}}
-
-
-def _text(cases: pd.DataFrame, column: str, p: int) -> str:
-    if column not in cases:
-        return ""
-    value = cases[column].iat[p]
-    return "" if value is None or value != value else str(value).strip()
+                        "case_id": examples.text("case_id", p),
+                        "title": examples.text("title", p),
+                        "file": examples.text("file", p),
+                        "row": examples.row(p)}}
 
 
 def _kpis(rows: list[Kpi]) -> list[dict]:

@@ -13,7 +13,9 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
+from ..coded import factorize
 from .dimensions import KIND_OF_ELEMENT, TYPE_DIMENSIONS, value_order
+from .flows import cell_codes, row_codes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,34 +42,50 @@ def representative_flows(cases: pd.DataFrame, taxonomies: Taxonomies, *, top: in
                          examples: int = EXAMPLES) -> dict[str, list[dict]]:
     """theme id → its `top` typical flows, each {source_type, data_category, target_type,
     value_type (ids), cases, case_ids (examples), positions (of the examples in `cases`)},
-    for every primary theme with cases, in taxonomy order."""
-    main: dict[tuple, str] = {}  # cases repeat their kinds: judge each tuple once
-    kinds = {key: [main.get(ids) or main.setdefault(ids, main_kind(ids))
-                   for ids in cases[column].tolist()]
-             for key, (column, _) in FLOW_KINDS.items()}
+    for every primary theme with cases, in taxonomy order.
+
+    Counted on codes: each distinct tuple of kind ids is judged once, each case's flow is a
+    code, and only the distinct flows of a theme are ranked in Python."""
+    import numpy as np
+
     keys = list(FLOW_KINDS)
+    themes, theme_ids = factorize(cases["theme_id"])
+    kinds, kind_ids = [], []  # per element: the main kind's code for every case, the ids
+    for column, _ in FLOW_KINDS.values():
+        codes, distinct = cell_codes(cases[column])
+        mains, ids = factorize([main_kind(k) for k in distinct])
+        kinds.append(mains[codes])
+        kind_ids.append(ids)
+    flows = row_codes([themes, *kinds])  # a flow: a theme and four kinds
+    sizes = np.bincount(flows)
+    # each flow's cases in inventory order, one flow after another
+    members = np.argsort(flows, kind="stable")
+    starts = np.cumsum(sizes) - sizes
+    first = members[starts]  # where each flow first appears
     orders = {key: value_order(dimension, taxonomies) for key, (_, dimension)
               in FLOW_KINDS.items()}
-    by_theme: dict[str, list[int]] = {}
-    for position, theme_id in enumerate(cases["theme_id"].tolist()):
-        by_theme.setdefault(theme_id, []).append(position)
-    case_ids = cases["case_id"].tolist() if "case_id" in cases else [""] * len(cases)
+    case_ids = cases["case_id"].tolist() if "case_id" in cases else None
     result = {}
     for theme_id in taxonomies.themes.ids:
-        positions = by_theme.get(theme_id)
-        if not positions:
+        if theme_id not in theme_ids:
             continue
-        rows: dict[tuple, list[int]] = {}
-        common = {key: Counter(kinds[key][p] for p in positions) for key in keys}
-        for p in positions:
-            rows.setdefault(tuple(kinds[key][p] for key in keys), []).append(p)
-        ranked = sorted(rows, key=lambda row: (
-            -len(rows[row]), sum(row[i] == FALLBACK_ID for i in range(len(keys))),
-            -sum(common[key][row[i]] for i, key in enumerate(keys)),
-            tuple(orders[key](row[i]) for i, key in enumerate(keys))))
-        result[theme_id] = [
-            {**dict(zip(keys, row, strict=True)), "cases": len(rows[row]),
-             "case_ids": [str(case_ids[p]) for p in rows[row][:examples]],
-             "positions": rows[row][:examples]}
-            for row in ranked[:top]]
+        here = np.flatnonzero(themes[first] == theme_ids.index(theme_id))
+        rows = {f: tuple(kind_ids[i][kinds[i][first[f]]] for i in range(len(keys)))
+                for f in here.tolist()}
+        common = {key: Counter() for key in keys}  # how many of the theme's cases have a kind
+        for f, row in rows.items():
+            for key, kind in zip(keys, row, strict=True):
+                common[key][kind] += int(sizes[f])
+        ranked = sorted(rows, key=lambda f: (
+            -sizes[f], sum(kind == FALLBACK_ID for kind in rows[f]),
+            -sum(common[key][kind] for key, kind in zip(keys, rows[f], strict=True)),
+            tuple(orders[key](kind) for key, kind in zip(keys, rows[f], strict=True))))
+        result[theme_id] = []
+        for f in ranked[:top]:
+            positions = members[starts[f]:starts[f] + min(examples, sizes[f])].tolist()
+            result[theme_id].append({
+                **dict(zip(keys, rows[f], strict=True)), "cases": int(sizes[f]),
+                "case_ids": [str(case_ids[p]) if case_ids is not None else ""
+                             for p in positions],
+                "positions": positions})
     return result
