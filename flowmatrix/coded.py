@@ -7,9 +7,9 @@ answer back to the cases by code, in C:
     codes, values = factorize(cases["data"])      # values[codes[i]] == cases["data"][i]
     kinds = spread([classify(v) for v in values], codes)   # one answer per case, by code
 
-Counting works on the codes too: `count_rows` counts the distinct rows of several code
-columns at once, and `Items` keeps the items of each distinct text as flat arrays, so the
-items of every case are a numpy gather rather than a Python loop over the cases.
+Counting works on the codes too: `row_codes` numbers the distinct rows of several code
+columns (a case's group), and `Items` keeps the items of each distinct text as flat arrays,
+so the items of every case are a numpy gather rather than a Python loop over the cases.
 """
 
 from __future__ import annotations
@@ -24,12 +24,21 @@ if TYPE_CHECKING:
 
 def factorize(values: Sequence) -> tuple[np.ndarray, list]:
     """(codes, distinct values): `values[i] == distinct[codes[i]]`, the distinct values in the
-    order they first appear, codes as int64. Values must be hashable; a missing value (None,
-    NaN) is a distinct value of its own, not -1."""
+    order they first appear, codes as int64. Values must be hashable (a list raises
+    TypeError). Texts and tuples (what a reader gives) are hashed as they are, in C; other
+    values by type and value, so 1, 1.0 and True stay three values (pandas alone would merge
+    them), None stays None and every NaN is one value."""
     import pandas as pd
 
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
-    return codes.astype("int64", copy=False), list(uniques)
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    cells = series.to_numpy(dtype=object)
+    if set(map(type, cells)) <= {str, tuple}:
+        codes, distinct = pd.factorize(cells, use_na_sentinel=False)
+        return codes.astype("int64", copy=False), list(distinct)
+    keys = pd.Series([(v.__class__, "NaN") if v != v else (v.__class__, v) for v in cells],
+                     dtype=object)
+    codes = pd.factorize(keys, use_na_sentinel=False)[0].astype("int64", copy=False)
+    return codes, cells[first_cases(codes)].tolist()
 
 
 def spread(per_value: Sequence, codes: np.ndarray) -> np.ndarray:
@@ -42,16 +51,37 @@ def spread(per_value: Sequence, codes: np.ndarray) -> np.ndarray:
     return table[codes] if len(codes) else np.empty(0, dtype=object)
 
 
-def count_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of several equally long integer code columns and how often each
-    occurs: (rows, counts), rows an (n, k) int64 array in ascending order of the rows."""
+def factorize_cells(column: Sequence) -> tuple[np.ndarray, list]:
+    """factorize of a column of tuples (items, kind ids): lists in it (a frame built by
+    hand) are read as tuples."""
+    try:
+        return factorize(column)
+    except TypeError:
+        return factorize([tuple(cell) for cell in column])
+
+
+def row_codes(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """The distinct rows of several equally long code columns, numbered in the order they
+    first appear. The columns are combined one at a time and renumbered at each step (hashed,
+    no sort: O(cases)), so a key never exceeds cases × distinct codes and fits in int64."""
+    import numpy as np
+    import pandas as pd
+
+    rows = np.zeros(len(columns[0]) if len(columns) else 0, dtype="int64")
+    for column in columns:
+        rows = pd.factorize(rows * (int(column.max(initial=0)) + 1) + column)[0]
+    return rows.astype("int64", copy=False)
+
+
+def first_cases(codes: np.ndarray) -> np.ndarray:
+    """The first case of each code, for codes numbered in the order they first appear
+    (factorize's, row_codes'): where the highest code so far goes up."""
     import numpy as np
 
-    if not columns or not len(columns[0]):
-        return np.empty((0, len(columns)), dtype="int64"), np.empty(0, dtype="int64")
-    stacked = np.stack([np.asarray(c, dtype="int64") for c in columns], axis=1)
-    rows, counts = np.unique(stacked, axis=0, return_counts=True)
-    return rows, counts
+    if not len(codes):
+        return np.empty(0, dtype="int64")
+    highest = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.concatenate(([True], highest[1:] > highest[:-1])))
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from flowmatrix.coded import Items, count_rows, factorize, spread
+from flowmatrix.coded import Items, factorize, factorize_cells, first_cases, row_codes, spread
 
 
 def test_factorize_keeps_first_appearance_and_gives_back_every_value():
@@ -19,6 +19,16 @@ def test_factorize_tells_equal_tuples_apart_from_other_tuples():
     assert codes.tolist() == [0, 1, 0]
 
 
+def test_factorize_keeps_values_of_other_types_apart_even_when_equal():
+    """pandas alone merges 1, 1.0 and True, and None with NaN: a municipality column a
+    frame built by hand fills with them would count as one."""
+    codes, distinct = factorize([1, True, 1.0, None, float("nan"), "1", float("nan"), 1])
+    assert [type(v).__name__ for v in distinct] == ["int", "bool", "float", "NoneType",
+                                                    "float", "str"]
+    assert distinct[3] is None
+    assert codes.tolist() == [0, 1, 2, 3, 4, 5, 4, 0]
+
+
 def test_spread_gives_each_case_the_answer_of_its_value_shared():
     answer = [["health"], ["tourism", "mobility"]]
     spread_out = spread(answer, np.array([1, 0, 1]))
@@ -27,12 +37,22 @@ def test_spread_gives_each_case_the_answer_of_its_value_shared():
     assert spread(answer, np.array([], dtype="int64")).tolist() == []
 
 
-def test_count_rows_counts_each_distinct_row_of_codes():
-    rows, counts = count_rows(np.array([2, 0, 2, 2]), np.array([1, 1, 1, 0]))
-    assert rows.tolist() == [[0, 1], [2, 0], [2, 1]]
-    assert counts.tolist() == [1, 1, 2]
-    empty_rows, empty_counts = count_rows(np.array([], dtype="int64"))
-    assert empty_rows.shape == (0, 1) and empty_counts.tolist() == []
+def test_row_codes_number_distinct_rows_in_the_order_they_first_appear():
+    municipality = np.array([2, 0, 2, 2, 0])
+    year = np.array([1, 1, 1, 0, 1])
+    rows = row_codes([municipality, year])
+    assert rows.tolist() == [0, 1, 0, 2, 1]
+    assert first_cases(rows).tolist() == [0, 1, 3]
+    big = np.array([10**6, 0, 10**6])  # keys stay within int64 however large the codes
+    assert row_codes([big, big, big]).tolist() == [0, 1, 0]
+    assert row_codes([np.array([], dtype="int64")]).tolist() == []
+    assert first_cases(np.array([], dtype="int64")).tolist() == []
+
+
+def test_factorize_cells_reads_lists_as_tuples():
+    codes, distinct = factorize_cells([["歩数"], ("歩数",), ["心拍", "歩数"]])
+    assert codes.tolist() == [0, 0, 1]
+    assert distinct == [("歩数",), ("心拍", "歩数")]
 
 
 def test_items_of_cases_lists_every_item_of_every_case_in_order():

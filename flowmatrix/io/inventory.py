@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -275,12 +274,14 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
         if column >= len(grid):
             return [""] * len(data)
         cells = grid[column]
-        # A text repeated down a column (a municipality, a service) is kept once (interned):
-        # each cell of a CSV is a string of its own, and 1,000,000 cases hold 11,000,000.
-        if set(map(type, cells)) <= {str}:  # every cell text (a CSV): map in C, no frame
-            return list(map(sys.intern, map(str.strip, cells)))
+        # A text repeated down a column (a municipality, a service) is kept once: each cell
+        # of a CSV is a string of its own, and 1,000,000 cases hold 11,000,000.
+        keep = {}.setdefault
+        if set(map(type, cells)) <= {str}:  # every cell text (a CSV): mapped in C, no frame
+            texts = list(map(str.strip, cells))
+            return list(map(keep, texts, texts))
         shown: dict[tuple, str] = {}  # numbers and dates repeat (years, ids): convert once
-        return [sys.intern(v.strip()) if v.__class__ is str else _shown(v, shown)
+        return [keep(v.strip(), v.strip()) if v.__class__ is str else _shown(v, shown)
                 for v in cells]
 
     texts = {canonical: column_text(c) for c, canonical in canonical_at.items()}

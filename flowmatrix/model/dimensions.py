@@ -114,7 +114,7 @@ def dimension_codes(cases: pd.DataFrame, dimension: str) -> tuple[np.ndarray, It
     """The values of `dimension` as codes: each case's text code and the Items of the distinct
     texts (coded.py), so a case's values are those of its text and the work on values is
     done once per distinct text. The values are dimension_values's."""
-    from ..coded import Items, factorize
+    from ..coded import Items, factorize, first_cases
 
     if dimension in ELEMENTS:
         return _coded(cases[item_column(dimension)], tuple)
@@ -143,46 +143,11 @@ def dimension_codes(cases: pd.DataFrame, dimension: str) -> tuple[np.ndarray, It
             Items.of([(text or BLANK,) for text in distinct]))
 
 
-def groups_of(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The cases as groups of equal codes in several equally long code columns: the group of
-    each case, groups numbered in the order of their first case, and the first case of each
-    group. Hashes (pandas), no sort: O(cases)."""
-    import numpy as np
-    import pandas as pd
-
-    group = np.zeros(len(columns[0]) if columns else 0, dtype="int64")
-    for codes in columns:  # each key (groups so far × distinct codes) fits in int64
-        key = group * (int(codes.max(initial=0)) + 1) + codes
-        group = pd.factorize(key)[0].astype("int64", copy=False)
-    return group, first_cases(group)
-
-
-def first_cases(codes: np.ndarray) -> np.ndarray:
-    """The first case of each code, for codes numbered in the order they first appear
-    (coded.factorize's): where the highest code so far goes up."""
-    import numpy as np
-
-    if not len(codes):
-        return np.empty(0, dtype="int64")
-    highest = np.maximum.accumulate(codes)
-    return np.flatnonzero(np.concatenate(([True], highest[1:] > highest[:-1])))
-
-
-def column_codes(column: pd.Series) -> tuple[np.ndarray, list]:
-    """coded.factorize of a column of tuples, lists (cases built by hand) read as tuples."""
-    from ..coded import factorize
-
-    try:
-        return factorize(column)
-    except TypeError:
-        return factorize([tuple(v) for v in column])
-
-
 def _coded(column: pd.Series, values_of) -> tuple[np.ndarray, Items]:
     """(text codes, Items) of a column, `values_of` giving the values of one distinct text."""
-    from ..coded import Items
+    from ..coded import Items, factorize_cells
 
-    codes, distinct = column_codes(column)
+    codes, distinct = factorize_cells(column)
     return codes, Items.of([values_of(text) for text in distinct])
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..coded import Items, factorize
+from ..coded import Items, factorize, factorize_cells
 from ..errors import FlowmatrixError
 from ..io.columns import ELEMENTS
 from ..io.inventory import item_column
@@ -78,32 +78,10 @@ def stage_column(cases: pd.DataFrame, dimension: str) -> StageColumn:
     column = item_column(dimension) if dimension in ELEMENTS else TYPE_DIMENSIONS[dimension][0]
     if column not in cases:
         dimension_values(cases, dimension)  # raises the error that names what is missing
-    raw, distinct = cell_codes(cases[column])
+    raw, distinct = factorize_cells(cases[column])
     cleaned = [tuple(dict.fromkeys(i for i in cell if str(i).strip())) for cell in distinct]
     cell_of_raw, cells = factorize(cleaned)
     return StageColumn(dimension, cell_of_raw[raw], Items.of(cells))
-
-
-def cell_codes(column: pd.Series) -> tuple[np.ndarray, list]:
-    """coded.factorize of a column of tuples (items, kind ids); lists in it (a frame built
-    by hand) are read as tuples."""
-    try:
-        return factorize(column)
-    except TypeError:
-        return factorize([tuple(cell) for cell in column])
-
-
-def row_codes(columns: list[np.ndarray]) -> np.ndarray:
-    """The distinct rows of equally long code columns, numbered in the order they first
-    appear. The columns are combined one at a time and renumbered at each step (hashed by
-    pandas, no sort), so no product of their sizes overflows."""
-    import numpy as np
-    import pandas as pd
-
-    rows = np.zeros(len(columns[0]), dtype="int64")
-    for column in columns:
-        rows = pd.factorize(rows * (int(column.max(initial=0)) + 1) + column)[0]
-    return rows.astype("int64", copy=False)
 
 
 def flow_stages(cases: pd.DataFrame, taxonomies: Taxonomies, *, theme: str | None = None,

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
-from ..coded import Items
+from ..coded import Items, first_cases, row_codes
 from ..errors import FlowmatrixError
-from .dimensions import DIMENSIONS, OTHER, CodedCases, coded_cases, groups_of, value_order
+from .dimensions import DIMENSIONS, OTHER, CodedCases, coded_cases, value_order
 
 if TYPE_CHECKING:
     import numpy as np
@@ -100,6 +100,8 @@ def flow_matrix(cases: pd.DataFrame | CodedCases, rows: str = "source_service",
     import numpy as np
 
     check_dimensions(rows, cols, values)
+    if top is not None and top < 0:
+        raise ValueError(f"top={top}: keep 0 or more rows and columns (None: all)")
     cases = coded_cases(cases)
     if theme is not None:
         cases = CodedCases(cases.frame[cases.frame["theme_id"] == theme])
@@ -116,8 +118,7 @@ def flow_matrix(cases: pd.DataFrame | CodedCases, rows: str = "source_service",
     count, in_cases = cells.count(), cells.cases()
     row_of, col_of = (v.tolist() for v in np.divmod(cells.keys, len(col_values)))
     keys = [(row_values[r], col_values[c]) for r, c in zip(row_of, col_of, strict=True)]
-    empty: list[list] = [[] for _ in keys]
-    data, linked, ids = empty, empty, empty
+    data, linked, ids = ([[] for _ in keys] for _ in range(3))  # a list of each per cell
     if detail:
         data = cells.listed(*coded[2], value_order(data_dimension, taxonomies))
         linked = cells.listed(*coded[3], value_order("linked_service", None))
@@ -140,7 +141,8 @@ class _Groups:
     def __init__(self, columns: list[np.ndarray]):
         import numpy as np
 
-        self.of_case, self.first = groups_of(columns)  # the group of each case, the first case
+        self.of_case = row_codes(columns)  # the group of each case
+        self.first = first_cases(self.of_case)  # the first case of each group
         self.weights = np.bincount(self.of_case, minlength=len(self.first))
         self.texts = [codes[self.first] for codes in columns]  # the text codes of each group
 

@@ -15,12 +15,12 @@ from itertools import product
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
-from ..coded import factorize
+from ..coded import factorize, factorize_cells, row_codes
 from ..io.columns import ELEMENTS
 from ..io.inventory import item_column
 from ..io.kpis import name_key
 from .dimensions import KIND_OF_ELEMENT, TYPE_DIMENSIONS, value_order
-from .flows import FlowStages, cell_codes, chart_cases, chart_stages, row_codes
+from .flows import FlowStages, chart_cases, chart_stages
 
 if TYPE_CHECKING:
     import numpy as np
@@ -189,8 +189,8 @@ def _overviews(cases: pd.DataFrame):
     elements = []
     for element in ELEMENTS:
         kinds = TYPE_DIMENSIONS[KIND_OF_ELEMENT[element]][0]
-        items_codes, items = cell_codes(cases[item_column(element)])
-        kind_codes, kind_ids = (cell_codes(cases[kinds]) if kinds in cases
+        items_codes, items = factorize_cells(cases[item_column(element)])
+        kind_codes, kind_ids = (factorize_cells(cases[kinds]) if kinds in cases
                                 else (items_codes, [(FALLBACK_ID,) * len(i) for i in items]))
         elements.append((element, row_codes([items_codes, kind_codes]), items_codes,
                          kind_codes, items, kind_ids))
@@ -235,7 +235,7 @@ def _held_flows(cases: pd.DataFrame, groups: dict) -> dict[str, dict[tuple, int]
     import numpy as np
     import pandas as pd
 
-    columns = [cell_codes(cases[TYPE_DIMENSIONS[k][0]]) for k in PEER_KINDS]
+    columns = [factorize_cells(cases[TYPE_DIMENSIONS[k][0]]) for k in PEER_KINDS]
     combos = row_codes([codes for codes, _ in columns])
     page = np.full(len(cases), -1, dtype="int64")
     for code, (_, _, positions) in enumerate(groups.values()):

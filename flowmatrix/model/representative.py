@@ -13,9 +13,8 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
-from ..coded import factorize
+from ..coded import factorize, factorize_cells, row_codes
 from .dimensions import KIND_OF_ELEMENT, TYPE_DIMENSIONS, value_order
-from .flows import cell_codes, row_codes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +51,7 @@ def representative_flows(cases: pd.DataFrame, taxonomies: Taxonomies, *, top: in
     themes, theme_ids = factorize(cases["theme_id"])
     kinds, kind_ids = [], []  # per element: the main kind's code for every case, the ids
     for column, _ in FLOW_KINDS.values():
-        codes, distinct = cell_codes(cases[column])
+        codes, distinct = factorize_cells(cases[column])
         mains, ids = factorize([main_kind(k) for k in distinct])
         kinds.append(mains[codes])
         kind_ids.append(ids)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..coded import factorize_cells, first_cases, row_codes
 from .dimensions import (
     BLANK,
     TOTAL,
     TYPE_DIMENSIONS,
     CodedCases,
     coded_cases,
-    column_codes,
-    groups_of,
     value_order,
 )
 
@@ -39,7 +38,7 @@ def theme_tally(cases: pd.DataFrame | CodedCases, taxonomy: Taxonomy, *,
     total = len(cases.frame)
     primary = cases.frame["theme_id"].value_counts()
     themes, theme_ids = _theme_codes(cases)
-    secondary, secondary_ids = column_codes(cases.frame["secondary_theme_ids"])
+    secondary, secondary_ids = factorize_cells(cases.frame["secondary_theme_ids"])
     touching: dict[str, int] = {}
     for theme, others, n in _distinct(themes, secondary):  # once per distinct combination
         for touched in {theme_ids[theme], *secondary_ids[others]}:
@@ -116,7 +115,8 @@ def _distinct(*columns: np.ndarray) -> zip:
     """(code, code …, cases) of each distinct row of the code columns."""
     import numpy as np
 
-    group, first = groups_of(list(columns))
+    group = row_codes(list(columns))
+    first = first_cases(group)
     cases = np.bincount(group, minlength=len(first))
     return zip(*(c[first].tolist() for c in columns), cases.tolist(), strict=True)
 
