@@ -1,11 +1,12 @@
-"""The keyword engine shared by themes and every kind of item: one automaton per taxonomy.
+"""The keyword engine shared by themes and every kind of item: one trie per taxonomy.
 
-One Aho-Corasick automaton holds every keyword of a taxonomy (all overlapping hits are found, so
-a longer keyword never hides a shorter one of another entry); the rare regular-expression
-patterns (RE2, see patterns.py) run as one combined pass, each only on the texts holding a
-literal it needs. Texts are matched once per distinct text and the hits come back as numpy
-arrays, so 100,000 texts take a fraction of a second. Within one text and entry a term counts
-once, and a hit inside a longer hit of the same entry (避難 inside 避難所) does not count again.
+A trie holds every keyword of a taxonomy and is walked from every position of all texts at once
+(numpy), so every overlapping hit is found (a longer keyword never hides a shorter one of
+another entry) without a Python object per hit; the rare regular-expression patterns (RE2, see
+patterns.py) run in one pass over all texts where they cannot match across two, else text by
+text. Texts are matched once per distinct text and the hits come back as numpy arrays, so
+100,000 texts take a fraction of a second. Within one text and entry a term counts once, and a
+hit inside a longer hit of the same entry (避難 inside 避難所) does not count again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
 
 from .patterns import compile_pattern
 from .taxonomy import Taxonomy
@@ -24,7 +24,6 @@ class Matcher:
     """Every keyword and pattern of a taxonomy, compiled for matching normalised text."""
 
     def __init__(self, taxonomy: Taxonomy):
-        import ahocorasick
         import numpy as np
 
         self.taxonomy = taxonomy
@@ -37,12 +36,8 @@ class Matcher:
                 else:
                     words.setdefault(term.text, []).append((index, term.weight))
         self.words = list(words)
-        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        for word_id, word in enumerate(self.words):
-            self.automaton.add_word(word, word_id)
-        if self.words:
-            self.automaton.make_automaton()
-            _weigh_longer_words(words, self.words, self.automaton)
+        self.trie = Trie(self.words)
+        _weigh_longer_words(words, self.words, self.trie)
         self.word_lengths = np.array([len(w) for w in self.words], dtype=np.int64)
         # A word may belong to several themes: its owners are rows owner_offset[w] ... + count.
         owners = [owner for word in self.words for owner in words[word]]
@@ -60,16 +55,15 @@ class Matcher:
 
         # One pass over all texts joined by NUL (which no keyword contains).
         joined = match_text_joined(texts)
-        separators = np.flatnonzero(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == 0)
-        raw = self.automaton.iter(joined) if self.words else ()
-        found = np.fromiter(chain.from_iterable(raw), dtype=np.int64).reshape(-1, 2)
-        word = found[:, 1]
+        codes = _code_points(joined)
+        separators = np.flatnonzero(codes == 0)
+        found_start, word = self.trie.find(codes)
         count = self.owner_count[word]
         hit = np.repeat(np.arange(len(word)), count)
         owner = self.owner_offset[word][hit] + (np.arange(len(hit)) - np.repeat(
             np.cumsum(count) - count, count))
-        end = found[hit, 0] + 1
-        start = end - self.word_lengths[word[hit]]
+        start = found_start[hit]
+        end = start + self.word_lengths[word[hit]]
         theme = self.owner_theme[owner]
         weight = self.owner_weight[owner]
         term_key = word[hit]  # what "the same term" means: the word, or the pattern
@@ -108,13 +102,22 @@ class Matcher:
 
 
     def _pattern_hits(self, joined: str, separators) -> list[tuple[int, int, int, str]]:
-        """Pattern hits: each pattern runs only on the texts that hold a literal it requires
-        (found with str.find), so a few patterns cost little on 100,000 texts."""
+        """Pattern hits. A pattern that cannot match across a separator (patterns.py) runs
+        once over all texts joined by it: RE2 reads 12 MB in milliseconds, where one call per
+        text cost 0.26 s on 160,000 texts. Any other pattern runs on each text on its own,
+        only on the texts that hold a literal it requires (found with str.find)."""
         import numpy as np
 
         found = []
+        joined_by: dict[str, tuple] = {}
         bounds = np.concatenate([[-1], separators, [len(joined)]])
         for index, (_, _, pattern, literals) in enumerate(self.patterns):
+            if pattern.separator is not None:
+                if pattern.separator not in joined_by:
+                    joined_by[pattern.separator] = _joined_by(joined, pattern.separator)
+                found.extend((start, end, index, matched) for start, end, matched
+                             in pattern.finditer_joined(*joined_by[pattern.separator]))
+                continue
             if literals is None:
                 texts = range(len(bounds) - 1)
             else:
@@ -132,25 +135,113 @@ class Matcher:
         return found
 
 
+def _joined_by(joined: str, separator: str) -> tuple:
+    """The texts joined by `separator` instead of NUL (same offsets), in UTF-8 for RE2, the
+    byte offset where each text ends, and a function from byte to character offsets."""
+    import numpy as np
+
+    text = joined.replace("\x00", separator) if separator != "\x00" else joined
+    data = text.encode("utf-8")
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == ord(separator)).tolist() + [len(data)]
+
+    starts = []  # the first byte of each character, found once a pattern matches
+
+    def chars(offsets: list[int]):
+        if not starts:
+            starts.append(np.flatnonzero((raw & 0xC0) != 0x80))
+        return np.searchsorted(starts[0], offsets)
+
+    return text, data, ends, chars
+
+
 def _weigh_longer_words(words: dict[str, list[tuple[int, float]]], ordered: list[str],
-                        automaton) -> None:
+                        trie: Trie) -> None:
     """A longer keyword hides the shorter ones of its theme inside it (安否 in 安否確認), so it
-    weighs at least as much as they do. The automaton finds the keywords inside each keyword in
-    one pass over it; comparing every pair was quadratic (37 s for 20,000 keywords)."""
-    for word_id, word in enumerate(ordered):
-        inside: dict[int, float] = {}
-        for _, other in automaton.iter(word):
-            if other != word_id:
-                for theme, weight in words[ordered[other]]:
-                    inside[theme] = max(inside.get(theme, weight), weight)
-        if inside:
-            words[word] = [(theme, max(weight, inside.get(theme, weight)))
-                           for theme, weight in words[word]]
+    weighs at least as much as they do. The trie finds the keywords inside every keyword in
+    one pass over them all; comparing every pair was quadratic (37 s for 20,000 keywords)."""
+    import numpy as np
+
+    codes = _code_points("\x00".join(ordered))
+    starts, found = trie.find(codes)
+    separators = np.flatnonzero(codes == 0)
+    outer = np.searchsorted(separators, starts)  # the keyword each hit lies in
+    inside_of: dict[int, dict[int, float]] = {}
+    for word_id, other in zip(outer.tolist(), found.tolist(), strict=True):
+        if other != word_id:
+            inside = inside_of.setdefault(word_id, {})
+            for theme, weight in words[ordered[other]]:
+                inside[theme] = max(inside.get(theme, weight), weight)
+    for word_id, inside in inside_of.items():
+        word = ordered[word_id]
+        words[word] = [(theme, max(weight, inside.get(theme, weight)))
+                       for theme, weight in words[word]]
+
+
+class Trie:
+    """Every keyword of a taxonomy in a trie that is walked from every position of a text at
+    once, one character a step, in numpy: all occurrences of every keyword (overlapping ones
+    too, as an Aho-Corasick automaton finds them), with no Python object per hit. The walks
+    that can still grow a keyword shrink fast, so a step costs little after the first two."""
+
+    def __init__(self, words: list[str]):
+        import numpy as np
+
+        children: dict[tuple[int, int], int] = {}  # (node, character) → node; the root is 0
+        ends: dict[int, int] = {}  # node → the keyword it completes
+        for word_id, word in enumerate(words):
+            node = 0
+            for char in map(ord, word):
+                node = children.setdefault((node, char), len(children) + 1)
+            if node:
+                ends[node] = word_id
+        self.longest = max(map(len, words), default=0)
+        # An edge is node * stride + character; a character no keyword holds is stride - 1.
+        self.stride = max((char for _, char in children), default=0) + 2
+        edges = sorted((node * self.stride + char, child)
+                       for (node, char), child in children.items())
+        self.keys = np.array([key for key, _ in edges] + [np.iinfo(np.int64).max])
+        self.child = np.array([child for _, child in edges] + [-1], dtype=np.int64)
+        self.word = np.full(len(children) + 1, -1, dtype=np.int64)
+        self.word[list(ends)] = list(ends.values())
+        self.first = np.full(self.stride, -1, dtype=np.int64)  # the root's child, by character
+        for (node, char), child in children.items():
+            if node == 0:
+                self.first[char] = child
+
+    def find(self, codes) -> tuple:
+        """(start, keyword) of every occurrence in the code points `codes` (uint32)."""
+        import numpy as np
+
+        chars = np.minimum(codes, self.stride - 1).astype(np.int32)
+        chars = np.concatenate([chars, np.full(self.longest, self.stride - 1, dtype=np.int32)])
+        node = self.first[chars[:len(codes)]]
+        start = np.flatnonzero(node >= 0)
+        node = node[start]
+        starts, words = [], []
+        step = 1
+        while len(start):
+            word = self.word[node]
+            complete = word >= 0
+            starts.append(start[complete])
+            words.append(word[complete])
+            key = node * self.stride + chars[start + step]
+            at = np.searchsorted(self.keys, key)
+            grows = self.keys[at] == key
+            start, node = start[grows], self.child[at[grows]]
+            step += 1
+        if not starts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(starts), np.concatenate(words)
 
 
 def _required_literals(regex: str) -> list[str] | None:
     """Literal strings one of which every match of `regex` contains, or None if unknown:
-    "(?<![a-z])bus(es)?" → ["bus"], "安全・?安心|安心・?安全" → ["安心", "安全"]."""
+    "(?<![a-z])bus(es)?" → ["bus"], "安全・?安心|安心・?安全" → ["安心", "安全"].
+    None where the stdlib's parser reads RE2 otherwise: [[:space:]] is a class to RE2, and
+    under (?i) a literal may be written in upper case (the texts are in lower case)."""
+    if "[:" in regex or re.search(r"\(\?[a-zA-Z-]*i", regex):
+        return None
     try:
         from re import _parser as parser  # the stdlib's own regex parser
 

@@ -1,6 +1,6 @@
 """Classify cases by theme from keyword hits, weighted by element, explainably.
 
-Every distinct text is matched once by the taxonomy's automaton (matcher.py), and scores are
+Every distinct text is matched once by the taxonomy's trie (matcher.py), and scores are
 summed with numpy, so 100,000 cases take a fraction of a second.
 
 Scoring: each element has a weight (④ linked service and ③ target most, then ② data, then the
