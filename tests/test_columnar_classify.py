@@ -163,10 +163,12 @@ def test_the_matching_form_of_all_texts_at_once_is_the_text_by_text_one():
         "abc(株)\x00(株)ガス\x00οδος οδος"
 
 
-def test_the_trie_finds_every_occurrence_a_search_finds():
+@pytest.mark.parametrize("dense_cells", [1_000, 0])  # the second step as a table, or not
+def test_the_trie_finds_every_occurrence_a_search_finds(dense_cells):
     rng = random.Random(5)
     words = ["ab", "abc", "b", "bca", "ca", "aaa", "避難", "避難所", "所", "c" * 6]
-    trie = Trie(words)
+    trie = Trie(words, dense_cells=dense_cells)
+    assert (trie.second is None) == (dense_cells == 0)
     for _ in range(300):
         text = "".join(rng.choice("abc避難所\x00") for _ in range(rng.randint(0, 40)))
         starts, found = trie.find(_code_points(text))
@@ -269,3 +271,43 @@ def test_the_same_item_in_two_texts_gets_one_kind_in_both(tmp_path):
         {k: first[k] for k in ("source_types", "data_categories", "target_types",
                                "value_types", "data_sensitive")}
     assert typed["sensitive"].dtype == bool
+
+
+def test_an_explicit_type_is_applied_per_distinct_cell_and_label(tmp_path):
+    cases = read_cases(tmp_path, [
+        ["1", "A市", "謎A/謎B", "購買履歴", "分析", "", ""],
+        ["2", "A市", "謎A/謎B", "購買履歴", "分析", "", ""],
+        ["3", "A市", "謎A/謎B", "購買履歴", "分析", "", ""],
+        ["4", "A市", "謎A/謎B", "購買履歴", "分析", "", ""],
+    ])
+    cases["source_service_type"] = ["portal/地域通貨・ポイント", "", None, "地域通貨・ポイント"]
+    cases["data_category"] = ["健診結果", float("nan"), "健診結果", ""]
+    taxonomies = load_taxonomies(DEFAULTS)
+    typed = type_items(classify_themes(cases, taxonomies.themes), taxonomies)
+    # one label per item, none (empty, None), one label for every item of the cell
+    assert typed["source_types"].tolist() == [("portal", "currency"), ("other", "other"),
+                                              ("other", "other"), ("currency", "currency")]
+    # a missing label (NaN) is no label: the keywords' category
+    assert typed["data_categories"].tolist() == [("health_check",), ("purchase",),
+                                                 ("health_check",), ("purchase",)]
+    assert typed["sensitive"].tolist() == [True, False, True, False]
+
+
+def test_aliases_are_applied_before_the_items_are_typed(tmp_path):
+    from dataclasses import replace
+
+    from flowmatrix.pipeline import classify
+
+    path = tmp_path / "cases.csv"
+    path.write_text("\n".join(",".join(row) for row in [
+        JA_HEADER, ["1", "A市", "ほげほげ", "住所", "謎の窓口", "", ""],
+        ["2", "A市", "地域通貨", "住所", "ほげほげ", "", ""]]) + "\n", encoding="utf-8")
+    aliases = tmp_path / "aliases.toml"
+    aliases.write_text('[service]\n"地域通貨" = ["ほげほげ"]\n', encoding="utf-8")
+    plain = classify(path, DEFAULTS).cases
+    assert plain["source_types"].tolist() == [("other",), ("currency",)]
+    mapped = classify(path, replace(DEFAULTS, aliases=aliases)).cases
+    assert mapped["source_service_items"].tolist() == [("地域通貨",), ("地域通貨",)]
+    assert mapped["source_types"].tolist() == [("currency",), ("currency",)]
+    assert plain["target_types"].tolist() == [("online_application",), ("other",)]
+    assert mapped["target_types"].tolist() == [("online_application",), ("currency",)]

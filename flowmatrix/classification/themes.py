@@ -64,9 +64,9 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     n_themes = len(ids)
 
     # Every distinct text is matched once, whichever element it is in.
+    present = [element for element in ELEMENT_WEIGHTS if element in cases]
     texts: dict[str, int] = {}
-    text_codes = [_text_codes(cases[element], texts) for element in ELEMENT_WEIGHTS
-                  if element in cases]
+    text_codes = [_text_codes(cases[element], texts) for element in present]
     declared_codes = np.full(len(cases), -1, dtype=np.int64) if ignore_declared else \
         _declared_theme_indexes(cases, taxonomy)
     combination, first = _combinations([*text_codes, declared_codes])
@@ -78,7 +78,6 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     text_scores = hits.scores()
     scores = np.zeros((n, n_themes))
     leads = np.zeros((n, n_themes), dtype=bool)  # the theme leads one of the 4 elements
-    present = [element for element in ELEMENT_WEIGHTS if element in cases]
     for element, codes in zip(present, rows, strict=True):
         element_scores = text_scores[codes]
         scores += ELEMENT_WEIGHTS[element] * element_scores
@@ -112,13 +111,17 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
         for i, k in zip(with_any.tolist(), which.ravel().tolist(), strict=True):
             secondary[i] = as_ids[k]
 
-    # A combination's terms, element by element, and its {theme: score} for every theme hit.
-    terms_of_text = hits.terms_by_text(ids)
+    # A combination's terms, element by element: a text's terms are a slice of its hits, and
+    # each (element, term, theme) is built once and shared by every hit of it.
+    pair_of_hit, pairs = _term_pairs(hits)
+    bounds = np.searchsorted(hits.text, np.arange(len(texts) + 2)).tolist()
     labelled = []
     for element, codes in zip(present, rows, strict=True):
+        labels = [(element, term, ids[theme]) for term, theme in pairs]
+        flat = spread(labels, pair_of_hit).tolist()
         found = [()] * (len(texts) + 1)
         for code in np.unique(codes).tolist():
-            found[code] = tuple((element, term, theme) for term, theme in terms_of_text[code])
+            found[code] = tuple(flat[bounds[code]:bounds[code + 1]])
         labelled.append(spread(found, codes))
     matched = [tuple(chain.from_iterable(parts)) for parts in zip(*labelled, strict=True)] \
         if labelled else [()] * n
@@ -143,9 +146,22 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     return result
 
 
+def _term_pairs(hits) -> tuple:
+    """(the code of each hit's (term, theme), the distinct (term, theme index) pairs)."""
+    import numpy as np
+    import pandas as pd
+
+    from ..coded import factorize
+
+    term_codes, terms = factorize(hits.term)
+    pair_of_hit, pair_keys = pd.factorize(term_codes * hits.n_themes + hits.theme)
+    pairs = [(terms[key // hits.n_themes], key % hits.n_themes) for key in pair_keys.tolist()]
+    return pair_of_hit.astype(np.int64, copy=False), pairs
+
+
 def _text_codes(column, texts: dict[str, int]):
     """Each case's text as a code into `texts` (which grows): the column is factorized first,
-    so the Python work is per distinct value."""
+    so the Python work is per distinct value (column by column: smaller tables, faster)."""
     import numpy as np
 
     from ..coded import factorize
