@@ -13,7 +13,6 @@ themes inside a longer hit do count: 健康ポイント is health, and its ポ�
 
 from __future__ import annotations
 
-from itertools import chain
 from typing import TYPE_CHECKING
 
 from ..io.columns import ELEMENTS
@@ -114,16 +113,20 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     # A combination's terms, element by element: a text's terms are a slice of its hits, and
     # each (element, term, theme) is built once and shared by every hit of it.
     pair_of_hit, pairs = _term_pairs(hits)
-    bounds = np.searchsorted(hits.text, np.arange(len(texts) + 2)).tolist()
     labelled = []
     for element, codes in zip(present, rows, strict=True):
-        labels = [(element, term, ids[theme]) for term, theme in pairs]
-        flat = spread(labels, pair_of_hit).tolist()
+        used = np.unique(codes)
+        mine = np.zeros(len(texts) + 1, dtype=bool)
+        mine[used] = True
+        of_mine = np.flatnonzero(mine[hits.text])  # the hits of this element's texts
+        flat = spread([(element, term, ids[theme]) for term, theme in pairs],
+                      pair_of_hit[of_mine]).tolist()
+        bounds = np.searchsorted(hits.text[of_mine], used, side="left").tolist() + [len(flat)]
         found = [()] * (len(texts) + 1)
-        for code in np.unique(codes).tolist():
-            found[code] = tuple(flat[bounds[code]:bounds[code + 1]])
+        for code, start, end in zip(used.tolist(), bounds[:-1], bounds[1:], strict=True):
+            found[code] = tuple(flat[start:end])
         labelled.append(spread(found, codes))
-    matched = [tuple(chain.from_iterable(parts)) for parts in zip(*labelled, strict=True)] \
+    matched = [sum(parts, ()) for parts in zip(*labelled, strict=True)] \
         if labelled else [()] * n
     rounded = np.round(scores, 2)
     hit_rows, hit_columns = np.nonzero(rounded)
