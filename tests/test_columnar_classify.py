@@ -178,6 +178,20 @@ def test_the_trie_finds_every_occurrence_a_search_finds(dense_cells):
     assert Trie([]).find(_code_points("abc"))[0].tolist() == []
 
 
+def test_a_text_that_keeps_the_walks_alive_goes_to_the_automaton():
+    # "aaaa…" with a keyword "aaa…a": every position walks the keyword's length, so the trie
+    # hands the text to an Aho-Corasick automaton, with the same hits
+    words = ["a" * 20, "a", "ab"]
+    text = "a" * 300 + "b" + "a" * 25
+    expected = sorted((i, w) for w, word in enumerate(words)
+                      for i in range(len(text)) if text.startswith(word, i))
+    for walk_steps, automaton in ((32, False), (4, True)):
+        trie = Trie(words, walk_steps=walk_steps)
+        starts, found = trie.find(_code_points(text))
+        assert sorted(zip(starts.tolist(), found.tolist(), strict=True)) == expected
+        assert (trie.automaton is not None) == automaton
+
+
 # --- themes per case, from an inventory read here ------------------------------------------------
 
 def test_themes_of_cases_read_from_a_file(tmp_path):
