@@ -222,6 +222,7 @@ class Trie:
         for (node, char), child in children.items():
             if node == 0:
                 self.first[char], rank[child] = child, len(rank)
+        self.starts = self.first >= 0  # the characters a keyword starts with
         # The second step as one lookup: (the root's child, the character's place in the
         # keywords' alphabet) → node, where that table is small (the packaged themes: 0.4 M).
         alphabet = sorted({char for _, char in children})
@@ -240,11 +241,11 @@ class Trie:
         """(start, keyword) of every occurrence in the code points `codes` (uint32)."""
         import numpy as np
 
-        chars = np.minimum(codes, self.stride - 1).astype(np.int32)
-        chars = np.concatenate([chars, np.full(self.longest, self.stride - 1, dtype=np.int32)])
-        node = self.first[chars[:len(codes)]]
-        start = np.flatnonzero(node >= 0)
-        node = node[start]
+        # the characters, those no keyword holds as stride - 1, and as many after the end
+        chars = np.full(len(codes) + self.longest, self.stride - 1, dtype=np.uint32)
+        np.minimum(codes, self.stride - 1, out=chars[:len(codes)])
+        start = np.flatnonzero(self.starts[chars[:len(codes)]])
+        node = self.first[chars[start]]
         starts, words = [], []
         step, budget = 1, self.walk_steps * len(codes)
         while len(start):
