@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..io.inventory import item_column
 from ..io.text import normalise, split_items
 from .taxonomy import FALLBACK_ID, Taxonomies, Taxonomy
+from .themes import distinct_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,7 +101,7 @@ def type_items(cases: pd.DataFrame, taxonomies: Taxonomies) -> pd.DataFrame:
         if explicit in result:  # each distinct (cell, label) once
             label_codes, labels = factorize(result[explicit])
             labels = [_label(label) for label in labels]
-            combination, first = _combinations(cell_codes, label_codes)
+            combination, first = distinct_rows([cell_codes, label_codes])
             cell_codes = cell_codes[first]
             found = [_with_declared(found[cell], labels[label], taxonomy)
                      if labels[label] else found[cell]
@@ -123,18 +124,6 @@ def _label(value: object) -> str:
     if value.__class__ is str:
         return value
     return "" if value is None or value != value else str(value)
-
-
-def _combinations(first_codes, second_codes) -> tuple:
-    """(code of each case's distinct pair of codes, the first case of each pair)."""
-    import numpy as np
-    import pandas as pd
-
-    combination = pd.factorize(first_codes * (int(second_codes.max(initial=-1)) + 1)
-                               + second_codes)[0].astype(np.int64, copy=False)
-    first = np.full(int(combination.max(initial=-1)) + 1, len(combination), dtype=np.int64)
-    np.minimum.at(first, combination, np.arange(len(combination)))
-    return combination, first
 
 
 def sensitive_items(items: list[tuple], categories: list[tuple],

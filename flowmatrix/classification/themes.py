@@ -68,7 +68,7 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     text_codes = [_text_codes(cases[element], texts) for element in present]
     declared_codes = np.full(len(cases), -1, dtype=np.int64) if ignore_declared else \
         _declared_theme_indexes(cases, taxonomy)
-    combination, first = _combinations([*text_codes, declared_codes])
+    combination, first = distinct_rows([*text_codes, declared_codes])
     rows = [codes[first] for codes in text_codes]  # each combination's texts and theme
     declared = declared_codes[first]
     n = len(first)
@@ -175,9 +175,10 @@ def _text_codes(column, texts: dict[str, int]):
     return known[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
 
-def _combinations(columns: list) -> tuple:
-    """(combination code of each case, the first case of each combination) for equally long
-    code columns (codes ≥ -1): the distinct rows, numbered in order of first appearance."""
+def distinct_rows(columns: list) -> tuple:
+    """(the code of each case's row, the first case of each distinct row) for equally long
+    code columns (codes ≥ -1): the distinct rows numbered in order of first appearance, by
+    hashing (coded.count_rows sorts, and gives no code per case)."""
     import numpy as np
     import pandas as pd
 
