@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..io.inventory import item_column
 from ..io.text import normalise, split_items
 from .taxonomy import FALLBACK_ID, Taxonomies, Taxonomy
+from .themes import distinct_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,26 +80,50 @@ def type_items(cases: pd.DataFrame, taxonomies: Taxonomies) -> pd.DataFrame:
 
     An explicit column (source_service_type, data_category, target_service_type, value_type)
     wins: one label per item in the same order, or one label for all items of the cell.
+
+    Each distinct item is typed once, and each distinct cell (with its explicit label) gets
+    its tuple once, given to the cases by code.
     """
+    import numpy as np
+
+    from ..coded import Items, factorize, spread
+
     result = cases.copy()
+    data_cells = None
     for element, (kind, column, explicit) in TYPED_ELEMENTS.items():
         taxonomy = taxonomies.of_kind(kind)
-        items = result[item_column(element)].tolist()
-        distinct = list(dict.fromkeys(i for case in items for i in case))
-        typed = dict(zip(distinct, type_ids(distinct, taxonomy, head_weight=HEAD_WEIGHT[kind]),
-                         strict=True))
-        declared = result[explicit].tolist() if explicit in result else [""] * len(items)
-        by_cell: dict[tuple, tuple] = {}  # cells repeat: each distinct one is typed once
-        for case in items:
-            if case not in by_cell:
-                by_cell[case] = tuple(typed[i] for i in case)
-        result[column] = [_with_declared(by_cell[case], text, taxonomy) if text
-                          else by_cell[case] for case, text in zip(items, declared, strict=True)]
-    result["data_sensitive"] = sensitive_items(result[item_column("data")].tolist(),
-                                               result["data_categories"].tolist(),
-                                               taxonomies.data_categories)
-    result["sensitive"] = [any(flags) for flags in result["data_sensitive"]]
+        cell_codes, cells = factorize(result[item_column(element)])
+        items = Items.of(cells)
+        typed = np.array(type_ids(items.values, taxonomy, head_weight=HEAD_WEIGHT[kind]),
+                         dtype=object)[items.codes].tolist()
+        bounds = items.starts.tolist()
+        found = [tuple(typed[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        if explicit in result:  # each distinct (cell, label) once
+            label_codes, labels = factorize(result[explicit])
+            labels = [_label(label) for label in labels]
+            combination, first = distinct_rows([cell_codes, label_codes])
+            cell_codes = cell_codes[first]
+            found = [_with_declared(found[cell], labels[label], taxonomy)
+                     if labels[label] else found[cell]
+                     for cell, label in zip(cell_codes.tolist(),
+                                            label_codes[first].tolist(), strict=True)]
+            cells = [cells[cell] for cell in cell_codes.tolist()]
+            cell_codes = combination
+        result[column] = spread(found, cell_codes)
+        if element == "data":
+            data_cells = (cells, found, cell_codes)
+    cells, categories, codes = data_cells
+    flags = sensitive_items(cells, categories, taxonomies.data_categories)
+    result["data_sensitive"] = spread(flags, codes)
+    result["sensitive"] = np.array([any(f) for f in flags], dtype=bool)[codes]
     return result
+
+
+def _label(value: object) -> str:
+    """An explicit column's cell as text: a missing value (None, NaN) is no label."""
+    if value.__class__ is str:
+        return value
+    return "" if value is None or value != value else str(value)
 
 
 def sensitive_items(items: list[tuple], categories: list[tuple],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import islice
+from re import _constants as constants
 
 # The longest a lookaround at a pattern's edge may match, in characters.
 MAX_LOOKAROUND = 32
@@ -31,6 +32,7 @@ class Lookaround:
     negative: bool
     regexp: object  # re2 regexp: the lookaround's body, anchored at the match's edge
     width: int  # the longest it can match
+    behind: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class Pattern:
     body: object  # re2 regexp
     behind: tuple[Lookaround, ...] = ()
     ahead: tuple[Lookaround, ...] = ()
+    # A character that no part of the pattern can match ("\n", NUL), or None: texts joined by
+    # it can be searched in one pass, since no match can then reach from one text into the next.
+    separator: str | None = None
 
     def finditer(self, text: str):
         """(start, end, matched text) of each non-empty match in `text`, left to right, among
@@ -49,18 +54,64 @@ class Pattern:
             if end > start and self._edges_hold(text, start, end):
                 yield start, end, match.group(0)
 
-    def _edges_hold(self, text: str, start: int, end: int) -> bool:
+    def finditer_joined(self, text: str, data: bytes, ends: list[int], chars) -> list:
+        """(start, end, matched text) of each non-empty match in every text of `text`, the
+        texts joined by self.separator; `data` is `text` in UTF-8, `ends` the byte offset
+        where each text ends, chars(byte offsets) their character offsets. Each text gets the
+        first MAX_MATCHES matches RE2 finds in it, as finditer gives on the text alone: a match
+        never holds the separator, ^ and $ are refused (separator_for), and \\b sees the
+        separator as it sees a text's edge."""
+        from bisect import bisect_left
+
+        spans: list[tuple[int, int]] = []
+        current, count, position = 0, 0, 0  # the text being read, its matches so far
+        while position <= len(data):
+            restart = None
+            for match in self.body.finditer(data, position):
+                start, end = match.span()
+                if end > ends[current]:  # an empty match at a text's end is that text's
+                    current, count = bisect_left(ends, end, current), 0
+                count += 1
+                if end > start:
+                    spans.append((start, end))
+                if count == MAX_MATCHES:  # the rest of this text is not looked at
+                    restart = ends[current] + 1
+                    break
+            if restart is None:
+                break
+            current, count, position = current + 1, 0, restart
+        if not spans:
+            return []
+        offsets = chars([offset for span in spans for offset in span]).tolist()
+        seen: dict = {}  # the few characters beside a match repeat: each window is read once
+        return [(start, end, text[start:end])
+                for start, end in zip(offsets[::2], offsets[1::2], strict=True)
+                if self._edges_hold(text, start, end, seen)]
+
+    def _edges_hold(self, text: str, start: int, end: int, seen: dict | None = None) -> bool:
         # one character more than the lookaround can match, so ^ and $ inside it mean the
         # text's edges only when the window reaches them
         for look in self.behind:
             window = text[max(0, start - look.width - 1):start]
-            if (look.regexp.search(window) is not None) == look.negative:
+            if _holds(look, window, seen) == look.negative:
                 return False
         for look in self.ahead:
             window = text[end:end + look.width + 1]
-            if (look.regexp.match(window) is not None) == look.negative:
+            if _holds(look, window, seen) == look.negative:
                 return False
         return True
+
+
+def _holds(look: Lookaround, window: str, seen: dict | None) -> bool:
+    """Whether the lookaround's body matches at the window's edge (its end for a lookbehind,
+    its start for a lookahead), answered once per window in `seen`."""
+    key = (id(look), window)
+    if seen is None or key not in seen:
+        found = look.regexp.search(window) if look.behind else look.regexp.match(window)
+        if seen is None:
+            return found is not None
+        seen[key] = found is not None
+    return seen[key]
 
 
 def compile_pattern(regex: str) -> Pattern:
@@ -68,9 +119,80 @@ def compile_pattern(regex: str) -> Pattern:
     if not regex:
         raise PatternError("empty pattern")
     behind, body, ahead = _split_edges(regex)
+    parts = [body] + [sub for _, sub in behind + ahead]
     return Pattern(_re2(body),
                    tuple(_lookaround(negative, sub, behind=True) for negative, sub in behind),
-                   tuple(_lookaround(negative, sub, behind=False) for negative, sub in ahead))
+                   tuple(_lookaround(negative, sub, behind=False) for negative, sub in ahead),
+                   next((s for s in SEPARATORS if all(_cannot_match(p, s) for p in parts)),
+                        None))
+
+
+# Characters a text in matching form never holds (spaces are collapsed, NUL is a space), tried
+# in turn as the separator of a joined pass: "\n" for most patterns (. does not match it),
+# NUL for those with \s.
+SEPARATORS = ("\n", "\x00")
+
+
+def _cannot_match(regex: str, char: str) -> bool:
+    """Whether no match of `regex` (a body or a lookaround) can hold `char` and no anchor in it
+    would mean something else beside `char` than at a text's edge. Read with the stdlib's
+    parser; anything it reads otherwise than RE2 ([[:space:]], \\pN) or does not know is
+    answered False, and the pattern then runs text by text."""
+    if "[:" in regex:  # RE2's POSIX classes are literals to the stdlib's parser
+        return False
+    try:
+        from re import _parser as parser
+
+        parsed = parser.parse(regex)
+    except Exception:  # noqa: BLE001 - RE2-only syntax: run it text by text
+        return False
+    return _holds_no(list(parsed), ord(char), bool(parsed.state.flags & re.DOTALL))
+
+
+def _holds_no(items: list, char: int, dotall: bool) -> bool:
+    c = constants
+    for op, argument in items:
+        if op is c.LITERAL:
+            ok = argument != char
+        elif op is c.NOT_LITERAL:
+            ok = argument == char
+        elif op is c.ANY:
+            ok = char == ord("\n") and not dotall
+        elif op is c.IN:
+            ok = all(_class_item_misses(item, char) for item in argument)
+        elif op is c.BRANCH:
+            ok = all(_holds_no(list(branch), char, dotall) for branch in argument[1])
+        elif op is c.SUBPATTERN:
+            _, add, remove, sub = argument
+            ok = _holds_no(list(sub), char,
+                           (dotall or bool(add & re.DOTALL)) and not remove & re.DOTALL)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            ok = _holds_no(list(argument[2]), char, dotall)
+        elif op is c.AT:  # \b and \B see the separator as a text's edge: neither is a word
+            ok = argument in (c.AT_BOUNDARY, c.AT_NON_BOUNDARY)
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def _class_item_misses(item: tuple, char: int) -> bool:
+    c = constants
+    op, argument = item
+    if op is c.LITERAL:
+        return argument != char
+    if op is c.RANGE:
+        return not argument[0] <= char <= argument[1]
+    if op is c.CATEGORY and argument in _CATEGORY_ESCAPES:
+        return re.fullmatch(_CATEGORY_ESCAPES[argument], chr(char)) is None
+    return False  # NEGATE and anything else
+
+
+_CATEGORY_ESCAPES = {
+    constants.CATEGORY_DIGIT: r"\d", constants.CATEGORY_NOT_DIGIT: r"\D",
+    constants.CATEGORY_SPACE: r"\s", constants.CATEGORY_NOT_SPACE: r"\S",
+    constants.CATEGORY_WORD: r"\w", constants.CATEGORY_NOT_WORD: r"\W"}
 
 
 def _re2(regex: str):
@@ -99,7 +221,7 @@ def _lookaround(negative: bool, sub: str, *, behind: bool) -> Lookaround:
         raise PatternError(f"a lookaround must match a bounded length (at most "
                            f"{MAX_LOOKAROUND} characters), like (?<![a-z]) or (?!整備|構築)")
     anchored = f"(?:{sub})\\z" if behind else f"(?:{sub})"
-    return Lookaround(negative, _re2(anchored), width)
+    return Lookaround(negative, _re2(anchored), width, behind)
 
 
 def _max_width(sub: str) -> int | None:

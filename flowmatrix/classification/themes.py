@@ -1,6 +1,6 @@
 """Classify cases by theme from keyword hits, weighted by element, explainably.
 
-Every distinct text is matched once by the taxonomy's automaton (matcher.py), and scores are
+Every distinct text is matched once by the taxonomy's trie (matcher.py), and scores are
 summed with numpy, so 100,000 cases take a fraction of a second.
 
 Scoring: each element has a weight (④ linked service and ③ target most, then ② data, then the
@@ -13,7 +13,6 @@ themes inside a longer hit do count: 健康ポイント is health, and its ポ�
 
 from __future__ import annotations
 
-from itertools import chain
 from typing import TYPE_CHECKING
 
 from ..io.columns import ELEMENTS
@@ -50,57 +49,56 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     four elements (cross-domain flows), highest score first; score: the keyword
     score of the primary theme; scores: {theme_id: score} for every theme with hits;
     matched_terms: ((element, term, theme_id), ...) in element order.
+
+    Everything is worked out once per distinct combination of a case's texts and declared
+    theme (an inventory repeats them), as numpy rows, and given to the cases by code.
     """
     import numpy as np
+
+    from ..coded import spread
 
     matcher = matcher_for(taxonomy)
     ids = taxonomy.ids
     fallback = ids.index(FALLBACK_ID)
-    n_cases, n_themes = len(cases), len(ids)
+    n_themes = len(ids)
 
-    # Match every distinct text once, whichever element it is in: each case's text becomes
-    # the code of its text (a dict lookup per cell; pandas would copy the column to Arrow).
-    present = [e for e in ELEMENT_WEIGHTS if e in cases]
-    uniques: dict[str, int] = {}
-    codes_of = {}
-    for element in present:
-        codes_of[element] = np.fromiter(
-            (uniques.setdefault(text, len(uniques)) for text in map(_cell, cases[element])),
-            dtype=np.int64, count=n_cases)
-    texts = list(uniques)
-    hits = matcher.match(texts)
+    # Every distinct text is matched once, whichever element it is in.
+    present = [element for element in ELEMENT_WEIGHTS if element in cases]
+    texts: dict[str, int] = {}
+    text_codes = [_text_codes(cases[element], texts) for element in present]
+    declared_codes = np.full(len(cases), -1, dtype=np.int64) if ignore_declared else \
+        _declared_theme_indexes(cases, taxonomy)
+    combination, first = distinct_rows([*text_codes, declared_codes])
+    rows = [codes[first] for codes in text_codes]  # each combination's texts and theme
+    declared = declared_codes[first]
+    n = len(first)
+
+    hits = matcher.match(list(texts))
     text_scores = hits.scores()
-    terms_of_text = hits.terms_by_text(ids)
-    scores = np.zeros((n_cases, n_themes))
-    leads = np.zeros((n_cases, n_themes), dtype=bool)  # the theme leads one of the 4 elements
-    element_codes = {}
-    for element in present:
-        codes = codes_of[element]
+    scores = np.zeros((n, n_themes))
+    leads = np.zeros((n, n_themes), dtype=bool)  # the theme leads one of the 4 elements
+    for element, codes in zip(present, rows, strict=True):
         element_scores = text_scores[codes]
         scores += ELEMENT_WEIGHTS[element] * element_scores
         if element in ELEMENTS:
             best_in_element = element_scores.max(axis=1, keepdims=True)
             leads |= (element_scores == best_in_element) & (element_scores > 0)
-        element_codes[element] = codes
     scores = np.round(scores, 6)
 
     # The keywords' own verdict: highest score, ties to the earlier theme; too little is `other`.
-    best = scores.argmax(axis=1) if n_themes else np.zeros(n_cases, dtype=int)
-    top = scores[np.arange(n_cases), best] if n_cases else np.zeros(0)
+    best = scores.argmax(axis=1) if n_themes else np.zeros(n, dtype=int)
+    top = scores[np.arange(n), best] if n else np.zeros(0)
     keyword_theme = np.where(top >= MIN_SCORE, best, fallback)
-
-    declared = _declared_theme_indexes(cases, taxonomy) if not ignore_declared else \
-        np.full(n_cases, -1)
-    use_declared = (declared >= 0) & (not ignore_declared)
+    use_declared = declared >= 0
     primary = np.where(use_declared, declared, keyword_theme)
 
     # Secondary: close to the top score, or leading one of the four elements (a cross-domain
     # flow: バス利用履歴 + 健康状態 → 避難計画 is 防災 with モビリティ and 健康 secondary).
     threshold = np.maximum(MIN_SCORE, SECONDARY_RATIO * top)
     candidate = (scores >= threshold[:, None]) | (leads & (scores >= MIN_SCORE))
-    candidate[np.arange(n_cases), primary] = False
+    candidate[np.arange(n), primary] = False
     candidate[:, fallback] = False
-    secondary = [()] * n_cases
+    secondary = [()] * n
     with_any = np.flatnonzero(candidate.any(axis=1))  # most cases have no secondary theme
     if len(with_any):
         sub = candidate[with_any]
@@ -112,38 +110,85 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
         for i, k in zip(with_any.tolist(), which.ravel().tolist(), strict=True):
             secondary[i] = as_ids[k]
 
-    # A case's terms, element by element: built once per distinct combination of texts.
-    labelled = [{code: tuple((element, term, theme) for term, theme in terms_of_text[code])
-                 for code in np.unique(element_codes[element]).tolist() if terms_of_text[code]}
-                for element in ELEMENT_WEIGHTS if element in element_codes]
-    combined: dict[tuple, tuple] = {}
-    matched = []
-    for key in zip(*(element_codes[e].tolist() for e in ELEMENT_WEIGHTS if e in element_codes),
-                   strict=True):
-        terms = combined.get(key)
-        if terms is None:
-            terms = combined[key] = tuple(chain.from_iterable(
-                found[code] for found, code in zip(labelled, key, strict=True) if code in found))
-        matched.append(terms)
-    if not element_codes:
-        matched = [()] * n_cases
+    # A combination's terms, element by element: a text's terms are a slice of its hits, and
+    # each (element, term, theme) is built once and shared by every hit of it.
+    pair_of_hit, pairs = _term_pairs(hits)
+    labelled = []
+    for element, codes in zip(present, rows, strict=True):
+        used = np.unique(codes)
+        mine = np.zeros(len(texts) + 1, dtype=bool)
+        mine[used] = True
+        of_mine = np.flatnonzero(mine[hits.text])  # the hits of this element's texts
+        flat = spread([(element, term, ids[theme]) for term, theme in pairs],
+                      pair_of_hit[of_mine]).tolist()
+        bounds = np.searchsorted(hits.text[of_mine], used, side="left").tolist() + [len(flat)]
+        found = [()] * (len(texts) + 1)
+        for code, start, end in zip(used.tolist(), bounds[:-1], bounds[1:], strict=True):
+            found[code] = tuple(flat[start:end])
+        labelled.append(spread(found, codes))
+    matched = [sum(parts, ()) for parts in zip(*labelled, strict=True)] \
+        if labelled else [()] * n
+    rounded = np.round(scores, 2)
+    hit_rows, hit_columns = np.nonzero(rounded)
+    names = np.array(ids, dtype=object)[hit_columns].tolist()
+    values = rounded[hit_rows, hit_columns].tolist()
+    bounds = np.searchsorted(hit_rows, np.arange(n + 1)).tolist()
+    by_combination = [dict(zip(names[a:b], values[a:b], strict=True))
+                      for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
     result = cases.copy()
-    result["theme_id"] = [ids[j] for j in primary]
-    result["theme_source"] = np.where(use_declared, "declared", "keywords")
-    result["keyword_theme_id"] = [ids[j] for j in keyword_theme]
-    result["declared_theme_id"] = [ids[j] if j >= 0 else None for j in declared]
-    result["secondary_theme_ids"] = secondary
-    result["score"] = np.round(scores[np.arange(n_cases), primary], 2) if n_cases else []
-    rounded = np.round(scores, 2)
-    by_case: list[dict[str, float]] = [{} for _ in range(n_cases)]
-    rows, columns = np.nonzero(rounded)
-    for i, j, value in zip(rows.tolist(), columns.tolist(), rounded[rows, columns].tolist(),
-                           strict=True):
-        by_case[i][ids[j]] = value
-    result["scores"] = by_case
-    result["matched_terms"] = matched
+    theme_ids = np.array(ids + [None], dtype=object)  # declared -1: None
+    result["theme_id"] = theme_ids[primary][combination]
+    result["theme_source"] = np.where(use_declared[combination], "declared", "keywords")
+    result["keyword_theme_id"] = theme_ids[keyword_theme][combination]
+    result["declared_theme_id"] = theme_ids[declared][combination]
+    result["secondary_theme_ids"] = spread(secondary, combination)
+    result["score"] = np.round(scores[np.arange(n), primary], 2)[combination] if n else []
+    result["scores"] = spread(by_combination, combination)
+    result["matched_terms"] = spread(matched, combination)
     return result
+
+
+def _term_pairs(hits) -> tuple:
+    """(the code of each hit's (term, theme), the distinct (term, theme index) pairs)."""
+    import numpy as np
+    import pandas as pd
+
+    from ..coded import factorize
+
+    term_codes, terms = factorize(hits.term)
+    pair_of_hit, pair_keys = pd.factorize(term_codes * hits.n_themes + hits.theme)
+    pairs = [(terms[key // hits.n_themes], key % hits.n_themes) for key in pair_keys.tolist()]
+    return pair_of_hit.astype(np.int64, copy=False), pairs
+
+
+def _text_codes(column, texts: dict[str, int]):
+    """Each case's text as a code into `texts` (which grows): the column is factorized first,
+    so the Python work is per distinct value (column by column: smaller tables, faster)."""
+    import numpy as np
+
+    from ..coded import factorize
+
+    codes, values = factorize(column)
+    known = np.fromiter((texts.setdefault(_cell(v), len(texts)) for v in values),
+                        dtype=np.int64, count=len(values))
+    return known[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+
+
+def distinct_rows(columns: list) -> tuple:
+    """(the code of each case's row, the first case of each distinct row) for equally long
+    code columns (codes ≥ -1): the distinct rows numbered in order of first appearance, by
+    hashing (coded.count_rows sorts, and gives no code per case)."""
+    import numpy as np
+    import pandas as pd
+
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for codes in columns:  # mixed radix, refactorized at each step so it never overflows
+        key = key * (int(codes.max(initial=-1)) + 2) + (codes + 1)
+        key = pd.factorize(key)[0].astype(np.int64, copy=False)
+    first = np.full(int(key.max(initial=-1)) + 1, len(key), dtype=np.int64)
+    np.minimum.at(first, key, np.arange(len(key)))
+    return key, first
 
 
 def _cell(value: object) -> str:
@@ -154,14 +199,17 @@ def _cell(value: object) -> str:
 
 
 def _declared_theme_indexes(cases: pd.DataFrame, taxonomy: Taxonomy):
+    """Each case's declared theme as an index into taxonomy.ids, -1 where none is known;
+    each distinct label is looked up once."""
     import numpy as np
 
+    from ..coded import factorize
+
     if "theme" not in cases:
-        return np.full(len(cases), -1)
+        return np.full(len(cases), -1, dtype=np.int64)
     ids = taxonomy.ids
-    labels = [_cell(label) for label in cases["theme"].tolist()]
-    lookup: dict[str, int] = {}
-    for label in dict.fromkeys(labels):
-        theme = taxonomy.find_label(label) if label.strip() else None
-        lookup[label] = ids.index(theme.id) if theme else -1
-    return np.array([lookup[label] for label in labels], dtype=int)
+    codes, labels = factorize(cases["theme"])
+    found = [taxonomy.find_label(label) if label.strip() else None
+             for label in map(_cell, labels)]
+    index = np.array([ids.index(theme.id) if theme else -1 for theme in found], dtype=np.int64)
+    return index[codes] if len(codes) else np.zeros(0, dtype=np.int64)
