@@ -61,15 +61,16 @@ def factorize_cells(column: Sequence) -> tuple[np.ndarray, list]:
 
 
 def row_codes(columns: Sequence[np.ndarray]) -> np.ndarray:
-    """The distinct rows of several equally long code columns, numbered in the order they
-    first appear. The columns are combined one at a time and renumbered at each step (hashed,
-    no sort: O(cases)), so a key never exceeds cases × distinct codes and fits in int64."""
+    """The distinct rows of several equally long code columns (codes ≥ -1: pandas' code of
+    a missing value is -1), numbered in the order they first appear. The columns are combined
+    one at a time and renumbered at each step (hashed, no sort: O(cases)), so a key never
+    exceeds cases × distinct codes and fits in int64."""
     import numpy as np
     import pandas as pd
 
     rows = np.zeros(len(columns[0]) if len(columns) else 0, dtype="int64")
     for column in columns:
-        rows = pd.factorize(rows * (int(column.max(initial=0)) + 1) + column)[0]
+        rows = pd.factorize(rows * (int(column.max(initial=-1)) + 2) + (column + 1))[0]
     return rows.astype("int64", copy=False)
 
 

@@ -17,7 +17,8 @@ from flowmatrix.classification.kinds import type_items
 from flowmatrix.classification.matcher import Matcher, Trie, _code_points, match_text_joined
 from flowmatrix.classification.patterns import MAX_MATCHES, SEPARATORS, compile_pattern
 from flowmatrix.classification.taxonomy import load_taxonomies, load_taxonomy
-from flowmatrix.classification.themes import classify_themes, distinct_rows
+from flowmatrix.classification.themes import classify_themes
+from flowmatrix.coded import first_cases, row_codes
 from flowmatrix.io.inventory import read_inventory
 from flowmatrix.settings import DEFAULTS
 
@@ -330,8 +331,10 @@ def test_aliases_are_applied_before_the_items_are_typed(tmp_path):
 def test_distinct_rows_are_numbered_in_order_of_first_appearance():
     import numpy as np
 
-    rows, first = distinct_rows([np.array([3, 0, 3, -1, 0, 3]), np.array([-1, 2, -1, 2, 2, 0])])
+    rows = row_codes([np.array([3, 0, 3, -1, 0, 3]), np.array([-1, 2, -1, 2, 2, 0])])
+    first = first_cases(rows)
     assert rows.tolist() == [0, 1, 0, 2, 1, 3]
     assert first.tolist() == [0, 1, 3, 5]
-    rows, first = distinct_rows([np.zeros(0, dtype=np.int64)])
+    rows = row_codes([np.zeros(0, dtype=np.int64)])
+    first = first_cases(rows)
     assert rows.tolist() == [] and first.tolist() == []

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from ..io.inventory import item_column
 from ..io.text import normalise, split_items
 from .taxonomy import FALLBACK_ID, Taxonomies, Taxonomy
-from .themes import distinct_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,7 +85,7 @@ def type_items(cases: pd.DataFrame, taxonomies: Taxonomies) -> pd.DataFrame:
     """
     import numpy as np
 
-    from ..coded import Items, factorize, spread
+    from ..coded import Items, factorize, first_cases, row_codes, spread
 
     result = cases.copy()
     data_cells = None
@@ -101,7 +100,8 @@ def type_items(cases: pd.DataFrame, taxonomies: Taxonomies) -> pd.DataFrame:
         if explicit in result:  # each distinct (cell, label) once
             label_codes, labels = factorize(result[explicit])
             labels = [_label(label) for label in labels]
-            combination, first = distinct_rows([cell_codes, label_codes])
+            combination = row_codes([cell_codes, label_codes])
+            first = first_cases(combination)
             cell_codes = cell_codes[first]
             found = [_with_declared(found[cell], labels[label], taxonomy)
                      if labels[label] else found[cell]

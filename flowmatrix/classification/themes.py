@@ -55,7 +55,7 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     """
     import numpy as np
 
-    from ..coded import spread
+    from ..coded import first_cases, row_codes, spread
 
     matcher = matcher_for(taxonomy)
     ids = taxonomy.ids
@@ -68,7 +68,8 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     text_codes = [_text_codes(cases[element], texts) for element in present]
     declared_codes = np.full(len(cases), -1, dtype=np.int64) if ignore_declared else \
         _declared_theme_indexes(cases, taxonomy)
-    combination, first = distinct_rows([*text_codes, declared_codes])
+    combination = row_codes([*text_codes, declared_codes])
+    first = first_cases(combination)
     rows = [codes[first] for codes in text_codes]  # each combination's texts and theme
     declared = declared_codes[first]
     n = len(first)
@@ -173,22 +174,6 @@ def _text_codes(column, texts: dict[str, int]):
     known = np.fromiter((texts.setdefault(_cell(v), len(texts)) for v in values),
                         dtype=np.int64, count=len(values))
     return known[codes] if len(codes) else np.zeros(0, dtype=np.int64)
-
-
-def distinct_rows(columns: list) -> tuple:
-    """(the code of each case's row, the first case of each distinct row) for equally long
-    code columns (codes ≥ -1): the distinct rows numbered in order of first appearance, by
-    hashing (coded.count_rows sorts, and gives no code per case)."""
-    import numpy as np
-    import pandas as pd
-
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    for codes in columns:  # mixed radix, refactorized at each step so it never overflows
-        key = key * (int(codes.max(initial=-1)) + 2) + (codes + 1)
-        key = pd.factorize(key)[0].astype(np.int64, copy=False)
-    first = np.full(int(key.max(initial=-1)) + 1, len(key), dtype=np.int64)
-    np.minimum.at(first, key, np.arange(len(key)))
-    return key, first
 
 
 def _cell(value: object) -> str:
