@@ -144,6 +144,10 @@ def test_user_taxonomy_replaces_or_extends(tmp_path):
     ('[[theme]]\nid = "a"\nja = "A"\nen = "A"\nkeywords = [{ term = "x", weight = -1 }]\n',
      "keywords[1]: weight must be a positive number"),
     ('extends = "other"\n', 'extends: expected "default"'),
+    # keywords are matched over all texts joined by control marks: one inside a keyword
+    # would reach across two cells (it crashed the matcher)
+    ('[[theme]]\nid = "a"\nja = "A"\nen = "A"\nkeywords = ["避難\\u0000所", "安否確認"]\n',
+     "keywords[1]: '避難\\x00所' holds the control character U+0000"),
 ])
 def test_malformed_taxonomy_names_the_file_and_key(tmp_path, text, message):
     path = tmp_path / "themes.toml"

@@ -301,6 +301,11 @@ def _parse_terms(values: object, where: str, source: str, patterns: bool) -> lis
             raise TaxonomyError(f"{at}: weight must be a positive number, got {weight!r}",
                                 path=source)
         text = value if patterns else normalise_term(value)
+        control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+        if not patterns and control is not None:  # texts are matched joined by control marks
+            raise TaxonomyError(f"{at}: {value!r} holds the control character "
+                                f"U+{ord(control):04X}; a keyword is text as a cell shows it",
+                                path=source)
         if patterns:
             try:
                 compile_pattern(text)
