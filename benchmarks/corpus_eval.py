@@ -50,7 +50,7 @@ def outside_other(part: set) -> dict[str, tuple[int, int]]:
     as one inventory and the matrices at the report's default size."""
     from flowmatrix.classification.taxonomy import FALLBACK_ID
     from flowmatrix.model.dimensions import OTHER, dimension_values
-    from flowmatrix.model.matrix import _folded, value_order
+    from flowmatrix.model.matrix import flow_matrix
 
     settings = Settings(ignore_declared=True)
     frames = [flowmatrix.classify(ROOT / "data" / "corpus" / f"cases_{name}.csv",
@@ -62,13 +62,14 @@ def outside_other(part: set) -> dict[str, tuple[int, int]]:
     found = {}
     for name, (rows, cols) in {"types": ("source_type", "target_type"),
                                "names": ("source_service", "target_service")}.items():
-        row_items, col_items = _folded(dimension_values(cases, rows),
-                                       dimension_values(cases, cols), settings.top,
-                                       value_order(rows, taxonomies),
-                                       value_order(cols, taxonomies))
-        clear = sum(any(r is not OTHER and r != FALLBACK_ID for r in row)
-                    and any(c is not OTHER and c != FALLBACK_ID for c in col)
-                    for row, col in zip(row_items, col_items, strict=True))
+        # the values the report's matrix keeps (the rest are folded into その他)
+        matrix = flow_matrix(cases, rows, cols, values="count", top=settings.top,
+                             taxonomies=taxonomies)
+        kept_rows, kept_cols = ({v for v in values if v is not OTHER and v != FALLBACK_ID}
+                                for values in (matrix.row_values, matrix.col_values))
+        clear = sum(any(r in kept_rows for r in row) and any(c in kept_cols for c in col)
+                    for row, col in zip(dimension_values(cases, rows),
+                                        dimension_values(cases, cols), strict=True))
         found[name] = (clear, len(cases))
     return found
 
