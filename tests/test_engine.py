@@ -158,3 +158,24 @@ def test_cases_csv_of_an_inventory_without_cases_is_its_headings(tmp_path):
     written = b"".join(csv_column_chunks({"case_id": [], "row": []}, ["case_id", "row"],
                                          ["No", "行"]))
     assert written == "\ufeffNo,行\r\n".encode()
+
+
+def test_pandas_is_imported_beside_the_workbook_parse_and_no_thread_is_left(tmp_path):
+    """calamine parses with the GIL released, so pandas is imported on a thread meanwhile;
+    a fresh process (pandas not yet loaded) reads the cases right and has one thread after."""
+    import subprocess
+    import sys
+
+    from test_robust_workbook import inventory_rows, raw_xlsx
+
+    path = raw_xlsx(tmp_path / "cases.xlsx", {"事例一覧": inventory_rows(3)})
+    script = (
+        "import sys, threading\n"
+        "from flowmatrix.io.inventory import read_inventory\n"
+        "assert 'pandas' not in sys.modules\n"
+        f"inventory = read_inventory({str(path)!r})\n"
+        "print(len(inventory), threading.active_count(), 'pandas' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)
+    assert done.stderr == ""
+    assert done.stdout.split() == ["3", "1", "True"]

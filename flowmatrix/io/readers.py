@@ -234,7 +234,7 @@ def _open_excel(path: Path, suffix: str, head: bytes, limits: Limits) -> Workboo
         try:
             if extent is not None and not extent.fits_calamine():
                 return _sparse_sheet(path, name, extent)
-            sheet = book.get_sheet_by_name(name)
+            sheet = _parsed(book, name)
             end = sheet.end
             if extent is None and end is not None and end[0] + 1 > row_budget(limits):
                 raise too_many_rows(path, end[0] + 1, limits, f"sheet {name!r}")
@@ -254,6 +254,30 @@ def _open_excel(path: Path, suffix: str, head: bytes, limits: Limits) -> Workboo
         return Sheet(name, rows, spans, formulas=extent.formulas)
 
     return Workbook(path, usable, all_names, load)
+
+
+def _parsed(book, name: str):
+    """calamine's parse of a sheet, with pandas imported meanwhile on a thread: calamine
+    parses with the GIL released, and every step after reading needs pandas (its import is
+    0.3 s). On two cores the two overlap; the thread has ended when this returns."""
+    import sys
+    import threading
+
+    if "pandas" in sys.modules:
+        return book.get_sheet_by_name(name)
+    warm = threading.Thread(target=_import_quietly, args=("pandas",), daemon=True)
+    warm.start()
+    try:
+        return book.get_sheet_by_name(name)
+    finally:
+        warm.join()
+
+
+def _import_quietly(name: str) -> None:
+    try:
+        __import__(name)
+    except Exception:  # noqa: BLE001  (the import where it is used says what is wrong)
+        pass
 
 
 def _open_ods(path: Path, limits: Limits) -> Workbook:
