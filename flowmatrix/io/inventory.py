@@ -276,13 +276,12 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
         cells = grid[column]
         # A text repeated down a column (a municipality, a service) is kept once: each cell
         # of a CSV is a string of its own, and 1,000,000 cases hold 11,000,000.
-        keep = {}.setdefault
         if set(map(type, cells)) <= {str}:  # every cell text (a CSV): mapped in C, no frame
             texts = list(map(str.strip, cells))
-            return list(map(keep, texts, texts))
-        shown: dict[tuple, str] = {}  # numbers and dates repeat (years, ids): convert once
-        return [keep(v.strip(), v.strip()) if v.__class__ is str else _shown(v, shown)
-                for v in cells]
+        else:
+            shown: dict[tuple, str] = {}  # numbers and dates repeat (years, ids): convert once
+            texts = [v.strip() if v.__class__ is str else _shown(v, shown) for v in cells]
+        return list(map({}.setdefault, texts, texts))
 
     texts = {canonical: column_text(c) for c, canonical in canonical_at.items()}
     findings = []

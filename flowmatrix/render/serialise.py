@@ -162,27 +162,15 @@ def csv_column_chunks(columns: dict[str, list], fields: list[str], headings: lis
 
 
 def _cells(values: list) -> list[str]:
-    """_cell of each value, worked out once per distinct value (True and 1 apart)."""
-    from pandas.api.types import infer_dtype
-
+    """_cell of each value, worked out once per distinct value (coded.factorize keeps True
+    and 1 apart); lists, which cannot be hashed, one by one."""
     from ..coded import factorize, spread
 
-    if infer_dtype(values, skipna=False) == "string":  # most columns: codes, in C
+    try:
         codes, distinct = factorize(values)
-        return spread([_cell(v) for v in distinct], codes).tolist()
-    done: dict = {}
-    cells = []
-    for value in values:
-        try:
-            key = (value.__class__, value)
-            cell = done.get(key)
-        except TypeError:  # a list: not hashable
-            cells.append(_cell(value))
-            continue
-        if cell is None:
-            cell = done[key] = _cell(value)
-        cells.append(cell)
-    return cells
+    except TypeError:
+        return [_cell(value) for value in values]
+    return spread([_cell(value) for value in distinct], codes).tolist()
 
 
 def csv_bytes(rows: list[dict], columns: list[str]) -> bytes:
