@@ -14,6 +14,7 @@ so the items of every case are a numpy gather rather than a Python loop over the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,9 +26,10 @@ if TYPE_CHECKING:
 def factorize(values: Sequence) -> tuple[np.ndarray, list]:
     """(codes, distinct values): `values[i] == distinct[codes[i]]`, the distinct values in the
     order they first appear, codes as int64. Values must be hashable (a list raises
-    TypeError). Texts and tuples (what a reader gives) are hashed as they are, in C; other
-    values by type and value, so 1, 1.0 and True stay three values (pandas alone would merge
-    them), None stays None and every NaN is one value."""
+    TypeError). Texts and tuples (what a reader gives) are hashed as they are, in C, so
+    tuples compare as Python compares them ((1,) == (True,)); other values by type and value,
+    so 1, 1.0 and True stay three values (pandas alone would merge them), 0.0 and -0.0 two,
+    None and pd.NA stay themselves and every NaN is one value."""
     import pandas as pd
 
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
@@ -35,10 +37,17 @@ def factorize(values: Sequence) -> tuple[np.ndarray, list]:
     if set(map(type, cells)) <= {str, tuple}:
         codes, distinct = pd.factorize(cells, use_na_sentinel=False)
         return codes.astype("int64", copy=False), list(distinct)
-    keys = pd.Series([(v.__class__, "NaN") if v != v else (v.__class__, v) for v in cells],
-                     dtype=object)
+    keys = pd.Series([_key(v) for v in cells], dtype=object)
     codes = pd.factorize(keys, use_na_sentinel=False)[0].astype("int64", copy=False)
     return codes, cells[first_cases(codes)].tolist()
+
+
+def _key(value: object) -> tuple:
+    """What tells a value apart from the others: its type and value, a float's sign too."""
+    if isinstance(value, float):
+        return (value.__class__, "NaN") if value != value else \
+            (value.__class__, value, math.copysign(1.0, value))
+    return (value.__class__, value)  # pd.NA: its own; an array: unhashable, a TypeError
 
 
 def spread(per_value: Sequence, codes: np.ndarray) -> np.ndarray:

@@ -157,6 +157,19 @@ def test_malformed_taxonomy_names_the_file_and_key(tmp_path, text, message):
     assert str(path) in str(caught.value) and message in str(caught.value)
 
 
+def test_a_keyword_written_with_a_tab_or_line_break_matches_the_words_spaced(tmp_path):
+    """Cells are matched with their spaces collapsed, so a keyword is too: 避難<tab>所 and a
+    TOML multi-line 避難<line break>所 find 避難 所 (they loaded, and never matched)."""
+    path = tmp_path / "themes.toml"
+    path.write_text('[[theme]]\nid = "a"\nja = "A"\nen = "A"\n'
+                    'keywords = ["避難\\t所", """安否\n確認"""]\n', encoding="utf-8")
+    taxonomy = load_taxonomy(path)
+    assert [t.text for t in taxonomy.themes[0].terms] == ["避難 所", "安否 確認"]
+    result = classify_themes(cases(("A", "避難  所", "安否 確認", "D"), ("A", "B", "C", "D")),
+                             taxonomy)
+    assert list(result["theme_id"]) == ["a", "other"]
+
+
 def test_default_taxonomy_has_the_dsa_themes_first_with_exact_labels():
     taxonomy = load_taxonomy()
     assert [(t.id, t.ja) for t in taxonomy.themes[:5]] == [

@@ -29,6 +29,16 @@ def test_factorize_keeps_values_of_other_types_apart_even_when_equal():
     assert codes.tolist() == [0, 1, 2, 3, 4, 5, 4, 0]
 
 
+def test_factorize_keeps_the_sign_of_zero_and_takes_pandas_missing_values():
+    import pandas as pd
+
+    codes, distinct = factorize([0.0, -0.0, 0.0, pd.NA, "x", pd.NA])
+    assert codes.tolist() == [0, 1, 0, 2, 3, 2]
+    assert str(distinct[1]) == "-0.0" and distinct[2] is pd.NA
+    codes, distinct = factorize(pd.Series([1, None, 1], dtype="Int64"))
+    assert codes.tolist() == [0, 1, 0] and distinct[1] is pd.NA
+
+
 def test_spread_gives_each_case_the_answer_of_its_value_shared():
     answer = [["health"], ["tourism", "mobility"]]
     spread_out = spread(answer, np.array([1, 0, 1]))

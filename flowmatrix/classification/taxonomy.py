@@ -110,7 +110,12 @@ def label_key(label: str) -> str:
 
 
 def normalise_term(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower().strip()
+    """A keyword in the form texts are matched in: NFKC, lower case, every run of spaces,
+    tabs or line breaks one space (so "避難\t所" finds the cell 避難 所)."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+
+
+_SPACES = re.compile(r"\s+")
 
 
 # The packaged taxonomy of each kind: the same form and machinery for all three.
@@ -304,7 +309,7 @@ def _parse_terms(values: object, where: str, source: str, patterns: bool) -> lis
         control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
         if not patterns and control is not None:  # texts are matched joined by control marks
             raise TaxonomyError(f"{at}: {value!r} holds the control character "
-                                f"U+{ord(control):04X}; a keyword is text as a cell shows it",
+                                f"U+{ord(control):04X}; write the keyword without it",
                                 path=source)
         if patterns:
             try:

@@ -259,7 +259,8 @@ def _open_excel(path: Path, suffix: str, head: bytes, limits: Limits) -> Workboo
 def _parsed(book, name: str):
     """calamine's parse of a sheet, with pandas imported meanwhile on a thread: calamine
     parses with the GIL released, and every step after reading needs pandas (its import is
-    0.3 s). On two cores the two overlap; the thread has ended when this returns."""
+    0.3 s). On two cores the two overlap. The thread has ended when this returns, unless a
+    signal interrupts the wait (the run is ending then; the thread is a daemon)."""
     import sys
     import threading
 

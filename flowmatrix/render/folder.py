@@ -76,9 +76,12 @@ def write_report(analysis: Analysis, folder: str | Path, *,
                     summary["generated"] = stamp
                 (work / "summary.json").write_bytes(json_bytes(summary))
             if "csv" in formats:
-                fields, headings, cases = table or rows
-                chunks = (csv_column_chunks(cases, fields, headings) if table else
-                          csv_chunks(cases, headings, keys=fields))
+                if table is not None:
+                    fields, headings, columns = table
+                    chunks = csv_column_chunks(columns, fields, headings)
+                else:
+                    fields, headings, records = rows
+                    chunks = csv_chunks(records, headings, keys=fields)
                 with (work / "cases.csv").open("wb") as out:
                     for chunk in chunks:
                         out.write(chunk)

@@ -168,7 +168,7 @@ def _cells(values: list) -> list[str]:
 
     try:
         codes, distinct = factorize(values)
-    except TypeError:
+    except TypeError:  # a list or an array among the values
         return [_cell(value) for value in values]
     return spread([_cell(value) for value in distinct], codes).tolist()
 
