@@ -94,6 +94,19 @@ def first_cases(codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.concatenate(([True], highest[1:] > highest[:-1])))
 
 
+def runs(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of the given lengths laid end to end: for each element, the run it is in and its
+    position within that run (lengths [2, 0, 3] → runs [0, 0, 2, 2, 2], positions
+    [0, 1, 0, 1, 2]). How one row per case becomes one row per item, or per item pair."""
+    import numpy as np
+
+    lengths = np.asarray(lengths, dtype="int64")
+    which = np.repeat(np.arange(len(lengths), dtype="int64"), lengths)
+    within = np.arange(len(which), dtype="int64") - np.repeat(np.cumsum(lengths) - lengths,
+                                                              lengths)
+    return which, within
+
+
 @dataclass
 class Items:
     """The items of each distinct text of a column, flat: text t holds
@@ -122,10 +135,6 @@ class Items:
         import numpy as np
 
         text_codes = np.asarray(text_codes, dtype="int64")
-        first, last = self.starts[text_codes], self.starts[text_codes + 1]
-        lengths = last - first
-        cases = np.repeat(np.arange(len(text_codes), dtype="int64"), lengths)
-        # the position of each item within its case, added to the case's first item
-        offsets = np.arange(len(cases), dtype="int64") - np.repeat(np.cumsum(lengths) - lengths,
-                                                                     lengths)
-        return cases, self.codes[np.repeat(first, lengths) + offsets]
+        first = self.starts[text_codes]
+        cases, within = runs(self.starts[text_codes + 1] - first)
+        return cases, self.codes[first[cases] + within]

@@ -2,7 +2,15 @@
 
 import numpy as np
 
-from flowmatrix.coded import Items, factorize, factorize_cells, first_cases, row_codes, spread
+from flowmatrix.coded import (
+    Items,
+    factorize,
+    factorize_cells,
+    first_cases,
+    row_codes,
+    runs,
+    spread,
+)
 
 
 def test_factorize_keeps_first_appearance_and_gives_back_every_value():
@@ -75,3 +83,10 @@ def test_items_of_cases_lists_every_item_of_every_case_in_order():
                                                 "運行情報", "利用履歴"]
     none_cases, none_codes = Items.of([()]).of_cases(np.array([0, 0]))
     assert none_cases.tolist() == [] and none_codes.tolist() == []
+
+
+def test_runs_give_each_element_its_run_and_its_place_in_it():
+    which, within = runs(np.array([2, 0, 3]))
+    assert which.tolist() == [0, 0, 2, 2, 2]
+    assert within.tolist() == [0, 1, 0, 1, 2]
+    assert [a.tolist() for a in runs(np.array([], dtype="int64"))] == [[], []]

@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..coded import runs
 from .patterns import compile_pattern
 from .taxonomy import Taxonomy
 
@@ -59,9 +60,8 @@ class Matcher:
         separators = np.flatnonzero(codes == 0)
         found_start, word = self.trie.find(codes)
         count = self.owner_count[word]
-        hit = np.repeat(np.arange(len(word)), count)
-        owner = self.owner_offset[word][hit] + (np.arange(len(hit)) - np.repeat(
-            np.cumsum(count) - count, count))
+        hit, within = runs(count)
+        owner = self.owner_offset[word][hit] + within
         start = found_start[hit]
         end = start + self.word_lengths[word[hit]]
         theme = self.owner_theme[owner]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..coded import Items, factorize, factorize_cells
+from ..coded import Items, factorize, factorize_cells, runs
 from ..errors import FlowmatrixError
 from ..io.columns import ELEMENTS
 from ..io.inventory import item_column
@@ -233,8 +233,7 @@ def _links(stage: int, items_a: Items, items_b: Items, cells_a: np.ndarray,
     len_a = items_a.starts[a + 1] - items_a.starts[a]
     len_b = items_b.starts[b + 1] - items_b.starts[b]
     pairs = len_a * len_b  # zero where either side has no items
-    which = np.repeat(np.arange(len(triples), dtype="int64"), pairs)
-    within = np.arange(len(which), dtype="int64") - np.repeat(np.cumsum(pairs) - pairs, pairs)
+    which, within = runs(pairs)
     source = fold_a[items_a.codes[items_a.starts[a][which] + within // len_b[which]]]
     target = fold_b[items_b.codes[items_b.starts[b][which] + within % len_b[which]]]
     shares = (cases_of / np.maximum(pairs, 1))[which]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
-from ..coded import Items, first_cases, row_codes
+from ..coded import Items, first_cases, row_codes, runs
 from ..errors import FlowmatrixError
 from .dimensions import DIMENSIONS, OTHER, CodedCases, coded_cases, value_order
 
@@ -160,9 +160,7 @@ class _Pairs:
         row_lengths = row_items.starts[row_texts + 1] - row_first
         col_lengths = col_items.starts[col_texts + 1] - col_first
         lengths = row_lengths * col_lengths
-        self.group = np.repeat(np.arange(len(lengths), dtype="int64"), lengths)
-        within = np.arange(len(self.group), dtype="int64") - np.repeat(np.cumsum(lengths) - lengths,
-                                                                        lengths)
+        self.group, within = runs(lengths)
         row_at, col_at = np.divmod(within, col_lengths[self.group])
         self.rows = row_items.codes[row_first[self.group] + row_at]
         self.cols = col_items.codes[col_first[self.group] + col_at]
