@@ -65,25 +65,13 @@ DIMENSIONS = (*ELEMENTS, "theme", "municipality", "prefecture", "fiscal_year", *
 
 
 def dimension_values(cases: pd.DataFrame, dimension: str) -> list[tuple]:
-    """For each case, the tuple of values it has in `dimension`."""
-    if dimension in ELEMENTS:
-        return cases[item_column(dimension)].tolist()
-    if dimension == "theme":
-        return [(t,) for t in cases["theme_id"].tolist()]
-    if dimension in TYPE_DIMENSIONS:
-        column, _ = TYPE_DIMENSIONS[dimension]
-        if column not in cases:
-            raise FlowmatrixError(
-                f"{dimension}: the cases have no item types; classify them with "
-                "flowmatrix.classify (which types every item) first", code="usage")
-        # one value per type per case: two regional currencies of a case are one currency
-        distinct: dict[tuple, tuple] = {}
-        return [distinct.get(ids) or distinct.setdefault(ids, tuple(dict.fromkeys(ids)))
-                for ids in cases[column].tolist()]
-    if dimension not in cases:
-        raise FlowmatrixError(f"no column {dimension!r} in the cases", code="usage")
-    return [(text or BLANK,)
-            for text in cases[dimension].fillna("").astype(str).str.strip().tolist()]
+    """For each case, the tuple of values it has in `dimension` (dimension_codes, laid out
+    case by case)."""
+    codes, items = dimension_codes(cases, dimension)
+    bounds = items.starts.tolist()
+    texts = [tuple(items.values[c] for c in items.codes[a:b].tolist())
+             for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [texts[c] for c in codes.tolist()]
 
 
 class CodedCases:
@@ -113,7 +101,7 @@ def coded_cases(cases: pd.DataFrame | CodedCases) -> CodedCases:
 def dimension_codes(cases: pd.DataFrame, dimension: str) -> tuple[np.ndarray, Items]:
     """The values of `dimension` as codes: each case's text code and the Items of the distinct
     texts (coded.py), so a case's values are those of its text and the work on values is
-    done once per distinct text. The values are dimension_values's."""
+    done once per distinct text."""
     from ..coded import Items, factorize, first_cases
 
     if dimension in ELEMENTS:
