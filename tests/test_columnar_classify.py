@@ -338,3 +338,25 @@ def test_distinct_rows_are_numbered_in_order_of_first_appearance():
     rows = row_codes([np.zeros(0, dtype=np.int64)])
     first = first_cases(rows)
     assert rows.tolist() == [] and first.tolist() == []
+
+
+def test_texts_matched_in_batches_give_the_hits_of_one_pass(monkeypatch):
+    """Matching holds ~55 bytes per character while it runs, so texts go in batches of about
+    MATCH_BATCH characters: the hits, their texts and their places must not change."""
+    import numpy as np
+
+    from flowmatrix.classification import matcher as matching
+
+    taxonomy = load_taxonomies(DEFAULTS).themes
+    texts = ["", "避難所の安否確認", "地域通貨", "", "健診結果と避難行動要支援者名簿の連携",
+             "バス", "ヘルスケアアプリ・ウェアラブルデバイス", "観光"] * 3
+    engine = matching.Matcher(taxonomy)
+    whole = engine.match(texts)
+    monkeypatch.setattr(matching, "MATCH_BATCH", 8)  # a batch or two per text
+    batched = engine.match(texts)
+    assert len(whole.term) > 10
+    assert batched.n_texts == whole.n_texts == len(texts)
+    for field in ("text", "theme", "weight", "start", "end"):
+        assert np.array_equal(getattr(batched, field), getattr(whole, field)), field
+    assert batched.term == whole.term
+    assert np.array_equal(batched.scores(), whole.scores())

@@ -20,6 +20,8 @@ from ..coded import runs
 from .patterns import compile_pattern
 from .taxonomy import Taxonomy
 
+MATCH_BATCH = 2**20  # characters of text matched at once (Matcher.match)
+
 
 class Matcher:
     """Every keyword and pattern of a taxonomy, compiled for matching normalised text."""
@@ -51,7 +53,35 @@ class Matcher:
 
     def match(self, texts: list[str]) -> TextHits:
         """Every hit in every text, deduplicated: within one text and theme a term counts once,
-        and a hit inside a longer hit of the same theme does not count."""
+        and a hit inside a longer hit of the same theme does not count.
+
+        The texts are matched in batches of about MATCH_BATCH characters: matching all at
+        once holds some 55 bytes per character while it runs (230 MB for the 4 million
+        characters of 100,000 distinct cases, 2 GB for a million), a batch a few dozen MB.
+        Texts never interact, so the hits are the same."""
+        import numpy as np
+
+        batches, size, first = [], 0, 0
+        for i, text in enumerate(texts):
+            size += len(text) + 1
+            if size >= MATCH_BATCH:
+                batches.append((first, i + 1))
+                first, size = i + 1, 0
+        if first < len(texts) or not batches:
+            batches.append((first, len(texts)))
+        if len(batches) == 1:
+            return self._match(texts)
+        parts = [(start, self._match(texts[start:end])) for start, end in batches]
+        return TextHits(len(texts), parts[0][1].n_themes,
+                        np.concatenate([hits.text + start for start, hits in parts]),
+                        np.concatenate([hits.theme for _, hits in parts]),
+                        np.concatenate([hits.weight for _, hits in parts]),
+                        [term for _, hits in parts for term in hits.term],
+                        np.concatenate([hits.start for _, hits in parts]),
+                        np.concatenate([hits.end for _, hits in parts]))
+
+    def _match(self, texts: list[str]) -> TextHits:
+        """match, all texts at once."""
         import numpy as np
 
         # One pass over all texts joined by NUL (which no keyword contains).
