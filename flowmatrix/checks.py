@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .classification.kinds import KIND_OPTION, TYPED_ELEMENTS, declared_labels
 from .classification.taxonomy import Taxonomies, Taxonomy
-from .coded import factorize
+from .coded import factorize, factorize_keys, row_codes
 from .findings import Finding, sort_findings
 from .io.columns import CANONICAL_COLUMNS, ELEMENTS
 from .io.inventory import Inventory, item_column
@@ -148,10 +148,9 @@ def _repeated(keys: np.ndarray, counted: np.ndarray) -> list[np.ndarray]:
     """The positions of each key that more than one counted position has, the keys in the
     order they first appear, each key's positions in order."""
     import numpy as np
-    import pandas as pd
 
     where = np.flatnonzero(counted)
-    local, _ = pd.factorize(keys[where])
+    local, _ = factorize_keys(keys[where])
     sizes = np.bincount(local)
     repeated = sizes[local] > 1
     grouped = where[repeated][np.argsort(local[repeated], kind="stable")]
@@ -168,17 +167,17 @@ def _rows(rows: list[int], more: str = f" (the first {SHOWN_ROWS})") -> str:
 
 def _duplicate_cases(coded: _Coded) -> list[Finding]:
     import numpy as np
-    import pandas as pd
 
-    # Each distinct text is normalised once; a case is its four normalised elements, the
-    # codes of the four combined one at a time (each step renumbered, so none overflows).
-    keys = np.zeros(len(coded.rows), dtype="int64")
+    # Each distinct text is normalised once; a case is the row of its four normalised
+    # elements' codes.
+    normalised_codes = []
     filled = np.ones(len(coded.rows), dtype=bool)
     for element in ELEMENTS:
         codes, distinct = coded(element)
         texts, normalised = factorize([normalise(v) for v in distinct])
         filled &= _passes(bool, normalised)[texts[codes]]
-        keys = pd.factorize(keys * len(normalised) + texts[codes])[0].astype("int64")
+        normalised_codes.append(texts[codes])
+    keys = row_codes(normalised_codes)
     return [_finding(coded.inventory, "warning", "duplicate-case", ELEMENTS[0], rows[0],
                      f"{len(rows):,} rows hold the same four elements: {_rows(rows)}; copies, "
                      "or cases that need telling apart?", count=f"{len(rows):,}",

@@ -60,6 +60,16 @@ def spread(per_value: Sequence, codes: np.ndarray) -> np.ndarray:
     return table[codes] if len(codes) else np.empty(0, dtype=object)
 
 
+def factorize_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct keys) of integer keys (combined codes): the distinct keys in the
+    order they first appear, both int64. Hashed, no sort."""
+    import numpy as np
+    import pandas as pd
+
+    codes, distinct = pd.factorize(np.asarray(keys, dtype="int64"))
+    return codes.astype("int64", copy=False), np.asarray(distinct, dtype="int64")
+
+
 def factorize_cells(column: Sequence) -> tuple[np.ndarray, list]:
     """factorize of a column of tuples (items, kind ids): lists in it (a frame built by
     hand) are read as tuples."""

@@ -152,15 +152,12 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
 
 def _term_pairs(hits) -> tuple:
     """(the code of each hit's (term, theme), the distinct (term, theme index) pairs)."""
-    import numpy as np
-    import pandas as pd
-
-    from ..coded import factorize
+    from ..coded import factorize, factorize_keys
 
     term_codes, terms = factorize(hits.term)
-    pair_of_hit, pair_keys = pd.factorize(term_codes * hits.n_themes + hits.theme)
+    pair_of_hit, pair_keys = factorize_keys(term_codes * hits.n_themes + hits.theme)
     pairs = [(terms[key // hits.n_themes], key % hits.n_themes) for key in pair_keys.tolist()]
-    return pair_of_hit.astype(np.int64, copy=False), pairs
+    return pair_of_hit, pairs
 
 
 def _text_codes(column, texts: dict[str, int]):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..coded import Items, factorize, factorize_cells, runs
+from ..coded import Items, factorize, factorize_cells, factorize_keys, runs
 from ..errors import FlowmatrixError
 from ..io.columns import ELEMENTS
 from ..io.inventory import item_column
@@ -156,7 +156,7 @@ def chart_stages(coded: ChartCases, taxonomies: Taxonomies, *, top: int | None,
         key = value_order(column.dimension, taxonomies)
         # each distinct cell once, in the order the cases first have it, weighing its cases
         # split over its items
-        local, distinct = _first_appearance(stage_cells)
+        local, distinct = factorize_keys(stage_cells)
         cases_of = np.bincount(local, minlength=len(distinct)).astype("float64")
         lengths = items.starts[distinct + 1] - items.starts[distinct]
         which, item_codes = items.of_cases(distinct)
@@ -193,15 +193,6 @@ def chart_stages(coded: ChartCases, taxonomies: Taxonomies, *, top: int | None,
     return FlowStages(nodes, links, len(themes), theme, top, by_type)
 
 
-def _first_appearance(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(local codes, distinct codes): codes renumbered in the order they first appear."""
-    import numpy as np
-    import pandas as pd
-
-    local, distinct = pd.factorize(np.asarray(codes, dtype="int64"))
-    return local.astype("int64", copy=False), np.asarray(distinct, dtype="int64")
-
-
 def _top_items(present: np.ndarray, totals: np.ndarray, top: int, values: list,
                key) -> np.ndarray:
     """The `top` items of `present` by rounded weight, ties by `key` of their value. Only
@@ -227,7 +218,7 @@ def _links(stage: int, items_a: Items, items_b: Items, cells_a: np.ndarray,
     import numpy as np
 
     n_b, n_t = len(items_b.starts) - 1, max(len(theme_ids), 1)
-    local, triples = _first_appearance((cells_a * n_b + cells_b) * n_t + themes)
+    local, triples = factorize_keys((cells_a * n_b + cells_b) * n_t + themes)
     cases_of = np.bincount(local, minlength=len(triples)).astype("float64")
     a, b, t = triples // n_t // n_b, triples // n_t % n_b, triples % n_t
     len_a = items_a.starts[a + 1] - items_a.starts[a]
@@ -239,7 +230,7 @@ def _links(stage: int, items_a: Items, items_b: Items, cells_a: np.ndarray,
     shares = (cases_of / np.maximum(pairs, 1))[which]
     other_a, other_b = len(items_a.values), len(items_b.values)
     keys = (source * (other_b + 1) + target) * n_t + t[which]
-    link_of, distinct = _first_appearance(keys)
+    link_of, distinct = factorize_keys(keys)
     weights = np.bincount(link_of, weights=shares, minlength=len(distinct))
     source, target, theme = distinct // n_t // (other_b + 1), distinct // n_t % (other_b + 1), \
         distinct % n_t

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
-from ..coded import Items, first_cases, row_codes, runs
+from ..coded import Items, factorize_keys, first_cases, row_codes, runs
 from ..errors import FlowmatrixError
 from .dimensions import DIMENSIONS, OTHER, CodedCases, coded_cases, value_order
 
@@ -179,10 +179,10 @@ class _Cells:
         import numpy as np
 
         self.groups = pairs.groups
-        cell, self.keys = _factorize(pair_keys)
+        cell, self.keys = factorize_keys(pair_keys)
         group = pairs.group
         n = len(self.keys)
-        both, distinct = _factorize(group * max(n, 1) + cell)
+        both, distinct = factorize_keys(group * max(n, 1) + cell)
         self.group, self.cell = np.divmod(distinct, max(n, 1))
         self.times = np.bincount(both, minlength=len(distinct))
         self.size = n
@@ -214,7 +214,7 @@ class _Cells:
         row, value = items.of_cases(texts[self.group[chosen]])
         row = chosen[row]  # the (group, cell) of each value
         n = max(len(items.values), 1)
-        both, distinct = _factorize(self.cell[row] * n + value)
+        both, distinct = factorize_keys(self.cell[row] * n + value)
         weights = (self.groups.weights[self.group] * self.times)[row]
         totals = np.bincount(both, weights, len(distinct)).astype("int64")
         cell, value = np.divmod(distinct, n)
@@ -258,16 +258,6 @@ def _case_ids(cases: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     ordered = np.empty(len(distinct), dtype=object)
     ordered[rank] = distinct
     return of_raw[raw_codes], ordered
-
-
-def _factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, distinct keys) of integer keys, the distinct keys in the order they first
-    appear (pandas' hash table: no sort)."""
-    import numpy as np
-    import pandas as pd
-
-    codes, distinct = pd.factorize(np.asarray(keys, dtype="int64"))
-    return codes.astype("int64", copy=False), np.asarray(distinct, dtype="int64")
 
 
 def _split(values: list, cells: np.ndarray, size: int) -> list[list]:

@@ -233,7 +233,6 @@ def _held_flows(cases: pd.DataFrame, groups: dict) -> dict[str, dict[tuple, int]
     a municipality does). Each distinct combination of kinds is expanded once, and once per
     page at its first case."""
     import numpy as np
-    import pandas as pd
 
     columns = [factorize_cells(cases[TYPE_DIMENSIONS[k][0]]) for k in PEER_KINDS]
     combos = row_codes([codes for codes, _ in columns])
@@ -241,7 +240,7 @@ def _held_flows(cases: pd.DataFrame, groups: dict) -> dict[str, dict[tuple, int]
     for code, (_, _, positions) in enumerate(groups.values()):
         page[positions] = code
     where = np.flatnonzero(page >= 0)
-    pairs, _ = pd.factorize(page[where] * (int(combos.max(initial=0)) + 1) + combos[where])
+    pairs = row_codes([page[where], combos[where]])
     first = where[np.unique(pairs, return_index=True)[1]]  # each (page, combination) once
     expanded: dict[int, list[tuple]] = {}
     keys = list(groups)
