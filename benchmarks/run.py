@@ -607,6 +607,16 @@ def targets(results: dict[str, Result], imports: dict) -> list[tuple[str, str, s
     def memory(r: Result) -> float:
         return max(m for m in (r.rss_mb, r.pss_mb, 0.0) if m is not None)
 
+    def against_floor(name: str, js: Result, floor: Result, limit: float, mb: int,
+                      note: str = "") -> None:
+        """The two lines of a json run's target: its time over the floor's, its memory."""
+        ratio = js.median / floor.median
+        out.append((name, _verdict(ratio <= limit, False),
+                    f"{js.median:.2f} s vs {floor.median:.2f} s = {ratio:.2f}×{note}"))
+        out.append((f"  … peak memory ≤ {mb} MB", _verdict(0 < memory(js) <= mb, memory(js) == 0),
+                    f"{memory(js):.0f} MB (the larger of peak RSS of one process and peak PSS "
+                    "of the process tree)"))
+
     help_r = get("help")
     out.append((f"flowmatrix --help ≤ {HELP_MAX_S} s wall",
                 _verdict(help_r is not None and help_r.median <= HELP_MAX_S, help_r is None),
@@ -625,26 +635,15 @@ def targets(results: dict[str, Result], imports: dict) -> list[tuple[str, str, s
         js, floor = get(f"analyze_json:{big}:{fmt}"), get(f"read_arrow:{big}" + (
             ":repeated" if fmt == "repeated" else ""))
         if js and floor:
-            ratio = js.median / floor.median
-            out.append((name, _verdict(ratio <= limit, False),
-                        f"{js.median:.2f} s vs {floor.median:.2f} s = {ratio:.2f}×"))
-            out.append((f"  … peak memory ≤ {JSON_MAX_RSS_MB} MB",
-                        _verdict(0 < memory(js) <= JSON_MAX_RSS_MB, memory(js) == 0),
-                        f"{memory(js):.0f} MB (the larger of peak RSS of one process and peak "
-                        "PSS of the process tree)"))
+            against_floor(name, js, floor, limit, JSON_MAX_RSS_MB)
         else:
             out.append((name, "SKIP", "not measured"))
     million = 1_000_000
     js, floor = get(f"analyze_json:{million}:csv"), get(f"read_arrow:{million}:csv")
     name = f"analyze --format json, {million:,} csv ≤ {CSV_MAX_READ_RATIO}× pyarrow's CSV read"
     if js and floor:
-        ratio = js.median / floor.median
-        out.append((name, _verdict(ratio <= CSV_MAX_READ_RATIO, False),
-                    f"{js.median:.2f} s vs {floor.median:.2f} s = {ratio:.2f}× (accepted at the "
-                    "default --max-rows)"))
-        out.append((f"  … peak memory ≤ {CSV_MAX_RSS_MB} MB",
-                    _verdict(0 < memory(js) <= CSV_MAX_RSS_MB, memory(js) == 0),
-                    f"{memory(js):.0f} MB"))
+        against_floor(name, js, floor, CSV_MAX_READ_RATIO, CSV_MAX_RSS_MB,
+                      " (accepted at the default --max-rows)")
     else:
         failed = results.get(f"analyze_json:{million}:csv")
         out.append((name, "FAIL" if failed else "SKIP",
