@@ -122,6 +122,17 @@ def test_each_text_gets_the_first_matches_re2_finds_in_it_alone(tmp_path):
     assert sorted(set(hits.text.tolist())) == [0, 1, 3]
 
 
+@pytest.mark.parametrize("pattern", [r"(?<![a-z])bus(?![a-z])", "^a.", "a.$"])
+def test_a_lone_surrogate_is_matched_as_a_replacement_character(tmp_path, pattern):
+    """Half a character (a frame built by hand; readers replace it) cannot be given to RE2 as
+    UTF-8: it is U+FFFD, so patterns joined over all texts and run text by text both work."""
+    matcher = Matcher(taxonomy(tmp_path, pattern))
+    texts = ["a\ud800 bus 防災", "\udfffa\ud800", "避難所 a\ud83d"]
+    replaced = [re.sub("[\ud800-\udfff]", "\ufffd", text) for text in texts]
+    assert hits_of(matcher, texts) == hits_of(matcher, replaced)
+    assert {term for _, term, _, _ in hits_of(matcher, texts)} >= {"防災", "避難所"}
+
+
 def _separators(joined: str):
     import numpy as np
 
@@ -141,10 +152,11 @@ NASTY = list("aAbΣσİI \t\n\u3000\u00a0\u2028\x85\x00ｶﾞﾟか\u3099\u309a\
 
 
 def text_by_text(texts: list[str]) -> str:
-    """The matching form as it was built before #17: NFKC text by text, then spaces, then case."""
+    """The matching form as it was built before #17: NFKC text by text, then spaces, then case
+    (and since then a lone surrogate is U+FFFD)."""
+    texts = [re.sub("[\ud800-\udfff]", "\ufffd", t.replace("\x00", " ")) for t in texts]
     joined = "\x00".join(t if unicodedata.is_normalized("NFKC", t) else
-                         unicodedata.normalize("NFKC", t)
-                         for t in (t.replace("\x00", " ") for t in texts))
+                         unicodedata.normalize("NFKC", t) for t in texts)
     return _SPACES.sub(" ", joined).lower()
 
 

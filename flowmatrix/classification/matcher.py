@@ -395,6 +395,9 @@ def match_text_joined(texts: list[str]) -> str:
     if joined.count("\x00") != max(len(texts) - 1, 0):  # a NUL inside a text is a space
         joined = "\x00".join(t.replace("\x00", " ") for t in texts)
     codes = _code_points(joined)
+    # A lone surrogate (half a character: a frame built by hand; readers replace it) is U+FFFD,
+    # one character for one: RE2 reads UTF-8, which cannot hold it.
+    codes = np.where((codes >= 0xD800) & (codes <= 0xDFFF), np.uint32(0xFFFD), codes)
     chars = {chr(c) for c in _distinct(codes)}
     nfkc = {c: unicodedata.normalize("NFKC", c) for c in chars
             if not unicodedata.is_normalized("NFKC", c)}
