@@ -179,3 +179,46 @@ def test_pandas_is_imported_beside_the_workbook_parse_and_no_thread_is_left(tmp_
                           check=False)
     assert done.stderr == ""
     assert done.stdout.split() == ["3", "1", "True"]
+
+
+# --- summary.json: json.dumps(indent=2) byte for byte, written a piece at a time ---------------
+
+def _json_values():
+    from hypothesis import strategies as st
+
+    class Label(str):  # a subclass: the fast path leaves it to json.dumps
+        pass
+
+    scalars = (st.none() | st.booleans() | st.integers() | st.floats()
+               | st.text(max_size=6) | st.sampled_from(["防災", "ｶﾞ", '"\\\n', "\u2028"]))
+    return st.recursive(scalars, lambda inner: (
+        st.lists(inner, max_size=4) | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(st.text(max_size=4) | st.integers(-3, 3) | st.booleans()
+                          | st.none() | st.floats(), inner, max_size=4)
+        | inner.map(lambda value: [value, Label("x")])), max_leaves=30)
+
+
+def test_summary_json_is_json_dumps_written_in_pieces(tmp_path, monkeypatch):
+    """json_bytes and write_json give json.dumps(indent=2)'s text, newline at the end, also
+    when the pieces are handed on every few (_DRAIN_PIECES) and when a value met half-way
+    sends the whole file to json.dumps (what was written by then is replaced)."""
+    import json
+
+    from hypothesis import HealthCheck, given, settings
+
+    from flowmatrix.render import serialise
+
+    monkeypatch.setattr(serialise, "_DRAIN_PIECES", 3)
+    path = tmp_path / "summary.json"
+
+    @settings(max_examples=300, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(data=_json_values())
+    def check(data):
+        expected = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        assert serialise.json_bytes(data) == expected
+        path.write_bytes(b"x" * 5000)  # a longer file there before: nothing of it is left
+        serialise.write_json(data, path)
+        assert path.read_bytes() == expected
+
+    check()

@@ -305,16 +305,18 @@ def test_matrix_output_open_in_excel(english_messages, cli, tmp_path, monkeypatc
 ])
 def test_disk_full_read_only_or_no_permission(english_messages, cli, tmp_path, monkeypatch, code, phrase,
                                               previous_report):
+    from flowmatrix.render import serialise
+
     out = tmp_path / "reports"
     before = previous_report(out)
-    write_bytes = pathlib.Path.write_bytes
 
-    def failing(self, data):
-        if self.name == "summary.json":
-            raise OSError(code, os.strerror(code), str(self))
-        return write_bytes(self, data)
+    def failing(data, path):  # summary.json is written a piece at a time: fail half-way
+        def write(piece):
+            raise OSError(code, os.strerror(code), str(path))
+        with open(path, "wb"):
+            serialise._write_json(data, write)
 
-    monkeypatch.setattr(pathlib.Path, "write_bytes", failing)
+    monkeypatch.setattr(serialise, "write_json", failing)
     result = cli("analyze", SAMPLE, "--out", out, "--format", "json,md")
     assert_refused(result, out, before, str(out / "cases"), phrase)
 

@@ -42,7 +42,7 @@ def write_report(analysis: Analysis, folder: str | Path, *,
     to embed."""
     from .html import report_html
     from .markdown import report_markdown
-    from .serialise import csv_chunks, csv_column_chunks, json_bytes
+    from .serialise import csv_chunks, csv_column_chunks, write_json
     from .summary import summary_dict
     from .tables import case_columns, row_dicts
 
@@ -74,7 +74,7 @@ def write_report(analysis: Analysis, folder: str | Path, *,
                 summary = summary_dict(analysis)
                 if stamp:
                     summary["generated"] = stamp
-                (work / "summary.json").write_bytes(json_bytes(summary))
+                write_json(summary, work / "summary.json")
             if "csv" in formats:
                 if table is not None:
                     fields, headings, columns = table

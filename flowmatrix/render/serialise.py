@@ -31,13 +31,49 @@ def json_bytes(data: object) -> bytes:
     (most of them: a finding, a list of names) are written by the C encoder, told the line
     break of their level as its item separator; the others are walked in Python. A value the
     fast path does not know (a subclass, say) goes to json.dumps, so the text never differs."""
-    out: list[str] = []
+    chunks: list[bytes] = []
+    if not _write_json(data, chunks.append):
+        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return b"".join(chunks)
+
+
+def write_json(data: object, path) -> None:
+    """json_bytes(data) written to the file at `path` a piece at a time: the summary of a
+    national inventory is 160 MB of text, which would otherwise be held as pieces, as one
+    string and as bytes at once."""
+    with open(path, "wb") as out:
+        if not _write_json(data, out.write):
+            out.seek(0)
+            out.truncate()
+            out.write(json_bytes(data))
+
+
+_DRAIN_PIECES = 1 << 16  # pieces of text gathered before they are encoded and written
+
+
+class _Pieces(list):
+    """The pieces of JSON text written so far; drain() hands them on as UTF-8 bytes."""
+
+    def __init__(self, write):
+        super().__init__()
+        self.write = write
+
+    def drain(self) -> None:
+        self.write("".join(self).encode("utf-8"))
+        self.clear()
+
+
+def _write_json(data: object, write) -> bool:
+    """Hand the text of json_bytes(data) to `write` in pieces; False (having maybe written a
+    part) when a value needs json.dumps, which the caller then writes instead."""
+    out = _Pieces(write)
     try:
         _pretty(data, "\n", out)
     except (_Unknown, RecursionError):  # json.dumps says it as it would (circular reference)
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return False
     out.append("\n")
-    return "".join(out).encode("utf-8")
+    out.drain()
+    return True
 
 
 class _Unknown(Exception):
@@ -77,9 +113,9 @@ _KEYS = {**{cls: lambda k, write=write: f'"{write(k)}"' for cls, write in _SCALA
          str: json.encoder.encode_basestring}
 
 
-def _pretty(value: object, newline: str, out: list[str]) -> None:
+def _pretty(value: object, newline: str, out: _Pieces) -> None:
     """Append the indented JSON of `value`, whose line starts with `newline` (a line break
-    and the indentation of its level)."""
+    and the indentation of its level); the pieces are handed on every _DRAIN_PIECES or so."""
     cls = value.__class__
     write = _SCALARS.get(cls)
     if write is not None:
@@ -115,6 +151,8 @@ def _pretty(value: object, newline: str, out: list[str]) -> None:
             out.append(write(item))
         else:
             _pretty(item, inner, out)
+            if len(out) > _DRAIN_PIECES:
+                out.drain()
         separator = "," + inner
     out.append(newline + ("}" if is_dict else "]"))
 
