@@ -76,3 +76,23 @@ def test_a_sheet_whose_cells_all_have_references_is_not_counted(tmp_path):
     assert cases.iloc[-1]["source_service"] == "2021"
     assert cases.iloc[-1]["data"] == "#N/A"
     assert list(cases["row"]) == [2, 3, 4, 5, 6, 7]
+
+
+def test_items_are_the_cells_strings_not_copies(tmp_path):
+    """An item that is a whole cell is that cell's string, and an item of several cells is
+    one string (a national inventory's items were a second copy of its cells); the items are
+    what split_items gives."""
+    from flowmatrix.io.text import split_items
+
+    path = tmp_path / "cases.csv"
+    path.write_text("①データ共有元サービス,②流通データ,③データ共有先サービス,④データ連携サービス\n"
+                    "住民基本台帳,健診結果/住民基本台帳,ヘルスケアアプリ,健康ポイント\n"
+                    "ヘルスケアアプリ,健診結果,住民基本台帳,ＡＩ分析など\n", encoding="utf-8")
+    cases = read_inventory(path).cases
+    for element in ("source_service", "data", "target_service", "linked_service"):
+        for cell, items in zip(cases[element], cases[f"{element}_items"], strict=True):
+            assert items == split_items(cell)
+    assert cases["source_service_items"][0][0] is cases["source_service"][0]
+    assert cases["data_items"][0][1] is cases["source_service"][0]  # 住民基本台帳, twice
+    assert cases["data_items"][0][0] is cases["data"][1]  # 健診結果
+    assert cases["linked_service_items"][1] == ("AI分析",)

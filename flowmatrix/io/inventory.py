@@ -18,7 +18,7 @@ from .columns import (
 )
 from .extent import column_letter
 from .readers import Sheet, open_workbook, too_many_rows
-from .text import cell_text, display, split_items
+from .text import cell_text, display, split_cells
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -310,10 +310,8 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
         for canonical in CANONICAL_COLUMNS}
     for column, name in extras.items():
         records[name] = kept(column_text(column))
-    items = {}
-    for element in ELEMENTS:  # each distinct text is split once
-        split = {text: split_items(text, separators) for text in set(records[element])}
-        items[item_column(element)] = [split[text] for text in records[element]]
+    split = split_cells({text for e in ELEMENTS for text in set(records[e])}, separators)
+    items = {item_column(e): list(map(split.__getitem__, records[e])) for e in ELEMENTS}
     provenance_rows = ([first + i + sheet.row_base for i in keep] if sheet.row_numbers is None
                        else [sheet.row_number(first + i) for i in keep])
 
