@@ -57,7 +57,6 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
 
     from ..coded import first_cases, row_codes, spread
 
-    matcher = matcher_for(taxonomy)
     ids = taxonomy.ids
     fallback = ids.index(FALLBACK_ID)
     n_themes = len(ids)
@@ -70,21 +69,13 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
         _declared_theme_indexes(cases, taxonomy)
     combination = row_codes([*text_codes, declared_codes])
     first = first_cases(combination)
-    rows = [codes[first] for codes in text_codes]  # each combination's texts and theme
+    rows = dict(zip(present, (codes[first] for codes in text_codes), strict=True))
     declared = declared_codes[first]
     n = len(first)
-
-    hits = matcher.match(list(texts))
-    text_scores = hits.scores()
-    scores = np.zeros((n, n_themes))
-    leads = np.zeros((n, n_themes), dtype=bool)  # the theme leads one of the 4 elements
-    for element, codes in zip(present, rows, strict=True):
-        element_scores = text_scores[codes]
-        scores += ELEMENT_WEIGHTS[element] * element_scores
-        if element in ELEMENTS:
-            best_in_element = element_scores.max(axis=1, keepdims=True)
-            leads |= (element_scores == best_in_element) & (element_scores > 0)
-    scores = np.round(scores, 6)
+    del text_codes, declared_codes
+    hits = matcher_for(taxonomy).match(list(texts))
+    del texts  # each step below keeps only what the next one needs: 1,000,000 cases
+    scores, leads = _scores(hits.scores(), rows, n, n_themes)
 
     # The keywords' own verdict: highest score, ties to the earlier theme; too little is `other`.
     best = scores.argmax(axis=1) if n_themes else np.zeros(n, dtype=int)
@@ -92,9 +83,48 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     keyword_theme = np.where(top >= MIN_SCORE, best, fallback)
     use_declared = declared >= 0
     primary = np.where(use_declared, declared, keyword_theme)
+    secondary = _secondary(scores, leads, top, primary, fallback, ids)
+    del leads
+    matched = _matched_terms(hits, rows, n, ids)
+    del hits, rows
+    score_codes, by_scores = _score_dicts(scores, ids)
 
-    # Secondary: close to the top score, or leading one of the four elements (a cross-domain
-    # flow: バス利用履歴 + 健康状態 → 避難計画 is 防災 with モビリティ and 健康 secondary).
+    result = cases.copy()
+    theme_ids = np.array(ids + [None], dtype=object)  # declared -1: None
+    result["theme_id"] = theme_ids[primary][combination]
+    result["theme_source"] = np.where(use_declared[combination], "declared", "keywords")
+    result["keyword_theme_id"] = theme_ids[keyword_theme][combination]
+    result["declared_theme_id"] = theme_ids[declared][combination]
+    result["secondary_theme_ids"] = spread(secondary, combination)
+    result["score"] = np.round(scores[np.arange(n), primary], 2)[combination] if n else []
+    result["scores"] = spread(by_scores, score_codes[combination])
+    result["matched_terms"] = spread(matched, combination)
+    return result
+
+
+def _scores(text_scores, rows: dict, n: int, n_themes: int) -> tuple:
+    """Each combination's score per theme (element weight × keyword weight, summed, rounded
+    to 6 places), and whether the theme leads one of the four elements."""
+    import numpy as np
+
+    scores = np.zeros((n, n_themes))
+    leads = np.zeros((n, n_themes), dtype=bool)
+    for element, codes in rows.items():
+        element_scores = text_scores[codes]
+        scores += ELEMENT_WEIGHTS[element] * element_scores
+        if element in ELEMENTS:
+            best_in_element = element_scores.max(axis=1, keepdims=True)
+            leads |= (element_scores == best_in_element) & (element_scores > 0)
+    return np.round(scores, 6), leads
+
+
+def _secondary(scores, leads, top, primary, fallback: int, ids: list[str]) -> list[tuple]:
+    """Secondary themes: close to the top score, or leading one of the four elements (a
+    cross-domain flow: バス利用履歴 + 健康状態 → 避難計画 is 防災 with モビリティ and 健康
+    secondary), highest score first."""
+    import numpy as np
+
+    n = len(scores)
     threshold = np.maximum(MIN_SCORE, SECONDARY_RATIO * top)
     candidate = (scores >= threshold[:, None]) | (leads & (scores >= MIN_SCORE))
     candidate[np.arange(n), primary] = False
@@ -110,44 +140,52 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
         as_ids = [tuple(ids[j] for j in row if j >= 0) for row in combinations.tolist()]
         for i, k in zip(with_any.tolist(), which.ravel().tolist(), strict=True):
             secondary[i] = as_ids[k]
+    return secondary
 
-    # A combination's terms, element by element: a text's terms are a slice of its hits, and
-    # each (element, term, theme) is built once and shared by every hit of it.
+
+def _matched_terms(hits, rows: dict, n: int, ids: list[str]) -> list[tuple]:
+    """A combination's terms, element by element: a text's terms are a slice of its hits, and
+    each (element, term, theme) is built once and shared by every hit of it."""
+    import numpy as np
+
+    from ..coded import spread
+
     pair_of_hit, pairs = _term_pairs(hits)
     labelled = []
-    for element, codes in zip(present, rows, strict=True):
+    for element, codes in rows.items():
         used = np.unique(codes)
-        mine = np.zeros(len(texts) + 1, dtype=bool)
+        mine = np.zeros(hits.n_texts + 1, dtype=bool)
         mine[used] = True
         of_mine = np.flatnonzero(mine[hits.text])  # the hits of this element's texts
         flat = spread([(element, term, ids[theme]) for term, theme in pairs],
                       pair_of_hit[of_mine]).tolist()
         bounds = np.searchsorted(hits.text[of_mine], used, side="left").tolist() + [len(flat)]
-        found = [()] * (len(texts) + 1)
+        found = [()] * (hits.n_texts + 1)
         for code, start, end in zip(used.tolist(), bounds[:-1], bounds[1:], strict=True):
             found[code] = tuple(flat[start:end])
         labelled.append(spread(found, codes))
-    matched = [sum(parts, ()) for parts in zip(*labelled, strict=True)] \
-        if labelled else [()] * n
-    rounded = np.round(scores, 2)
-    hit_rows, hit_columns = np.nonzero(rounded)
-    names = np.array(ids, dtype=object)[hit_columns].tolist()
-    values = rounded[hit_rows, hit_columns].tolist()
-    bounds = np.searchsorted(hit_rows, np.arange(n + 1)).tolist()
-    by_combination = [dict(zip(names[a:b], values[a:b], strict=True))
-                      for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [sum(parts, ()) for parts in zip(*labelled, strict=True)] if labelled else [()] * n
 
-    result = cases.copy()
-    theme_ids = np.array(ids + [None], dtype=object)  # declared -1: None
-    result["theme_id"] = theme_ids[primary][combination]
-    result["theme_source"] = np.where(use_declared[combination], "declared", "keywords")
-    result["keyword_theme_id"] = theme_ids[keyword_theme][combination]
-    result["declared_theme_id"] = theme_ids[declared][combination]
-    result["secondary_theme_ids"] = spread(secondary, combination)
-    result["score"] = np.round(scores[np.arange(n), primary], 2)[combination] if n else []
-    result["scores"] = spread(by_combination, combination)
-    result["matched_terms"] = spread(matched, combination)
-    return result
+
+def _score_dicts(scores, ids: list[str]) -> tuple:
+    """({theme_id: score} rounded to 2 places, for every theme with hits) of each row of
+    `scores`, as (a code per row, the distinct dicts): rows with the same scores share one
+    dict (100,000 cases with distinct texts have 30,000 distinct score rows)."""
+    import numpy as np
+
+    from ..coded import factorize_keys, first_cases, row_codes
+
+    rounded = np.round(scores, 2)
+    cents = np.rint(rounded * 100).astype(np.int64)  # exact: one key per 2-place value
+    codes = row_codes([factorize_keys(column)[0] for column in cents.T]) if len(ids) \
+        else np.zeros(len(scores), dtype=np.int64)
+    distinct = rounded[first_cases(codes)]
+    hit_rows, hit_columns = np.nonzero(distinct)
+    names = np.array(ids, dtype=object)[hit_columns].tolist()
+    values = distinct[hit_rows, hit_columns].tolist()
+    bounds = np.searchsorted(hit_rows, np.arange(len(distinct) + 1)).tolist()
+    return codes, [dict(zip(names[a:b], values[a:b], strict=True))
+                   for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _term_pairs(hits) -> tuple:
