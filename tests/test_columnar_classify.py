@@ -300,6 +300,27 @@ def test_the_same_item_in_two_texts_gets_one_kind_in_both(tmp_path):
     assert typed["sensitive"].dtype == bool
 
 
+def test_classifying_adds_columns_and_leaves_the_frame_it_was_given_as_it_was(tmp_path):
+    """Themes and kinds share the given frame's columns (no copy of 100,000 cells per stage):
+    the frame given, and a frame classified once and given again, keep their values."""
+    cases = read_cases(tmp_path, [
+        ["1", "A市", "地域通貨アプリ", "住所、健診結果", "防災アプリ", "避難支援", ""],
+        ["2", "A市", "防災アプリ", "購買履歴／住所", "", "見守り", "観光"],
+    ])
+    before = cases.copy(deep=True)
+    taxonomies = load_taxonomies(DEFAULTS)
+    themed = classify_themes(cases, taxonomies.themes)
+    typed = type_items(themed, taxonomies)
+    themed_before, typed_before = themed.copy(deep=True), typed.copy(deep=True)
+    again = type_items(classify_themes(typed, taxonomies.themes, ignore_declared=True),
+                       taxonomies)
+    assert list(again["theme_source"]) == ["keywords", "keywords"]
+    assert list(typed["theme_source"]) == ["keywords", "declared"]
+    for frame, copy in ((cases, before), (themed, themed_before), (typed, typed_before)):
+        pd.testing.assert_frame_equal(frame, copy)
+    assert "source_types" not in themed and "theme_id" not in cases
+
+
 def test_an_explicit_type_is_applied_per_distinct_cell_and_label(tmp_path):
     cases = read_cases(tmp_path, [
         ["1", "A市", "謎A/謎B", "購買履歴", "分析", "", ""],

@@ -90,8 +90,8 @@ def test_items_are_the_cells_strings_not_copies(tmp_path):
                     "ヘルスケアアプリ,健診結果,住民基本台帳,ＡＩ分析など\n", encoding="utf-8")
     cases = read_inventory(path).cases
     for element in ("source_service", "data", "target_service", "linked_service"):
-        for cell, items in zip(cases[element], cases[f"{element}_items"], strict=True):
-            assert items == split_items(cell)
+        for text, items in zip(cases[element], cases[f"{element}_items"], strict=True):
+            assert items == split_items(text)
     assert cases["source_service_items"][0][0] is cases["source_service"][0]
     assert cases["data_items"][0][1] is cases["source_service"][0]  # 住民基本台帳, twice
     assert cases["data_items"][0][0] is cases["data"][1]  # 健診結果

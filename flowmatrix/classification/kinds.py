@@ -87,7 +87,7 @@ def type_items(cases: pd.DataFrame, taxonomies: Taxonomies) -> pd.DataFrame:
 
     from ..coded import Items, factorize, first_cases, row_codes, spread
 
-    result = cases.copy()
+    result = cases.copy(deep=False)  # columns shared; df[c] = … never writes into one
     data_cells = None
     for element, (kind, column, explicit) in TYPED_ELEMENTS.items():
         taxonomy = taxonomies.of_kind(kind)

@@ -89,7 +89,7 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     del hits, rows
     score_codes, by_scores = _score_dicts(scores, ids)
 
-    result = cases.copy()
+    result = cases.copy(deep=False)  # columns shared; df[c] = … never writes into one
     theme_ids = np.array(ids + [None], dtype=object)  # declared -1: None
     result["theme_id"] = theme_ids[primary][combination]
     result["theme_source"] = np.where(use_declared[combination], "declared", "keywords")
