@@ -96,3 +96,6 @@ def test_items_are_the_cells_strings_not_copies(tmp_path):
     assert cases["data_items"][0][1] is cases["source_service"][0]  # 住民基本台帳, twice
     assert cases["data_items"][0][0] is cases["data"][1]  # 健診結果
     assert cases["linked_service_items"][1] == ("AI分析",)
+    # the file and sheet of every case are one string each, not a copy per case
+    assert cases["file"][0] == str(path) and cases["file"][1] is cases["file"][0]
+    assert cases["sheet"][1] is cases["sheet"][0]
