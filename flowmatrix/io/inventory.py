@@ -242,7 +242,6 @@ def _fill_merged(sheet: Sheet, first_data_row: int) -> list[list[object]]:
 
 def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, separators: str,
            encoding: str | None) -> Inventory:
-    import numpy as np
     import pandas as pd
 
     first = header.grid_row + 1
@@ -316,10 +315,10 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
     provenance_rows = ([first + i + sheet.row_base for i in keep] if sheet.row_numbers is None
                        else [sheet.row_number(first + i) for i in keep])
 
-    cases = pd.DataFrame({**records, **items}, dtype=object)
-    # One string for every case (pandas would store a copy per case, as Arrow text)
-    cases["file"] = np.full(len(cases), path, dtype=object)
-    cases["sheet"] = np.full(len(cases), sheet.name or "", dtype=object)
+    # file and sheet: one string for every case (as a column of its own, pandas would store a
+    # copy per case, as Arrow text)
+    cases = pd.DataFrame({**records, **items, "file": [path] * len(keep),
+                          "sheet": [sheet.name or ""] * len(keep)}, dtype=object)
     cases["row"] = pd.Series(provenance_rows, dtype="int64")
     if sheet.has_cells:
         columns = {canonical: column_letter(sheet.column_index(c))
