@@ -200,8 +200,9 @@ def _json_values():
 
 def test_summary_json_is_json_dumps_written_in_pieces(tmp_path, monkeypatch):
     """json_bytes and write_json give json.dumps(indent=2)'s text, newline at the end, also
-    when the pieces are handed on every few (_DRAIN_PIECES) and when a value met half-way
-    sends the whole file to json.dumps (what was written by then is replaced)."""
+    when the pieces are handed on every few (_DRAIN_PIECES), when lists are Rows made while
+    they are written, and when a value met half-way sends the whole file to json.dumps (what
+    was written by then is replaced)."""
     import json
 
     from hypothesis import HealthCheck, given, settings
@@ -211,14 +212,25 @@ def test_summary_json_is_json_dumps_written_in_pieces(tmp_path, monkeypatch):
     monkeypatch.setattr(serialise, "_DRAIN_PIECES", 3)
     path = tmp_path / "summary.json"
 
+    def as_rows(value):  # every list a Rows, made while it is written
+        if value.__class__ is dict:
+            return {k: as_rows(v) for k, v in value.items()}
+        if value.__class__ is tuple:
+            return tuple(as_rows(v) for v in value)
+        if value.__class__ is list:
+            items = [as_rows(v) for v in value]
+            return serialise.Rows(lambda: iter(items))
+        return value
+
     @settings(max_examples=300, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(data=_json_values())
     def check(data):
         expected = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        assert serialise.json_bytes(data) == expected
-        path.write_bytes(b"x" * 5000)  # a longer file there before: nothing of it is left
-        serialise.write_json(data, path)
-        assert path.read_bytes() == expected
+        for given_data in (data, as_rows(data)):
+            assert serialise.json_bytes(given_data) == expected
+            path.write_bytes(b"x" * 5000)  # a longer file there before: nothing is left
+            serialise.write_json(given_data, path)
+            assert path.read_bytes() == expected
 
     check()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
 
@@ -33,8 +33,26 @@ def json_bytes(data: object) -> bytes:
     fast path does not know (a subclass, say) goes to json.dumps, so the text never differs."""
     chunks: list[bytes] = []
     if not _write_json(data, chunks.append):
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return (json.dumps(data, ensure_ascii=False, indent=2, default=_rows_as_list)
+                + "\n").encode("utf-8")
     return b"".join(chunks)
+
+
+class Rows:
+    """A JSON list whose items are made while it is written (summary.json's lists of every
+    finding and every 要配慮 case: at 1,000,000 cases they would be hundreds of MB of dicts
+    held at once). `make()` gives the items, afresh each time it is called."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Iterable]):
+        self.make = make
+
+
+def _rows_as_list(value: object) -> list:
+    if value.__class__ is Rows:
+        return list(value.make())
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
 
 
 def write_json(data: object, path) -> None:
@@ -121,6 +139,9 @@ def _pretty(value: object, newline: str, out: _Pieces) -> None:
     if write is not None:
         out.append(write(value))
         return
+    if cls is Rows:
+        _rows(value, newline, out)
+        return
     is_dict = cls is dict
     if not (is_dict or cls is list or cls is tuple):
         raise _Unknown
@@ -155,6 +176,19 @@ def _pretty(value: object, newline: str, out: _Pieces) -> None:
                 out.drain()
         separator = "," + inner
     out.append(newline + ("}" if is_dict else "]"))
+
+
+def _rows(rows: Rows, newline: str, out: _Pieces) -> None:
+    """Append the JSON of Rows as _pretty writes a list, each item as it is made."""
+    inner = newline + "  "
+    separator = "[" + inner
+    for item in rows.make():
+        out.append(separator)
+        _pretty(item, inner, out)
+        if len(out) > _DRAIN_PIECES:
+            out.drain()
+        separator = "," + inner
+    out.append("[]" if separator[0] == "[" else newline + "]")
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from .labels import stage_labeller
+from .serialise import Rows
 from .tables import matrix_frames, representative_examples, tally_frame, theme_tally_frame
 
 if TYPE_CHECKING:
@@ -17,6 +18,8 @@ FINDING_KEYS = ("severity", "code", "message", "file", "sheet", "cell", "row", "
 
 
 def summary_dict(analysis: Analysis) -> dict:
+    """Everything summary.json holds. Its lists of every finding and every 要配慮 case are
+    serialise.Rows, made while the file is written (json_bytes and write_json take them)."""
     lang, taxonomies = analysis.settings.lang, analysis.taxonomies
     labels = taxonomies.data_categories.labels(lang)
     return {
@@ -35,15 +38,16 @@ def summary_dict(analysis: Analysis) -> dict:
         "top_flows": analysis.top_flows,
         "representative_flows": representative_dict(analysis.representative_flows,
                                                     analysis.cases),
-        "sensitive_flows": [{**flow, "categories": [labels.get(c, c) for c in
-                                                    flow["categories"]]}
-                            for flow in analysis.sensitive_flows],
+        "sensitive_flows": Rows(lambda: ({**flow, "categories": [labels.get(c, c) for c in
+                                                                 flow["categories"]]}
+                                         for flow in analysis.sensitive_flows)),
         "matrices": {key: _matrix(m, analysis) for key, m in analysis.matrices.items()},
         "flows": {key: _flows(stages, analysis) for key, stages in analysis.flows.items()},
         "tallies": {key: _records(tally_frame(table, taxonomies, lang))
                     for key, table in analysis.tallies.items()},
         "top": analysis.top,
-        "findings": [{k: getattr(f, k) for k in FINDING_KEYS} for f in analysis.findings],
+        "findings": Rows(lambda: ({k: getattr(f, k) for k in FINDING_KEYS}
+                                  for f in analysis.findings)),
         **_aliases(analysis),
         **_municipalities(analysis),
     }
