@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .classification.kinds import KIND_OPTION, TYPED_ELEMENTS, declared_labels
 from .classification.taxonomy import Taxonomies, Taxonomy
-from .coded import factorize, factorize_keys, row_codes
+from .coded import Coded, factorize, factorize_keys, row_codes
 from .findings import Finding, sort_findings
 from .io.columns import CANONICAL_COLUMNS, ELEMENTS
 from .io.inventory import Inventory, item_column
@@ -80,27 +80,21 @@ def _header(inventory: Inventory, column: str) -> str:
     return f"{column} ({written.strip()!r})" if written else column
 
 
-class _Coded:
-    """The inventory's columns as codes (coded.factorize), each factorized once for every
-    check that reads it, and its rows as numpy."""
+class _Coded(Coded):
+    """The inventory's cases as codes (coded.Coded: each column factorized once for every
+    check that reads it), and its rows as numpy."""
 
     def __init__(self, inventory: Inventory):
+        super().__init__(inventory.cases)
         self.inventory = inventory
         self.rows = inventory.cases["row"].to_numpy()
-        self._columns: dict[str, tuple[np.ndarray, list]] = {}
-
-    def __call__(self, column: str) -> tuple[np.ndarray, list]:
-        """(codes, distinct values) of `column`."""
-        if column not in self._columns:
-            self._columns[column] = factorize(self.inventory.cases[column])
-        return self._columns[column]
 
     def where(self, column: str, passed: np.ndarray) -> tuple[list[int], list]:
         """(rows, values): the rows whose value in `column` is a distinct value that `passed`
         (one bool per distinct value), with those values."""
         import numpy as np
 
-        codes, distinct = self(column)
+        codes, distinct = self.column(column)
         where = np.flatnonzero(passed[codes])
         return self.rows[where].tolist(), [distinct[c] for c in codes[where].tolist()]
 
@@ -121,7 +115,7 @@ def _missing_elements(coded: _Coded) -> list[Finding]:
     for element in ELEMENTS:
         message = f"the case has no {_header(inventory, element)}"
         header = (inventory.headers.get(element) or element).strip()
-        rows, _ = coded.where(element, _passes(lambda value: not value, coded(element)[1]))
+        rows, _ = coded.where(element, _passes(lambda value: not value, coded.column(element)[1]))
         findings += [_finding(inventory, "error", "missing-element", element, row, message,
                               header=header) for row in rows]
     return findings
@@ -131,7 +125,7 @@ def _duplicate_case_ids(coded: _Coded) -> list[Finding]:
     inventory = coded.inventory
     if "case_id" not in inventory.columns:
         return []
-    codes, distinct = coded("case_id")
+    codes, distinct = coded.column("case_id")
     # each distinct id normalised once (an id of letters and digits is its own normal form)
     ids, normalised = factorize([v if v.isascii() and v.isalnum() else normalise(v) if v
                                  else "" for v in distinct])
@@ -173,7 +167,7 @@ def _duplicate_cases(coded: _Coded) -> list[Finding]:
     normalised_codes = []
     filled = np.ones(len(coded.rows), dtype=bool)
     for element in ELEMENTS:
-        codes, distinct = coded(element)
+        codes, distinct = coded.column(element)
         texts, normalised = factorize([normalise(v) for v in distinct])
         filled &= _passes(bool, normalised)[texts[codes]]
         normalised_codes.append(texts[codes])
@@ -190,7 +184,7 @@ def _unknown_themes(coded: _Coded, taxonomy: Taxonomy) -> list[Finding]:
     if "theme" not in inventory.columns:
         return []
     rows, labels = coded.where("theme", _passes(
-        lambda label: bool(label) and taxonomy.find_label(label) is None, coded("theme")[1]))
+        lambda label: bool(label) and taxonomy.find_label(label) is None, coded.column("theme")[1]))
     if not rows:
         return []
     known = ", ".join(theme.ja for theme in taxonomy.themes)
@@ -210,7 +204,7 @@ def _suspicious_cells(coded: _Coded) -> list[Finding]:
             continue
         # Inventories repeat the same texts: judge each distinct text once, most of them by
         # their length and one regular expression.
-        distinct = coded(column)[1]
+        distinct = coded.column(column)[1]
         maybe = np.flatnonzero(
             (np.fromiter(map(len, distinct), dtype="int64", count=len(distinct))
              > MAX_CELL_CHARS)
@@ -298,7 +292,7 @@ def _unknown_item_types(coded: _Coded, taxonomies: Taxonomies) -> list[Finding]:
         where = inventory.headers.get(explicit, explicit)
         cases = inventory.cases
         # each distinct cell's labels once: the unknown ones, or how many
-        codes, texts = coded(explicit)
+        codes, texts = coded.column(explicit)
         labels_of = [declared_labels(text, taxonomy) if text else [] for text in texts]
         unknown_in = [list(dict.fromkeys(
             label for label, entry in zip(split_items(text, unique=False), labels, strict=True)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
 
 def factorize(values: Sequence) -> tuple[np.ndarray, list]:
@@ -148,3 +149,23 @@ class Items:
         first = self.starts[text_codes]
         cases, within = runs(self.starts[text_codes + 1] - first)
         return cases, self.codes[first[cases] + within]
+
+
+class Coded:
+    """A frame's columns as codes (factorize), each made once for every reader, and other
+    answers made from them once (`once`), for as long as the Coded lives: one check or one
+    count, so the same column is not factorized by every step that reads it."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._made: dict = {}
+
+    def column(self, name: str) -> tuple[np.ndarray, list]:
+        """factorize of the column `name`: (codes, distinct values)."""
+        return self.once(("column", name), lambda: factorize(self.frame[name]))
+
+    def once(self, key, make):
+        """What make() gives, made at the first call for `key`."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]

@@ -90,3 +90,18 @@ def test_runs_give_each_element_its_run_and_its_place_in_it():
     assert which.tolist() == [0, 0, 2, 2, 2]
     assert within.tolist() == [0, 1, 0, 1, 2]
     assert [a.tolist() for a in runs(np.array([], dtype="int64"))] == [[], []]
+
+
+def test_a_coded_frame_factorizes_each_column_once_for_every_reader():
+    import pandas as pd
+
+    from flowmatrix.coded import Coded
+
+    frame = pd.DataFrame({"municipality": ["熊谷市", "会津若松市", "熊谷市"]}, dtype=object)
+    coded = Coded(frame)
+    codes, distinct = coded.column("municipality")
+    assert codes.tolist() == [0, 1, 0] and distinct == ["熊谷市", "会津若松市"]
+    assert coded.column("municipality") is coded.column("municipality")
+    made = []
+    assert coded.once("n", lambda: made.append(1) or len(frame)) == 3
+    assert coded.once("n", lambda: made.append(1) or 0) == 3 and made == [1]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..classification.kinds import TYPED_ELEMENTS
+from ..coded import Coded
 from ..errors import FlowmatrixError
 from ..io.columns import ELEMENTS
 from ..io.inventory import item_column
@@ -74,23 +75,13 @@ def dimension_values(cases: pd.DataFrame, dimension: str) -> list[tuple]:
     return [texts[c] for c in codes.tolist()]
 
 
-class CodedCases:
+class CodedCases(Coded):
     """Cases whose dimensions are worked out as codes once: an analysis counts the same
     columns in several matrices and tallies. Pass it where a count takes `cases`."""
-
-    def __init__(self, cases: pd.DataFrame):
-        self.frame = cases
-        self._made: dict = {}
 
     def dimension(self, dimension: str) -> tuple[np.ndarray, Items]:
         """dimension_codes of the cases, made once."""
         return self.once(("dimension", dimension), lambda: dimension_codes(self.frame, dimension))
-
-    def once(self, key, make):
-        """What make() gives, made at the first call for `key`."""
-        if key not in self._made:
-            self._made[key] = make()
-        return self._made[key]
 
 
 def coded_cases(cases: pd.DataFrame | CodedCases) -> CodedCases:

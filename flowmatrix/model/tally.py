@@ -37,7 +37,7 @@ def theme_tally(cases: pd.DataFrame | CodedCases, taxonomy: Taxonomy, *,
     cases = coded_cases(cases)
     total = len(cases.frame)
     primary = cases.frame["theme_id"].value_counts()
-    themes, theme_ids = _theme_codes(cases)
+    themes, theme_ids = cases.column("theme_id")
     secondary, secondary_ids = factorize_cells(cases.frame["secondary_theme_ids"])
     touching: dict[str, int] = {}
     for theme, others, n in _distinct(themes, secondary):  # once per distinct combination
@@ -89,7 +89,7 @@ def theme_cross_table(cases: pd.DataFrame | CodedCases, column: str,
     import pandas as pd
 
     cases = coded_cases(cases)
-    themes, theme_values = _theme_codes(cases)
+    themes, theme_values = cases.column("theme_id")
     present = set(theme_values)
     theme_ids = [t.id for t in taxonomy.themes if t.id in present]
     codes, items = cases.dimension(column)
@@ -131,13 +131,6 @@ def _counted(items: Items, column: str) -> tuple[np.ndarray, np.ndarray]:
         return np.repeat(np.arange(len(lengths), dtype="int64"), lengths), items.codes
     texts = np.flatnonzero(lengths)
     return texts, items.codes[items.starts[texts]]
-
-
-def _theme_codes(cases: CodedCases) -> tuple[np.ndarray, list]:
-    """The primary theme id of the cases as codes, made once."""
-    from ..coded import factorize
-
-    return cases.once("theme_id", lambda: factorize(cases.frame["theme_id"]))
 
 
 __all__ = ["theme_tally", "tally_by", "theme_cross_table", "BLANK", "TOTAL"]
