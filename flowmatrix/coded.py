@@ -105,6 +105,16 @@ def first_cases(codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.concatenate(([True], highest[1:] > highest[:-1])))
 
 
+def distinct_rows(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """(each case's row code, the first case of each distinct row, how many cases have it):
+    the distinct rows of code columns as a count weighs them (row_codes, first_cases)."""
+    import numpy as np
+
+    of_case = row_codes(columns)
+    first = first_cases(of_case)
+    return of_case, first, np.bincount(of_case, minlength=len(first))
+
+
 def runs(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Runs of the given lengths laid end to end: for each element, the run it is in and its
     position within that run (lengths [2, 0, 3] → runs [0, 0, 2, 2, 2], positions

@@ -105,3 +105,11 @@ def test_a_coded_frame_factorizes_each_column_once_for_every_reader():
     made = []
     assert coded.once("n", lambda: made.append(1) or len(frame)) == 3
     assert coded.once("n", lambda: made.append(1) or 0) == 3 and made == [1]
+
+
+def test_distinct_rows_weigh_each_row_by_its_cases():
+    from flowmatrix.coded import distinct_rows
+
+    of_case, first, counts = distinct_rows([np.array([0, 1, 0, 0]), np.array([2, 2, 2, -1])])
+    assert of_case.tolist() == [0, 1, 0, 2]
+    assert first.tolist() == [0, 1, 3] and counts.tolist() == [2, 1, 1]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
-from ..coded import Items, factorize_keys, first_cases, row_codes, runs
+from ..coded import Items, distinct_rows, factorize_keys, runs
 from ..errors import FlowmatrixError
 from .dimensions import DIMENSIONS, OTHER, CodedCases, coded_cases, value_order
 
@@ -139,11 +139,8 @@ class _Groups:
     combination of text codes, in the order of its first case, with how many cases it has."""
 
     def __init__(self, columns: list[np.ndarray]):
-        import numpy as np
-
-        self.of_case = row_codes(columns)  # the group of each case
-        self.first = first_cases(self.of_case)  # the first case of each group
-        self.weights = np.bincount(self.of_case, minlength=len(self.first))
+        # the group of each case, the first case of each group, its number of cases
+        self.of_case, self.first, self.weights = distinct_rows(columns)
         self.texts = [codes[self.first] for codes in columns]  # the text codes of each group
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..coded import factorize_cells, first_cases, row_codes
+from ..coded import distinct_rows, factorize_cells
 from .dimensions import (
     BLANK,
     TOTAL,
@@ -113,11 +113,7 @@ def theme_cross_table(cases: pd.DataFrame | CodedCases, column: str,
 
 def _distinct(*columns: np.ndarray) -> zip:
     """(code, code …, cases) of each distinct row of the code columns."""
-    import numpy as np
-
-    group = row_codes(list(columns))
-    first = first_cases(group)
-    cases = np.bincount(group, minlength=len(first))
+    _, first, cases = distinct_rows(list(columns))
     return zip(*(c[first].tolist() for c in columns), cases.tolist(), strict=True)
 
 
