@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 SEVERITIES = ("error", "warning", "info")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a national inventory has 100,000s of findings
 class Finding:
     severity: str  # "error" | "warning" | "info"
     code: str  # stable, e.g. "missing-element"
