@@ -130,7 +130,9 @@ def test_a_lone_surrogate_is_matched_as_a_replacement_character(tmp_path, patter
     texts = ["a\ud800 bus 防災", "\udfffa\ud800", "避難所 a\ud83d"]
     replaced = [re.sub("[\ud800-\udfff]", "\ufffd", text) for text in texts]
     assert hits_of(matcher, texts) == hits_of(matcher, replaced)
-    assert {term for _, term, _, _ in hits_of(matcher, texts)} >= {"防災", "避難所"}
+    terms = {term for _, term, _, _ in hits_of(matcher, texts)}
+    assert terms >= {"防災", "避難所"}
+    assert terms - {"防災", "避難", "避難所"}  # the pattern matched too
 
 
 def _separators(joined: str):
@@ -250,6 +252,32 @@ def test_themes_of_cases_read_from_a_file(tmp_path):
     assert list(ignored["theme_id"]) == list(result["keyword_theme_id"])
     assert set(ignored["theme_source"]) == {"keywords"}
     assert ignored["declared_theme_id"].isna().all()
+
+
+def test_cases_share_a_scores_dict_only_when_their_scores_are_equal(tmp_path):
+    """Equal score rows share one dict; rows that differ, however large the scores (a weight
+    of 1e17 is allowed), keep their own."""
+    path = tmp_path / "big.toml"
+    path.write_text(TAXONOMY.format(patterns="").replace('"避難所", ', '"避難所", '
+                    '{ term = "巨大", weight = 1e17 }, '), encoding="utf-8")
+    cases = read_cases(tmp_path, [["1", "A市", "", "巨大", "", "", ""],
+                                  ["2", "A市", "", "巨大", "", "巨大", ""],
+                                  ["3", "B市", "", "巨大", "", "", ""]])
+    scores = classify_themes(cases, load_taxonomy(path))["scores"].tolist()
+    assert scores[0] == scores[2] and scores[0]["alpha"] > 1e17  # ② only, in two cases
+    assert scores[1]["alpha"] > 2 * scores[0]["alpha"]  # ② and ④
+    assert scores[0] is scores[2] and scores[0] is not scores[1]
+
+
+@pytest.mark.parametrize("weight", ["nan", "inf", "-inf", "0"])
+def test_a_weight_that_is_not_a_positive_number_is_refused(tmp_path, weight):
+    from flowmatrix.errors import TaxonomyError
+
+    path = tmp_path / "themes.toml"
+    path.write_text(TAXONOMY.format(patterns="").replace(
+        "weight = 2.0", f"weight = {weight}"), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="weight must be a positive number"):
+        load_taxonomy(path)
 
 
 def test_a_tie_between_themes_goes_to_the_earlier_theme(tmp_path):

@@ -309,16 +309,30 @@ def test_disk_full_read_only_or_no_permission(english_messages, cli, tmp_path, m
 
     out = tmp_path / "reports"
     before = previous_report(out)
+    written = []
 
-    def failing(data, path):  # summary.json is written a piece at a time: fail half-way
-        def write(piece):
-            raise OSError(code, os.strerror(code), str(path))
-        with open(path, "wb"):
-            serialise._write_json(data, write)
+    class Full:  # summary.json's file: the disk fills after 2,000 bytes
+        def __init__(self, path, mode):
+            self.path, self.file = path, open(path, mode)  # noqa: SIM115
 
-    monkeypatch.setattr(serialise, "write_json", failing)
+        def write(self, data):
+            if sum(written) + len(data) > 2000:
+                raise OSError(code, os.strerror(code), str(self.path))
+            written.append(len(data))
+            return self.file.write(data)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+    # summary.json is written a piece at a time (every 3 pieces here): it fails half-way
+    monkeypatch.setattr(serialise, "_DRAIN_PIECES", 3)
+    monkeypatch.setattr(serialise, "open", Full, raising=False)
     result = cli("analyze", SAMPLE, "--out", out, "--format", "json,md")
     assert_refused(result, out, before, str(out / "cases"), phrase)
+    assert written and sum(written) <= 2000  # part of it was written before the disk filled
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,

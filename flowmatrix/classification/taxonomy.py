@@ -10,6 +10,7 @@ added before `other`.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 import unicodedata
@@ -302,7 +303,8 @@ def _parse_terms(values: object, where: str, source: str, patterns: bool) -> lis
         if not isinstance(value, str) or not value.strip():
             raise TaxonomyError(f"{at}: expected a non-empty string or {{ {key} = \"...\", "
                                 "weight = 1.5 }", path=source)
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or \
+                not 0 < weight < math.inf:  # TOML has nan and inf
             raise TaxonomyError(f"{at}: weight must be a positive number, got {weight!r}",
                                 path=source)
         text = value if patterns else normalise_term(value)

@@ -176,8 +176,8 @@ def _score_dicts(scores, ids: list[str]) -> tuple:
     from ..coded import factorize_keys, first_cases, row_codes
 
     rounded = np.round(scores, 2)
-    cents = np.rint(rounded * 100).astype(np.int64)  # exact: one key per 2-place value
-    codes = row_codes([factorize_keys(column)[0] for column in cents.T]) if len(ids) \
+    bits = (rounded + 0.0).view(np.int64)  # exact for any float (+ 0.0: -0.0 is 0.0)
+    codes = row_codes([factorize_keys(column)[0] for column in bits.T]) if len(ids) \
         else np.zeros(len(scores), dtype=np.int64)
     distinct = rounded[first_cases(codes)]
     hit_rows, hit_columns = np.nonzero(distinct)

@@ -58,7 +58,8 @@ def _rows_as_list(value: object) -> list:
 def write_json(data: object, path) -> None:
     """json_bytes(data) written to the file at `path` a piece at a time: the summary of a
     national inventory is 160 MB of text, which would otherwise be held as pieces, as one
-    string and as bytes at once."""
+    string and as bytes at once. An error half-way leaves part of the file: write into a
+    folder that replaces the report only when it is whole (render/folder.py `replacing`)."""
     with open(path, "wb") as out:
         if not _write_json(data, out.write):
             out.seek(0)
