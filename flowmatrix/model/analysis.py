@@ -137,9 +137,9 @@ def sensitive_flows(cases: pd.DataFrame) -> list[dict]:
 
     if "sensitive" not in cases or not cases["sensitive"].any():
         return []
-    flagged = cases[cases["sensitive"]]
-    columns = ("case_id", "file", "row", "source_service", item_column("data"),
-               "data_categories", "data_sensitive", "target_service", "linked_service")
+    columns = ["case_id", "file", "row", "source_service", item_column("data"),
+               "data_categories", "data_sensitive", "target_service", "linked_service"]
+    flagged = cases.loc[cases["sensitive"].to_numpy(), columns]  # not a copy of every column
     flows = []
     for case_id, file, row, source, items, categories, flags, target, linked in zip(
             *(flagged[c].tolist() for c in columns), strict=True):
