@@ -334,7 +334,10 @@ def _sensitive_flows(inventory: Inventory, typed: pd.DataFrame,
     consent = inventory.headers.get("consent")  # the header as written, if the column exists
     if not typed["sensitive"].any():
         return []
-    flagged = typed[typed["sensitive"]]
+    columns = ["row", item_column("data"), "data_categories", "data_sensitive",
+               *(["consent"] if "consent" in typed else [])]
+    # the flagged cases' columns read here, not a copy of every column
+    flagged = typed.loc[typed["sensitive"].to_numpy(dtype=bool, na_value=False), columns]
     consents = flagged["consent"].tolist() if "consent" in flagged else [""] * len(flagged)
     findings = []
     named: dict[tuple, list[str]] = {}  # cases repeat their data: name each once

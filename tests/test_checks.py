@@ -125,3 +125,16 @@ def test_validate_searches_a_folder(cli, tmp_path):
     assert "a.csv: 事例 1 件、問題なし" in result.stdout
     assert "b.csv:C2: エラー [missing-element]" in result.stdout
     assert "~$" not in result.stdout
+
+
+def test_a_finding_holds_no_instance_dict():
+    """Findings are slots objects (104 bytes, not 352): a national inventory has hundreds of
+    thousands; they still pickle (batch workers send them) and compare as before."""
+    import pickle
+
+    from flowmatrix.findings import Finding
+
+    finding = Finding("error", "missing-element", "the case has no data", file="a.csv",
+                      row=3, params=(("row", 3),))
+    assert not hasattr(finding, "__dict__")
+    assert pickle.loads(pickle.dumps(finding)) == finding

@@ -255,21 +255,21 @@ def test_themes_of_cases_read_from_a_file(tmp_path):
 
 
 def test_cases_share_a_scores_dict_only_when_their_scores_are_equal(tmp_path):
-    """Equal score rows share one dict; rows that differ, however large the scores (a weight
-    of 1e17 is allowed), keep their own."""
+    """Equal score rows share one dict; rows that differ, however large the scores (the
+    largest weight allowed), keep their own."""
     path = tmp_path / "big.toml"
     path.write_text(TAXONOMY.format(patterns="").replace('"避難所", ', '"避難所", '
-                    '{ term = "巨大", weight = 1e17 }, '), encoding="utf-8")
+                    '{ term = "巨大", weight = 1e9 }, '), encoding="utf-8")
     cases = read_cases(tmp_path, [["1", "A市", "", "巨大", "", "", ""],
                                   ["2", "A市", "", "巨大", "", "巨大", ""],
                                   ["3", "B市", "", "巨大", "", "", ""]])
     scores = classify_themes(cases, load_taxonomy(path))["scores"].tolist()
-    assert scores[0] == scores[2] and scores[0]["alpha"] > 1e17  # ② only, in two cases
+    assert scores[0] == scores[2] and scores[0]["alpha"] > 1e9  # ② only, in two cases
     assert scores[1]["alpha"] > 2 * scores[0]["alpha"]  # ② and ④
     assert scores[0] is scores[2] and scores[0] is not scores[1]
 
 
-@pytest.mark.parametrize("weight", ["nan", "inf", "-inf", "0"])
+@pytest.mark.parametrize("weight", ["nan", "inf", "-inf", "0", "1e306", "1_000_000_001"])
 def test_a_weight_that_is_not_a_positive_number_is_refused(tmp_path, weight):
     from flowmatrix.errors import TaxonomyError
 

@@ -136,6 +136,24 @@ def test_sensitive_only_on_strong_evidence(make_xlsx):
     assert [f["row"] for f in flows] == [2, 5]
 
 
+def test_a_missing_sensitive_flag_in_a_frame_built_by_hand_is_no_flag(make_xlsx):
+    """sensitive_flows reads the flagged cases' columns only; a nullable flag (pd.NA, a frame
+    built by hand) counts as not flagged, as it did before."""
+    import pandas as pd
+
+    from flowmatrix.model.analysis import sensitive_flows
+
+    path = make_xlsx([JA_HEADER[:6],
+                      [1, "市", "健診システム", "特定健診の結果", "PHR", "保健指導"],
+                      [2, "市", "健診システム", "特定健診の結果", "PHR", "保健指導"],
+                      [3, "市", "健診システム", "特定健診の結果", "PHR", "保健指導"]])
+    cases = fm.classify(path).cases.set_index(pd.Index(["a", "b", "c"]))
+    cases["sensitive"] = pd.array([True, pd.NA, True], dtype="boolean")
+    flows = sensitive_flows(cases)
+    assert [f["row"] for f in flows] == [2, 4]
+    assert flows[0]["data"] == ["特定健診の結果"] and flows[0]["categories"] == ["health_check"]
+
+
 def test_content_words_keep_the_flag(make_xlsx):
     """A phrase about the fact or plan does not hide the content it comes with."""
     path = make_xlsx([JA_HEADER[:6],

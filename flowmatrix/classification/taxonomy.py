@@ -10,7 +10,6 @@ added before `other`.
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
 import unicodedata
@@ -40,6 +39,10 @@ MAX_WORDS = 20_000  # keywords, patterns, aliases and other word lists, all entr
 MAX_WORD_CHARS = 150_000  # the characters of those words
 _LABEL_NOISE = re.compile(r"[\s/／・、,，&＆]|\band\b")
 
+
+# Weights are relative (the packaged ones are 0.5-2); a larger one would make scores overflow
+# to inf (a weight of 1e306 did).
+MAX_WEIGHT = 1_000_000_000
 
 @dataclass(frozen=True)
 class Term:
@@ -304,9 +307,9 @@ def _parse_terms(values: object, where: str, source: str, patterns: bool) -> lis
             raise TaxonomyError(f"{at}: expected a non-empty string or {{ {key} = \"...\", "
                                 "weight = 1.5 }", path=source)
         if isinstance(weight, bool) or not isinstance(weight, int | float) or \
-                not 0 < weight < math.inf:  # TOML has nan and inf
-            raise TaxonomyError(f"{at}: weight must be a positive number, got {weight!r}",
-                                path=source)
+                not 0 < weight <= MAX_WEIGHT:  # TOML has nan and inf
+            raise TaxonomyError(f"{at}: weight must be a positive number up to "
+                                f"{MAX_WEIGHT:,}, got {weight!r}", path=source)
         text = value if patterns else normalise_term(value)
         control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
         if not patterns and control is not None:  # texts are matched joined by control marks

@@ -139,7 +139,8 @@ def sensitive_flows(cases: pd.DataFrame) -> list[dict]:
         return []
     columns = ["case_id", "file", "row", "source_service", item_column("data"),
                "data_categories", "data_sensitive", "target_service", "linked_service"]
-    flagged = cases.loc[cases["sensitive"].to_numpy(), columns]  # not a copy of every column
+    # the flagged cases' nine columns, not a copy of every column (a missing flag is no flag)
+    flagged = cases.loc[cases["sensitive"].to_numpy(dtype=bool, na_value=False), columns]
     flows = []
     for case_id, file, row, source, items, categories, flags, target, linked in zip(
             *(flagged[c].tolist() for c in columns), strict=True):
