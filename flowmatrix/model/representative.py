@@ -13,7 +13,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
-from ..coded import factorize, factorize_cells, row_codes
+from ..coded import distinct_rows, factorize, factorize_cells
 from .dimensions import KIND_OF_ELEMENT, TYPE_DIMENSIONS, value_order
 
 if TYPE_CHECKING:
@@ -55,12 +55,11 @@ def representative_flows(cases: pd.DataFrame, taxonomies: Taxonomies, *, top: in
         mains, ids = factorize([main_kind(k) for k in distinct])
         kinds.append(mains[codes])
         kind_ids.append(ids)
-    flows = row_codes([themes, *kinds])  # a flow: a theme and four kinds
-    sizes = np.bincount(flows)
+    # a flow: a theme and four kinds; where each first appears; its number of cases
+    flows, first, sizes = distinct_rows([themes, *kinds])
     # each flow's cases in inventory order, one flow after another
     members = np.argsort(flows, kind="stable")
     starts = np.cumsum(sizes) - sizes
-    first = members[starts]  # where each flow first appears
     orders = {key: value_order(dimension, taxonomies) for key, (_, dimension)
               in FLOW_KINDS.items()}
     case_ids = cases["case_id"].tolist() if "case_id" in cases else None
