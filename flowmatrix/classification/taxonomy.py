@@ -37,12 +37,11 @@ MAX_TAXONOMY_BYTES = 2 * MiB
 MAX_ENTRIES = 200
 MAX_WORDS = 20_000  # keywords, patterns, aliases and other word lists, all entries together
 MAX_WORD_CHARS = 150_000  # the characters of those words
+# Weights are relative (the packaged ones are 0.5-2); a far larger one makes scores overflow to
+# inf (a weight of 1e306 did).
+MAX_WEIGHT = 1_000_000_000
 _LABEL_NOISE = re.compile(r"[\s/／・、,，&＆]|\band\b")
 
-
-# Weights are relative (the packaged ones are 0.5-2); a larger one would make scores overflow
-# to inf (a weight of 1e306 did).
-MAX_WEIGHT = 1_000_000_000
 
 @dataclass(frozen=True)
 class Term:
