@@ -86,8 +86,8 @@ def build_analysis(name: str, sources: list[str], sheet: str | None, cases: pd.D
                                  taxonomies=taxonomies)
                 for key, (rows, cols, values) in REPORT_MATRICES.items()}
     # A tally of a column no case fills would be one row "(blank) N": left out.
-    filled = {c for c in ("municipality", "fiscal_year")
-              if c in cases and cases[c].astype(str).str.strip().ne("").any()}
+    filled = {c for c in ("municipality", "fiscal_year")  # each distinct value looked at once
+              if c in cases and any(str(v).strip() for v in coded.column(c)[1])}
     tallies = {}
     if "municipality" in filled:
         tallies["municipality"] = tally_by(coded, "municipality")
