@@ -15,7 +15,7 @@ from itertools import product
 from typing import TYPE_CHECKING
 
 from ..classification.taxonomy import FALLBACK_ID
-from ..coded import factorize, factorize_cells, row_codes
+from ..coded import factorize, factorize_cells, first_cases, row_codes
 from ..io.columns import ELEMENTS
 from ..io.inventory import item_column
 from ..io.kpis import name_key
@@ -140,7 +140,7 @@ def _groups(cases: pd.DataFrame) -> dict[str, tuple[str, str, list[int]]]:
     prefectures, prefecture_codes = (_trimmed(cases["prefecture"]) if "prefecture" in cases
                                      else ([""], np.zeros(len(cases), dtype="int64")))
     pairs = row_codes([name_codes, prefecture_codes])
-    first = np.unique(pairs, return_index=True)[1]  # pair codes count up in inventory order
+    first = first_cases(pairs)  # each distinct pair's first case
     written = [(names[n], prefectures[p]) for n, p in zip(
         name_codes[first].tolist(), prefecture_codes[first].tolist(), strict=True)]
     seen: dict[str, set[str]] = {}
@@ -184,8 +184,6 @@ def _overviews(cases: pd.DataFrame):
     """positions → the four elements of each case there, each as [(kind id, items)], grouped
     by kind. Each distinct (items, kinds) of an element is grouped once and each distinct
     row of the four once; cases with the same cells share those (read-only) rows."""
-    import numpy as np
-
     elements = []
     for element in ELEMENTS:
         kinds = TYPE_DIMENSIONS[KIND_OF_ELEMENT[element]][0]
@@ -198,7 +196,7 @@ def _overviews(cases: pd.DataFrame):
     elements = [(element, *(codes.tolist() for codes in (pairs, items_codes, kind_codes)),
                  items, kind_ids)
                 for element, pairs, items_codes, kind_codes, items, kind_ids in elements]
-    first = np.unique(rows, return_index=True)[1].tolist()  # each distinct row's first case
+    first = first_cases(rows).tolist()  # each distinct row's first case
     grouped: list[dict[int, list]] = [{} for _ in elements]
     distinct = []
     for p in first:
@@ -241,7 +239,7 @@ def _held_flows(cases: pd.DataFrame, groups: dict) -> dict[str, dict[tuple, int]
         page[positions] = code
     where = np.flatnonzero(page >= 0)
     pairs = row_codes([page[where], combos[where]])
-    first = where[np.unique(pairs, return_index=True)[1]]  # each (page, combination) once
+    first = where[first_cases(pairs)]  # each (page, combination) once
     expanded: dict[int, list[tuple]] = {}
     keys = list(groups)
     held: dict[str, dict[tuple, int]] = {key: {} for key in keys}
