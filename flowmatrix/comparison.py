@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .batch import expand_inputs
-from .errors import FlowmatrixError
+from .errors import FlowmatrixError, shown_path
 from .settings import DEFAULTS, SIMILARITY_THRESHOLD, Settings
 
 if TYPE_CHECKING:
@@ -54,7 +54,8 @@ def compare(old: str | Path | list[str | Path], new: str | Path | list[str | Pat
     comparison = compare_cases(
         pairs, taxonomies, settings, key=columns[0] if columns else "case_id",
         threshold=threshold, old_name=_name(old_args), new_name=_name(new_args),
-        files=[(n, o and o.name, w and w.name) for n, o, w in files])
+        files=[(shown_path(n), o and shown_path(o.name), w and shown_path(w.name))
+               for n, o, w in files])
     comparison.sources = (*old_paths, *new_paths)
     return comparison
 
@@ -74,7 +75,7 @@ def _expand(arguments: list[str | Path]) -> list[Path]:
 def _name(arguments: list[str | Path]) -> str:
     """How the report names a side: the names of its files and folders (so a report does not
     depend on where they are), a glob as it was written."""
-    return ", ".join(Path(str(a)).name if Path(str(a)).exists() else str(a)
+    return ", ".join(shown_path(Path(str(a)).name if Path(str(a)).exists() else str(a))
                      for a in arguments)
 
 

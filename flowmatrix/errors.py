@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import os
+import re
 from pathlib import Path
 
 # Exit codes, documented in `flowmatrix --help`.
@@ -10,6 +12,20 @@ EXIT_OK = 0
 EXIT_INVENTORY_ERRORS = 1  # the inventory has errors (or a batch had failures)
 EXIT_CANNOT_RUN = 2  # usage error, missing or unreadable file, output cannot be written
 # Stopped by SIGINT (Ctrl-C) or SIGTERM: 128 + the signal, 130 and 143, as shells report them.
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def shown_path(path: str | os.PathLike) -> str:
+    """A path as text any file, report or message can hold. Bytes of a name that the system's
+    encoding cannot decode (a cp932 name from a Windows zip, unpacked on Linux) reach Python
+    as lone surrogates, which UTF-8 cannot write: each becomes U+FFFD. The file itself is
+    still opened by its real name."""
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
 
 
 class FlowmatrixError(Exception):
@@ -22,7 +38,7 @@ class FlowmatrixError(Exception):
                  params: dict | None = None):
         super().__init__(message)
         self.message = message
-        self.path = path
+        self.path = shown_path(path) if path is not None else None
         if code is not None:
             self.code = code
         # The values the message names, for saying it in another language (render/labels.py

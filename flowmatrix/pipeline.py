@@ -30,6 +30,7 @@ from .errors import (
     EXIT_OK,
     FlowmatrixError,
     InventoryStructureError,
+    shown_path,
 )
 from .findings import Finding, count_by_severity, sort_findings
 from .io.columns import ELEMENTS, load_header_aliases
@@ -138,8 +139,8 @@ def classify(source: str | Path | Inventory, settings: Settings | None = None) -
         kpis, found = read_kpis(settings.kpis, settings)
         findings += found
     else:  # a workbook's KPI sheet is part of the inventory, checked like its cases
-        kpis, found = read_kpis(inventory.path, settings, skip_sheet=inventory.sheet,
-                                required=False)
+        kpis, found = read_kpis(inventory.opened or inventory.path, settings,
+                                skip_sheet=inventory.sheet, required=False)
         findings += found + check_kpis(kpis, cases)
     kpis = with_municipality(kpis, cases)
     findings = sort_findings(findings)
@@ -310,14 +311,14 @@ def _failed(path: str | Path, error: FlowmatrixError) -> FileResult:
     """The result of a file that could not be read: the structure findings that say why, or
     one error finding."""
     if isinstance(error, InventoryStructureError):
-        return FileResult(str(path), error.sheet, 0, error.findings, error)
-    finding = Finding("error", error.code, error.message, file=str(path))
-    return FileResult(str(path), None, 0, [finding], error)
+        return FileResult(shown_path(path), error.sheet, 0, error.findings, error)
+    finding = Finding("error", error.code, error.message, file=shown_path(path))
+    return FileResult(shown_path(path), None, 0, [finding], error)
 
 
 def _checked(path: str | Path, sheet: str | None, cases: pd.DataFrame,
              findings: list[Finding]) -> FileResult:
-    return FileResult(str(path), sheet, len(cases), findings,
+    return FileResult(shown_path(path), sheet, len(cases), findings,
                       case_ids=case_ids(findings, cases))
 
 

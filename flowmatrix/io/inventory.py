@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InventoryStructureError, SheetNotFoundError
+from ..errors import InventoryStructureError, SheetNotFoundError, shown_path
 from ..findings import Finding
 from ..settings import DEFAULTS, HEADER_SCAN_ROWS, Settings
 from .columns import (
@@ -51,6 +51,9 @@ class Inventory:
     encoding: str | None = None
     # canonical id → the header cells naming it, for columns named twice (the first is read)
     duplicate_headers: dict[str, list[str]] = field(default_factory=dict)
+    # the file as it was opened, where `path` shows it otherwise (errors.shown_path: a name
+    # with bytes the system could not decode); None: `path` opens it
+    opened: str | None = None
     # what reading noticed at a row or cell: repeated header rows, a second table, formulas
     # saved without their value (checks.check reports them with the rest)
     findings: list[Finding] = field(default_factory=list)
@@ -80,7 +83,7 @@ def read_inventory(path: str | Path, settings: Settings | None = None,
     sheet = settings.sheet
     aliases = load_header_aliases(settings.headers)
     book = open_workbook(path, encoding=settings.encoding, limits=settings.limits)
-    display_path = str(path)
+    display_path = shown_path(path)  # the file column, findings and messages
     if sheet is not None and book.sheet_names == [""]:
         raise SheetNotFoundError(f"--sheet {sheet!r} was given, but a "
                                  f"{Path(path).suffix} file has no sheets", path=display_path)
@@ -91,6 +94,8 @@ def read_inventory(path: str | Path, settings: Settings | None = None,
     else:
         chosen, header = _choose_sheet(book, aliases, display_path)
     inventory = _build(chosen, header, aliases, display_path, settings.separators, book.encoding)
+    if display_path != str(path):
+        inventory.opened = str(path)
     if len(inventory) > settings.limits.max_rows:
         raise too_many_rows(display_path, len(inventory), settings.limits, "the inventory",
                             "cases")

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import FlowmatrixError
+from ..errors import FlowmatrixError, shown_path
 from ..findings import Finding
 from .extent import column_letter
 from .inventory import _fill_merged
@@ -95,7 +95,7 @@ def read_kpis(path: str | Path, settings: Settings, *, skip_sheet: str | None = 
             continue  # a sheet of raw data over the limits is not the KPI table
         header = _header(sheet, aliases)
         if header is not None:
-            return _rows(sheet, *header, str(path))
+            return _rows(sheet, *header, shown_path(path))
     if required:
         raise FlowmatrixError(
             "no KPI table: no sheet has a header row naming 指標 (indicator) and 目標 or 実績 "

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputFileError, SheetNotFoundError
+from ..errors import InputFileError, SheetNotFoundError, shown_path
 from ..settings import HEADER_SCAN_ROWS, Limits, MiB
 from .delimited import DELIMITERS, guess_delimiter, read_rows
 from .extent import SheetExtent, read_sparse, scan_sheet, sheet_member
@@ -212,7 +212,11 @@ def _open_excel(path: Path, suffix: str, head: bytes, limits: Limits) -> Workboo
     if suffix == ".ods":
         return _open_ods(path, limits)
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        if shown_path(path) == str(path):
+            book = calamine.CalamineWorkbook.from_path(str(path))
+        else:  # a name with bytes the system could not decode: calamine cannot be given it
+            with path.open("rb") as handle:
+                book = calamine.CalamineWorkbook.from_filelike(handle)
         metadata = book.sheets_metadata
     except calamine.PasswordError as exc:
         raise InputFileError("the workbook is password-protected; save a copy without a password",

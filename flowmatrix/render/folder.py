@@ -17,7 +17,8 @@ from .registry import DEFAULT_FORMATS, chart_files, chart_keys, draw_chart
 if TYPE_CHECKING:
     from ..model.analysis import Analysis
 
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+# and lone surrogates: the undecodable bytes of a name (see errors.shown_path)
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\ud800-\udfff]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
 
 

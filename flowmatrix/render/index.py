@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import shown_path
+
 COMBINED = "_combined"  # the folder of the report over every input of a batch
 
 
@@ -28,12 +30,13 @@ def write_index(results: list, combined: Path | None, out: Path, *,
     rows = []
     for r in results:
         if r.error is not None or r.analysis is None:
-            rows.append(f"<tr><td>{escape(str(r.path))}</td><td colspan=4 class=error>"
+            rows.append(f"<tr><td>{escape(shown_path(r.path))}</td><td colspan=4 class=error>"
                         f"{escape(r.error.message if r.error else '')}</td></tr>")
             continue
         counts = r.analysis.counts
         link = f"{escape(r.folder.name)}/{report_page(formats)}"
-        rows.append(f"<tr><td>{escape(str(r.path))}</td><td class=n>{len(r.analysis.cases)}</td>"
+        rows.append(f"<tr><td>{escape(shown_path(r.path))}</td>"
+                    f"<td class=n>{len(r.analysis.cases)}</td>"
                     f"<td class=n>{counts['error']}</td><td class=n>{counts['warning']}</td>"
                     f'<td><a href="{link}">{escape(r.folder.name)}</a></td></tr>')
     title = "レポート一覧" if ja else "Reports"

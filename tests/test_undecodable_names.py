@@ -1,0 +1,104 @@
+"""A file whose name the system cannot decode: a zip made on a Japanese Windows desk keeps its
+names in cp932, and unpacked on Linux they are bytes that are not UTF-8. Python holds such
+bytes as lone surrogates, which no report can write; every command read the file and then
+ended in "internal error". Now the file is read by its real name and shown with U+FFFD."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flowmatrix.errors import shown_path
+from flowmatrix.render.folder import safe_name
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "cases.xlsx"
+NAME = "事例".encode("cp932")  # b"\x8e\x96\x97\xe1": not UTF-8
+SHOWN = "\ufffd" * 4 + ".xlsx"
+
+
+@pytest.fixture
+def undecodable(tmp_path) -> Path:
+    """The sample under a cp932 name, in a folder of its own."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    raw = os.path.join(os.fsencode(folder), NAME + b".xlsx")
+    try:
+        shutil.copyfile(SAMPLE, raw)
+    except (OSError, UnicodeError):  # a file system that takes only UTF-8 names (macOS)
+        pytest.skip("this file system refuses names that are not UTF-8")
+    path = Path(os.fsdecode(raw))
+    assert path.name.startswith("\udc8e")  # what Python makes of the name's bytes
+    return path
+
+
+def test_shown_path_replaces_each_undecodable_byte_and_leaves_the_rest():
+    assert shown_path("/data/\udc8e\udc96\udc97\udce1.xlsx") == "/data/" + SHOWN
+    assert shown_path(Path("台帳/事例.xlsx")) == "台帳/事例.xlsx"
+    assert shown_path(os.fsencode("a/" + "\udc8e" + ".csv")) == "a/\ufffd.csv"
+    text = "熊谷市.xlsx"
+    assert shown_path(text) is text  # the usual name is not copied
+    assert safe_name("\udc8e\udc96\udc97\udce1") == "____"  # a folder name any system takes
+
+
+def test_analyze_reads_it_and_writes_a_report_that_shows_the_name(undecodable, tmp_path,
+                                                                  entry_point):
+    before = undecodable.read_bytes()
+    out = tmp_path / "reports"
+    code, _, err = entry_point("analyze", undecodable, "--out", out, "--quiet")
+    assert code == 0, err
+    assert "内部エラー" not in err and "internal error" not in err
+    folder = out / "____"
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert summary["sources"] == [shown_path(undecodable)]
+    assert summary["cases"] == 31
+    csv = (folder / "cases.csv").read_text("utf-8-sig")
+    assert SHOWN in csv and "\udc8e" not in csv
+    assert SHOWN in (folder / "report.html").read_text("utf-8")
+    assert undecodable.read_bytes() == before  # the input is only read
+
+
+def test_the_library_reads_the_workbooks_kpi_sheet_by_its_real_name(undecodable):
+    """The KPI sheet is read from the workbook again: by the name it was opened with, not by
+    the name shown (which names no file)."""
+    import flowmatrix
+
+    classified = flowmatrix.classify(undecodable)
+    assert classified.inventory.path == shown_path(undecodable)
+    assert classified.inventory.opened == str(undecodable)
+    assert classified.kpis  # the sample's KPI sheet
+    assert set(classified.cases["file"]) == {shown_path(undecodable)}
+    assert all(f.file == shown_path(undecodable) for f in classified.findings if f.file)
+
+
+@pytest.mark.parametrize("form", ["json", "github", "junit", "lines"])
+def test_validate_reports_on_it_in_every_format(undecodable, entry_point, form):
+    code, out, err = entry_point("validate", undecodable, "--format", form)
+    assert code == 0, err
+    assert SHOWN in out and "\udc8e" not in out
+    if form == "json":
+        assert json.loads(out)["files"][0]["path"] == shown_path(undecodable)
+
+
+def test_a_batch_lists_it_in_its_index(undecodable, tmp_path, entry_point):
+    shutil.copyfile(SAMPLE, undecodable.parent / "b.xlsx")
+    out = tmp_path / "reports"
+    code, _, err = entry_point("analyze", undecodable.parent, "--out", out, "--quiet")
+    assert code == 0, err
+    index = (out / "index.html").read_text("utf-8")
+    assert SHOWN in index and "b.xlsx" in index
+    assert sorted(p.name for p in out.iterdir()) == ["____", "_combined", "b", "index.html"]
+
+
+def test_compare_names_both_sides(undecodable, tmp_path, entry_point):
+    old = tmp_path / "old"
+    old.mkdir()
+    shutil.copyfile(undecodable, old / "x.xlsx")
+    code, _, err = entry_point("compare", old / "x.xlsx", undecodable, "--out",
+                               tmp_path / "cmp", "--quiet")
+    assert code == 0, err
+    comparison = (tmp_path / "cmp" / "comparison.json").read_text("utf-8")
+    assert SHOWN in comparison
