@@ -17,15 +17,19 @@ EXIT_CANNOT_RUN = 2  # usage error, missing or unreadable file, output cannot be
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def whole_text(text: str) -> str:
+    """`text` with every lone surrogate (half of a character, which UTF-8 cannot write) as
+    U+FFFD, one for one; the same string when it has none."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
 def shown_path(path: str | os.PathLike) -> str:
     """A path as text any file, report or message can hold. Bytes of a name that the system's
     encoding cannot decode (a cp932 name from a Windows zip, unpacked on Linux) reach Python
-    as lone surrogates, which UTF-8 cannot write: each becomes U+FFFD. The file itself is
-    still opened by its real name."""
+    as lone surrogates: each becomes U+FFFD (whole_text). The file itself is still opened by
+    its real name."""
     text = os.fspath(path)
-    if isinstance(text, bytes):
-        text = os.fsdecode(text)
-    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+    return whole_text(os.fsdecode(text) if isinstance(text, bytes) else text)
 
 
 class FlowmatrixError(Exception):

@@ -102,3 +102,29 @@ def test_compare_names_both_sides(undecodable, tmp_path, entry_point):
     assert code == 0, err
     comparison = (tmp_path / "cmp" / "comparison.json").read_text("utf-8")
     assert SHOWN in comparison
+
+
+def test_a_hand_built_inventory_with_half_characters_gets_a_report(tmp_path):
+    """Text decoded with surrogateescape, in a frame built by hand, holds lone surrogates:
+    analyze gives them as U+FFFD, in cells and items alike, and leaves the caller's frame."""
+    import flowmatrix
+
+    inventory = flowmatrix.read_inventory(SAMPLE)
+    cases = inventory.cases
+    cases.loc[0, "title"] = "安否確認\udc8e"
+    cases.at[1, "data_items"] = ("健診結果\ud800", "購買履歴")
+    analysis = flowmatrix.analyze(inventory)
+    folder = flowmatrix.write_report(analysis, tmp_path / "report")
+    assert cases.loc[0, "title"] == "安否確認\udc8e"  # the caller's frame is left as it was
+    assert analysis.cases.loc[0, "title"] == "安否確認\ufffd"
+    assert analysis.cases.at[1, "data_items"] == ("健診結果\ufffd", "購買履歴")
+    assert "安否確認\ufffd" in (folder / "cases.csv").read_text("utf-8-sig")
+    assert "健診結果\ufffd" in (folder / "report.md").read_text("utf-8")
+
+
+def test_whole_cases_gives_the_same_frame_when_nothing_needs_mending():
+    import flowmatrix
+    from flowmatrix.io.inventory import whole_cases
+
+    cases = flowmatrix.read_inventory(SAMPLE).cases
+    assert whole_cases(cases) is cases

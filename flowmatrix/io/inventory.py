@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InventoryStructureError, SheetNotFoundError, shown_path
+from ..errors import InventoryStructureError, SheetNotFoundError, shown_path, whole_text
 from ..findings import Finding
 from ..settings import DEFAULTS, HEADER_SCAN_ROWS, Settings
 from .columns import (
@@ -100,6 +100,33 @@ def read_inventory(path: str | Path, settings: Settings | None = None,
         raise too_many_rows(display_path, len(inventory), settings.limits, "the inventory",
                             "cases")
     return inventory
+
+
+def whole_cases(cases: pd.DataFrame) -> pd.DataFrame:
+    """`cases` with every lone surrogate in their text — cells and items alike — as U+FFFD
+    (errors.whole_text), since no report can write one: a frame built by hand may hold them
+    (text decoded with surrogateescape), the readers never leave one. A shallow copy with
+    those columns replaced, or `cases` itself when none has one."""
+    import pandas as pd
+
+    fixed = {}
+    for column in cases.columns:
+        if not (cases[column].dtype == object or isinstance(cases[column].dtype,
+                                                            pd.StringDtype)):
+            continue
+        cells = cases[column].to_numpy(dtype=object)
+        texts = "\x00".join([v for v in cells if v.__class__ is str] + [
+            i for v in cells if v.__class__ is tuple for i in v if i.__class__ is str])
+        if whole_text(texts) is not texts:
+            fixed[column] = [whole_text(v) if v.__class__ is str else
+                             tuple(whole_text(i) if i.__class__ is str else i for i in v)
+                             if v.__class__ is tuple else v for v in cells]
+    if not fixed:
+        return cases
+    cases = cases.copy(deep=False)
+    for column, values in fixed.items():
+        cases[column] = pd.Series(values, index=cases.index, dtype=object)
+    return cases
 
 
 @dataclass

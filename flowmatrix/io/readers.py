@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import codecs
 import json
-import re
 import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputFileError, SheetNotFoundError, shown_path
+from ..errors import InputFileError, SheetNotFoundError, shown_path, whole_text
 from ..settings import HEADER_SCAN_ROWS, Limits, MiB
 from .delimited import DELIMITERS, guess_delimiter, read_rows
 from .extent import SheetExtent, read_sparse, scan_sheet, sheet_member
@@ -513,7 +512,8 @@ def _json_sheet(data: object, path: Path, limits: Limits) -> Sheet:
             f"records: as a table that is {cells:,} cells for {values:,} values. An inventory "
             "has the same keys (columns) in every record; write the rest as one key, e.g. "
             '"notes"', path=str(path), code="bad-json")
-    rows: list[list[object]] = [[_text(key) for key in column]]
+    # JSON can spell half of a character ("\\ud800"), which no file can hold: whole_text
+    rows: list[list[object]] = [[whole_text(key) for key in column]]
     for record in data:
         row: list[object] = [None] * (1 + max((column[key] for key in record), default=-1))
         for key, value in record.items():
@@ -527,13 +527,5 @@ def _json_value(value: object) -> object:
     if isinstance(value, list):
         return "\n".join(str(_json_value(v)) for v in value if v is not None)
     if isinstance(value, dict):
-        return _text(json.dumps(value, ensure_ascii=False))
-    return _text(value) if isinstance(value, str) else value
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _text(value: str) -> str:
-    """JSON can spell half of a character ("\\ud800"), which no file can hold: U+FFFD."""
-    return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value
+        return whole_text(json.dumps(value, ensure_ascii=False))
+    return whole_text(value) if isinstance(value, str) else value
