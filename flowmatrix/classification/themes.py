@@ -54,6 +54,7 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
     theme (an inventory repeats them), as numpy rows, and given to the cases by code.
     """
     import numpy as np
+    import pandas as pd
 
     from ..coded import first_cases, row_codes, spread
 
@@ -93,10 +94,16 @@ def classify_themes(cases: pd.DataFrame, taxonomy: Taxonomy, *,
 
     result = cases.copy(deep=False)  # columns shared; df[c] = … never writes into one
     theme_ids = np.array(ids + [None], dtype=object)  # declared -1: None
-    result["theme_id"] = theme_ids[primary][combination]
-    result["theme_source"] = np.where(use_declared[combination], "declared", "keywords")
-    result["keyword_theme_id"] = theme_ids[keyword_theme][combination]
-    result["declared_theme_id"] = theme_ids[declared][combination]
+    # object columns of the taxonomy's own strings: pandas 3 would store each id again per
+    # case as Arrow text (16 MB a column at 1,000,000 cases), and make a new string per case
+    # on every .tolist()
+    for column, values in (
+            ("theme_id", theme_ids[primary]),
+            ("theme_source", np.array(["keywords", "declared"], dtype=object)[
+                use_declared.astype(np.int8)]),
+            ("keyword_theme_id", theme_ids[keyword_theme]),
+            ("declared_theme_id", theme_ids[declared])):
+        result[column] = pd.Series(values[combination], index=result.index, dtype=object)
     result["secondary_theme_ids"] = spread(secondary, combination)
     result["score"] = np.round(scores[np.arange(n), primary], 2)[combination] if n else []
     result["scores"] = spread(by_scores, score_codes[combination])
