@@ -340,31 +340,33 @@ def _sensitive_flows(inventory: Inventory, typed: pd.DataFrame,
     flagged = typed.loc[typed["sensitive"].to_numpy(dtype=bool, na_value=False), columns]
     consents = flagged["consent"].tolist() if "consent" in flagged else [""] * len(flagged)
     findings = []
-    named: dict[tuple, list[str]] = {}  # cases repeat their data: name each once
+    # cases repeat their data: the words of each note are made once and shared by its cases
+    # (at 1,000,000 cases, 180,000 notes each with its own copy held 90 MB)
+    words: dict[tuple, tuple] = {}
     for row, data, categories, flags, given in zip(
             flagged["row"].tolist(), flagged[item_column("data")].tolist(),
             flagged["data_categories"].tolist(), flagged["data_sensitive"].tolist(), consents,
             strict=True):
-        items = named.get((data, categories, flags))
-        if items is None:
-            items = named[data, categories, flags] = [
-                f"{item}（{labels[c]}）" for item, c, flag in zip(data, categories, flags,
-                                                                strict=True) if flag]
+        said = words.get((data, categories, flags))
+        if said is None:
+            items = "、".join(f"{item}（{labels[c]}）" for item, c, flag
+                             in zip(data, categories, flags, strict=True) if flag)
+            said = words[data, categories, flags] = (
+                f"the flow carries special care-required personal information (要配慮個人情報: "
+                f"{items}) and the {consent!r} column is empty",
+                (("items", items), ("consent", consent)),
+                f"the flow carries special care-required personal information (要配慮個人情報: "
+                f"{items}); check consent and the legal basis",
+                (("items", items),))
         cell = inventory.cell("data", row)
         if consent is not None and not str(given or "").strip():
-            findings.append(Finding(
-                "warning", "sensitive-without-consent",
-                f"the flow carries special care-required personal information (要配慮個人情報: "
-                f"{'、'.join(items)}) and the {consent!r} column is empty",
-                file=inventory.path, sheet=inventory.sheet, cell=cell, row=row, column="data",
-                params=(("items", "、".join(items)), ("consent", consent))))
+            findings.append(Finding("warning", "sensitive-without-consent", said[0],
+                                    file=inventory.path, sheet=inventory.sheet, cell=cell,
+                                    row=row, column="data", params=said[1]))
         else:
-            findings.append(Finding(
-                "info", "sensitive-flow",
-                f"the flow carries special care-required personal information (要配慮個人情報: "
-                f"{'、'.join(items)}); check consent and the legal basis",
-                file=inventory.path, sheet=inventory.sheet, cell=cell, row=row, column="data",
-                params=(("items", "、".join(items)),)))
+            findings.append(Finding("info", "sensitive-flow", said[2], file=inventory.path,
+                                    sheet=inventory.sheet, cell=cell, row=row, column="data",
+                                    params=said[3]))
     return findings
 
 

@@ -229,3 +229,25 @@ def test_a_municipality_itself_as_target_is_the_analysing_body():
     # the anchored pattern matches a bare municipality, not a service that names one
     typed = type_items(frame([("クマPAY", "決済履歴", "足利市/飛騨市(経済対策)/足利市観光協会")]))
     assert typed.loc[0, "target_types"] == ("analytics", "analytics", "tourism_service")
+
+
+def test_cases_with_the_same_sensitive_data_share_the_words_of_their_notes(tmp_path):
+    """A national inventory has a note per case carrying 要配慮個人情報: cases with the same
+    data share one message and one params tuple (each its own cell and row)."""
+    from flowmatrix import classify
+
+    path = tmp_path / "cases.csv"
+    path.write_text("①データ共有元サービス,②流通データ,③データ共有先サービス,④データ連携サービス,同意\n"
+                    "健診システム,特定健診結果,PHRアプリ,生活改善アドバイス,取得済み\n"
+                    "健診システム,特定健診結果,アプリ,健康アドバイス,\n"
+                    "病院,特定健診結果,PHRアプリ,生活改善アドバイス,あり\n"
+                    "お薬手帳アプリ,服薬履歴,薬局,服薬指導,\n", encoding="utf-8")
+    notes = sorted((f for f in classify(path).findings if f.code.startswith("sensitive")),
+                   key=lambda f: f.row)
+    assert [(f.code, f.cell) for f in notes] == [
+        ("sensitive-flow", "B2"), ("sensitive-without-consent", "B3"),
+        ("sensitive-flow", "B4"), ("sensitive-without-consent", "B5")]
+    first, consentless, same, other = notes
+    assert same.message is first.message and same.params is first.params
+    assert "特定健診結果（健診結果）" in consentless.message and "'同意'" in consentless.message
+    assert other.message != consentless.message
