@@ -169,3 +169,23 @@ def test_a_cross_table_of_kinds_counts_each_kind(cli):
     rows = {r["data_category"]: r for r in data["tally"]}
     assert rows["交通利用履歴"]["モビリティ"] == 4
     assert sum(r["合計"] for r in data["tally"]) >= 31  # a case with two categories counts twice
+
+
+def test_sensitive_flows_read_like_a_list_of_dicts_made_when_read(make_xlsx):
+    """Hundreds of thousands of flagged cases are not held as dicts: each flow is made when it
+    is read, and reads as the list of dicts it stands for."""
+    import pickle
+
+    path = make_xlsx([JA_HEADER[:6],
+                      [1, "市", "健診システム", "特定健診の結果", "PHR", "保健指導"],
+                      [2, "市", "地域通貨", "購買履歴", "クーポン", "配信"],
+                      [3, "市", "母子手帳アプリ", "予防接種歴", "子育てアプリ", "通知"]])
+    flows = fm.analyze(path).sensitive_flows
+    as_list = list(flows)
+    assert len(flows) == 2 and [f["row"] for f in as_list] == [2, 4]
+    assert flows[-1] == as_list[1] and flows[0:1] == as_list[:1] and flows[5:] == []
+    assert flows == as_list and as_list == list(pickle.loads(pickle.dumps(flows)))
+    assert as_list[1]["data"] == ["予防接種歴"] and as_list[1]["case_id"] == "3"
+    assert not any(isinstance(v, dict) for column in flows.columns for v in column)
+    assert not fm.analyze(make_xlsx([JA_HEADER[:6], [1, "市", "地域通貨", "購買履歴", "クーポン",
+                                                     "配信"]], name="none.xlsx")).sensitive_flows

@@ -6,6 +6,7 @@ markers of dimensions.py. The words of a report are looked up by the renderers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,7 @@ class Analysis:
     # theme id → its typical flows in kinds (model/representative.py)
     representative_flows: dict[str, list[dict]] = field(default_factory=dict)
     themes_present: list[str] = field(default_factory=list)  # theme ids with cases
-    sensitive_flows: list[dict] = field(default_factory=list)  # cases carrying 要配慮個人情報
+    sensitive_flows: Sequence[dict] = field(default_factory=list)  # cases carrying 要配慮個人情報
     kpis: list[Kpi] = field(default_factory=list)  # the KPI rows read (io/kpis.py)
     # with settings.municipality_pages: one page per municipality (model/municipality.py)
     municipalities: list[MunicipalityPage] = field(default_factory=list)
@@ -131,23 +132,48 @@ def combine(analyses: list[Analysis], *, name: str) -> Analysis:
                           peers=first.peers)
 
 
-def sensitive_flows(cases: pd.DataFrame) -> list[dict]:
-    """The cases whose data includes 要配慮個人情報, with the data items and their category ids."""
+def sensitive_flows(cases: pd.DataFrame) -> SensitiveFlows:
+    """The cases whose data includes 要配慮個人情報, with the data items and their category ids
+    (a dict per case, made when it is read: see SensitiveFlows)."""
     from ..io.inventory import item_column
 
-    if "sensitive" not in cases or not cases["sensitive"].any():
-        return []
     columns = ["case_id", "file", "row", "source_service", item_column("data"),
                "data_categories", "data_sensitive", "target_service", "linked_service"]
+    if "sensitive" not in cases or not cases["sensitive"].any():
+        return SensitiveFlows([[] for _ in columns])
     # the flagged cases' nine columns, not a copy of every column (a missing flag is no flag)
     flagged = cases.loc[cases["sensitive"].to_numpy(dtype=bool, na_value=False), columns]
-    flows = []
-    for case_id, file, row, source, items, categories, flags, target, linked in zip(
-            *(flagged[c].tolist() for c in columns), strict=True):
+    return SensitiveFlows([flagged[c].tolist() for c in columns])
+
+
+class SensitiveFlows(Sequence):
+    """The flows of sensitive_flows, each a dict made when it is read from the flagged cases'
+    columns: a national inventory has hundreds of thousands, which as dicts held 80 MB for
+    the whole run (at 1,000,000 cases). A list of dicts to everything that reads it: len,
+    an index or a slice, iteration, ==."""
+
+    def __init__(self, columns: list[list]):
+        # the flagged cases' case_id, file, row, source_service, data items, data_categories,
+        # data_sensitive, target_service and linked_service: a list each
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        case_id, file, row, source, items, categories, flags, target, linked = (
+            column[index] for column in self.columns)
         data = [(item, c) for item, c, flag in zip(items, categories, flags, strict=True)
                 if flag]
-        flows.append({"case_id": case_id, "file": file, "row": int(row),
-                      "source_service": source, "data": [item for item, _ in data],
-                      "categories": list(dict.fromkeys(c for _, c in data)),
-                      "target_service": target, "linked_service": linked})
-    return flows
+        return {"case_id": case_id, "file": file, "row": int(row),
+                "source_service": source, "data": [item for item, _ in data],
+                "categories": list(dict.fromkeys(c for _, c in data)),
+                "target_service": target, "linked_service": linked}
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"SensitiveFlows({list(self)!r})"
