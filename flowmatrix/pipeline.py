@@ -32,6 +32,7 @@ from .errors import (
     FlowmatrixError,
     InventoryStructureError,
     shown_path,
+    whole_text,
 )
 from .findings import Finding, count_by_severity, sort_findings
 from .io.columns import ELEMENTS, load_header_aliases
@@ -178,7 +179,7 @@ def only_municipality(cases: pd.DataFrame, findings: list[Finding], name: str,
     names = (cases["municipality"].fillna("").astype(str).str.strip()
              if "municipality" in cases else None)
     keys = names.map(name_key) if names is not None else None
-    wanted = name_key(name)
+    wanted = name_key(whole_text(name))  # no case names half a character (bytes of argv)
     if keys is None or not wanted or not (keys == wanted).any():
         written = list(dict.fromkeys(n for n in (names if names is not None else []) if n))
         near = difflib.get_close_matches(name, written, n=1, cutoff=0.5)
@@ -390,5 +391,5 @@ def name_clusters(sources: list[str | Path], settings: Settings | None = None, *
                         counts[kind][item] += n
     clusters = [cluster for kind in kinds
                 for cluster in cluster_names(counts[kind], kind=kind, threshold=threshold)]
-    return NameClusters([str(s) for s in sources], threshold,
+    return NameClusters([shown_path(s) for s in sources], threshold,
                         {kind: len(counts[kind]) for kind in kinds}, clusters)

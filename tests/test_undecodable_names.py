@@ -20,19 +20,23 @@ NAME = "事例".encode("cp932")  # b"\x8e\x96\x97\xe1": not UTF-8
 SHOWN = "\ufffd" * 4 + ".xlsx"
 
 
-@pytest.fixture
-def undecodable(tmp_path) -> Path:
-    """The sample under a cp932 name, in a folder of its own."""
-    folder = tmp_path / "in"
-    folder.mkdir()
-    raw = os.path.join(os.fsencode(folder), NAME + b".xlsx")
+def cp932_copy(source: Path, folder: Path, suffix: str) -> Path:
+    """A copy of `source` in `folder` named 事例<suffix> in cp932 bytes."""
+    folder.mkdir(exist_ok=True)
+    raw = os.path.join(os.fsencode(folder), NAME + suffix.encode())
     try:
-        shutil.copyfile(SAMPLE, raw)
+        shutil.copyfile(source, raw)
     except (OSError, UnicodeError):  # a file system that takes only UTF-8 names (macOS)
         pytest.skip("this file system refuses names that are not UTF-8")
     path = Path(os.fsdecode(raw))
     assert path.name.startswith("\udc8e")  # what Python makes of the name's bytes
     return path
+
+
+@pytest.fixture
+def undecodable(tmp_path) -> Path:
+    """The sample under a cp932 name, in a folder of its own."""
+    return cp932_copy(SAMPLE, tmp_path / "in", ".xlsx")
 
 
 def test_shown_path_replaces_each_undecodable_byte_and_leaves_the_rest():
@@ -128,3 +132,67 @@ def test_whole_cases_gives_the_same_frame_when_nothing_needs_mending():
 
     cases = flowmatrix.read_inventory(SAMPLE).cases
     assert whole_cases(cases) is cases
+
+
+DATA = Path(__file__).resolve().parent.parent / "flowmatrix" / "data"
+
+
+def _clean(code, out, err):
+    assert "内部エラー" not in err and "internal error" not in err and "Traceback" not in err
+    assert "\udc8e" not in out
+    return code, out, err
+
+
+def test_names_reports_and_writes_aliases_for_it(undecodable, tmp_path, entry_point):
+    code, out, err = _clean(*entry_point("names", undecodable, "--format", "json"))
+    assert code == 0, err
+    assert json.loads(out)["sources"] == [shown_path(undecodable)]
+    aliases = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), NAME + b".toml")))
+    code, _, err = _clean(*entry_point("names", SAMPLE, "--write-aliases", aliases))
+    assert code == 0, err
+    assert SHOWN.replace(".xlsx", ".toml") in aliases.read_text("utf-8")
+
+
+def test_taxonomy_and_alias_files_with_such_names(tmp_path, entry_point):
+    themes = cp932_copy(DATA / "themes.toml", tmp_path / "opt", ".toml")
+    code, out, err = _clean(*entry_point("themes", "--themes", themes, "--format", "json"))
+    assert code == 0, err and SHOWN.replace(".xlsx", ".toml") in out
+    conflict = tmp_path / "conflict.toml"
+    conflict.write_text('[service]\n"公式LINE" = ["クマぶら(公式LINE)"]\n'
+                        '"LINE" = ["クマぶら(公式LINE)"]\n"存在しない名前" = ["ヘルスケアアプリ"]\n',
+                        encoding="utf-8")
+    aliases = cp932_copy(conflict, tmp_path / "opt", ".aliases.toml")
+    code, out, err = _clean(*entry_point("validate", SAMPLE, "--aliases", aliases,
+                                         "--format", "json"))
+    assert code == 0, err
+    findings = [f for file in json.loads(out)["files"] for f in file["findings"]]
+    assert {"alias-conflict", "unknown-alias-target"} <= {f["code"] for f in findings}
+    assert "\udc8e" not in out and SHOWN[:4] in out
+    out_folder = tmp_path / "reports"
+    code, _, err = _clean(*entry_point("analyze", SAMPLE, "--aliases", aliases, "--out",
+                                       out_folder, "--quiet", "--format", "md,html,json,xlsx"))
+    assert code == 0, err
+    summary = json.loads((out_folder / "cases" / "summary.json").read_text("utf-8"))
+    assert summary["aliases"]["file"] == shown_path(aliases)
+
+
+def test_a_kind_taxonomy_with_such_a_name_in_a_finding(tmp_path, entry_point):
+    typed = tmp_path / "typed.csv"
+    typed.write_text("①データ共有元サービス,共有元サービス種別,②流通データ,③データ共有先サービス,"
+                     "④データ連携サービス\n地域通貨,存在しない種別,購買履歴,クーポン配信,クーポン\n",
+                     encoding="utf-8")
+    types = cp932_copy(DATA / "service_types.toml", tmp_path / "opt", ".toml")
+    code, out, err = _clean(*entry_point("validate", typed, "--service-types", types,
+                                         "--format", "json"))
+    assert code == 0, err
+    findings = json.loads(out)["files"][0]["findings"]
+    assert any(f["code"] == "unknown-item-type" and SHOWN[:4] in f["message"] for f in findings)
+
+
+@pytest.mark.parametrize("option", ["--municipality", "--encoding"])
+def test_an_option_value_of_such_bytes_is_a_usage_error(option, entry_point):
+    value = os.fsdecode("熊谷市".encode("cp932"))
+    command = "tally" if option == "--municipality" else "validate"
+    source = SAMPLE if option == "--municipality" else SAMPLE.with_suffix(".csv")
+    code, _, err = _clean(*entry_point(command, source, option, value))
+    assert code == 2, err

@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import FlowmatrixError
+from ..errors import FlowmatrixError, shown_path
 from ..findings import Finding
 from ..io.inventory import item_column
 from ..io.text import normalise, split_items
@@ -99,8 +99,8 @@ def _load(name: str, _mtime: int, _size: int) -> Aliases:
         if not isinstance(table, dict):
             raise FlowmatrixError(f"[{kind}] must be a table of \"canonical\" = [\"name\", …]",
                                   path=name, code=CODE)
-        mapping[kind] = _mapping(kind, table, name, findings)
-    return Aliases(name, mapping, tuple(findings))
+        mapping[kind] = _mapping(kind, table, shown_path(name), findings)
+    return Aliases(shown_path(name), mapping, tuple(findings))
 
 
 def _item(text: str) -> str:
@@ -236,7 +236,7 @@ def aliases_toml(clusters: list[NameCluster], *, name: str = "aliases.toml",
     count), with a header in Japanese and English saying how to review it. With `keep`, an
     alias file in use (the clusters were found over its canonical names): its mappings
     first, composed with the clusters — a name goes where the clusters send its canonical."""
-    lines = [HEADER.format(name=name)]
+    lines = [HEADER.format(name=shown_path(name))]
     for kind in NAME_ELEMENTS:
         found = [c for c in clusters if c.kind == kind]
         moved = {m: c.canonical for c in found for m, _ in c.members}

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import TaxonomyError
+from ..errors import TaxonomyError, shown_path
 from ..io.toml_file import read_toml
 from ..settings import MiB
 from .patterns import PatternError, compile_pattern
@@ -191,7 +191,7 @@ def _load_file(name: str, kind: str, _mtime: int, _size: int) -> Taxonomy:
     if extends not in (None, "default"):
         raise TaxonomyError(f'extends: expected "default", got {extends!r}', path=name)
     _check_size(raw, kind, name)
-    user = _parse(raw, name, kind, allow_empty=extends == "default")
+    user = _parse(raw, shown_path(name), kind, allow_empty=extends == "default")
     if extends == "default":
         return _merge(_default(kind), user, kind)
     return user

@@ -361,7 +361,7 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
     if encoding:
         try:
             codec = codecs.lookup(encoding)
-        except LookupError as exc:
+        except (LookupError, UnicodeError) as exc:  # a name of bytes that are not text too
             raise InputFileError(f"unknown encoding {encoding!r}", path=str(path),
                                  code="bad-encoding") from exc
         if not getattr(codec, "_is_text_encoding", True):  # rot13, zlib, base64, …

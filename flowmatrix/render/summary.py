@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..errors import shown_path
 from .labels import stage_labeller
 from .serialise import Rows
 from .tables import matrix_frames, representative_examples, tally_frame, theme_tally_frame
@@ -100,7 +101,7 @@ def _aliases(analysis: Analysis) -> dict:
 
     if analysis.settings.aliases is None:
         return {}
-    return {"aliases": {"file": str(analysis.settings.aliases),
+    return {"aliases": {"file": shown_path(analysis.settings.aliases),
                         "merged_names": merged_names(analysis.cases)}}
 
 

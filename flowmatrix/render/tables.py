@@ -10,6 +10,7 @@ from ..classification.aliases import merged_names, written_items_column
 from ..classification.kinds import TYPE_COLUMNS
 from ..classification.names import NAME_ELEMENTS
 from ..classification.themes import CLASSIFICATION_COLUMNS
+from ..errors import shown_path
 from ..io.columns import ELEMENTS
 from ..io.inventory import PROVENANCE_COLUMNS, item_column
 from ..model.dimensions import KIND_OF_ELEMENT, TOTAL, TYPE_DIMENSIONS
@@ -172,7 +173,7 @@ def summary_rows(analysis: Analysis) -> list[list]:
     s, counts = SUMMARY_LABELS[analysis.settings.lang], analysis.counts
     return [[s["inputs"], ", ".join(analysis.sources)],
             *([[s["sheet"], analysis.sheet]] if analysis.sheet else []),
-            *([[s["aliases"], merged_text(str(analysis.settings.aliases),
+            *([[s["aliases"], merged_text(shown_path(analysis.settings.aliases),
                                           merged_names(analysis.cases), analysis.settings.lang)]]
               if analysis.settings.aliases is not None else []),
             [s["cases"], len(analysis.cases)], [s["themes"], len(analysis.themes_present)],
