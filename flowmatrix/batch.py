@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from .errors import FlowmatrixError, InputFileError, OutputError
 from .io.readers import SUPPORTED_SUFFIXES
-from .processes import ChildDied, ChildWorker
+from .processes import FORKS, ChildDied, ChildWorker
 from .render.index import COMBINED
-from .render.registry import DEFAULT_FORMATS
+from .render.registry import DEFAULT_FORMATS, chart_files
 from .settings import DEFAULTS, Settings
 
 if TYPE_CHECKING:
@@ -132,6 +132,10 @@ def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None 
     folders = report_folders(paths, out)
     inputs = {p.resolve() for p in paths if p.exists()}
     results: list[InputResult] = []
+    if len(paths) > 1 and FORKS and (chart_files(formats) or "html" in formats):
+        from .render.charts import prepare
+
+        prepare()  # once, for the workers of every report (they are forked from here)
     with ChildWorker(_analyse_bare) as analyse_apart:
         for index, path in enumerate(paths, start=1):
             result = InputResult(path)

@@ -236,3 +236,28 @@ def test_the_batch_index_links_the_pages_that_were_written(cli, tmp_path, format
     links = re.findall(r'href="([^"]+)"', index)
     assert links == [f"_combined/{page}", f"a/{page}", f"b/{page}"]
     assert all((tmp_path / "out" / link).exists() for link in links)
+
+
+def test_a_batch_report_is_the_report_of_that_input_alone(cli, tmp_path):
+    """A batch prepares drawing once in its own process (render/charts.prepare), so the
+    workers it forks for each report start with matplotlib and the font loaded: the charts
+    they draw are the same bytes as a single run's."""
+    sample = (ROOT / "data" / "cases.csv").read_text("utf-8").splitlines(keepends=True)
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for name, rows in (("a", sample[:8]), ("b", sample[:1] + sample[8:12])):
+        (inbox / f"{name}.csv").write_text("".join(rows), encoding="utf-8")
+    both, alone = tmp_path / "batch", tmp_path / "alone"
+    assert cli("analyze", inbox, "--out", both, "--format", "svg,md").exit_code == 0
+    assert cli("analyze", inbox / "a.csv", "--out", alone, "--format", "svg,md").exit_code == 0
+    charts = sorted(p.name for p in (alone / "a" / "charts").iterdir())
+    assert charts and charts == sorted(p.name for p in (both / "a" / "charts").iterdir())
+    for name in [*(f"charts/{c}" for c in charts), "report.md"]:
+        assert (both / "a" / name).read_bytes() == (alone / "a" / name).read_bytes(), name
+
+
+def test_preparing_to_draw_finds_the_japanese_font(recwarn):
+    from flowmatrix.render.charts import prepare
+
+    prepare()
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]

@@ -162,7 +162,8 @@ def _workers(tasks: int, shared: tuple):
     """Yield start(keys) → finished, where finished() waits for the tasks: they run on forked
     worker processes, one per core (at most one per task), where the system can fork (all
     workers start before any thread does), else here when finished() is called. So where it
-    can fork, this process never imports matplotlib: only the workers that draw do. A
+    can fork, a single report's process never imports matplotlib: only the workers that draw
+    do (a batch imports it once, for all its reports' workers: charts.prepare). A
     task's error is raised by finished(). The workers die with this process and, if the
     block fails or is interrupted, are killed before it ends: nothing writes into the work
     folder once it is being removed."""
