@@ -99,3 +99,24 @@ def test_items_are_the_cells_strings_not_copies(tmp_path):
     # the file and sheet of every case are one string each, not a copy per case
     assert cases["file"][0] == str(path) and cases["file"][1] is cases["file"][0]
     assert cases["sheet"][1] is cases["sheet"][0]
+
+
+def test_the_scans_searches_find_what_re_finds_in_any_bytes():
+    """scan_sheet searches every piece with RE2 (io/extent._search) and lists with re: both
+    must read bytes alike, whatever the bytes (a damaged part is not UTF-8)."""
+    import random
+
+    from flowmatrix.io.extent import _ERROR_OR_FORMULA, _columns_beyond, _rows_beyond, _search
+
+    rng = random.Random(17)
+    parts = [b' r="A1"', b' r="XFD1048576"', b' r="C12"', b' r="AA7"', b'<f>', b'x:f', b't="e"',
+             b'\xe3\x81\x82', b'\xff', b'\x80', b' r="', b'"', b'9', b'Z']
+    patterns = [_rows_beyond(n) for n in (0, 9, 12, 99, 1048575)] + \
+        [_columns_beyond(n) for n in (-1, 0, 2, 26, 16383)]
+    for _ in range(400):
+        piece = b"".join(rng.choice(parts) for _ in range(rng.randrange(1, 12)))
+        for pattern in patterns:
+            found, expected = _search(pattern).search(piece), pattern.search(piece)
+            assert (found and found.start()) == (expected and expected.start()), (pattern, piece)
+        assert bool(_ERROR_OR_FORMULA.search(piece)) == any(
+            s in piece for s in (b't="e"', b"<f", b":f"))

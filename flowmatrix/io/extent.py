@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import re2
+
 from ..errors import InputFileError
 
 # A rectangle of this many cells costs calamine and the Python rows under 100 MB: read it
@@ -49,6 +51,10 @@ _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _PART = re.compile(rb"<(?:\w+:)?row\b([^>]*)>|<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)",
                    re.S)
 _HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v>[^<]|is\b)")
+_BYTES = re2.Options()
+_BYTES.encoding = re2.Options.Encoding.LATIN1  # a byte is a character, as re reads bytes
+# Anything a piece may hold that scan_sheet looks at more closely: an error value or a formula
+_ERROR_OR_FORMULA = re2.compile(rb't="e"|<f|:f', _BYTES)
 # The start of a cell element, with or without a namespace prefix: <c>, <c r=…>, <x:c …/>.
 _CELL_START = re.compile(rb"<(?:\w+:)?c[\s/>]")
 
@@ -164,11 +170,11 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, max_rows: int)
         numbers = _ROW_NUMBER.findall(piece)
         if numbers:
             last_row = max(last_row, max(map(int, numbers)))
-        beyond = _rows_beyond(last_row).search(piece)
+        beyond = _search(_rows_beyond(last_row)).search(piece)
         if beyond:  # cells placed below their row (or rows without numbers): every such one
             last_row = max(last_row, *map(int, _rows_beyond(last_row).findall(piece,
                                                                                 beyond.start())))
-        beyond = _columns_beyond(last_column).search(piece)
+        beyond = _search(_columns_beyond(last_column)).search(piece)
         if beyond:
             last_column = max(map(column_index, set(_columns_beyond(last_column).findall(
                 piece, beyond.start()))))
@@ -176,6 +182,8 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, max_rows: int)
         # reference). Only cell tags count: <cols>, <cfRule>, <color> … are not cells.
         if not unreferenced and _unreferenced_cells(piece):
             unreferenced = True
+        if not _ERROR_OR_FORMULA.search(piece):  # the usual piece: one scan, not three
+            continue
         if b't="e"' in piece:
             _find_errors(piece, extent.errors)
         if b"<f" in piece or b":f" in piece:
@@ -211,6 +219,13 @@ def _columns_beyond(column: int) -> re.Pattern:
     """Cell references to a column after `column` (0-based), capturing its letters."""
     letters = column_letter(column) if column >= 0 else ""
     return re.compile(rb' r="(' + _greater(letters, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + rb')[0-9]')
+
+
+@lru_cache(maxsize=128)
+def _search(pattern: re.Pattern):
+    """`pattern` for searching every piece of a sheet: RE2 (a DFA) reads them three times as
+    fast as re does, while re lists the matches faster (findall, where a search found one)."""
+    return re2.compile(pattern.pattern, _BYTES)
 
 
 def _greater(value: str, digits: str) -> bytes:
