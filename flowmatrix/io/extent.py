@@ -53,6 +53,7 @@ _PART = re.compile(rb"<(?:\w+:)?row\b([^>]*)>|<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)<
 _HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v>[^<]|is\b)")
 _BYTES = re2.Options()
 _BYTES.encoding = re2.Options.Encoding.LATIN1  # a byte is a character, as re reads bytes
+_BYTES.log_errors = False  # a pattern RE2 refuses is an exception, not a line on stderr
 # Anything a piece may hold that scan_sheet looks at more closely: an error value or a formula
 _ERROR_OR_FORMULA = re2.compile(rb't="e"|<f|:f', _BYTES)
 # The start of a cell element, with or without a namespace prefix: <c>, <c r=…>, <x:c …/>.
@@ -224,8 +225,13 @@ def _columns_beyond(column: int) -> re.Pattern:
 @lru_cache(maxsize=128)
 def _search(pattern: re.Pattern):
     """`pattern` for searching every piece of a sheet: RE2 (a DFA) reads them three times as
-    fast as re does, while re lists the matches faster (findall, where a search found one)."""
-    return re2.compile(pattern.pattern, _BYTES)
+    fast as re does, while re lists the matches faster (findall, where a search found one).
+    re itself where RE2 refuses the pattern: past a row numbered with 1,000 digits (a hostile
+    sheet), RE2's repetition counts run out."""
+    try:
+        return re2.compile(pattern.pattern, _BYTES)
+    except re2.error:
+        return pattern
 
 
 def _greater(value: str, digits: str) -> bytes:
