@@ -14,7 +14,7 @@ from .errors import FlowmatrixError, InputFileError, OutputError
 from .io.readers import SUPPORTED_SUFFIXES
 from .processes import FORKS, ChildDied, ChildWorker
 from .render.index import COMBINED
-from .render.registry import DEFAULT_FORMATS, chart_files
+from .render.registry import DEFAULT_FORMATS, draws_charts
 from .settings import DEFAULTS, Settings
 
 if TYPE_CHECKING:
@@ -132,10 +132,9 @@ def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None 
     folders = report_folders(paths, out)
     inputs = {p.resolve() for p in paths if p.exists()}
     results: list[InputResult] = []
-    if len(paths) > 1 and FORKS and (chart_files(formats) or "html" in formats):
-        from .render.charts import prepare
-
-        prepare()  # once, for the workers of every report (they are forked from here)
+    # drawing prepared once here for the workers of every report, which are forked from here
+    # (render/charts.prepare): after the reader's child is forked, as numpy starts threads
+    unprepared = len(paths) > 1 and FORKS and draws_charts(formats)
     with ChildWorker(_analyse_bare) as analyse_apart:
         for index, path in enumerate(paths, start=1):
             result = InputResult(path)
@@ -147,6 +146,11 @@ def analyze_files(paths: list[Path], out: str | Path, settings: Settings | None 
                                           code="output-is-input")
                 result.analysis = (_analysed_apart(analyse_apart, path, settings, taxonomies)
                                    if len(paths) > 1 else analyze(path, settings))
+                if unprepared:
+                    from .render.charts import prepare
+
+                    prepare()
+                    unprepared = False
                 result.folder = write_report(result.analysis, folders[path],
                                              formats=formats, stamp=stamp)
             except OutputError:

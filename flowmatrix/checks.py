@@ -341,7 +341,7 @@ def _sensitive_flows(inventory: Inventory, typed: pd.DataFrame,
     consents = flagged["consent"].tolist() if "consent" in flagged else [""] * len(flagged)
     findings = []
     # cases repeat their data: the words of each note are made once and shared by its cases
-    # (at 1,000,000 cases, 180,000 notes each with its own copy held 90 MB)
+    # (at 1,000,000 cases, 182,566 notes each with its own copy: 73 MB more after checking)
     words: dict[tuple, tuple] = {}
     for row, data, categories, flags, given in zip(
             flagged["row"].tolist(), flagged[item_column("data")].tolist(),

@@ -50,7 +50,7 @@ def compare(old: str | Path | list[str | Path], new: str | Path | list[str | Pat
         old_cases, new_cases = (
             None if path is None else _cases(classify(path, settings), key, columns)
             for path in (old_path, new_path))
-        pairs.append((name, old_cases, new_cases))
+        pairs.append((shown_path(name), old_cases, new_cases))
     comparison = compare_cases(
         pairs, taxonomies, settings, key=columns[0] if columns else "case_id",
         threshold=threshold, old_name=_name(old_args), new_name=_name(new_args),

@@ -129,7 +129,11 @@ def classify(source: str | Path | Inventory, settings: Settings | None = None) -
     aliases = load_aliases(settings.aliases) if settings.aliases is not None else None
     with collecting_after():
         if isinstance(source, Inventory):  # built by hand, maybe: text no report could write
-            inventory = dataclasses.replace(source, cases=whole_cases(source.cases))
+            inventory = dataclasses.replace(
+                source, cases=whole_cases(source.cases), path=shown_path(source.path),
+                sheet=source.sheet and whole_text(source.sheet),
+                opened=source.opened or (str(source.path) if shown_path(source.path)
+                                         != str(source.path) else None))
         else:
             inventory = read_inventory(source, settings)
         cases, findings = inventory.cases, []

@@ -185,6 +185,7 @@ def test_sensitive_flows_read_like_a_list_of_dicts_made_when_read(make_xlsx):
     assert len(flows) == 2 and [f["row"] for f in as_list] == [2, 4]
     assert flows[-1] == as_list[1] and flows[0:1] == as_list[:1] and flows[5:] == []
     assert flows == as_list and as_list == list(pickle.loads(pickle.dumps(flows)))
+    assert flows != tuple(as_list) and flows != ""  # equal to lists only, as a list is
     assert as_list[1]["data"] == ["予防接種歴"] and as_list[1]["case_id"] == "3"
     assert not any(isinstance(v, dict) for column in flows.columns for v in column)
     assert not fm.analyze(make_xlsx([JA_HEADER[:6], [1, "市", "地域通貨", "購買履歴", "クーポン",

@@ -97,15 +97,20 @@ def test_a_batch_lists_it_in_its_index(undecodable, tmp_path, entry_point):
     assert sorted(p.name for p in out.iterdir()) == ["____", "_combined", "b", "index.html"]
 
 
-def test_compare_names_both_sides(undecodable, tmp_path, entry_point):
-    old = tmp_path / "old"
-    old.mkdir()
-    shutil.copyfile(undecodable, old / "x.xlsx")
-    code, _, err = entry_point("compare", old / "x.xlsx", undecodable, "--out",
-                               tmp_path / "cmp", "--quiet")
+def test_compare_names_both_sides(tmp_path, entry_point):
+    """Two versions with cp932 names that differ: the changed cases name their file too."""
+    sample = SAMPLE.with_suffix(".csv")
+    lines = sample.read_text("utf-8").splitlines(keepends=True)
+    shorter = tmp_path / "shorter.csv"
+    shorter.write_text("".join(lines[:-3]), encoding="utf-8")  # three cases fewer
+    old = cp932_copy(shorter, tmp_path / "old", ".csv")
+    new = cp932_copy(sample, tmp_path / "new", ".csv")
+    code, _, err = _clean(*entry_point("compare", old, new, "--out", tmp_path / "cmp",
+                                       "--quiet"))
     assert code == 0, err
     comparison = (tmp_path / "cmp" / "comparison.json").read_text("utf-8")
-    assert SHOWN in comparison
+    assert json.loads(comparison)["summary"]["added"] == 3
+    assert SHOWN.replace(".xlsx", "") in comparison and "\\udc8e" not in comparison
 
 
 def test_a_hand_built_inventory_with_half_characters_gets_a_report(tmp_path):
@@ -113,12 +118,16 @@ def test_a_hand_built_inventory_with_half_characters_gets_a_report(tmp_path):
     analyze gives them as U+FFFD, in cells and items alike, and leaves the caller's frame."""
     import flowmatrix
 
-    inventory = flowmatrix.read_inventory(SAMPLE)
+    import dataclasses
+
+    inventory = flowmatrix.read_inventory(SAMPLE.with_suffix(".csv"))
     cases = inventory.cases
     cases.loc[0, "title"] = "安否確認\udc8e"
     cases.at[1, "data_items"] = ("健診結果\ud800", "購買履歴")
+    inventory = dataclasses.replace(inventory, path="台帳\udc8e.csv", sheet="一覧\udc96")
     analysis = flowmatrix.analyze(inventory)
     folder = flowmatrix.write_report(analysis, tmp_path / "report")
+    assert analysis.sources == ["台帳\ufffd.csv"] and analysis.sheet == "一覧\ufffd"
     assert cases.loc[0, "title"] == "安否確認\udc8e"  # the caller's frame is left as it was
     assert analysis.cases.loc[0, "title"] == "安否確認\ufffd"
     assert analysis.cases.at[1, "data_items"] == ("健診結果\ufffd", "購買履歴")
@@ -156,7 +165,8 @@ def test_names_reports_and_writes_aliases_for_it(undecodable, tmp_path, entry_po
 def test_taxonomy_and_alias_files_with_such_names(tmp_path, entry_point):
     themes = cp932_copy(DATA / "themes.toml", tmp_path / "opt", ".toml")
     code, out, err = _clean(*entry_point("themes", "--themes", themes, "--format", "json"))
-    assert code == 0, err and SHOWN.replace(".xlsx", ".toml") in out
+    assert code == 0, err
+    assert SHOWN.replace(".xlsx", ".toml") in out
     conflict = tmp_path / "conflict.toml"
     conflict.write_text('[service]\n"公式LINE" = ["クマぶら(公式LINE)"]\n'
                         '"LINE" = ["クマぶら(公式LINE)"]\n"存在しない名前" = ["ヘルスケアアプリ"]\n',
@@ -196,3 +206,16 @@ def test_an_option_value_of_such_bytes_is_a_usage_error(option, entry_point):
     source = SAMPLE if option == "--municipality" else SAMPLE.with_suffix(".csv")
     code, _, err = _clean(*entry_point(command, source, option, value))
     assert code == 2, err
+
+
+def test_a_kpi_table_with_such_a_name_in_its_findings(tmp_path, entry_point):
+    kpis = tmp_path / "kpis.csv"
+    kpis.write_text("自治体,指標,年度,目標,実績,単位,出典\n熊谷市,観光客数,2024,多い,100,人,市\n",
+                    encoding="utf-8")
+    named = cp932_copy(kpis, tmp_path / "opt", ".csv")
+    out = tmp_path / "reports"
+    code, _, err = _clean(*entry_point("analyze", SAMPLE, "--kpis", named, "--out", out,
+                                       "--quiet", "--format", "json"))
+    assert code in (0, 1), err
+    summary = (out / "cases" / "summary.json").read_text("utf-8")
+    assert SHOWN.replace(".xlsx", ".csv") in summary and "\\udc8e" not in summary

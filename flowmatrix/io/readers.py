@@ -73,10 +73,10 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
     limits = limits or Limits()
     path = Path(path)
     if path.name.startswith("~$"):
+        name = shown_path(path.name[2:])
         raise InputFileError(
-            f"is the lock file Excel keeps while {path.name[2:]!r} is open, not an inventory; "
-            f"pass {path.name[2:]!r} itself", path=str(path), code="lock-file",
-            params={"name": path.name[2:]})
+            f"is the lock file Excel keeps while {name!r} is open, not an inventory; "
+            f"pass {name!r} itself", path=str(path), code="lock-file", params={"name": name})
     if not path.exists():
         near = _nearest_file(path)
         raise InputFileError("file not found" + (f"; did you mean {near!r}?" if near else ""),
@@ -125,8 +125,8 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
 
 
 def _nearest_file(path: Path) -> str:
-    """The inventory in the same folder whose name is closest to a misspelt one ('' when none
-    is close)."""
+    """The inventory in the same folder whose name is closest to a misspelt one, as a message
+    can show it (errors.shown_path); '' when none is close."""
     import difflib
 
     try:
@@ -135,7 +135,7 @@ def _nearest_file(path: Path) -> str:
     except OSError:  # no such folder, or not allowed to list it
         return ""
     near = difflib.get_close_matches(path.name, names[:10_000], n=1, cutoff=0.6)
-    return str(path.with_name(near[0])) if near else ""
+    return shown_path(path.with_name(near[0])) if near else ""
 
 
 def too_many_rows(path: Path | str, rows: int, limits: Limits, what: str = "rows",

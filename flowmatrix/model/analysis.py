@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, count_by_severity, sort_findings
+from ..io.inventory import item_column
 from .dimensions import CodedCases
 from .flows import FlowStages, report_flow_stages
 from .matrix import Matrix, flow_matrix, largest_flows
@@ -135,10 +136,7 @@ def combine(analyses: list[Analysis], *, name: str) -> Analysis:
 def sensitive_flows(cases: pd.DataFrame) -> SensitiveFlows:
     """The cases whose data includes 要配慮個人情報, with the data items and their category ids
     (a dict per case, made when it is read: see SensitiveFlows)."""
-    from ..io.inventory import item_column
-
-    columns = ["case_id", "file", "row", "source_service", item_column("data"),
-               "data_categories", "data_sensitive", "target_service", "linked_service"]
+    columns = list(SensitiveFlows.COLUMNS)
     if "sensitive" not in cases or not cases["sensitive"].any():
         return SensitiveFlows([[] for _ in columns])
     # the flagged cases' nine columns, not a copy of every column (a missing flag is no flag)
@@ -152,9 +150,11 @@ class SensitiveFlows(Sequence):
     the whole run (at 1,000,000 cases). A list of dicts to everything that reads it: len,
     an index or a slice, iteration, ==."""
 
+    # the flagged cases' columns it keeps, a list each, in the order __getitem__ reads them
+    COLUMNS = ("case_id", "file", "row", "source_service", item_column("data"),
+               "data_categories", "data_sensitive", "target_service", "linked_service")
+
     def __init__(self, columns: list[list]):
-        # the flagged cases' case_id, file, row, source_service, data items, data_categories,
-        # data_sensitive, target_service and linked_service: a list each
         self.columns = columns
 
     def __len__(self) -> int:
@@ -173,7 +173,9 @@ class SensitiveFlows(Sequence):
                 "target_service": target, "linked_service": linked}
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, Sequence) and list(self) == list(other)
+        if not isinstance(other, list | SensitiveFlows):
+            return NotImplemented
+        return list(self) == list(other)
 
     def __repr__(self) -> str:
         return f"SensitiveFlows({list(self)!r})"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import FlowmatrixError, OutputError, output_error
 from ..processes import signals_held
-from .registry import DEFAULT_FORMATS, chart_files, chart_keys, draw_chart
+from .registry import DEFAULT_FORMATS, chart_files, chart_keys, draw_chart, draws_charts
 
 if TYPE_CHECKING:
     from ..model.analysis import Analysis
@@ -58,7 +58,7 @@ def write_report(analysis: Analysis, folder: str | Path, *,
         rows = None
         if {"xlsx", "html", "md"} & set(formats):
             rows, table = row_dicts(table), None
-        keys = chart_keys(analysis) if files or "html" in formats else []
+        keys = chart_keys(analysis) if draws_charts(formats) else []
         charts = work / "charts"
         if keys:
             charts.mkdir(mode=0o755)

@@ -111,6 +111,11 @@ def chart_keys(analysis: Analysis) -> list[str]:
     return ["tally", *HEATMAP_MATRIX, *flows, *municipality_chart_keys(analysis)]
 
 
+def draws_charts(formats: tuple[str, ...]) -> bool:
+    """Whether a report in `formats` has charts: chart files, or SVG for report.html."""
+    return bool(chart_files(formats)) or "html" in formats
+
+
 def chart_files(formats: tuple[str, ...]) -> tuple[str, ...]:
     """The chart files of a report in `formats`: report.md links the first (SVG, else PNG;
     none chosen, none linked); report.html embeds SVG whatever they are."""
