@@ -73,7 +73,7 @@ class Matcher:
             return self._match(texts)
         parts = [(start, self._match(texts[start:end])) for start, end in batches]
         return TextHits(len(texts), parts[0][1].n_themes,
-                        np.concatenate([hits.text + start for start, hits in parts]),
+                        np.concatenate([hits.text + np.int32(start) for start, hits in parts]),
                         np.concatenate([hits.theme for _, hits in parts]),
                         np.concatenate([hits.weight for _, hits in parts]),
                         [term for _, hits in parts for term in hits.term],
@@ -127,8 +127,12 @@ class Matcher:
         # Back to reading order within each text.
         kept = kept[np.lexsort((theme[kept], start[kept], text[kept]))]
         text_start = np.concatenate([[0], separators + 1])[text[kept]]
-        return TextHits(len(texts), n_themes, text[kept], theme[kept], weight[kept],
-                        shown[kept].tolist(), start[kept] - text_start, end[kept] - text_start)
+        # int32: a text's index, a theme and a place in one text fit, and a million distinct
+        # texts have millions of hits, held while the themes are worked out (70 MB less)
+        return TextHits(len(texts), n_themes, text[kept].astype(np.int32),
+                        theme[kept].astype(np.int32), weight[kept], shown[kept].tolist(),
+                        (start[kept] - text_start).astype(np.int32),
+                        (end[kept] - text_start).astype(np.int32))
 
 
     def _pattern_hits(self, joined: str, separators) -> list[tuple[int, int, int, str]]:
@@ -364,11 +368,11 @@ class TextHits:
 
     n_texts: int
     n_themes: int
-    text: object  # numpy int array: index of the text
-    theme: object  # numpy int array: index of the theme
+    text: object  # numpy int32 array: index of the text
+    theme: object  # numpy int32 array: index of the theme
     weight: object  # numpy float array
     term: list[str]
-    start: object = None  # numpy int arrays: where each hit starts and ends in its text
+    start: object = None  # numpy int32 arrays: where each hit starts and ends in its text
     end: object = None
 
     def scores(self):
