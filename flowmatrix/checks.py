@@ -374,9 +374,9 @@ def check_kpis(kpis: list[Kpi], cases: pd.DataFrame) -> list[Finding]:
     """A warning for each row of an inventory's own KPI table that no municipality page can
     show: its municipality names no case, or it names none while the inventory has several
     municipalities."""
-    names = cases["municipality"].fillna("").astype(str).tolist() if "municipality" in cases \
-        else []
-    known = {name_key(n) for n in names} - {""}
+    names = set(cases["municipality"].fillna("").astype(str).tolist()) \
+        if "municipality" in cases else set()
+    known = {name_key(n) for n in names} - {""}  # each distinct name once
     findings = []
     for kpi in kpis:
         key = name_key(kpi.municipality)
