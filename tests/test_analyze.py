@@ -261,3 +261,24 @@ def test_preparing_to_draw_finds_the_japanese_font(recwarn):
 
     prepare()
     assert not [w for w in recwarn if "missing from font" in str(w.message)]
+
+
+@pytest.mark.parametrize(("inputs", "formats", "prepared"), [
+    (2, "svg,md", 1), (2, "html", 1), (1, "svg,md", 0), (2, "json,md", 0)])
+def test_a_batch_prepares_drawing_once_and_only_to_draw(cli, tmp_path, monkeypatch, inputs,
+                                                        formats, prepared):
+    """render/charts.prepare runs once a batch (its reports' workers are forked after it),
+    never for a single input (whose process does not draw) or a batch without charts."""
+    import flowmatrix.render.charts as charts
+    from flowmatrix.processes import FORKS
+
+    calls = []
+    monkeypatch.setattr(charts, "prepare", lambda: calls.append(1))
+    sample = (ROOT / "data" / "cases.csv").read_text("utf-8").splitlines(keepends=True)
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for i in range(inputs):
+        (inbox / f"c{i}.csv").write_text("".join(sample[:1] + sample[1 + 3 * i:4 + 3 * i]),
+                                         encoding="utf-8")
+    assert cli("analyze", inbox, "--out", tmp_path / "out", "--format", formats).exit_code == 0
+    assert len(calls) == (prepared if FORKS else 0)

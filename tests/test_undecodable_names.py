@@ -116,9 +116,9 @@ def test_compare_names_both_sides(tmp_path, entry_point):
 def test_a_hand_built_inventory_with_half_characters_gets_a_report(tmp_path):
     """Text decoded with surrogateescape, in a frame built by hand, holds lone surrogates:
     analyze gives them as U+FFFD, in cells and items alike, and leaves the caller's frame."""
-    import flowmatrix
-
     import dataclasses
+
+    import flowmatrix
 
     inventory = flowmatrix.read_inventory(SAMPLE.with_suffix(".csv"))
     cases = inventory.cases
