@@ -13,7 +13,6 @@ can never disagree about an inventory.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import gc
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from .errors import (
 )
 from .findings import Finding, count_by_severity, sort_findings
 from .io.columns import ELEMENTS, load_header_aliases
-from .io.inventory import Inventory, item_column, read_inventory, whole_cases
+from .io.inventory import Inventory, item_column, read_inventory, whole_inventory
 from .io.kpis import Kpi, name_key, read_kpis
 from .model.analysis import Analysis, build_analysis
 from .settings import DEFAULT_NAME_THRESHOLD, DEFAULTS, Settings
@@ -128,14 +127,8 @@ def classify(source: str | Path | Inventory, settings: Settings | None = None) -
     taxonomies = load_taxonomies(settings)
     aliases = load_aliases(settings.aliases) if settings.aliases is not None else None
     with collecting_after():
-        if isinstance(source, Inventory):  # built by hand, maybe: text no report could write
-            inventory = dataclasses.replace(
-                source, cases=whole_cases(source.cases), path=shown_path(source.path),
-                sheet=source.sheet and whole_text(source.sheet),
-                opened=source.opened or (str(source.path) if shown_path(source.path)
-                                         != str(source.path) else None))
-        else:
-            inventory = read_inventory(source, settings)
+        inventory = whole_inventory(source) if isinstance(source, Inventory) \
+            else read_inventory(source, settings)
         cases, findings = inventory.cases, []
         if aliases is not None:
             cases, findings = apply_aliases(cases, aliases, inventory.path)

