@@ -264,7 +264,7 @@ def test_preparing_to_draw_finds_the_japanese_font(recwarn):
 
 
 @pytest.mark.parametrize(("inputs", "formats", "prepared"), [
-    (2, "svg,md", 1), (2, "html", 1), (1, "svg,md", 0), (2, "json,md", 0)])
+    (2, "svg,md", 1), (1, "svg,md", 0), (2, "json,md", 0)])
 def test_a_batch_prepares_drawing_once_and_only_to_draw(cli, tmp_path, monkeypatch, inputs,
                                                         formats, prepared):
     """render/charts.prepare runs once a batch (its reports' workers are forked after it),

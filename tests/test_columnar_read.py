@@ -111,10 +111,10 @@ def test_the_scans_searches_find_what_re_finds_in_any_bytes():
     rng = random.Random(17)
     parts = [b' r="A1"', b' r="XFD1048576"', b' r="C12"', b' r="AA7"', b'<f>', b'x:f', b't="e"',
              b'\xe3\x81\x82', b'\xff', b'\x80', b' r="', b'"', b'9', b'Z',
-             b' r="B' + b"9" * 1500 + b'"']
-    patterns = [_rows_beyond(n) for n in (0, 9, 12, 99, 1048575, 10**1200)] + \
+             b' r="B' + b"9" * 1002 + b'"']
+    patterns = [_rows_beyond(n) for n in (0, 9, 12, 99, 1048575, 10**1001)] + \
         [_columns_beyond(n) for n in (-1, 0, 2, 26, 16383)]
-    for _ in range(400):
+    for _ in range(150):
         piece = b"".join(rng.choice(parts) for _ in range(rng.randrange(1, 12)))
         for pattern in patterns:
             found, expected = _search(pattern).search(piece), pattern.search(piece)
@@ -123,13 +123,13 @@ def test_the_scans_searches_find_what_re_finds_in_any_bytes():
             s in piece for s in (b't="e"', b"<f", b":f"))
 
 
-def test_a_row_numbered_with_1500_digits_is_refused_as_before(tmp_path):
+def test_a_row_numbered_with_1002_digits_is_refused_as_before(tmp_path):
     """RE2 refuses the search for references beyond such a row (a repetition over 1,000): the
     scan searches with re there, and the sheet gets calamine's verdict as it always did, a
     clean refusal naming the file — not an internal error."""
     from flowmatrix.errors import InputFileError
 
     rows = inventory_rows(3)
-    rows[10**1500] = []
+    rows[10**1001] = []
     with pytest.raises(InputFileError, match="cannot read sheet"):
         read_inventory(raw_xlsx(tmp_path / "long.xlsx", {"事例一覧": rows}))
