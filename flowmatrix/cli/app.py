@@ -3,6 +3,7 @@ turns an unexpected error into a short message."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import Annotated
@@ -104,6 +105,9 @@ def main() -> None:
     traceback (unless --debug); Ctrl-C and SIGTERM stop the run cleanly."""
     from .console import console, escape, language, print_error
 
+    for name in ("stdout", "stderr"):  # started with it closed (`1>&-`): Python gives None
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
     try:
