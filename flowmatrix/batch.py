@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import FlowmatrixError, InputFileError, OutputError
+from .errors import FlowmatrixError, InputFileError, OutputError, shown_path
 from .io.readers import SUPPORTED_SUFFIXES
 from .processes import FORKS, ChildDied, ChildWorker
 from .render.index import COMBINED
@@ -49,17 +49,45 @@ def expand_inputs(arguments: list[str | Path], *, skip: tuple[str | Path, ...] =
     for argument in arguments:
         text = str(argument)
         path = Path(text)
-        if path.is_dir():
-            found += sorted(_inventory_files(path, skipped))
-        elif not path.exists() and glob.has_magic(text):
-            matches = sorted(Path(m) for m in glob.glob(text, recursive=True))
-            if not matches:
-                raise InputFileError("no files match this pattern", path=text,
-                                     code="no-match")
-            found += [m for m in matches if m.is_file() and kept(m.parent)]
-        else:
-            found.append(path)
-    return list(dict.fromkeys(found))
+        try:
+            if path.is_dir():
+                found += sorted(_inventory_files(path, skipped))
+            elif not path.exists() and glob.has_magic(text):
+                matches = sorted(Path(m) for m in _matching(text))
+                if not matches:
+                    raise InputFileError("no files match this pattern", path=text,
+                                         code="no-match")
+                found += [m for m in matches if m.is_file() and kept(m.parent)]
+            else:
+                found.append(path)
+        except OSError as exc:  # a folder on the way that may not be read
+            where = shown_path(exc.filename or text)
+            raise InputFileError(f"cannot read {where}: {exc.strerror or exc}", path=text,
+                                 code="unreadable-file",
+                                 params={"reason": "folder", "name": where}) from exc
+    # one file named twice (./a.csv and data/../a.csv, a link, a glob through a link) is read
+    # once, under the first of its names
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
+
+
+def _matching(pattern: str) -> list[str]:
+    """The paths `pattern` matches (** for any folders), at most GLOB_MAX_PATHS: through a
+    folder linked into itself, ** matches without end."""
+    from itertools import islice
+
+    from .settings import GLOB_MAX_PATHS
+
+    matches = list(islice(glob.iglob(pattern, recursive=True), GLOB_MAX_PATHS + 1))
+    if len(matches) > GLOB_MAX_PATHS:
+        raise InputFileError(f"the pattern matches more than {GLOB_MAX_PATHS:,} paths (is a "
+                             "folder linked into itself?); name the folder instead, which "
+                             "is read without following links", path=pattern,
+                             code="too-large",
+                             params={"reason": "glob", "limit": f"{GLOB_MAX_PATHS:,}"})
+    return matches
 
 
 def _inventory_files(folder: Path, skipped: set[Path]) -> list[Path]:
@@ -67,8 +95,12 @@ def _inventory_files(folder: Path, skipped: set[Path]) -> list[Path]:
     in `skipped` and report folders."""
     if folder.resolve() in skipped:
         return []
+
+    def unreadable(exc: OSError) -> None:  # a subfolder that may not be read: not skipped
+        raise exc
+
     files = []
-    for root, folders, names in os.walk(folder):
+    for root, folders, names in os.walk(folder, onerror=unreadable):
         here = Path(root)
         folders[:] = [name for name in folders if not name.startswith(".")
                       and (here / name).resolve() not in skipped
@@ -83,9 +115,9 @@ def is_report_folder(folder: Path) -> bool:
     """Whether flowmatrix wrote `folder`: a batch's (index.html beside _combined/) or one
     report's (a summary.json whose first key is "flowmatrix"). Markers already in every
     default report, so reports written before this check are recognised too."""
-    if (folder / "index.html").is_file() and (folder / COMBINED).is_dir():
-        return True
     try:
+        if (folder / "index.html").is_file() and (folder / COMBINED).is_dir():
+            return True
         with open(folder / "summary.json", "rb") as summary:
             return summary.read(len(_SUMMARY_START)) == _SUMMARY_START
     except OSError:
@@ -99,7 +131,7 @@ def report_folders(paths: list[Path], out: Path) -> dict[Path, Path]:
     """out/<file stem> for each input; repeated stems get -2, -3, …"""
     from .render.folder import safe_name
 
-    used: set[str] = {COMBINED}
+    used: set[str] = {COMBINED, "index.html"}  # the batch's own folder and page
     folders = {}
     for path in paths:
         base = safe_name(path.stem)

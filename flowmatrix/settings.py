@@ -48,6 +48,9 @@ FLOW_CHART_MIN_CASES = 5
 # Processes drawing a report's charts at most (one per core up to this): each imports
 # matplotlib and holds a figure, 120-140 MB apiece, so a 32-core server must not start 30.
 CHART_WORKERS = 4
+# Paths a glob (`'**/*.csv'`) may match: a folder linked into itself makes `**` match without
+# end (two such links: for ever), while a batch of every municipality is under 2,000 files.
+GLOB_MAX_PATHS = 20_000
 
 
 # The header row is looked for in the first rows of a sheet. The row limit counts cases; while

@@ -281,6 +281,10 @@ ERROR_MESSAGES = {
                               "として保存して指定してください",
         "unsupported-format": "読めない種類のファイルです（{suffix}）。読めるのは {supported} です",
         "empty-file": "ファイルが空です（0 バイト）",
+        "unreadable-file/folder": "読めません（{name}）。読む権限があるか確かめてください",
+        "too-large/glob": "パターンに合うパスが {limit} を超えます（フォルダーの中に、そのフォルダー"
+                          "自身へのリンクがありませんか）。パターンではなくフォルダーを指定して"
+                          "ください（フォルダーはリンクをたどらずに読みます）",
         "too-large/file-size": "ファイルが {size} MiB あり、上限の {limit} MiB を超えています"
                                "（--max-file-size で上げられます）",
         "too-large/rows": "データのある行が {rows} 行あり、上限の {limit} 行を超えています"
