@@ -80,3 +80,12 @@ def test_an_unreadable_folder_is_an_input_error_naming_it(tmp_path, monkeypatch)
     with pytest.raises(InputFileError, match="locked") as refused:
         expand_inputs([tmp_path / "in"])
     assert refused.value.code == "unreadable-file"
+
+
+def test_a_link_to_nothing_is_said_to_be_one(tmp_path, cli):
+    """A broken link was "not found; did you mean <the link itself>?"."""
+    link = tmp_path / "cases.csv"
+    link.symlink_to(tmp_path / "gone.csv")
+    result = cli("validate", link)
+    assert result.exit_code == 2
+    assert "リンク先のファイルがありません" in result.output and "ではありませんか" not in result.output

@@ -77,6 +77,9 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
         raise InputFileError(
             f"is the lock file Excel keeps while {name!r} is open, not an inventory; "
             f"pass {name!r} itself", path=str(path), code="lock-file", params={"name": name})
+    if not path.exists() and path.is_symlink():  # its name is there: no "did you mean" it
+        raise InputFileError("is a link to a file that does not exist", path=str(path),
+                             code="file-not-found", params={"reason": "dangling-link"})
     if not path.exists():
         near = _nearest_file(path)
         raise InputFileError("file not found" + (f"; did you mean {near!r}?" if near else ""),

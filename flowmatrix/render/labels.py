@@ -274,6 +274,7 @@ ERROR_MESSAGES = {
     "ja": {
         "file-not-found": "ファイルが見つかりません",
         "file-not-found/near": "ファイルが見つかりません。「{near}」ではありませんか",
+        "file-not-found/dangling-link": "リンクですが、リンク先のファイルがありません",
         "lock-file": "Excel が「{name}」を開いている間に作る一時ファイル（ロックファイル）です。"
                      "台帳ではありません。「{name}」そのものを指定してください",
         "not-a-file/folder": "フォルダーです。台帳のファイルを指定してください",
