@@ -15,7 +15,7 @@ from .io.readers import SUPPORTED_SUFFIXES
 from .processes import FORKS, ChildDied, ChildWorker
 from .render.index import COMBINED
 from .render.registry import DEFAULT_FORMATS, draws_charts
-from .settings import DEFAULTS, Settings
+from .settings import DEFAULTS, GLOB_MAX_PATHS, Settings
 
 if TYPE_CHECKING:
     from .classification.taxonomy import Taxonomies
@@ -77,8 +77,6 @@ def _matching(pattern: str) -> list[str]:
     """The paths `pattern` matches (** for any folders), at most GLOB_MAX_PATHS: through a
     folder linked into itself, ** matches without end."""
     from itertools import islice
-
-    from .settings import GLOB_MAX_PATHS
 
     matches = list(islice(glob.iglob(pattern, recursive=True), GLOB_MAX_PATHS + 1))
     if len(matches) > GLOB_MAX_PATHS:

@@ -34,9 +34,9 @@ def test_a_glob_through_a_folder_linked_into_itself_finds_each_file_once(looped)
 
 
 def test_a_glob_that_would_never_end_is_refused(looped, monkeypatch):
-    import flowmatrix.settings as settings
+    import flowmatrix.batch as batch
 
-    monkeypatch.setattr(settings, "GLOB_MAX_PATHS", 50)
+    monkeypatch.setattr(batch, "GLOB_MAX_PATHS", 50)
     (looped / "self").symlink_to(".")  # two links: ** alone would never end
     with pytest.raises(InputFileError, match="more than 50 paths") as refused:
         expand_inputs([str(looped / "**" / "*.csv")])

@@ -94,8 +94,7 @@ def read_inventory(path: str | Path, settings: Settings | None = None,
     else:
         chosen, header = _choose_sheet(book, aliases, display_path)
     inventory = _build(chosen, header, aliases, display_path, settings.separators, book.encoding)
-    if display_path != str(path):
-        inventory.opened = str(path)
+    inventory.opened = _opened(path)
     if len(inventory) > settings.limits.max_rows:
         raise too_many_rows(display_path, len(inventory), settings.limits, "the inventory",
                             "cases")
@@ -107,12 +106,16 @@ def whole_inventory(inventory: Inventory) -> Inventory:
     write (lone surrogates, from text decoded with surrogateescape) as U+FFFD in its cases
     (whole_cases), path and sheet, the path it opens by kept in `opened`. The inventory
     given is left as it was."""
-    shown = shown_path(inventory.path)
-    return replace(
-        inventory, cases=whole_cases(inventory.cases), path=shown,
-        sheet=inventory.sheet and whole_text(inventory.sheet),
-        opened=inventory.opened or (str(inventory.path) if shown != str(inventory.path)
-                                    else None))
+    return replace(inventory, cases=whole_cases(inventory.cases),
+                   path=shown_path(inventory.path),
+                   sheet=inventory.sheet and whole_text(inventory.sheet),
+                   opened=inventory.opened or _opened(inventory.path))
+
+
+def _opened(path: str | Path) -> str | None:
+    """Inventory.opened for a file opened by `path`: the path, where shown_path shows it
+    otherwise; None where the shown path opens it."""
+    return str(path) if shown_path(path) != str(path) else None
 
 
 def whole_cases(cases: pd.DataFrame) -> pd.DataFrame:

@@ -48,8 +48,7 @@ def write_atomic(path: str | Path, data: bytes | Iterable[bytes], *,
         raise output_error(exc, path) from exc
     try:
         with os.fdopen(handle, "wb") as out:
-            for chunk in [data] if isinstance(data, bytes) else data:
-                out.write(chunk)
+            _write_all(out, data)
         os.replace(temporary, target)
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
@@ -57,6 +56,11 @@ def write_atomic(path: str | Path, data: bytes | Iterable[bytes], *,
             raise output_error(exc, path) from exc
         raise
     return path
+
+
+def _write_all(out, data: bytes | Iterable[bytes]) -> None:
+    for chunk in [data] if isinstance(data, bytes) else data:
+        out.write(chunk)
 
 
 def _new_file(target: Path) -> tuple[int, str]:
@@ -83,8 +87,7 @@ def _write_special(path: Path, target: Path, found: os.stat_result,
                               "output", path=str(path), code="bad-output")
     try:
         with open(target, "wb") as out:
-            for chunk in [data] if isinstance(data, bytes) else data:
-                out.write(chunk)
+            _write_all(out, data)
     except OSError as exc:
         raise output_error(exc, path) from exc
     return path
