@@ -33,9 +33,9 @@ def test_python_dash_m_runs_the_cli():
 
 
 # What the data work imports; the help and the version need none of it (#17: `--help` ≤ 0.15 s,
-# measured in benchmarks/, README "Startup").
+# measured in benchmarks/, README "Startup"). rich only prints results: the help is click's own.
 HEAVY_IMPORTS = ("pandas", "numpy", "matplotlib", "openpyxl", "xlsxwriter", "python_calamine",
-                 "pyarrow", "fastexcel", "rapidfuzz", "re2", "ahocorasick")
+                 "pyarrow", "fastexcel", "rapidfuzz", "re2", "ahocorasick", "rich")
 
 
 def test_the_help_imports_none_of_the_data_libraries():

@@ -21,7 +21,7 @@ ALL_FORMATS = ",".join(FORMATS)
 @command(
     "From inventory to finished report: read, check, classify, count and chart, then write a "
     "report folder.\n\n"
-    "For each input, [bold]OUT/<file name>/[/bold] gets report.xlsx (summary, cases, theme tally "
+    "For each input, OUT/<file name>/ gets report.xlsx (summary, cases, theme tally "
     "with a chart, data-flow matrices coloured by count, other tallies, findings), report.html "
     "(one self-contained page), report.md (for a repository or wiki), summary.json (every "
     "number), cases.csv (UTF-8 with BOM) and charts/ (theme tally, heatmaps, flow diagrams "
@@ -31,13 +31,13 @@ ALL_FORMATS = ",".join(FORMATS)
     "reported and the others are still written (exit 1). Folders are searched without OUT "
     "and the report folders flowmatrix wrote, so "
     "OUT may lie inside an input folder.\n\n"
-    "Example: [bold]flowmatrix analyze data/cases.xlsx[/bold]  ·  "
-    "[bold]flowmatrix analyze inventories/ 'reports-2024/*.xlsx' --out reports/ --lang en"
-    "[/bold]")
+    "Example: flowmatrix analyze data/cases.xlsx  ·  "
+    "flowmatrix analyze inventories/ 'reports-2024/*.xlsx' --out reports/ --lang en")
 @settings_options("read", "taxonomies", "classify", "pages", "kpis", "lang")
 def analyze(
-    inputs: Annotated[list[str], typer.Argument(help="Inventory files, folders or quoted glob "
-                                                "patterns.", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(
+        metavar="INPUTS...", help="Inventory files, folders or quoted glob patterns.",
+        show_default=False)],
     *,
     out: Annotated[Path, typer.Option("--out", help="Folder the report folders go in.",
                                       file_okay=False)] = Path("reports"),

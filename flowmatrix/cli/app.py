@@ -14,7 +14,7 @@ from .. import __version__
 from ..errors import EXIT_CANNOT_RUN, Interrupted, output_error
 
 EXIT_CODES = (
-    "[bold]Exit codes[/bold]: 0 ok · 1 the inventory has errors (or, with --strict, warnings; "
+    "Exit codes: 0 ok · 1 the inventory has errors (or, with --strict, warnings; "
     "or a batch had failures) · 2 the command could not run (usage, missing or unreadable file, "
     "the output cannot be written) · 130/143 stopped by Ctrl-C/SIGTERM (nothing half-written "
     "is left; an unfinished report keeps its previous version)."
@@ -26,10 +26,10 @@ app = typer.Typer(
         "Read, check, classify and chart inventories of personal-data linkage cases between "
         "municipal services, written in the DSA's four-element form: ① source service → "
         "② data α → ③ target service → ④ linked service β.\n\n"
-        "Example: [bold]flowmatrix validate cases.xlsx[/bold]"
+        "Example: flowmatrix validate cases.xlsx"
     ),
     epilog=EXIT_CODES,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # click's plain help: rich's import would double --help's time
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -55,25 +55,6 @@ def command(help_text: str):
         return app.command(epilog=EXIT_CODES,
                            help=f"{name}：{help_text}" if name else help_text)(function)
     return register
-
-
-def _flags_without_type() -> None:
-    """typer shows `<bool>` beside a flag, as if it took a value (`--quiet true`): a flag's
-    help shows no type (checked in tests/test_windows_desk.py)."""
-    from typer.core import TyperOption
-
-    shown = getattr(TyperOption, "display_type_rich", None)
-    if shown is None or getattr(shown, "flowmatrix", False):
-        return
-
-    def display_type_rich(self, ctx):
-        return None if self.is_flag else shown(self, ctx)
-
-    display_type_rich.flowmatrix = True
-    TyperOption.display_type_rich = display_type_rich
-
-
-_flags_without_type()
 
 
 def _interrupt(signum: int, _frame) -> None:

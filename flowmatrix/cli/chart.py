@@ -24,13 +24,12 @@ class ChartKind(StrEnum):
 @command(
     "Draw one chart as PNG or SVG, with Japanese (or --lang en) labels.\n\n"
     "tally: cases per theme as horizontal bars, largest first, counts on the bars. heatmap: "
-    "the count matrix (--rows/--cols as in [bold]flowmatrix matrix[/bold], default ① source × "
+    "the count matrix (--rows/--cols as in flowmatrix matrix, default ① source × "
     "③ target) with numbers in the cells and a colour scale. flow: the four stages ① source → "
     "② data → ③ target → ④ linked service as an alluvial diagram, ribbons as wide as the number "
     "of cases and coloured by theme (--by-type: ①–④ as kinds). --theme ID draws one theme "
     "only; --top N folds smaller items into 上記以外 (all others).\n\n"
-    "Example: [bold]flowmatrix chart data/cases.xlsx --kind flow --theme health -o health.png"
-    "[/bold]")
+    "Example: flowmatrix chart data/cases.xlsx --kind flow --theme health -o health.png")
 @settings_options("read", "municipality", "taxonomies", "classify", "lang")
 def chart(
     file: FileArgument,

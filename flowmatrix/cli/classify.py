@@ -36,8 +36,8 @@ CSV_COLUMNS = [
     "point elsewhere you get a warning. Secondary themes are other themes scoring at least half "
     "the top score. csv and json also give the kinds of the items: source_type_ids, "
     "data_category_ids, target_type_ids, value_type_ids (in item order).\n\n"
-    "Example: [bold]flowmatrix classify data/cases.xlsx --explain[/bold]  ·  "
-    "[bold]flowmatrix classify cases.xlsx -o themes.csv[/bold]")
+    "Example: flowmatrix classify data/cases.xlsx --explain  ·  "
+    "flowmatrix classify cases.xlsx -o themes.csv")
 @settings_options("read", "taxonomies", "classify", "lang")
 def classify(
     file: FileArgument,

@@ -31,18 +31,19 @@ FAIL_ON = "added,removed,changed,theme-changed,id-changed"
     "report.xlsx (a sheet per kind of change, changed cells filled) and comparison.json "
     "(every change with ids, fields, old and new values); the folder is replaced only once "
     "everything was written.\n\n"
-    "For CI, [bold]--fail-on " + FAIL_ON + "[/bold] (any of them) exits with 1 when such "
+    "For CI, --fail-on " + FAIL_ON + " (any of them) exits with 1 when such "
     "a change occurs. Exit codes here: 0 compared (no --fail-on change) · 1 a --fail-on "
     "change occurred, or an inventory has no usable header · 2 the comparison could not run "
     "(usage, missing or unreadable file).\n\n"
-    "Example: [bold]flowmatrix compare 2024/cases.xlsx 2025/cases.xlsx[/bold]  ·  "
-    "[bold]flowmatrix compare inventories-2024/ inventories-2025/ --fail-on removed "
-    "--out reports/diff[/bold]")
+    "Example: flowmatrix compare 2024/cases.xlsx 2025/cases.xlsx  ·  "
+    "flowmatrix compare inventories-2024/ inventories-2025/ --fail-on removed "
+    "--out reports/diff")
 @settings_options("read", "taxonomies", "classify", "lang")
 def compare(
-    old: Annotated[str, typer.Argument(help="The old version: a file, a folder or a quoted "
-                                       "glob.", show_default=False)],
-    new: Annotated[str, typer.Argument(help="The new version, the same way.",
+    old: Annotated[str, typer.Argument(
+        metavar="OLD", help="The old version: a file, a folder or a quoted glob.",
+        show_default=False)],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="The new version, the same way.",
                                        show_default=False)],
     *,
     out: Annotated[Path, typer.Option("--out", help="The report folder.", file_okay=False)

@@ -26,8 +26,8 @@ class FlowsFormat(StrEnum):
     "number of cases, each with examples (title and municipality).\n\n"
     "Each case counts once, as the kinds most of its items have (a real kind before その他). "
     "JSON gives the kind ids and the example case ids; csv opens in Excel.\n\n"
-    "Example: [bold]flowmatrix flows data/cases.xlsx[/bold]  ·  "
-    "[bold]flowmatrix flows cases.xlsx --theme health --top 3 --format json[/bold]")
+    "Example: flowmatrix flows data/cases.xlsx  ·  "
+    "flowmatrix flows cases.xlsx --theme health --top 3 --format json")
 @settings_options("read", "municipality", "taxonomies", "classify", "lang")
 def flows(
     file: FileArgument,

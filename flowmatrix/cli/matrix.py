@@ -32,9 +32,9 @@ class MatrixFormat(StrEnum):
     "cases the case ids. --top N keeps the N largest rows and columns and folds the rest into "
     "上記以外/All others. Rows and columns are ordered by total, ties by name (kinds and "
     "themes in taxonomy order).\n\n"
-    "Example: [bold]flowmatrix matrix data/cases.xlsx[/bold]  ·  "
-    "[bold]flowmatrix matrix cases.xlsx --rows data --cols linked_service --values count "
-    "--top 10 -o matrix.xlsx[/bold]")
+    "Example: flowmatrix matrix data/cases.xlsx  ·  "
+    "flowmatrix matrix cases.xlsx --rows data --cols linked_service --values count "
+    "--top 10 -o matrix.xlsx")
 @settings_options("read", "municipality", "taxonomies", "classify", "lang")
 def matrix(
     file: FileArgument,

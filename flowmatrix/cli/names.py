@@ -43,13 +43,14 @@ CSV_COLUMNS = ["kind", "cluster", "canonical", "name", "count"]
     "flows, tally, chart, classify or validate: names are mapped before counting, and "
     "cases.csv keeps them as written. With --aliases here, the clusters are what the file does "
     "not merge yet, and --write-aliases writes the file with them added.\n\n"
-    "Example: [bold]flowmatrix names data/cases.xlsx other.xlsx --write-aliases "
-    "aliases.toml[/bold]  ·  [bold]flowmatrix analyze data/cases.xlsx --aliases "
-    "aliases.toml[/bold]")
+    "Example: flowmatrix names data/cases.xlsx other.xlsx --write-aliases "
+    "aliases.toml  ·  flowmatrix analyze data/cases.xlsx --aliases "
+    "aliases.toml")
 @settings_options("read", "lang")
 def names(
-    inputs: Annotated[list[str], typer.Argument(help="Inventory files, folders or quoted glob "
-                                                "patterns.", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(
+        metavar="INPUTS...", help="Inventory files, folders or quoted glob patterns.",
+        show_default=False)],
     *,
     element: Annotated[NameKind | None, typer.Option(
         "--element", help="service (① and ③) or data (②). Default: both.",

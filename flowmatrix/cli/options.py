@@ -40,7 +40,8 @@ OutputOption = Annotated[Path | None, typer.Option(
     "-o", "--output", help="Write to this file instead of the terminal.", dir_okay=False)]
 ThemeOption = Annotated[str | None, typer.Option(
     "--theme", help="Only cases of this theme id, e.g. health.")]
-FileArgument = Annotated[Path, typer.Argument(help="The inventory file.", show_default=False)]
+FileArgument = Annotated[Path, typer.Argument(metavar="FILE", help="The inventory file.",
+                                              show_default=False)]
 
 _LIMITS = DEFAULTS.limits
 
@@ -73,15 +74,15 @@ GROUPS = {
             "names are mapped before counting, cases.csv keeps them as written. Example: "
             "--aliases aliases.toml", dir_okay=False)], DEFAULTS.aliases),
         _option("max_file_size", Annotated[int, typer.Option(
-            "--max-file-size", min=1, help="Refuse input files larger than this many MiB.",
-            rich_help_panel="Limits")], _LIMITS.max_file_bytes // MiB),
+            "--max-file-size", min=1, help="Refuse input files larger than this many MiB.")],
+            _LIMITS.max_file_bytes // MiB),
         _option("max_uncompressed_size", Annotated[int, typer.Option(
             "--max-uncompressed-size", min=1, help="Refuse workbooks that inflate to more than "
-            "this many MiB (zip bombs).", rich_help_panel="Limits")],
+            "this many MiB (zip bombs).")],
             _LIMITS.max_uncompressed_bytes // MiB),
         _option("max_rows", Annotated[int, typer.Option(
-            "--max-rows", min=1, help="Refuse sheets or files with more rows than this.",
-            rich_help_panel="Limits")], _LIMITS.max_rows),
+            "--max-rows", min=1, help="Refuse sheets or files with more rows than this.")],
+            _LIMITS.max_rows),
     ],
     "taxonomies": [
         _option("themes", Annotated[Path | None, typer.Option(

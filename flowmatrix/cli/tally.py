@@ -28,8 +28,8 @@ class TableFormat(StrEnum):
     "source_type|target_type|data_category|value_type|COLUMN counts any column (an original "
     "header such as 出典区分 works too; a case counts once for each of its kinds); --cross "
     "COLUMN gives a theme × COLUMN table.\n\n"
-    "Example: [bold]flowmatrix tally data/cases.xlsx[/bold]  ·  "
-    "[bold]flowmatrix tally cases.xlsx --cross municipality --format csv -o by_city.csv[/bold]")
+    "Example: flowmatrix tally data/cases.xlsx  ·  "
+    "flowmatrix tally cases.xlsx --cross municipality --format csv -o by_city.csv")
 @settings_options("read", "municipality", "taxonomies", "classify", "lang")
 def tally(
     file: FileArgument,

@@ -19,13 +19,13 @@ from .options import settings_options
     "optional columns for the service types, data categories and consent, an example row from "
     "the DSA article, drop-down lists of themes, service types and data categories, a "
     "sheet explaining each column, and a KPI sheet (自治体, 指標, 年度, 目標, 実績, 単位, 出典) "
-    "for the municipality pages of analyze --by municipality. [bold]flowmatrix validate[/bold] "
+    "for the municipality pages of analyze --by municipality. flowmatrix validate "
     "accepts it as soon as rows are filled in.\n\n"
-    "Example: [bold]flowmatrix template 事例一覧.xlsx[/bold]")
+    "Example: flowmatrix template 事例一覧.xlsx")
 @settings_options("taxonomies", "lang")
 def template(
-    output: Annotated[Path, typer.Argument(help="The workbook to write, e.g. cases.xlsx.",
-                                           show_default=False)],
+    output: Annotated[Path, typer.Argument(
+        metavar="OUTPUT", help="The workbook to write, e.g. cases.xlsx.", show_default=False)],
     *,
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
     settings: Settings,

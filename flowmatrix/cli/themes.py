@@ -37,9 +37,9 @@ FILES = {"theme": "themes", "service_type": "service_types", "data_category": "d
     "List the themes of the taxonomy with their labels and keyword counts; --kind service, "
     "data or value lists the service types, data categories (with their 要配慮 flags) or value "
     "types of ④ instead.\n\n"
-    "Example: [bold]flowmatrix themes[/bold]  ·  "
-    "[bold]flowmatrix themes --themes my_themes.toml --format json[/bold]  ·  "
-    "[bold]flowmatrix themes --kind service --service-types my_types.toml[/bold]")
+    "Example: flowmatrix themes  ·  "
+    "flowmatrix themes --themes my_themes.toml --format json  ·  "
+    "flowmatrix themes --kind service --service-types my_types.toml")
 @settings_options("taxonomies", "lang")
 def themes(
     *,

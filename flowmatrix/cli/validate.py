@@ -44,18 +44,18 @@ WriteBaselineOption = Annotated[Path | None, typer.Option(
     "cell holds only punctuation, an Excel error value like #REF!, or over 500 characters. "
     "Flows carrying 要配慮個人情報 are noted (a warning where the consent column is empty). "
     "A KPI sheet (or --kpis FILE) is checked too: numbers, and municipalities the cases name. "
-    "The findings are those of [bold]flowmatrix analyze[/bold]: one pipeline runs both.\n\n"
+    "The findings are those of flowmatrix analyze: one pipeline runs both.\n\n"
     "For CI: --format github (annotations on the changed files), gitlab (Code Quality), sarif "
     "(code scanning), junit; --write-baseline FILE then --baseline FILE fail on new findings "
     "only.\n\n"
     "A folder is searched for inventories (hidden files and Excel lock files skipped).\n\n"
-    "Example: [bold]flowmatrix validate data/cases.xlsx data/cases.csv[/bold]  ·  "
-    "[bold]flowmatrix validate inventories/ --format github[/bold]")
+    "Example: flowmatrix validate data/cases.xlsx data/cases.csv  ·  "
+    "flowmatrix validate inventories/ --format github")
 @settings_options("read", "taxonomies", "classify", "kpis", "lang")
 def validate(
-    files: Annotated[list[str], typer.Argument(help="Inventory files (.xlsx .xlsm .xls .ods "
-                                               ".csv .tsv .json), folders or quoted globs.",
-                                               show_default=False)],
+    files: Annotated[list[str], typer.Argument(
+        metavar="FILES...", help="Inventory files (.xlsx .xlsm .xls .ods .csv .tsv .json), "
+        "folders or quoted globs.", show_default=False)],
     *,
     output_format: Annotated[ValidateFormat | None, typer.Option(
         "--format", help="table (default on a terminal), lines (one finding per line, the "
