@@ -37,6 +37,14 @@ def test_a_cp932_console_gets_the_output_and_the_jobs_exit_code(tmp_path, comman
         assert text.startswith("OK ")  # ✓ has no cp932 code: the plain form stands in
 
 
+
+def test_a_cp932_console_gets_the_help(tmp_path):
+    """The help holds — and · (no cp932 code): it ended in 内部エラー there until 2026-12."""
+    for args in (["--help"], ["analyze", "--help"]):
+        code, out, err = run_cp932(tmp_path, *args)
+        assert (code, err) == (0, ""), args
+        assert "分析と報告書" in out and "Exit codes" in out
+
 def _ascii_words(text: str) -> set[str]:
     import re
 

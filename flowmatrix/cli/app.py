@@ -84,11 +84,12 @@ def main_options(
 def main() -> None:
     """Entry point: run the app; an unexpected internal error gets a short message, not a
     traceback (unless --debug); Ctrl-C and SIGTERM stop the run cleanly."""
-    from .console import console, escape, language, print_error
+    from .console import console, escape, language, print_error, tolerant_streams
 
     for name in ("stdout", "stderr"):  # started with it closed (`1>&-`): Python gives None
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+    tolerant_streams()  # the help too holds characters a cp932 console lacks (—, ·)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
     try:
