@@ -90,10 +90,14 @@ def row_height(values, widths: list[float], wrapped: list[bool]) -> float | None
     lines = 1
     for value, width, wrap in zip(values, widths, wrapped, strict=False):
         if wrap and value.__class__ is str and len(value) * 2 > width:
-            per_line = max(1, int(width) - 1)
-            lines = max(lines, sum(-(-text_width(part) // per_line) or 1
-                                   for part in value.split("\n")))
+            lines = max(lines, _lines(value, width))
     return None if lines == 1 else min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines)
+
+
+def _lines(text: str, width: float) -> int:
+    """The lines `text` takes in a wrapped cell `width` columns wide."""
+    per_line = max(1, int(width) - 1)
+    return sum(-(-text_width(part) // per_line) or 1 for part in text.split("\n"))
 
 
 class _Book:
@@ -194,38 +198,54 @@ def _rows(sheet, first: int, rows, formats: list, widths: list[float] | None = N
         return
     from xlsxwriter.utility import xl_col_to_name
 
-    styles = [f' s="{f._get_xf_index()}"' if f is not None else "" for f in formats]
     refs = [f"<c r=\"{xl_col_to_name(c)}" for c in range(len(formats))]
+    styles = [f'" s="{f._get_xf_index()}"' if f is not None else '"' for f in formats]
+    # Per column, a cell's text → the XML after its row number, and the lines it takes when
+    # wrapped: inventories repeat their texts. Bounded (a national inventory's titles are
+    # distinct): a column's dict starts again past _CACHED texts.
+    tails: list[dict[str, str]] = [{} for _ in formats]
+    lines_of: list[dict[str, int] | None] = [
+        {} if heights and column < min(len(widths), len(wrapped)) and wrapped[column] else None
+        for column in range(len(formats))]
     sheet._write_single_row(first)  # flush the rows written so far; the stream is at `first`
     last, chunk = first - 1, []
-    inline: dict[str, str] = {}  # cell text → its XML (inventories repeat their texts)
     for number, values in enumerate(rows, start=first):
         if number >= MAX_ROWS:
             break
-        cells = []
+        row = str(number + 1)
+        cells, lines = [], 1
         for column, value in enumerate(values):
             if value is None or value == "":
                 continue
-            at = f"{refs[column]}{number + 1}\"{styles[column]}"
             if value.__class__ is not str:
                 if hasattr(value, "item"):  # numpy numbers
                     value = value.item()
                 if isinstance(value, int) and not isinstance(value, bool) \
                         and abs(value) < 10**15 \
                         or isinstance(value, float) and math.isfinite(value):
-                    cells.append(f"{at}><v>{value:.16G}</v></c>")
+                    cells.append(f"{refs[column]}{row}{styles[column]}><v>{value:.16G}</v></c>")
                     continue
-            text = value if value.__class__ is str else str(value)
-            xml = inline.get(text)
-            if xml is None:
-                if len(inline) >= 200_000:  # bounded: a national inventory's titles are distinct
-                    inline.clear()
-                xml = inline[text] = f' t="inlineStr"><is>{_xml_text(excel_text(text))}</is></c>'
-            cells.append(at + xml)
+                value = str(value)
+            known = tails[column]
+            tail = known.get(value)
+            if tail is None:
+                if len(known) >= _CACHED:
+                    known.clear()
+                tail = known[value] = (f'{styles[column]} t="inlineStr"><is>'
+                                       f"{_xml_text(excel_text(value))}</is></c>")
+            cells.append(f"{refs[column]}{row}{tail}")
+            counted = lines_of[column]
+            if counted is not None and len(value) * 2 > widths[column]:
+                taken = counted.get(value)
+                if taken is None:
+                    if len(counted) >= _CACHED:
+                        counted.clear()
+                    taken = counted[value] = _lines(value, widths[column])
+                lines = max(lines, taken)
         last = number
-        height = row_height(values, widths, wrapped) if heights else None
-        size = f' ht="{height:g}" customHeight="1"' if height else ""
-        chunk.append(f'<row r="{number + 1}"{size}>{"".join(cells)}</row>')
+        size = (f' ht="{min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines):g}" customHeight="1"'
+                if lines > 1 else "")
+        chunk.append(f'<row r="{row}"{size}>{"".join(cells)}</row>')
         if len(chunk) == 1000:
             stream.write("".join(chunk))
             chunk = []
@@ -233,6 +253,9 @@ def _rows(sheet, first: int, rows, formats: list, widths: list[float] | None = N
     if last >= first:
         sheet._check_dimensions(last, len(formats) - 1)
         sheet.previous_row = last + 1
+
+
+_CACHED = 100_000  # texts remembered per column while streaming rows
 
 
 MAX_ROWS = 1_048_576  # Excel's last row; a bigger inventory's cases are all in cases.csv
