@@ -142,4 +142,16 @@ def print_frame(frame, *, title: str | None = None, index: bool = False,
             else:
                 cells.append(escape(str(value)))
         table.add_row(*cells)
-    console().print(table)
+    out = console()
+    width = out.measure(table, options=out.options.update_width(1_000_000)).maximum
+    if width <= out.width:
+        out.print(table)
+        return
+    # Squeezed into the terminal, a column a character wide drops what it cannot hold (a
+    # Japanese character takes two): the table is printed whole, its lines longer.
+    terminal, out.width = out.is_terminal, width
+    out.print(table, crop=False)
+    if terminal:
+        from ..render.labels import WIDE_TABLE
+
+        console(stderr=True).print(escape(WIDE_TABLE[language()].format(width=f"{width:,}")))

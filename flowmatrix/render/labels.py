@@ -355,6 +355,12 @@ INTERRUPTED = {
     "en": "interrupted ({signal}): unfinished reports were not written and keep their previous "
           "version",
 }
+WIDE_TABLE = {
+    "ja": "表が端末より広い（{width} 桁）ため、行を折り返して表示しています。--top で絞るか、"
+          "-o で xlsx・csv のファイルに書き出すと読みやすくなります",
+    "en": "the table is wider than the terminal ({width} columns), so its lines wrap: narrow it "
+          "with --top, or write it to an xlsx or csv file with -o",
+}
 INTERNAL_ERROR = {
     "ja": ("内部エラー", "flowmatrix の不具合です。実行したコマンドを添えて報告してください。"
                       "--debug を付けて実行すると詳細（トレースバック）が表示されます。"),
