@@ -163,6 +163,12 @@ def test_glob_and_exit_codes(cli, tmp_path):
     result = cli("analyze", tmp_path / "a.xlsx", "--out", tmp_path / "r", "--format", "json")
     assert result.exit_code == 1  # the report is written, but the inventory has an error
     assert (tmp_path / "r" / "a" / "summary.json").exists()
+    write_xlsx(tmp_path / "b.xlsx", {"S": [JA_HEADER, [1, "市", "A", "B", "C", "D"]]})
+    batch = cli("analyze", tmp_path / "b.xlsx", tmp_path / "a.xlsx", "--out", tmp_path / "r",
+                "--format", "json")
+    assert batch.exit_code == 1  # in a batch too (it was 0 when no input failed to be read)
+    assert "エラー a.xlsx S!D2: " in batch.stdout  # the combined summary names the file
+    assert (tmp_path / "r" / "_combined" / "summary.json").exists()
     assert cli("analyze", tmp_path / "nope.xlsx", "--out", tmp_path / "r").exit_code == 2
     none = cli("analyze", str(tmp_path / "*.ods"), "--out", tmp_path / "r")
     assert none.exit_code == 2 and "no files match" in none.output

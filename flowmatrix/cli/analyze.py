@@ -12,7 +12,7 @@ from ..errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError
 from ..render.registry import DEFAULT_FORMATS, FORMATS
 from ..settings import DEFAULTS, FLOW_CHART_MIN_CASES, Settings
 from .app import command
-from .console import console, escape, fail, language, print_error
+from .console import console, escape, fail, language, print_error, write_stdout
 from .options import FindingsFormat, settings_options
 from .summary import print_analysis
 
@@ -91,9 +91,8 @@ def analyze(
         from .. import analysis_result
         from ..render.ci import machine_output
 
-        sys.stdout.buffer.write(machine_output(
+        write_stdout(machine_output(
             [analysis_result(r.path, r.analysis, r.error) for r in results], findings.value))
-        sys.stdout.flush()
     failures = [r for r in results if r.error is not None]
     for result in failures:
         print_error(result.error)
@@ -110,7 +109,8 @@ def analyze(
             print_analysis(combined.analysis, combined.folder)
         console().print(escape(ANALYZE_WORDS[settings.lang]["batch"].format(
             written=len(written), total=len(results), index=index)))
-    raise typer.Exit(EXIT_INVENTORY_ERRORS if failures else EXIT_OK)
+    errors = any(r.analysis.counts["error"] for r in results if r.error is None)
+    raise typer.Exit(EXIT_INVENTORY_ERRORS if failures or errors else EXIT_OK)
 
 
 def _progress(silent: bool, *, plain: bool):

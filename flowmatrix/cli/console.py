@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import sys
 from pathlib import Path
 
@@ -37,7 +38,35 @@ def console(stderr: bool = False):
     from rich.console import Console
 
     tolerant_streams()
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    out = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not stderr:
+        def gone() -> None:  # rich would exit 1, which says the inventory has errors
+            out.quiet = True
+            reader_gone()
+
+        out.on_broken_pipe = gone
+    return out
+
+
+def reader_gone() -> None:
+    """stdout's reader has closed the pipe (`… | head`): it has what it wanted. stdout goes to
+    the null device, so nothing more is written and the last flush at exit cannot fail again;
+    the command ends as it would have, with the job's exit code."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to flush
+        pass
+
+
+def write_stdout(data) -> None:
+    """Bytes (or chunks of bytes) to stdout, for as long as its reader takes them."""
+    try:
+        for chunk in [data] if isinstance(data, bytes) else data:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        reader_gone()
 
 
 def escape(text: str) -> str:
@@ -102,9 +131,7 @@ def emit(data, output: Path | None, inputs: tuple[Path, ...], what: str, *, lang
     from .. import write_atomic
 
     if output is None:
-        for chunk in [data] if isinstance(data, bytes) else data:
-            sys.stdout.buffer.write(chunk)
-        sys.stdout.flush()
+        write_stdout(data)
         return
     write_atomic(output, data, inputs=inputs)
     written(output, what, lang)

@@ -52,15 +52,17 @@ def print_analysis(analysis, folder) -> None:
             out.print(f"  {escape(flow['source_service'])} → {escape(flow['target_service'])}"
                       f" ({flow['count']}): {escape('、'.join(flow['data']))}")
     flows = analysis.sensitive_flows
+    several = len(analysis.sources) > 1  # a batch's combined report: rows name their file
     if flows:
         label = ("Flows carrying 要配慮個人情報" if english else "要配慮個人情報を含む流れ")
-        rows = ", ".join(str(f["row"]) for f in flows[:10]) + (", …" if len(flows) > 10 else "")
+        rows = ", ".join(f"{Path(f['file']).name}:{f['row']}" if several else str(f["row"])
+                         for f in flows[:10]) + (", …" if len(flows) > 10 else "")
         out.print(escape(words["sensitive"].format(label=label, n=counted(len(flows), "case",
                                                                           lang), rows=rows)))
     problems = [f for f in shown_findings(analysis) if f.severity != "info"]
     for finding in problems[:5]:
         where = finding.location  # a finding about another file (--kpis) names it
-        if finding.file and finding.file not in analysis.sources:
+        if finding.file and (several or finding.file not in analysis.sources):
             where = f"{Path(finding.file).name} {where}".strip()
         out.print(f"  [yellow]{SEVERITY_WORDS[lang][finding.severity]}[/yellow] "
                   f"{escape(where)}: "

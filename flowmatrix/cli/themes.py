@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from typing import Annotated
 
@@ -11,7 +10,7 @@ import typer
 from ..errors import FlowmatrixError
 from ..settings import Settings
 from .app import command
-from .console import console, fail
+from .console import console, fail, write_stdout
 from .options import settings_options
 
 
@@ -74,8 +73,7 @@ def themes(
              "patterns": sum(1 for term in t.terms if term.is_pattern),
              "aliases": list(t.aliases), **dict(t.attributes)} for t in taxonomy.themes]
     if output_format is ListFormat.json:
-        sys.stdout.buffer.write(json_bytes({"source": taxonomy.source, "themes": rows}))
-        sys.stdout.flush()
+        write_stdout(json_bytes({"source": taxonomy.source, "themes": rows}))
         return
     table = Table(pad_edge=False, title=taxonomy.source)
     for heading in ("id", "ja", "en", "keywords", "patterns"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -13,7 +12,7 @@ import typer
 from ..errors import EXIT_OK, FlowmatrixError
 from ..settings import Settings
 from .app import command
-from .console import console, escape, fail, usage, written
+from .console import console, escape, fail, usage, write_stdout, written
 from .options import settings_options
 
 
@@ -94,31 +93,13 @@ def validate(
     except FlowmatrixError as exc:  # a bad taxonomy, --headers or baseline file
         raise fail(exc) from exc
     fmt = output_format or (ValidateFormat.table if sys.stdout.isatty() else ValidateFormat.lines)
-    try:
-        if fmt in (ValidateFormat.table, ValidateFormat.lines):
-            _print_results(results, fmt, limit, settings)
-        else:
-            from ..render.ci import machine_output
+    if fmt in (ValidateFormat.table, ValidateFormat.lines):
+        _print_results(results, fmt, limit, settings)
+    else:
+        from ..render.ci import machine_output
 
-            sys.stdout.buffer.write(machine_output(results, fmt.value, strict))
-            sys.stdout.flush()
-    except BrokenPipeError:  # `validate … | head`: the reader has what it wanted
-        _drop_stdout()
+        write_stdout(machine_output(results, fmt.value, strict))
     raise typer.Exit(max((r.exit_code(strict) for r in results), default=EXIT_OK))
-
-
-def _drop_stdout() -> None:
-    """Point stdout at the null device, so the interpreter's last flush at exit cannot fail
-    again on the closed pipe and the job's exit code stands."""
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to flush
-        pass
-
-
-def _stop() -> None:
-    raise BrokenPipeError
 
 
 def _print_results(results, fmt: ValidateFormat, limit: int, settings: Settings) -> None:
@@ -141,7 +122,6 @@ def _print_results(results, fmt: ValidateFormat, limit: int, settings: Settings)
         return escape(finding_text(finding, lang, taxonomies))
 
     out = console()
-    out.on_broken_pipe = _stop  # rich would exit 1 there; the job's exit code is what counts
     words, severity = VALIDATE_WORDS[lang], SEVERITY_WORDS[lang]
     join = LIST_SEPARATOR[lang].join
     for result in results:
