@@ -301,6 +301,25 @@ def test_an_error_without_its_own_japanese_words_leads_in_japanese(cli, tmp_path
     assert "bad.json: JSON として読めません（invalid JSON at line 1" in result.output
 
 
+
+def test_an_encoding_error_says_what_was_wrong_in_japanese(cli, tmp_path):
+    """"文字コードを判別できません（--encoding で指定できます）" was said even of the --encoding
+    given: each case now has its own words."""
+    path = tmp_path / "latin.csv"
+    path.write_bytes("source service,data,target service,linked service\ncafé,é,à,ü\n"
+                     .encode("latin-1"))
+    said = {args: cli("tally", path, *args).output for args in
+            ((), ("--encoding", "nope"), ("--encoding", "ascii"))}
+    assert "UTF-8 でも cp932（Shift_JIS）でもありません" in said[()]
+    assert "文字コード「nope」はありません" in said[("--encoding", "nope")]
+    assert "ascii として読めません（53 バイト目が" in said[("--encoding", "ascii")]
+
+
+def test_a_missing_alias_file_is_named_in_japanese(cli, tmp_path):
+    result = cli("tally", SAMPLE, "--aliases", tmp_path / "nope.toml")
+    assert result.exit_code == 2
+    assert "nope.toml: 名寄せの対応表（--aliases）に誤りがあります（file not found）" in result.output
+
 def test_matrix_rows_and_cols_by_the_inventorys_headers(cli):
     """`--rows 自治体名 --cols テーマ` is `--rows municipality --cols theme`."""
     import json

@@ -14,10 +14,11 @@ from .. import __version__
 from ..errors import EXIT_CANNOT_RUN, Interrupted, output_error
 
 EXIT_CODES = (
-    "Exit codes: 0 ok · 1 the inventory has errors (or, with --strict, warnings; "
-    "or a batch had failures) · 2 the command could not run (usage, missing or unreadable file, "
-    "the output cannot be written) · 130/143 stopped by Ctrl-C/SIGTERM (nothing half-written "
-    "is left; an unfinished report keeps its previous version)."
+    "Exit codes: 0 ok · 1 the inventory has errors (validate, analyze; with --strict, warnings "
+    "too; or a batch had failures; compare --fail-on: such a change) · 2 the command could "
+    "not run (usage, missing or unreadable file, the output cannot be written) · 130/143 "
+    "stopped by Ctrl-C/SIGTERM (nothing half-written is left; an unfinished report keeps its "
+    "previous version)."
 )
 
 app = typer.Typer(

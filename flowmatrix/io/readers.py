@@ -366,7 +366,8 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
             codec = codecs.lookup(encoding)
         except (LookupError, UnicodeError) as exc:  # a name of bytes that are not text too
             raise InputFileError(f"unknown encoding {encoding!r}", path=str(path),
-                                 code="bad-encoding") from exc
+                                 code="bad-encoding",
+                                 params={"reason": "unknown", "encoding": encoding}) from exc
         if not getattr(codec, "_is_text_encoding", True):  # rot13, zlib, base64, …
             raise InputFileError(
                 f"--encoding {encoding} is not a text encoding; use utf-8, cp932, euc_jp or "
@@ -375,10 +376,13 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
         try:
             return data.decode(encoding), encoding
         except UnicodeError as exc:
-            where = f"byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else "the text"
+            byte = exc.start if isinstance(exc, UnicodeDecodeError) else None
+            where = "the text" if byte is None else f"byte {byte}"
             raise InputFileError(
                 f"cannot decode as {encoding}: {where} is not valid in that encoding",
-                path=str(path), code="bad-encoding") from exc
+                path=str(path), code="bad-encoding",
+                params={} if byte is None else {"reason": "invalid", "encoding": encoding,
+                                                "byte": f"{byte:,}"}) from exc
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                       (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
@@ -397,7 +401,8 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
             continue
     raise InputFileError(
         "the text is neither UTF-8 nor cp932 (Shift_JIS); save it as UTF-8 or pass "
-        "--encoding (e.g. --encoding euc_jp)", path=str(path), code="bad-encoding")
+        "--encoding (e.g. --encoding euc_jp)", path=str(path), code="bad-encoding",
+        params={"reason": "undetected"})
 
 
 def _read_delimited(path: Path, suffix: str, encoding: str | None,

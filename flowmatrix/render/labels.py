@@ -274,6 +274,12 @@ ERROR_MESSAGES = {
     "ja": {
         "file-not-found": "ファイルが見つかりません",
         "file-not-found/near": "ファイルが見つかりません。「{near}」ではありませんか",
+        "bad-encoding/unknown": "文字コード「{encoding}」はありません。utf-8、cp932、euc_jp などを"
+                                "指定してください",
+        "bad-encoding/invalid": "{encoding} として読めません（{byte} バイト目がその文字コードにない"
+                                "並びです）。--encoding を外すと文字コードを判別します",
+        "bad-encoding/undetected": "UTF-8 でも cp932（Shift_JIS）でもありません。UTF-8 で保存するか、"
+                                   "--encoding で指定してください（例: --encoding euc_jp）",
         "file-not-found/dangling-link": "リンクですが、リンク先のファイルがありません",
         "lock-file": "Excel が「{name}」を開いている間に作る一時ファイル（ロックファイル）です。"
                      "台帳ではありません。「{name}」そのものを指定してください",
@@ -380,7 +386,8 @@ ERROR_KINDS = {
         "corrupt-workbook": "ブックが壊れているか、読めない形式です",
         "bad-json": "JSON として読めません", "bad-output": "出力先に誤りがあります",
         "bad-headers-file": "見出しの定義ファイル（--headers）に誤りがあります",
-        "bad-encoding": "文字コードを判別できません（--encoding で指定できます）",
+        "bad-aliases": "名寄せの対応表（--aliases）に誤りがあります",
+        "bad-encoding": "文字コードの問題で読めません",
         "output-is-input": "出力先が入力のファイルと重なります。別の --out を選んでください",
         "no-input": "台帳のファイルが見つかりません", "no-match": "パターンに合うファイルがありません",
         "bad-csv": "CSV として読めません", "bad-baseline": "ベースラインを読めません",
