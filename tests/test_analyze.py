@@ -140,7 +140,8 @@ def test_batch_with_a_bad_file(cli, tmp_path):
         str(inbox / "2024" / "kumagaya.csv"): 4, str(inbox / "aizu.xlsx"): 1}
     index = (out / "index.html").read_text("utf-8")
     assert 'href="aizu/report.html"' in index and 'href="_combined/report.html"' in index
-    assert "not a valid .xlsx workbook" in index
+    assert "ブックが壊れているか、読めない形式です（not a valid .xlsx workbook" in index  # the run's words
+    assert "3 件中 1 件は読めませんでした。" in index
     assert "[1/3]" in result.stdout  # plain progress when not a terminal
 
 

@@ -82,17 +82,15 @@ def classify(
 def _print_classification(cases, records, themes, lang: str, explain: bool) -> None:
     from rich.table import Table
 
-    from ..render.labels import counted, explain_terms
+    from ..render.labels import CLASSIFY_WORDS, counted, explain_terms
 
     out = console()
-    english = lang == "en"
+    words = CLASSIFY_WORDS[lang]
     table = Table(pad_edge=False, show_lines=explain)
-    for heading in (("row", "id", "title", "theme", "secondary", "score") if english else
-                    ("行", "No", "事例名", "テーマ", "副テーマ", "点")):
-        table.add_column(heading, overflow="fold", no_wrap=heading in ("theme", "テーマ"))
+    for at, heading in enumerate(words["columns"]):
+        table.add_column(heading, overflow="fold", no_wrap=at == 3)  # the theme
     if explain:
-        table.add_column("matched terms" if english else "一致した語", overflow="fold",
-                         ratio=2)
+        table.add_column(words["terms"], overflow="fold", ratio=2)
     for record, terms in zip(records, cases["matched_terms"], strict=True):
         title = record["title"] or record["linked_service"]
         theme = record["theme"] + (" *" if record["theme_source"] == "declared" else "")
@@ -102,8 +100,7 @@ def _print_classification(cases, records, themes, lang: str, explain: bool) -> N
             cells.append(explain_terms(terms, themes, lang, separator="\n"))
         table.add_row(*(escape(c) for c in cells))
     out.print(table)
-    out.print(("* declared in the theme column" if english else "* テーマ列の記載を採用") +
-              f" · {counted(len(records), 'case', lang)}")
+    out.print(escape(f"{words['declared']} · {counted(len(records), 'case', lang)}"))
 
 
 def _print_warnings(findings, lang: str, shown: int = 5) -> None:

@@ -13,23 +13,20 @@ def print_analysis(analysis, folder) -> None:
     the first findings."""
     from rich.table import Table
 
-    from ..render.labels import ANALYZE_WORDS, SEVERITY_WORDS, counted, finding_text
+    from ..render.labels import ANALYZE_WORDS, LIST_SEPARATOR, SEVERITY_WORDS, counted, finding_text
     from ..render.tables import matrix_frames, shown_findings, theme_tally_frame
 
     lang = analysis.settings.lang
     out = console()
-    english = lang == "en"
     counts = analysis.counts
     words = ANALYZE_WORDS[lang]
-    sep = ", " if english else "、"
+    sep = LIST_SEPARATOR[lang]
     out.print(f"[bold]{escape(analysis.name)}[/bold]: " + escape(sep.join(
         counted(n, noun, lang) for n, noun in ((len(analysis.cases), "case"),
                                                (counts["error"], "error"),
                                                (counts["warning"], "warning")))))
-    tally = Table(pad_edge=False, title="Cases by theme" if english else "テーマ別の事例数")
-    for heading, justify in ((("theme", "left"), ("cases", "right"), ("share", "right"))
-                             if english else
-                             (("テーマ", "left"), ("事例数", "right"), ("割合", "right"))):
+    tally = Table(pad_edge=False, title=words["tally"])
+    for heading, justify in zip(words["tally_columns"], ("left", "right", "right"), strict=True):
         tally.add_column(heading, justify=justify)
     frame = theme_tally_frame(analysis.theme_tally, analysis.taxonomies.themes, lang)
     for row in frame.to_dict("records"):
@@ -39,22 +36,21 @@ def print_analysis(analysis, folder) -> None:
     types = analysis.matrices.get("types")
     if types is not None and types.cells:  # the type-level matrix, largest cells first
         table, _ = matrix_frames(types, analysis.taxonomies, lang)
-        out.print("Largest flows by type (flowmatrix matrix FILE --by-type):" if english
-                  else "種別で見た主な流れ（全体は flowmatrix matrix FILE --by-type）:")
+        out.print(escape(words["by_type"]))
         for row, col in types.largest_cells(5):
             i, j = types.row_values.index(row), types.col_values.index(col)
             out.print(f"  {escape(str(table.index[i]))} → {escape(str(table.columns[j]))}: "
                       f"{escape(str(table.iat[i, j]))}")
     repeated = [flow for flow in analysis.top_flows if flow["count"] > 1]
     if repeated:  # pairs of names seen once say little: the typed view above says more
-        out.print("Largest flows by name:" if english else "名前で見た主な流れ:")
+        out.print(escape(words["by_name"]))
         for flow in repeated[:5]:
             out.print(f"  {escape(flow['source_service'])} → {escape(flow['target_service'])}"
                       f" ({flow['count']}): {escape('、'.join(flow['data']))}")
     flows = analysis.sensitive_flows
     several = len(analysis.sources) > 1  # a batch's combined report: rows name their file
     if flows:
-        label = ("Flows carrying 要配慮個人情報" if english else "要配慮個人情報を含む流れ")
+        label = words["sensitive_label"]
         rows = ", ".join(f"{Path(f['file']).name}:{f['row']}" if several else str(f["row"])
                          for f in flows[:10]) + (", …" if len(flows) > 10 else "")
         out.print(escape(words["sensitive"].format(label=label, n=counted(len(flows), "case",

@@ -23,15 +23,14 @@ def write_index(results: list, combined: Path | None, out: Path, *,
 
     from ..io.output import write_atomic
     from .html import STYLE
+    from .labels import INDEX_WORDS, error_text
 
-    ja = lang == "ja"
-    headings = (["入力", "事例数", "エラー", "警告", "レポート"] if ja
-                else ["Input", "Cases", "Errors", "Warnings", "Report"])
+    words = INDEX_WORDS[lang]
     rows = []
     for r in results:
         if r.error is not None or r.analysis is None:
             rows.append(f"<tr><td>{escape(shown_path(r.path))}</td><td colspan=4 class=error>"
-                        f"{escape(r.error.message if r.error else '')}</td></tr>")
+                        f"{escape(error_text(r.error, lang) if r.error else '')}</td></tr>")
             continue
         counts = r.analysis.counts
         link = f"{escape(r.folder.name)}/{report_page(formats)}"
@@ -39,17 +38,15 @@ def write_index(results: list, combined: Path | None, out: Path, *,
                     f"<td class=n>{len(r.analysis.cases)}</td>"
                     f"<td class=n>{counts['error']}</td><td class=n>{counts['warning']}</td>"
                     f'<td><a href="{link}">{escape(r.folder.name)}</a></td></tr>')
-    title = "レポート一覧" if ja else "Reports"
+    title = words["title"]
     combined_link = (f'<p><a href="{COMBINED}/{report_page(formats)}">'
-                     + ("全入力を合わせたレポート" if ja else "Combined report over all inputs")
-                     + "</a></p>") if combined else ""
+                     f'{escape(words["combined"])}</a></p>') if combined else ""
     failures = sum(1 for r in results if r.error is not None)
-    note = (f"{len(results)} 件中 {failures} 件は読めませんでした。" if ja
-            else f"{failures} of {len(results)} inputs could not be read.") if failures else ""
+    note = words["failed"].format(failed=failures, total=len(results)) if failures else ""
     page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}'
             f"</title><style>{STYLE}</style></head><body><header><h1>{title}</h1>"
             + (f"<p>{escape(stamp)}</p>" if stamp else "") + "</header><main>"
             f"{combined_link}<p class=note>{escape(note)}</p><table><thead><tr>"
-            + "".join(f"<th>{h}</th>" for h in headings) + "</tr></thead><tbody>"
+            + "".join(f"<th>{h}</th>" for h in words["columns"]) + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></main></body></html>\n")
     return write_atomic(out / "index.html", page.encode("utf-8"))

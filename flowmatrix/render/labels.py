@@ -349,12 +349,32 @@ ANALYZE_WORDS = {
            "ok": "完了", "failed": "失敗",
            "sensitive": "{label}: {n}（{rows} 行目）— 報告書を参照してください",
            "more": "  … ほか {n} 件の指摘は報告書にあります", "report": "報告書: {folder}/",
-           "pages": "自治体別のページ（{n}）: {names}"},
+           "pages": "自治体別のページ（{n}）: {names}",
+           "tally": "テーマ別の事例数", "tally_columns": ("テーマ", "事例数", "割合"),
+           "by_type": "種別で見た主な流れ（全体は flowmatrix matrix FILE --by-type）:",
+           "by_name": "名前で見た主な流れ:", "sensitive_label": "要配慮個人情報を含む流れ"},
     "en": {"batch": "{written} of {total} inputs reported · index: {index}",
            "ok": "ok", "failed": "failed",
            "sensitive": "{label}: {n} (rows {rows}) — see the report",
            "more": "  … {n} more findings in the report", "report": "report: {folder}/",
-           "pages": "municipality pages ({n}): {names}"},
+           "pages": "municipality pages ({n}): {names}",
+           "tally": "Cases by theme", "tally_columns": ("theme", "cases", "share"),
+           "by_type": "Largest flows by type (flowmatrix matrix FILE --by-type):",
+           "by_name": "Largest flows by name:", "sensitive_label": "Flows carrying 要配慮個人情報"},
+}
+CLASSIFY_WORDS = {
+    "ja": {"columns": ("行", "No", "事例名", "テーマ", "副テーマ", "点"), "terms": "一致した語",
+           "declared": "* テーマ列の記載を採用"},
+    "en": {"columns": ("row", "id", "title", "theme", "secondary", "score"),
+           "terms": "matched terms", "declared": "* declared in the theme column"},
+}
+INDEX_WORDS = {
+    "ja": {"title": "レポート一覧", "columns": ("入力", "事例数", "エラー", "警告", "レポート"),
+           "combined": "全入力を合わせたレポート",
+           "failed": "{total} 件中 {failed} 件は読めませんでした。"},
+    "en": {"title": "Reports", "columns": ("Input", "Cases", "Errors", "Warnings", "Report"),
+           "combined": "Combined report over all inputs",
+           "failed": "{failed} of {total} inputs could not be read."},
 }
 INTERRUPTED = {
     "ja": "中断しました（{signal}）。書きかけの報告書は書き出さず、前の版のままです",
