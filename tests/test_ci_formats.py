@@ -231,20 +231,24 @@ def test_terminal_output_speaks_the_language(cli, inventories):
 
 def test_a_reader_that_stops_early_gets_no_traceback_and_the_job_keeps_its_code(tmp_path):
     """`validate … | head -1`: stdout closes after one line; the exit code is the inventory's
-    (0 here: notes only), never 1 from the broken pipe, and nothing is said on stderr."""
+    (0 here: notes only), never 1 from the broken pipe, and nothing is said on stderr. The
+    same for the other commands (`tally … | head`), which rich and click ended with 1."""
     path = tmp_path / "many.csv"
     rows = [f"{i},健診システム{i},特定健診結果,PHRアプリ,生活改善アドバイス{i},健康"
             for i in range(1, 1001)]  # 1,000 notes, 200 kB: more than a pipe holds
     path.write_text(CSV_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
-    for fmt in ("lines", "github"):  # printed by rich, written as bytes
-        child = subprocess.Popen([sys.executable, "-m", "flowmatrix", "validate", str(path),
-                                  "--format", fmt], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, cwd=ROOT)
-        child.stdout.readline()
+    commands = [("validate", "--format", "lines"), ("validate", "--format", "github"),
+                ("tally",), ("matrix", "--format", "csv")]  # by rich, or written as bytes
+    children = [subprocess.Popen([sys.executable, "-m", "flowmatrix", command, str(path), *args],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+                for command, *args in commands]
+    for child in children:  # all at once: each is a second of start-up
+        if child.args[3] == "validate":
+            child.stdout.readline()
         child.stdout.close()
+    for child in children:
         stderr = child.stderr.read().decode()
-        assert child.wait(timeout=120) == 0, (fmt, stderr)
-        assert stderr == "", (fmt, stderr)
+        assert (child.wait(timeout=120), stderr) == (0, ""), child.args
 
 
 # --- the baseline -------------------------------------------------------------------------
