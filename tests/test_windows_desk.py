@@ -51,6 +51,27 @@ def _ascii_words(text: str) -> set[str]:
     return set(re.findall(r"[A-Za-z][A-Za-z_]{2,}", text))
 
 
+
+def test_a_usage_error_is_said_in_the_asked_language(entry_point, monkeypatch):
+    """A mistyped option was click's English alone ("Error: No such option"), whatever the
+    language: now the usage line, a hint and the error, in Japanese unless English is asked
+    for (by --lang, even after the mistake, or FLOWMATRIX_LANG)."""
+    code, out, err = entry_point("tally", SAMPLE, "--bogus")
+    assert (code, out) == (2, "")
+    assert err.startswith("Usage: flowmatrix tally [OPTIONS] {FILE}\n")
+    assert "「flowmatrix tally --help」で使い方を表示します。" in err
+    assert "エラー: 指定に誤りがあります（No such option: --bogus）" in err
+    code, _, err = entry_point("matrix", SAMPLE, "--top", "0", "--lang", "en")
+    assert code == 2 and "error: Invalid value for '--top': 0 is not in the range x>=1" in err
+    assert "Try 'flowmatrix matrix --help' for help." in err and "エラー" not in err
+    monkeypatch.setenv("FLOWMATRIX_LANG", "en")
+    assert "error: No such command 'talley'" in entry_point("talley", SAMPLE)[2]
+    code, out, err = entry_point()  # no command: the help, as a usage error
+    assert code == 2 and "Commands:" in out + err
+    from flowmatrix import __version__
+
+    assert entry_point("--version")[:2] == (0, f"flowmatrix {__version__}\n")
+
 def test_a_japanese_report_has_no_english_words_but_the_inventorys(sample_report):
     """Every word of report.xlsx, report.html and report.md in --lang ja comes from the
     catalogue in Japanese; Latin letters appear only where the inventory has them (LINE, MaaS,

@@ -93,10 +93,20 @@ def main() -> None:
     tolerant_streams()  # the help too holds characters a cp932 console lacks (—, ·)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
+    clicks = _click_exceptions()
     try:
-        app(prog_name="flowmatrix")
+        code = app(prog_name="flowmatrix", standalone_mode=False)
     except SystemExit:
         raise
+    except clicks.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `flowmatrix` alone: the help, exit 2
+            exc.show()
+        else:
+            _usage_error(exc, print_error)
+        sys.exit(exc.exit_code)
+    except clicks.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
     except Interrupted as stop:
         from ..render.labels import INTERRUPTED
 
@@ -117,3 +127,43 @@ def main() -> None:
         console(stderr=True).print(f"[bold red]{word}:[/bold red] {escape(type(exc).__name__)}: "
                                    f"{escape(str(exc))}\n{escape(advice)}")
         sys.exit(EXIT_CANNOT_RUN)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _click_exceptions():
+    """click's exceptions module, wherever this typer keeps click (its own copy since 0.17)."""
+    import importlib
+
+    from typer.core import TyperCommand
+
+    core = next(c for c in TyperCommand.__mro__ if c.__name__ == "Command"
+                and c.__module__.endswith(".core") and c.__module__ != "typer.core")
+    return importlib.import_module(core.__module__.rsplit(".", 1)[0] + ".exceptions")
+
+
+def _usage_error(exc, print_error) -> None:
+    """click's usage line and hint, then the error in the asked language (a usage error is
+    found before the command's --lang is read: the command line and FLOWMATRIX_LANG say it)."""
+    from ..errors import FlowmatrixError
+    from ..render.labels import USAGE_HINT
+    from .console import use_language
+
+    lang = _asked_language()
+    use_language(lang)
+    if exc.ctx is not None:
+        typer.echo(exc.ctx.get_usage(), err=True)
+        typer.echo(USAGE_HINT[lang].format(command=exc.ctx.command_path) + "\n", err=True)
+    print_error(FlowmatrixError(exc.format_message(), code="usage"))
+
+
+def _asked_language() -> str:
+    from ..settings import DEFAULTS, LANGUAGES
+
+    args = sys.argv[1:]
+    for at, arg in enumerate(args):
+        value = args[at + 1] if arg == "--lang" and at + 1 < len(args) else (
+            arg.removeprefix("--lang=") if arg.startswith("--lang=") else None)
+        if value in LANGUAGES:
+            return value
+    value = os.environ.get("FLOWMATRIX_LANG")
+    return value if value in LANGUAGES else DEFAULTS.lang

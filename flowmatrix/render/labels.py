@@ -387,6 +387,8 @@ WIDE_TABLE = {
     "en": "the table is wider than the terminal ({width} columns), so its lines wrap: narrow it "
           "with --top, or write it to an xlsx or csv file with -o",
 }
+USAGE_HINT = {"ja": "「{command} --help」で使い方を表示します。",
+              "en": "Try '{command} --help' for help."}
 INTERNAL_ERROR = {
     "ja": ("内部エラー", "flowmatrix の不具合です。実行したコマンドを添えて報告してください。"
                       "--debug を付けて実行すると詳細（トレースバック）が表示されます。"),
