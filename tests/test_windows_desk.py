@@ -38,6 +38,19 @@ def test_a_cp932_console_gets_the_output_and_the_jobs_exit_code(tmp_path, comman
 
 
 
+
+def test_a_cp932_console_gets_tables_whose_borders_line_up(tmp_path):
+    """✓ has no cp932 code and is printed OK, one column wider: rich measured the ✓ and the
+    border of its row stood out by one."""
+    import unicodedata
+
+    code, out, err = run_cp932(tmp_path, "themes", "--kind", "data")
+    assert (code, err) == (0, "")
+    rows = [line for line in out.splitlines() if line.startswith("|")]
+    widths = {sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+              for line in rows}
+    assert len(rows) > 10 and "OK" in out and len(widths) == 1, widths
+
 def test_a_cp932_console_gets_the_help(tmp_path):
     """The help holds — and · (no cp932 code): it ended in 内部エラー there until 2026-12."""
     for args in (["--help"], ["analyze", "--help"]):

@@ -70,8 +70,14 @@ def write_stdout(data) -> None:
 
 
 def escape(text: str) -> str:
+    """`text` as rich prints it literally: no markup, and characters the console cannot show
+    already in their PLAIN forms, so that a table measures what is printed (✓ → OK is one
+    column wider)."""
     from rich.markup import escape as rich_escape
 
+    encoding = getattr(sys.stdout, "encoding", None)
+    if encoding and codecs.lookup(encoding).name != "utf-8":
+        text = text.encode(encoding, _FALLBACK).decode(encoding)
     return rich_escape(text)
 
 

@@ -10,7 +10,7 @@ import typer
 from ..errors import FlowmatrixError
 from ..settings import Settings
 from .app import command
-from .console import console, fail, write_stdout
+from .console import console, escape, fail, write_stdout
 from .options import settings_options
 
 
@@ -85,5 +85,5 @@ def themes(
         cells = [row["id"], row["ja"], row["en"], str(row["keywords"]), str(row["patterns"])]
         if kind_id == "data_category":
             cells.append("✓" if row.get("sensitive") else "")
-        table.add_row(*cells)
+        table.add_row(*map(escape, cells))  # a taxonomy's words are data, not markup
     console().print(table)
