@@ -128,7 +128,7 @@ def test_cases_csv_written_column_by_column_keeps_every_cell_as_a_row_writer_wou
 
     from flowmatrix import analyze
     from flowmatrix.render.serialise import csv_chunks, csv_column_chunks
-    from flowmatrix.render.tables import case_columns, row_dicts
+    from flowmatrix.render.tables import case_columns, case_values
 
     book = openpyxl.Workbook()
     sheet = book.active
@@ -142,7 +142,8 @@ def test_cases_csv_written_column_by_column_keeps_every_cell_as_a_row_writer_wou
     table = case_columns(analyze(tmp_path / "cases.xlsx"))
     fields, headings, _ = table
     by_columns = b"".join(csv_column_chunks(table[2], fields, headings, batch=2))
-    by_rows = b"".join(csv_chunks(row_dicts(table)[2], headings, keys=fields))
+    records = [dict(zip(fields, case, strict=True)) for case in case_values(table)]
+    by_rows = b"".join(csv_chunks(records, headings, keys=fields))
     assert by_columns == by_rows
     rows = list(csv.reader(io.StringIO(by_columns.decode("utf-8-sig"))))
     at = {heading: i for i, heading in enumerate(rows[0])}

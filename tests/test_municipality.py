@@ -57,13 +57,13 @@ def sample_pages(tmp_path_factory):
     from flowmatrix.render.registry import chart_keys
     from flowmatrix.render.serialise import json_bytes
     from flowmatrix.render.summary import summary_dict
-    from flowmatrix.render.tables import case_rows
+    from flowmatrix.render.tables import case_columns
     from flowmatrix.render.xlsx import write_report_workbook
 
     out = tmp_path_factory.mktemp("pages")
     analysis = flowmatrix.analyze(ROOT / "data" / "cases.xlsx",
                                   flowmatrix.Settings(municipality_pages=True))
-    rows = case_rows(analysis)
+    rows = case_columns(analysis)
     charts = {key: f"charts/{key}.png" for key in chart_keys(analysis)}
     (out / "report.md").write_bytes(report_markdown(analysis, rows, charts))
     (out / "report.html").write_bytes(report_html(analysis, rows, {}))

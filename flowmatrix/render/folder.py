@@ -43,33 +43,28 @@ def write_report(analysis: Analysis, folder: str | Path, *,
     to embed."""
     from .html import report_html
     from .markdown import report_markdown
-    from .serialise import csv_chunks, csv_column_chunks, write_json
+    from .serialise import csv_column_chunks, write_json
     from .summary import summary_dict
-    from .tables import case_columns, row_dicts
+    from .tables import case_columns
 
     folder = Path(folder)
     files = chart_files(formats)
     with replacing(folder) as work:
-        # the cases table, built once before any worker is forked: a dict per case for the
-        # formats that lay rows out, else column by column for cases.csv (never both at
-        # once: the columns of 100,000 cases beside their rows cost another 80 MB)
+        # the cases table, column by column, built once before any worker is forked
         table = case_columns(analysis) if {"xlsx", "csv", "html", "md"} & set(formats) \
             else None
-        rows = None
-        if {"xlsx", "html", "md"} & set(formats):
-            rows, table = row_dicts(table), None
         keys = chart_keys(analysis) if draws_charts(formats) else []
         charts = work / "charts"
         if keys:
             charts.mkdir(mode=0o755)
         tasks = (["xlsx"] if "xlsx" in formats else []) + keys
-        with _workers(len(tasks), (analysis, rows, work, formats)) as start:
+        with _workers(len(tasks), (analysis, table, work, formats)) as start:
             # The workbook first: it is the slowest file; the charts share the other workers.
             # Meanwhile this process writes what needs no chart.
             finished = start(tasks)
             if "md" in formats:
                 links = {key: f"charts/{key}.{files[0]}" for key in keys} if files else {}
-                (work / "report.md").write_bytes(report_markdown(analysis, rows, links,
+                (work / "report.md").write_bytes(report_markdown(analysis, table, links,
                                                                  stamp=stamp))
             if "json" in formats:
                 summary = summary_dict(analysis)
@@ -77,19 +72,14 @@ def write_report(analysis: Analysis, folder: str | Path, *,
                     summary["generated"] = stamp
                 write_json(summary, work / "summary.json")
             if "csv" in formats:
-                if table is not None:
-                    fields, headings, columns = table
-                    chunks = csv_column_chunks(columns, fields, headings)
-                else:
-                    fields, headings, records = rows
-                    chunks = csv_chunks(records, headings, keys=fields)
+                fields, headings, columns = table
                 with (work / "cases.csv").open("wb") as out:
-                    for chunk in chunks:
+                    for chunk in csv_column_chunks(columns, fields, headings):
                         out.write(chunk)
             finished()
             if "html" in formats:
                 svgs = {key: (charts / f"{key}.svg").read_bytes() for key in keys}
-                (work / "report.html").write_bytes(report_html(analysis, rows, svgs,
+                (work / "report.html").write_bytes(report_html(analysis, table, svgs,
                                                                stamp=stamp))
         if "html" in formats and "svg" not in files:  # SVG drawn for report.html only
             for key in keys:
@@ -146,9 +136,9 @@ def _task(key: str) -> str:
     from .charts import figure_bytes
     from .xlsx import write_report_workbook
 
-    analysis, rows, work, formats = _SHARED
+    analysis, table, work, formats = _SHARED
     if key == "xlsx":
-        write_report_workbook(analysis, rows, work / "report.xlsx")
+        write_report_workbook(analysis, table, work / "report.xlsx")
         return key
     figure = draw_chart(analysis, key)
     embedded = ("svg",) if "html" in formats else ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from html import escape
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from ..settings import FLOW_CHART_MIN_CASES
@@ -21,6 +22,7 @@ from .labels import (
 )
 from .registry import HEATMAP_OF
 from .tables import (
+    case_values,
     finding_rows,
     matrix_frames,
     municipality_tables,
@@ -152,7 +154,7 @@ def _municipality_pages(analysis: Analysis, charts: dict[str, bytes]) -> str:
 
 def report_html(analysis: Analysis, case_table: tuple, charts: dict[str, bytes], *,
                 stamp: str | None = None) -> bytes:
-    """case_table: tables.case_rows; charts: chart key (tally, heatmap, flow, flow_<theme id>)
+    """case_table: tables.case_columns; charts: chart key (tally, heatmap, flow, flow_<theme id>)
     → SVG bytes."""
     lang = analysis.settings.lang
     h, t = HEADINGS[lang], TALLY_COLUMNS[lang]
@@ -205,11 +207,11 @@ def report_html(analysis: Analysis, case_table: tuple, charts: dict[str, bytes],
     findings = (_table(FINDING_COLUMNS[lang], rows) if rows
                 else f"<p>{_e(h['no_findings'])}</p>")
     sections.append(("findings", h["findings"], findings))
-    fields, headings, cases = case_table
-    shown = cases[:MAX_CASE_ROWS]
-    case_table = _table(headings, [[c[f] for f in fields] for c in shown],
-                        {fields.index("score"), fields.index("row")})
-    more = (f'<p class="note">{_e(h["cases_in_csv"])}</p>' if len(cases) > len(shown) else "")
+    fields, headings, columns = case_table
+    shown = list(islice(case_values(case_table), MAX_CASE_ROWS))
+    case_table = _table(headings, shown, {fields.index("score"), fields.index("row")})
+    more = (f'<p class="note">{_e(h["cases_in_csv"])}</p>'
+            if len(columns[fields[0]]) > len(shown) else "")
     sections.append(("cases", h["cases"], case_table + more))
 
     nav = "".join(f'<a href="#{key}">{_e(title)}</a>' for key, title, _ in sections)

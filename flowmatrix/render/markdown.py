@@ -18,6 +18,7 @@ from .labels import (
 )
 from .registry import HEATMAP_OF
 from .tables import (
+    case_values,
     finding_rows,
     matrix_frames,
     municipality_tables,
@@ -73,7 +74,7 @@ def table(headings: list[str], rows: list[list], align: list[str] | None = None)
 
 def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str], *,
                     stamp: str | None = None) -> bytes:
-    """case_table: tables.case_rows; charts: chart key → chart file (SVG or PNG) relative to
+    """case_table: tables.case_columns; charts: chart key → chart file (SVG or PNG) relative to
     the report folder (tally, heatmap, flow, flow_<theme id>)."""
     lang = analysis.settings.lang
     h, t = HEADINGS[lang], TALLY_COLUMNS[lang]
@@ -134,12 +135,12 @@ def report_markdown(analysis: Analysis, case_table: tuple, charts: dict[str, str
     else:
         out.append(h["no_findings"])
     out += ["", f"## {h['cases']}", ""]
-    fields, headings, cases = case_table
+    fields, headings, columns = case_table
     shown = ["case_id", "municipality", "title", "source_service", "data", "target_service",
              "linked_service", "theme_label", "secondary_themes"]
-    if len(cases) <= MAX_CASE_ROWS:
+    if len(columns[fields[0]]) <= MAX_CASE_ROWS:
         out.append(table([headings[fields.index(f)] for f in shown],
-                         [[_value(c[f]) for f in shown] for c in cases]))
+                         [list(map(_value, case)) for case in case_values(case_table, shown)]))
         out.append("")
     out.append(h["cases_in_csv"])
     return ("\n".join(out) + "\n").encode("utf-8")

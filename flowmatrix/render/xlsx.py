@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .labels import FINDING_COLUMNS, HEADINGS, TALLY_COLUMNS, dimension_label, sensitive_rows
 from .tables import (
+    case_values,
     finding_rows,
     matrix_frames,
     municipality_tables,
@@ -416,7 +417,7 @@ def _municipality_sheet(out: _Book, page, words: dict, name: str, lang: str) -> 
 
 
 def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> Path:
-    """report.xlsx, streamed to `path`; case_table: tables.case_rows."""
+    """report.xlsx, streamed to `path`; case_table: tables.case_columns."""
     lang = analysis.settings.lang
     names, h = SHEETS[lang], HEADINGS[lang]
     out = _Book(path)
@@ -427,19 +428,18 @@ def write_report_workbook(analysis: Analysis, case_table: tuple, path: Path) -> 
         _put(summary, row, 0, label, out.bold)
         _put(summary, row, 1, value)
 
-    fields, headings, rows = case_table
+    fields, headings, columns = case_table
     wide = {"title": 28, "source_service": 28, "data": 28, "target_service": 28,
             "linked_service": 30, "matched_terms": 50, "notes": 30, "file": 24}
     widths = [wide.get(f, 12) for f in fields]
     cases = out.sheet(names["cases"], widths, header_rows=1)
     cases.freeze_panes(1, 1)
-    cases.autofilter(0, 0, max(1, len(rows)), len(fields) - 1)
+    cases.autofilter(0, 0, max(1, len(columns[fields[0]])), len(fields) - 1)
     if height := row_height(headings, widths, [True] * len(widths)):
         cases.set_row(0, height)
     _row(cases, 0, headings, out.header)
     formats = [out.wrap if f in wide else None for f in fields]
-    _rows(cases, 1, ([row[f] for f in fields] for row in rows), formats, widths,
-          [f in wide for f in fields])
+    _rows(cases, 1, case_values(case_table), formats, widths, [f in wide for f in fields])
 
     tally = out.sheet(names["tally"], [28, 10, 10, 20], header_rows=1, one_page=True)
     tally.set_landscape()  # the chart stands beside the table
