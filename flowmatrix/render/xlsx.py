@@ -201,13 +201,13 @@ def _rows(sheet, first: int, rows, formats: list, widths: list[float] | None = N
 
     refs = [f"<c r=\"{xl_col_to_name(c)}" for c in range(len(formats))]
     styles = [f'" s="{f._get_xf_index()}"' if f is not None else '"' for f in formats]
-    # Per column, a cell's text → the XML after its row number, and the lines it takes when
-    # wrapped: inventories repeat their texts. Bounded (a national inventory's titles are
-    # distinct): a column's dict starts again past _CACHED texts.
-    tails: list[dict[str, str]] = [{} for _ in formats]
-    lines_of: list[dict[str, int] | None] = [
-        {} if heights and column < min(len(widths), len(wrapped)) and wrapped[column] else None
-        for column in range(len(formats))]
+    # Per column, a cell's text → the XML after its row number and the lines it takes (in a
+    # wrapped column): inventories repeat their texts. Bounded, as a national inventory's
+    # titles are distinct: past _CACHED texts in all, every column starts again.
+    known: list[dict[str, tuple[str, int]]] = [{} for _ in formats]
+    lines_in = [widths[c] if heights and c < min(len(widths), len(wrapped)) and wrapped[c]
+                else None for c in range(len(formats))]  # the width, where lines count
+    cached = 0
     sheet._write_single_row(first)  # flush the rows written so far; the stream is at `first`
     last, chunk = first - 1, []
     for number, values in enumerate(rows, start=first):
@@ -226,23 +226,23 @@ def _rows(sheet, first: int, rows, formats: list, widths: list[float] | None = N
                         or isinstance(value, float) and math.isfinite(value):
                     cells.append(f"{refs[column]}{row}{styles[column]}><v>{value:.16G}</v></c>")
                     continue
-                value = str(value)
-            known = tails[column]
-            tail = known.get(value)
-            if tail is None:
-                if len(known) >= _CACHED:
-                    known.clear()
-                tail = known[value] = (f'{styles[column]} t="inlineStr"><is>'
-                                       f"{_xml_text(excel_text(value))}</is></c>")
-            cells.append(f"{refs[column]}{row}{tail}")
-            counted = lines_of[column]
-            if counted is not None and len(value) * 2 > widths[column]:
-                taken = counted.get(value)
-                if taken is None:
-                    if len(counted) >= _CACHED:
-                        counted.clear()
-                    taken = counted[value] = _lines(value, widths[column])
-                lines = max(lines, taken)
+                cells.append(f"{refs[column]}{row}{styles[column]} t=\"inlineStr\"><is>"
+                             f"{_xml_text(excel_text(str(value)))}</is></c>")
+                continue  # as row_height, a height for text only
+            entry = known[column].get(value)
+            if entry is None:
+                if cached >= _CACHED:
+                    for texts in known:
+                        texts.clear()
+                    cached = 0
+                width = lines_in[column]
+                entry = known[column][value] = (
+                    f'{styles[column]} t="inlineStr"><is>{_xml_text(excel_text(value))}</is></c>',
+                    _lines(value, width) if width is not None and len(value) * 2 > width else 1)
+                cached += 1
+            cells.append(f"{refs[column]}{row}{entry[0]}")
+            if entry[1] > lines:
+                lines = entry[1]
         last = number
         size = (f' ht="{min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines):g}" customHeight="1"'
                 if lines > 1 else "")
@@ -256,7 +256,7 @@ def _rows(sheet, first: int, rows, formats: list, widths: list[float] | None = N
         sheet.previous_row = last + 1
 
 
-_CACHED = 100_000  # texts remembered per column while streaming rows
+_CACHED = 200_000  # texts remembered while streaming rows, all columns together
 
 
 MAX_ROWS = 1_048_576  # Excel's last row; a bigger inventory's cases are all in cases.csv
