@@ -246,9 +246,13 @@ def test_a_reader_that_stops_early_gets_no_traceback_and_the_job_keeps_its_code(
         if child.args[3] == "validate":
             child.stdout.readline()
         child.stdout.close()
+    said = subprocess.Popen([sys.executable, "-m", "flowmatrix", "tally", str(path), "-o",
+                             str(tmp_path / "t.csv")], stderr=subprocess.PIPE, cwd=ROOT)
+    said.stderr.close()  # and stderr's reader: "…を書き出しました" goes nowhere
     for child in children:
         stderr = child.stderr.read().decode()
         assert (child.wait(timeout=120), stderr) == (0, ""), child.args
+    assert said.wait(timeout=120) == 0 and (tmp_path / "t.csv").exists()
 
 
 # --- the baseline -------------------------------------------------------------------------

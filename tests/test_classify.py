@@ -110,6 +110,12 @@ def test_declared_theme_is_kept_and_a_clear_disagreement_is_a_warning(make_xlsx)
     from flowmatrix.render.labels import finding_text
     ja = finding_text(finding, "ja", load_taxonomies(DEFAULTS))
     assert ja.startswith("テーマ列は「行政」ですが、キーワードは「防災／防犯」を示しています")
+    from typer.testing import CliRunner
+
+    from flowmatrix.cli import app
+
+    said = CliRunner().invoke(app, ["classify", str(path)]).output  # it was the English
+    assert "G2: テーマ列は「行政」ですが、キーワードは「防災／防犯」を示しています" in said
     ignored = classify(inventory, ignore_declared=True)
     assert list(ignored["theme_id"]) == ["disaster", "health"]
 

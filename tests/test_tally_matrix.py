@@ -163,7 +163,6 @@ def test_cli_matrix_formats(cli, tmp_path):
     assert bad.exit_code == 2 and "health" in bad.output
 
 
-
 def test_a_matrix_wider_than_the_terminal_is_printed_whole():
     """Squeezed into 80 columns, rich cut the matrix's 30 columns to a character or two and
     dropped the Japanese text they could not hold (exit 0, nothing said)."""
@@ -178,6 +177,7 @@ def test_a_matrix_wider_than_the_terminal_is_printed_whole():
     names = [line.split(",", 1)[0] for line in csv.splitlines()[1:]]
     assert len(names) > 10 and all(name in table.stdout for name in names)
     assert "服薬履歴 (1)" in table.stdout
+
 
 def test_a_cell_lists_at_most_six_items_then_counts_the_rest(make_xlsx):
     rows = [[n, "市", "地域通貨", f"データ{n}", "クーポン配信", "配信"] for n in range(1, 10)]

@@ -14,9 +14,9 @@ from .. import __version__
 from ..errors import EXIT_CANNOT_RUN, Interrupted, output_error
 
 EXIT_CODES = (
-    "Exit codes: 0 ok · 1 the inventory has errors (validate, analyze; with --strict, warnings "
-    "too; or a batch had failures; compare --fail-on: such a change) · 2 the command could "
-    "not run (usage, missing or unreadable file, the output cannot be written) · 130/143 "
+    "Exit codes: 0 ok · 1 the inventory has errors (validate, analyze; validate --strict: "
+    "warnings too; or a batch had failures; compare --fail-on: such a change) · 2 the command "
+    "could not run (usage, missing or unreadable file, the output cannot be written) · 130/143 "
     "stopped by Ctrl-C/SIGTERM (nothing half-written is left; an unfinished report keeps its "
     "previous version)."
 )
@@ -53,9 +53,20 @@ def command(help_text: str):
     the command's Japanese name) and the exit codes."""
     def register(function):
         name = JAPANESE_NAMES.get(function.__name__)
-        return app.command(epilog=EXIT_CODES,
-                           help=f"{name}：{help_text}" if name else help_text)(function)
+        text = _examples_whole(f"{name}：{help_text}" if name else help_text)
+        return app.command(epilog=EXIT_CODES, help=text)(function)
     return register
+
+
+def _examples_whole(text: str) -> str:
+    """The help's closing "Example: a  ·  b" as one command a line, which click's help does not
+    rewrap (its \\b paragraph mark): an example is copied whole."""
+    body, found, examples = text.rpartition("\n\nExample: ")
+    if not found:
+        return text
+    lines = examples.split("  ·  ")
+    return body + "\n\n\b\nExample" + ("s" if len(lines) > 1 else "") + ":\n" + "\n".join(
+        f"  {line}" for line in lines)
 
 
 def _interrupt(signum: int, _frame) -> None:
@@ -95,18 +106,23 @@ def main() -> None:
         signal.signal(signum, _interrupt)
     clicks = _click_exceptions()
     try:
+        if not sys.argv[1:]:  # `flowmatrix` alone: the help on stdout, as a usage error
+            app(["--help"], prog_name="flowmatrix", standalone_mode=False)
+            sys.exit(2)
         code = app(prog_name="flowmatrix", standalone_mode=False)
     except SystemExit:
         raise
     except clicks.UsageError as exc:
-        if type(exc).__name__ == "NoArgsIsHelpError":  # `flowmatrix` alone: the help, exit 2
-            exc.show()
-        else:
-            _usage_error(exc, print_error)
+        _usage_error(exc, print_error)
         sys.exit(exc.exit_code)
     except clicks.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except typer.Abort:  # typer's word for input that ended (EOF) in a command
+        from ..render.labels import ABORTED
+
+        console(stderr=True).print(escape(ABORTED[language()]))
+        sys.exit(1)
     except Interrupted as stop:
         from ..render.labels import INTERRUPTED
 
@@ -127,11 +143,13 @@ def main() -> None:
         console(stderr=True).print(f"[bold red]{word}:[/bold red] {escape(type(exc).__name__)}: "
                                    f"{escape(str(exc))}\n{escape(advice)}")
         sys.exit(EXIT_CANNOT_RUN)
-    sys.exit(code if isinstance(code, int) else 0)
+    # A command ends by raising typer.Exit(code), which comes back here as its value.
+    sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
 
 def _click_exceptions():
-    """click's exceptions module, wherever this typer keeps click (its own copy since 0.17)."""
+    """click's exceptions module, wherever this typer keeps click (typer 0.28 has its own
+    copy, typer._click)."""
     import importlib
 
     from typer.core import TyperCommand

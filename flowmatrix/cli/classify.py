@@ -76,7 +76,8 @@ def classify(
                  lang=lang)
     except FlowmatrixError as exc:
         raise fail(exc) from exc
-    _print_warnings([f for f in classified.findings if f.code == "theme-disagrees"], lang)
+    _print_warnings([f for f in classified.findings if f.code == "theme-disagrees"], lang,
+                    classified.taxonomies)
 
 
 def _print_classification(cases, records, themes, lang: str, explain: bool) -> None:
@@ -103,14 +104,14 @@ def _print_classification(cases, records, themes, lang: str, explain: bool) -> N
     out.print(escape(f"{words['declared']} · {counted(len(records), 'case', lang)}"))
 
 
-def _print_warnings(findings, lang: str, shown: int = 5) -> None:
-    from ..render.labels import counted
+def _print_warnings(findings, lang: str, taxonomies, shown: int = 5) -> None:
+    from ..render.labels import CLASSIFY_WORDS, counted, finding_text
 
     if not findings:
         return
     err = console(stderr=True)
     err.print(f"[yellow]{escape(counted(len(findings), 'warning', lang))}[/yellow]:")
     for f in findings[:shown]:
-        err.print(f"  {escape(f.location)}: {escape(f.message)}")
+        err.print(f"  {escape(f.location)}: {escape(finding_text(f, lang, taxonomies))}")
     if len(findings) > shown:
-        err.print(f"  … and {len(findings) - shown} more")
+        err.print(escape(CLASSIFY_WORDS[lang]["more"].format(n=len(findings) - shown)))

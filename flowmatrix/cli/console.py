@@ -39,22 +39,23 @@ def console(stderr: bool = False):
 
     tolerant_streams()
     out = Console(stderr=stderr, highlight=False, soft_wrap=True)
-    if not stderr:
-        def gone() -> None:  # rich would exit 1, which says the inventory has errors
-            out.quiet = True
-            reader_gone()
 
-        out.on_broken_pipe = gone
+    def gone() -> None:  # rich would exit 1, which says the inventory has errors
+        out.quiet = True
+        reader_gone(sys.stderr if stderr else sys.stdout)
+
+    out.on_broken_pipe = gone
     return out
 
 
-def reader_gone() -> None:
-    """stdout's reader has closed the pipe (`… | head`): it has what it wanted. stdout goes to
-    the null device, so nothing more is written and the last flush at exit cannot fail again;
-    the command ends as it would have, with the job's exit code."""
+def reader_gone(stream=None) -> None:
+    """The reader of `stream` (stdout by default) has closed the pipe (`… | head`): it has
+    what it wanted. The stream goes to the null device, so nothing more is written and the
+    last flush at exit cannot fail again; the command ends as it would have, with the job's
+    exit code."""
     try:
         null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
+        os.dup2(null, (sys.stdout if stream is None else stream).fileno())
     except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to flush
         pass
 
@@ -95,11 +96,11 @@ def language() -> str:
 
 def print_error(exc: FlowmatrixError) -> None:
     """The error on stderr, in the command's language."""
-    from ..render.labels import error_text
+    from ..render.labels import ERROR_LEAD, error_text
 
     lang = language()
-    word = "エラー" if lang == "ja" else "error"
-    console(stderr=True).print(f"[bold red]{word}:[/bold red] {escape(error_text(exc, lang))}")
+    console(stderr=True).print(f"[bold red]{ERROR_LEAD[lang]}:[/bold red] "
+                               f"{escape(error_text(exc, lang))}")
 
 
 def fail(exc: FlowmatrixError) -> typer.Exit:

@@ -43,7 +43,7 @@ def flows(
 ) -> None:
     """Typical flows per theme, in kinds."""
     from .. import classify, representative_flows
-    from ..render.labels import counted
+    from ..render.labels import TALLY_COLUMNS, counted
     from ..render.serialise import csv_bytes, json_bytes
     from ..render.summary import representative_dict
     from ..render.tables import representative_rows
@@ -65,7 +65,7 @@ def flows(
                                "representative_flows": representative_dict(typical, cases)})
         else:
             headings = sections[0][2] if sections else []
-            theme_heading = "テーマ" if settings.lang == "ja" else "Theme"
+            theme_heading = TALLY_COLUMNS[settings.lang]["theme"]
             records = [dict(zip([theme_heading, *headings], [theme, *row], strict=True))
                        for _, theme, _, rows in sections for row in rows]
             data = csv_bytes(records, [theme_heading, *headings])

@@ -46,7 +46,7 @@ def print_analysis(analysis, folder) -> None:
         out.print(escape(words["by_name"]))
         for flow in repeated[:5]:
             out.print(f"  {escape(flow['source_service'])} → {escape(flow['target_service'])}"
-                      f" ({flow['count']}): {escape('、'.join(flow['data']))}")
+                      f" ({flow['count']}): {escape(sep.join(flow['data']))}")
     flows = analysis.sensitive_flows
     several = len(analysis.sources) > 1  # a batch's combined report: rows name their file
     if flows:

@@ -382,7 +382,7 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
                 f"cannot decode as {encoding}: {where} is not valid in that encoding",
                 path=str(path), code="bad-encoding",
                 params={} if byte is None else {"reason": "invalid", "encoding": encoding,
-                                                "byte": f"{byte:,}"}) from exc
+                                                "byte": f"{byte + 1:,}"}) from exc
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                       (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):

@@ -33,6 +33,7 @@ LIST_SEPARATOR = {"ja": "、", "en": ", "}  # items of one table cell
 # Where a case's theme came from (the cases' theme_source), and the severity of a finding.
 THEME_SOURCE_WORDS = {"ja": {"keywords": "キーワード", "declared": "記載テーマ"},
                       "en": {"keywords": "Keywords", "declared": "Declared"}}
+ERROR_LEAD = {"ja": "エラー", "en": "error"}  # before an error's message on the terminal
 SEVERITY_WORDS = {"ja": {"error": "エラー", "warning": "警告", "info": "情報"},
                   "en": {"error": "Error", "warning": "Warning", "info": "Note"}}
 
@@ -364,9 +365,10 @@ ANALYZE_WORDS = {
 }
 CLASSIFY_WORDS = {
     "ja": {"columns": ("行", "No", "事例名", "テーマ", "副テーマ", "点"), "terms": "一致した語",
-           "declared": "* テーマ列の記載を採用"},
+           "declared": "* テーマ列の記載を採用", "more": "  … ほか {n} 件"},
     "en": {"columns": ("row", "id", "title", "theme", "secondary", "score"),
-           "terms": "matched terms", "declared": "* declared in the theme column"},
+           "terms": "matched terms", "declared": "* declared in the theme column",
+           "more": "  … and {n} more"},
 }
 INDEX_WORDS = {
     "ja": {"title": "レポート一覧", "columns": ("入力", "事例数", "エラー", "警告", "レポート"),
@@ -382,11 +384,12 @@ INTERRUPTED = {
           "version",
 }
 WIDE_TABLE = {
-    "ja": "表が端末より広い（{width} 桁）ため、行を折り返して表示しています。--top で絞るか、"
-          "-o で xlsx・csv のファイルに書き出すと読みやすくなります",
-    "en": "the table is wider than the terminal ({width} columns), so its lines wrap: narrow it "
-          "with --top, or write it to an xlsx or csv file with -o",
+    "ja": "表が端末より広い（{width} 桁）ため、行を折り返して表示しています。"
+          "-o でファイル（xlsx・csv）に書き出すと読みやすくなります",
+    "en": "the table is wider than the terminal ({width} columns), so its lines wrap: it reads "
+          "better written to a file (xlsx, csv) with -o",
 }
+ABORTED = {"ja": "中断しました", "en": "Aborted."}
 USAGE_HINT = {"ja": "「{command} --help」で使い方を表示します。",
               "en": "Try '{command} --help' for help."}
 INTERNAL_ERROR = {
