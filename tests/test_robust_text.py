@@ -58,6 +58,17 @@ def test_an_unclosed_quote_is_refused_at_its_line_not_read_as_one_cell(cli, tmp_
     assert "Close the quote on line 8" in message
 
 
+def test_an_unclosed_quote_is_refused_in_a_csv_whose_lines_end_in_cr_alone(cli, tmp_path):
+    """Excel's "CSV (Macintosh)": the delimiter was guessed from LF-ended lines, so the file
+    was one line, the check never fired, and cases 8 to 31 vanished into one cell."""
+    lines = [",".join(HEADER), *case_lines(31)]
+    lines[7] = '7,市,A7,B7,C7,"D7'
+    path = tmp_path / "mac.csv"
+    path.write_bytes(("\r".join(lines) + "\r").encode("utf-8"))
+    message = refused(cli, path)
+    assert 'line 8: a quote (") opens a cell here that runs on to line 32' in message
+
+
 def test_a_quoted_cell_with_line_breaks_is_still_one_cell(cli, tmp_path):
     lines = [",".join(HEADER), *case_lines(3), '4,市,"A4\nA4b","B4, b, c","C4",D4']
     assert cases(cli, write_csv(tmp_path / "multi.csv", lines)) == (0, 4)

@@ -25,7 +25,7 @@ GUESS_LINES = 20  # non-empty lines the delimiter is guessed from
 # holds something (and at least twice the rows of an Excel sheet), so that a file of newlines
 # cannot take the memory.
 _BLANK: list[str] = []
-_FILLED_LINE = re.compile(r"^[^\n]*\S[^\n]*$", re.MULTILINE)
+_FILLED_LINE = re.compile(r"[^\r\n]*[^\s][^\r\n]*")  # lines end in CR LF, LF or CR alone (a Mac's)
 BLANK_ROWS_PER_ROW = 16
 _MIN_BLANK_ROWS = 2 * 1_048_576
 
@@ -120,4 +120,4 @@ def _check_runaway_quote(record: list[str], first_line: int, last_line: int, del
                 + " would be read as one cell and lost as cases. "
                 f'Close the quote on line {line:,} (a quote inside a cell is written "") and '
                 "run again", path=path, code="bad-csv")
-        line += field.count("\n")
+        line += field.count("\n") + field.count("\r") - field.count("\r\n")
