@@ -1,6 +1,8 @@
 """Bad input: one clear message naming the file (and sheet/cell), a documented exit code, no
 traceback, nothing written."""
 
+import json
+
 import pytest
 from conftest import FIXTURES, JA_HEADER, write_xlsx
 
@@ -136,3 +138,17 @@ def test_malformed_taxonomy_names_file_and_key(english_messages, cli, tmp_path):
 
 def test_no_arguments_is_a_usage_error(cli):
     assert cli("validate").exit_code == 2
+
+
+def test_rows_with_text_but_no_element_are_named_not_dropped_silently(cli, tmp_path):
+    """A row with a No and a title but none of ①–④, and a note in the No column, were left
+    out without a word: they are still not cases, and one warning names both."""
+    rows = [*good_rows(), [2, "市", None, None, None, None], ["※ 令和6年度は調査中"],
+            [3, "市", "防災アプリ", "安否情報", "避難所", "避難支援"]]
+    path = write_xlsx(tmp_path / "cases.xlsx", {"事例": rows})
+    result = run(cli, path, "--format", "json")
+    assert result.exit_code == 0
+    (report,) = json.loads(result.stdout)["files"]
+    assert report["cases"] == 2
+    (found,) = [f for f in report["findings"] if f["code"] == "row-without-elements"]
+    assert found["row"] == 3 and "(rows 3, 4)" in found["message"]

@@ -347,6 +347,8 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
     elements = [texts[e] for e in ELEMENTS if e in texts]
     keep = [i for i, values in enumerate(zip(*elements, strict=True))
             if i < end and i not in headers_at and (any(values) or i in formulas)]
+    findings += _rows_without_elements(sheet, texts, first, end, set(keep) | set(headers_at),
+                                       path)
     every = len(keep) == len(data)
     blank = [""] * len(keep)
 
@@ -408,6 +410,28 @@ def _formulas_without_value(sheet: Sheet, header: _Header, first: int, count: in
                     ("header", header.texts[grid_column].strip())))
     return found
 
+
+
+SHOWN_ROWS = 10  # rows a finding about many rows names
+
+
+def _rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int, end: int,
+                           read: set[int], path: str) -> list[Finding]:
+    """One warning naming the rows of the table with text in its other columns (a No, a
+    title, a note) but none of the four elements: not cases, and not lost without a word."""
+    others = [column for canonical, column in texts.items() if canonical not in ELEMENTS]
+    rows = [sheet.row_number(first + i) for i, values in enumerate(zip(*others, strict=True))
+            if i < end and i not in read and any(values)] if others else []
+    if not rows:
+        return []
+    where = f"{sheet.name}!" if sheet.name else ""
+    shown = ", ".join(map(str, rows[:SHOWN_ROWS])) + (", …" if len(rows) > SHOWN_ROWS else "")
+    message = (f"{where}{len(rows):,} rows of the table have text but none of ①–④ (rows "
+               f"{shown}): they are not read as cases. Fill in the four elements of a case; "
+               "move a note out of the table")
+    return [Finding("warning", "row-without-elements", message, file=path, sheet=sheet.name,
+                    row=rows[0], params=(("where", where), ("count", f"{len(rows):,}"),
+                                         ("rows", shown)))]
 
 def _header_rows(sheet: Sheet, header: _Header, aliases: HeaderAliases,
                  texts: dict[str, list[str]], first: int, path: str) -> dict[int, Finding]:
