@@ -152,3 +152,18 @@ def test_rows_with_text_but_no_element_are_named_not_dropped_silently(cli, tmp_p
     assert report["cases"] == 2
     (found,) = [f for f in report["findings"] if f["code"] == "row-without-elements"]
     assert found["row"] == 3 and "(rows 3, 4)" in found["message"]
+
+
+def test_an_empty_form_sheet_is_passed_over_and_other_inventory_sheets_are_named(cli, tmp_path):
+    """A form sheet with the header and no case before the inventory gave 0 cases, exit 0;
+    a sheet a year gave the first year alone, without a word about the others."""
+    case = [3, "市", "防災アプリ", "安否情報", "避難所", "避難支援"]
+    path = write_xlsx(tmp_path / "cases.xlsx", {"記入用": [JA_HEADER], "令和5年度": good_rows(),
+                                                "令和6年度": [JA_HEADER, case, case],
+                                                "令和7年度": [JA_HEADER, case]})
+    (report,) = json.loads(run(cli, path, "--format", "json").stdout)["files"]
+    assert (report["sheet"], report["cases"]) == ("令和5年度", 1)
+    (found,) = [f for f in report["findings"] if f["code"] == "other-inventory-sheets"]
+    assert "'令和6年度', '令和7年度'" in found["message"]
+    ja = run(cli, path).output
+    assert "シート「令和6年度」、「令和7年度」にも①〜④の見出しと事例があります" in ja

@@ -56,7 +56,8 @@ GROUPS = {
     "read": [
         _option("sheet", Annotated[str | None, typer.Option(
             "--sheet", help="Sheet to read. Default: the first sheet whose header has the four "
-            "elements.")], DEFAULTS.sheet),
+            "elements and a case under it (other such sheets are named in a warning).")],
+            DEFAULTS.sheet),
         _option("encoding", Annotated[str | None, typer.Option(
             "--encoding", help="Encoding of a CSV/TSV/JSON file, e.g. cp932. Default: detected "
             "(BOM, UTF-8, else cp932/Shift_JIS).")], DEFAULTS.encoding),

@@ -74,8 +74,9 @@ def read_inventory(path: str | Path, settings: Settings | None = None,
     """Read an inventory (.xlsx/.xlsm/.xls/.ods/.csv/.tsv/.json) into an `Inventory`.
 
     The reading settings apply: sheet (default: the first visible sheet whose header has the
-    four elements), encoding of CSV/TSV/JSON (default: detected — BOM, UTF-8, else cp932),
-    separators of items in one cell, headers (a TOML file of extra header aliases, the form of
+    four elements and a case under it; other such sheets get a warning), encoding of
+    CSV/TSV/JSON (default: detected — BOM, UTF-8, else cp932), separators of items in one
+    cell, headers (a TOML file of extra header aliases, the form of
     flowmatrix/data/headers.toml) and limits (see flowmatrix.settings); each can also be given
     as a keyword: read_inventory("cases.xlsx", sheet="事例一覧").
     """
@@ -87,13 +88,16 @@ def read_inventory(path: str | Path, settings: Settings | None = None,
     if sheet is not None and book.sheet_names == [""]:
         raise SheetNotFoundError(f"--sheet {sheet!r} was given, but a "
                                  f"{Path(path).suffix} file has no sheets", path=display_path)
+    others: list[str] = []
     if sheet is not None:
         chosen = book.load(sheet)
         header = _find_header(chosen, aliases)
         _require_elements(chosen, header, aliases, display_path)
     else:
-        chosen, header = _choose_sheet(book, aliases, display_path)
+        chosen, header, others = _choose_sheet(book, aliases, display_path)
     inventory = _build(chosen, header, aliases, display_path, settings.separators, book.encoding)
+    if others:
+        inventory.findings.append(_other_sheets(others, chosen.name, display_path))
     inventory.opened = _opened(path)
     if len(inventory) > settings.limits.max_rows:
         raise too_many_rows(display_path, len(inventory), settings.limits, "the inventory",
@@ -237,15 +241,29 @@ def _cell_ref(sheet: Sheet, column: int, grid_row: int) -> str:
     return f"{column_letter(sheet.column_index(column))}{sheet.row_number(grid_row)}"
 
 
-def _choose_sheet(book, aliases: HeaderAliases, path: str) -> tuple[Sheet, _Header]:
-    tried = []
+def _choose_sheet(book, aliases: HeaderAliases,
+                  path: str) -> tuple[Sheet, _Header, list[str]]:
+    """The first visible sheet whose header has the four elements and a row under it with one
+    of them (an empty form before the inventory is passed over), else the first with the
+    header; and the names of the other sheets with such a header and rows, which are not
+    read (a workbook of one sheet a year): the caller says so."""
+    tried, chosen, others = [], None, []
     for name in book.sheet_names:
         sheet = book.load(name)
         header = _find_header(sheet, aliases)
         if header is not None and len(header.elements) == len(ELEMENTS):
             _require_elements(sheet, header, aliases, path)  # raises on duplicated columns
-            return sheet, header
-        tried.append((sheet, header))
+            if not _has_rows(sheet, header):
+                chosen = chosen or (sheet, header)
+            elif chosen is None or not _has_rows(*chosen):
+                chosen = (sheet, header)
+            else:
+                others.append(name)
+            continue
+        if chosen is None:
+            tried.append((sheet, header))
+    if chosen is not None:
+        return (*chosen, others)
     if len(tried) == 1:
         sheet, header = tried[0]
         _require_elements(sheet, header, aliases, path)
@@ -263,6 +281,23 @@ def _choose_sheet(book, aliases: HeaderAliases, path: str) -> tuple[Sheet, _Head
     finding = Finding("error", "missing-columns", message, file=path,
                       params=tuple(params.items()))
     raise InventoryStructureError(message, path=path, findings=[finding], params=params)
+
+
+def _has_rows(sheet: Sheet, header: _Header) -> bool:
+    """Whether a row under the header has one of the four elements."""
+    columns = [c for c, canonical in header.mapping.items() if canonical in ELEMENTS]
+    return any(cell_text(row[c]).strip() for row in sheet.rows[header.grid_row + 1:]
+               for c in columns if c < len(row))
+
+
+def _other_sheets(names: list[str], read: str, path: str) -> Finding:
+    sheets = ", ".join(repr(name) for name in names)
+    message = (f"the sheets {sheets} also hold cases under the four element columns, but only "
+               f"sheet {read!r} is read: choose another with --sheet, or put the cases on one "
+               "sheet")
+    return Finding("warning", "other-inventory-sheets", message, file=path, sheet=read,
+                   params=(("sheets", "、".join(f"「{name}」" for name in names)),
+                           ("sheet", read)))
 
 
 def _shown(value: object, cache: dict[tuple, str]) -> str:

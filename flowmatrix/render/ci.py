@@ -63,6 +63,8 @@ RULES = {
     "formula-without-value": ("A formula cell has no saved value",
                               "Open the file in Excel and save it, so the values are stored."),
     "repeated-header": ("A row repeats the header row", "Nothing to do: the row is skipped."),
+    "other-inventory-sheets": ("Other sheets also hold cases under the four element columns",
+                               "Choose a sheet with --sheet, or put the cases on one sheet."),
     "row-without-elements": ("Rows of the table have text but none of the four elements",
                              "Fill in ①–④ of a case; move a note out of the table."),
     "second-table": ("A second table below the first one",

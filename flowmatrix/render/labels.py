@@ -259,6 +259,9 @@ FINDING_MESSAGES = {
                             "ほかは独自の列として残します",
         "formula-without-value": "{where}{cell} は値が保存されていない数式です（列「{header}」）。"
                                  "Excel で開いて保存すると、値が数式とともに保存されます",
+        "other-inventory-sheets": "シート{sheets}にも①〜④の見出しと事例がありますが、読んだのはシート"
+                                  "「{sheet}」だけです。ほかのシートは --sheet で選ぶか、事例を1つの"
+                                  "シートにまとめてください",
         "row-without-elements": "{where}①〜④ のどれも書かれていない行が {count} 行あります（{rows} 行目）。"
                                 "事例としては読みません。事例なら4要素を記入し、注記なら表の外に移してください",
         "repeated-header": "{where}{row} 行目は見出し行（{header_row} 行目）の繰り返しです。"
