@@ -348,3 +348,34 @@ def test_hundreds_of_sheets_without_the_header_are_named_briefly(english_message
     assert "'Sheet5'" not in message and "and 295 more sheets" in message
     assert "①データ共有元サービス" in message  # what the header must contain
     assert len(message) < 1200
+
+
+def test_an_ods_hidden_sheet_comment_and_line_break_read_as_libreoffice_shows_them(tmp_path):
+    """A hidden first sheet was read instead of the visible inventory; a cell's comment was
+    read as its text (a row holding only a comment became a case); a line break inside a
+    paragraph joined two items into one."""
+    def row(*values):
+        return "<table:table-row>" + "".join(
+            f'<table:table-cell office:value-type="string"><text:p>{v}</text:p>'
+            "</table:table-cell>" for v in values) + "</table:table-row>"
+    commented = ('<table:table-row><table:table-cell><office:annotation><text:p>要確認'
+                 "</text:p></office:annotation></table:table-cell></table:table-row>")
+    ns = " ".join(f'xmlns:{p}="urn:oasis:names:tc:opendocument:xmlns:{u}:1.0"' for p, u in (
+        ("office", "office"), ("table", "table"), ("text", "text"), ("style", "style")))
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}>'
+        '<office:automatic-styles><style:style style:name="ta2" style:family="table">'
+        '<style:table-properties table:display="false"/></style:style></office:automatic-styles>'
+        '<office:body><office:spreadsheet>'
+        f'<table:table table:name="旧" table:style-name="ta2">{row(*ELEMENTS)}'
+        f'{row("古いアプリ", "古いデータ", "古い先", "古い連携")}</table:table>'
+        f'<table:table table:name="事例一覧">{row(*ELEMENTS)}'
+        f'{row("公式LINE<text:line-break/>地域通貨", "購買履歴", "健康アプリ", "健康指導")}'
+        f"{commented}</table:table></office:spreadsheet></office:body></office:document-content>")
+    path = tmp_path / "cases.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("content.xml", content)
+    inventory = read_inventory(path)
+    assert inventory.sheet == "事例一覧" and len(inventory) == 1
+    assert inventory.cases["source_service_items"][0] == ("公式LINE", "地域通貨")
+    assert read_inventory(path, sheet="旧").cases["source_service"].tolist() == ["古いアプリ"]

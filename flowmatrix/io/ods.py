@@ -20,6 +20,7 @@ from ..settings import HEADER_SCAN_ROWS, Limits
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
 _CELLS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
 # Cells built in Python lists per sheet at most (rows with content × their width, repeats
 # expanded): beyond this a sheet is refused, whatever the row limit says.
@@ -32,6 +33,7 @@ class OdsSheet:
     rows: list[list[object]] = field(default_factory=list)  # rows with content only
     row_numbers: list[int] = field(default_factory=list)  # as LibreOffice shows them
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # sheet positions
+    hidden: bool = False  # a sheet LibreOffice hides (its table style: display false)
 
 
 def read_ods(path: Path, limits: Limits) -> list[OdsSheet]:
@@ -44,13 +46,22 @@ def read_ods(path: Path, limits: Limits) -> list[OdsSheet]:
         with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
             sheet: OdsSheet | None = None
             row = cells = 0
+            hidden: set[str] = set()  # table styles that hide a sheet (before the tables)
+            style = None
             for event, element in iterparse(stream, events=("start", "end")):
                 tag = element.tag
                 if event == "start":
                     if tag == f"{_TABLE}table":
-                        sheet = OdsSheet(element.get(f"{_TABLE}name", f"Sheet{len(sheets) + 1}"))
+                        sheet = OdsSheet(element.get(f"{_TABLE}name", f"Sheet{len(sheets) + 1}"),
+                                         hidden=element.get(f"{_TABLE}style-name") in hidden)
                         sheets.append(sheet)
                         row = cells = 0
+                    elif tag == f"{_STYLE}style":
+                        style = element.get(f"{_STYLE}name")
+                    continue
+                if tag == f"{_STYLE}table-properties" \
+                        and element.get(f"{_TABLE}display") == "false":
+                    hidden.add(style)
                     continue
                 if tag == f"{_TABLE}table-row" and sheet is not None:
                     repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
@@ -117,5 +128,21 @@ def _value(cell) -> object:
             return dt.datetime.fromisoformat(text)
         except ValueError:
             return text
-    paragraphs = ["".join(p.itertext()) for p in cell.iter(f"{_TEXT}p")]
-    return "\n".join(paragraphs)
+    # the cell's paragraphs, not a comment's (office:annotation holds its own)
+    return "\n".join(_text(p) for p in cell.findall(f"{_TEXT}p"))
+
+
+_SPECIAL = {f"{_TEXT}line-break": "\n", f"{_TEXT}tab": "\t"}
+
+
+def _text(element) -> str:
+    """The text of a paragraph as LibreOffice shows it: a line break and a tab are
+    elements of their own, and runs of spaces one element with a count (text:s)."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == f"{_TEXT}s":  # bounded: a cell holds 32,767 characters at most
+            parts.append(" " * min(int(child.get(f"{_TEXT}c", "1")), 32_767))
+        else:
+            parts.append(_SPECIAL.get(child.tag) or "".join(child.itertext()))
+        parts.append(child.tail or "")
+    return "".join(parts)

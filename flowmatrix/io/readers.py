@@ -294,6 +294,7 @@ def _open_ods(path: Path, limits: Limits) -> Workbook:
 
     sheets = {sheet.name: sheet for sheet in read_ods(path, limits)}
     names = list(sheets)
+    visible = [name for name, sheet in sheets.items() if not sheet.hidden]
 
     def load(name: str) -> Sheet:
         if name not in sheets:
@@ -309,7 +310,7 @@ def _open_ods(path: Path, limits: Limits) -> Workbook:
                 merged.append((top, c1, bisect_right(numbers, r2 + 1) - 1, c2))
         return Sheet(name, sheet.rows, merged, row_numbers=numbers)
 
-    return Workbook(path, names, names, load)
+    return Workbook(path, visible, names, load)
 
 
 def _xlsx_extent(path: Path, name: str, limits: Limits) -> SheetExtent | None:
