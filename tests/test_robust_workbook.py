@@ -326,6 +326,12 @@ def test_a_formula_saved_without_its_value_is_named_at_its_cell(english_messages
     assert "事例一覧!C5 is a formula with no saved value" in result.output
     assert "open the file in Excel and save it" in result.output
     assert "事例一覧!A6 is a formula with no saved value" in result.output
+    # a template's rows below the data, =IF($A7="","",…) saved by Excel with an empty string
+    # result: blank rows, not cases without values (they were 2 cases and 8 warnings)
+    for r in (7, 8):
+        rows[r] = [f'<c r="{c}{r}" t="str"><f>IF($A{r}="","",A2)</f><v></v></c>' for c in "ABCD"]
+    path = raw_xlsx(tmp_path / "template.xlsx", {"事例一覧": rows})
+    assert read_inventory(path).cases["row"].tolist() == [2, 3, 4, 5, 6]
 
 
 def test_a_dtd_in_workbook_xml_is_refused_naming_the_file(cli, tmp_path):

@@ -45,6 +45,7 @@ _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*\bt="e"[^>]*>')
 _FORMULA_ONLY = re.compile(
     rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>[^<]*</(?:\w+:)?f>)\s*"
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
+_EMPTY_VALUE = re.compile(rb"<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>")
 _CACHED_VALUE = re.compile(
     rb"(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>.*?</(?:\w+:)?f>)?\s*<(?:\w+:)?v>([^<]*)<", re.S)
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
@@ -189,6 +190,8 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, max_rows: int)
             _find_errors(piece, extent.errors)
         if b"<f" in piece or b":f" in piece:
             for match in _FORMULA_ONLY.finditer(piece):
+                if b't="str"' in match.group(1) and _EMPTY_VALUE.search(match.group(0)):
+                    continue  # a string result saved empty (=IF(A5="","",…)): a blank cell
                 ref = _CELL_REF.search(match.group(1))
                 if ref:
                     extent.formulas.append((int(ref.group(2)) - 1, column_index(ref.group(1))))
