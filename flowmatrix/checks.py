@@ -45,6 +45,7 @@ def check(inventory: Inventory, cases: pd.DataFrame, taxonomies: Taxonomies) -> 
     found += _duplicate_columns(inventory)
     coded = _Coded(inventory)
     found += _missing_elements(coded)
+    found += _template_examples(coded)
     found += _duplicate_case_ids(coded)
     found += _duplicate_cases(coded)
     found += _unknown_themes(coded, taxonomies.themes)
@@ -119,6 +120,23 @@ def _missing_elements(coded: _Coded) -> list[Finding]:
         findings += [_finding(inventory, "error", "missing-element", element, row, message,
                               header=header) for row in rows]
     return findings
+
+
+def _template_examples(coded: _Coded) -> list[Finding]:
+    """The example case `flowmatrix template` writes, left in: counted as a case of its own.
+    Known by its note (記入例…削除してください), not by its elements: it is a real case of the
+    DSA's article, which an inventory may hold."""
+    from .io.template import EXAMPLE
+
+    inventory = coded.inventory
+    if "notes" not in inventory.columns:
+        return []
+    notes = {words["notes"] for words in EXAMPLE.values()}
+    rows, _ = coded.where("notes", _passes(notes.__contains__, coded.column("notes")[1]))
+    return [_finding(inventory, "warning", "template-example", "notes", row,
+                     f"row {row} is the example case of flowmatrix template (記入例): overwrite "
+                     "it with a case or delete the row, or it is counted as one", row_number=row)
+            for row in rows]
 
 
 def _duplicate_case_ids(coded: _Coded) -> list[Finding]:

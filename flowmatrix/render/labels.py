@@ -262,6 +262,8 @@ FINDING_MESSAGES = {
         "other-inventory-sheets": "シート{sheets}にも①〜④の見出しと事例がありますが、読んだのはシート"
                                   "「{sheet}」だけです。ほかのシートは --sheet で選ぶか、事例を1つの"
                                   "シートにまとめてください",
+        "template-example": "{row_number} 行目は flowmatrix template の記入例です。事例に書き換えるか行を"
+                            "削除してください（このままでは 1 件と数えます）",
         "row-without-elements": "{where}①〜④ のどれも書かれていない行が {count} 行あります（{rows} 行目）。"
                                 "事例としては読みません。事例なら4要素を記入し、注記なら表の外に移してください",
         "repeated-header": "{where}{row} 行目は見出し行（{header_row} 行目）の繰り返しです。"
