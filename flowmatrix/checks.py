@@ -30,7 +30,8 @@ SHOWN_ROWS = 5  # rows named in a finding about a group of rows (duplicates)
 _ONLY_PUNCTUATION = re.compile(r"[\W_]+")
 # What a suspicious cell other than a long one starts with: an error value's "#" (after spaces)
 # or nothing but punctuation. Tried on every distinct value before suspicious_reason.
-_MAYBE_SUSPICIOUS = re.compile(r"\s*#|[\W_]+\Z")
+_DITTO = r"\s*(?:同上|同左|上に同じ|左に同じ|ditto|same as above)\s*\Z"  # "the cell above"
+_MAYBE_SUSPICIOUS = re.compile(r"\s*#|[\W_]+\Z|" + _DITTO, re.IGNORECASE)
 FORMULA_ERRORS = re.compile(
     r"^#(?:REF!|N/A|VALUE!|DIV/0!|NAME\?|NULL!|NUM!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!"
     r"|UNKNOWN!|BUSY!|CONNECT!|EXTERNAL!|PYTHON!)$", re.IGNORECASE)
@@ -252,6 +253,9 @@ def suspicious_reason(value: str) -> tuple[str, str] | None:
     if len(value) > MAX_CELL_CHARS:
         return ("too-long", f"is {len(value)} characters long (over {MAX_CELL_CHARS}): is it "
                 "several cells pasted into one?")
+    if re.match(_DITTO, value, re.IGNORECASE):
+        return ("ditto", f"says 'same as above' ({value.strip()!r}), which is counted as an "
+                "item of that name: write the value or merge the cells")
     if _ONLY_PUNCTUATION.fullmatch(value):
         return ("punctuation", f"holds only punctuation ({value.strip()!r}); if it means 'same "
                 "as above', write the value or merge the cells")

@@ -51,12 +51,13 @@ def test_suspicious_cells(make_xlsx):
     long_text = "住民情報" * 130
     path = make_xlsx([JA_HEADER, [1, "市", "〃", "B", "C", "D"],
                       [2, "市", "A", "#REF!", "C", "D"],
-                      [3, "市", "A", "B", long_text, "D"]])
+                      [3, "市", "A", "B", long_text, "D"], [4, "市", "A", "B", " 同上", "D"]])
     findings = classify(path).findings
     assert codes(findings) == [("suspicious-cell", "Sheet1!C2"), ("suspicious-cell", "Sheet1!D3"),
-                               ("suspicious-cell", "Sheet1!E4")]
+                               ("suspicious-cell", "Sheet1!E4"), ("suspicious-cell", "Sheet1!E5")]
     assert all(f.severity == "warning" for f in findings)
     assert "520 characters" in findings[2].message
+    assert dict(findings[3].params)["reason"] == "ditto"  # 〃 was said, 同上 was not
 
 
 def test_csv_findings_have_cells_without_a_sheet(tmp_path):

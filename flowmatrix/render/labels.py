@@ -242,6 +242,8 @@ FINDING_MESSAGES = {
                                        "直すか、値を入力してください",
         "suspicious-cell/too-long": "{header} が {length} 字あります（上限の目安 {limit} 字）。"
                                     "複数のセルを1つに貼り付けていませんか",
+        "suspicious-cell/ditto": "{header} が「{value}」です。「{value}」という項目として数えられるため、"
+                                 "値を書くかセルを結合してください",
         "suspicious-cell/punctuation": "{header} が記号だけです（「{value}」）。「同上」の意味なら、"
                                        "値を書くかセルを結合してください",
         "unknown-item-type/unknown": "{header}：{labels} は種別表にない種別です。キーワードで"
