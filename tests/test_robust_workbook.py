@@ -385,3 +385,14 @@ def test_an_ods_hidden_sheet_comment_and_line_break_read_as_libreoffice_shows_th
     assert inventory.sheet == "事例一覧" and len(inventory) == 1
     assert inventory.cases["source_service_items"][0] == ("公式LINE", "地域通貨")
     assert read_inventory(path, sheet="旧").cases["source_service"].tolist() == ["古いアプリ"]
+
+
+def test_the_sparse_read_decodes_excels_escapes_as_calamine_does(tmp_path):
+    """A sheet with a far-off cell is read the sparse way, which kept _x000D_ as text."""
+    rows = inventory_rows(3)
+    rows[2][1] = cell("B2", "購買_x000D_履歴 _x005F_x0041_ _x0041_")
+    dense = read_inventory(raw_xlsx(tmp_path / "dense.xlsx", {"事例一覧": rows}))
+    rows[1048576] = [cell("XFD1048576", "x")]
+    sparse = read_inventory(raw_xlsx(tmp_path / "sparse.xlsx", {"事例一覧": rows}))
+    assert sparse.cases["data"].tolist() == dense.cases["data"].tolist()
+    assert dense.cases["data"][0] == "購買\r履歴 _x0041_ A"

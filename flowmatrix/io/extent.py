@@ -379,10 +379,20 @@ def _position(ref: bytes) -> tuple[int, int]:
 
 
 def _text(xml: bytes) -> str:
-    """The text of a string item: its <t> runs, without the phonetic guide (ルビ)."""
+    """The text of a string item: its <t> runs, without the phonetic guide (ルビ), with the
+    characters Excel writes as _xHHHH_ (a carriage return is _x000D_; _x005F_ is "_")."""
     import html
 
-    return html.unescape(b"".join(_TEXT.findall(_PHONETIC.sub(b"", xml))).decode("utf-8"))
+    text = html.unescape(b"".join(_TEXT.findall(_PHONETIC.sub(b"", xml))).decode("utf-8"))
+    return _ESCAPED.sub(_unescaped, text) if "_x" in text else text
+
+
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescaped(match: re.Match) -> str:
+    code = int(match.group(1), 16)
+    return "\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 class _Decoder:
