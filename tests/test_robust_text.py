@@ -315,3 +315,16 @@ def test_a_stray_tab_in_a_quoted_multiline_field_does_not_make_a_csv_a_tsv(tmp_p
     path = tmp_path / "tab.csv"
     path.write_text(text, encoding="utf-8")
     assert len(flowmatrix.read_inventory(path)) == 1
+
+
+def test_excels_sep_line_names_the_delimiter_and_is_not_a_row(cli, tmp_path):
+    """Excel reads "sep=;" as the delimiter and hides the line: rows were numbered one too
+    high, and a semicolon CSV was refused."""
+    path = tmp_path / "semicolon.csv"
+    path.write_bytes(("sep=;\r\n" + "\r\n".join([";".join(HEADER), *case_lines(3, ";")])
+                      + "\r\n").encode("utf-8"))
+    assert cases(cli, path) == (0, 3)
+    from flowmatrix import read_inventory
+
+    cases_read = read_inventory(path).cases
+    assert cases_read["row"].tolist() == [2, 3, 4] and cases_read["case_id"][0] == "1"

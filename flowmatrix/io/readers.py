@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -406,10 +407,17 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
         params={"reason": "undetected"})
 
 
+_SEP_LINE = re.compile(r'"?sep=([^\r\n"])"?[ \t]*(?:\r\n|\r|\n)')
+
+
 def _read_delimited(path: Path, suffix: str, encoding: str | None,
                     limits: Limits) -> tuple[list[list], str]:
     text, used = decode_text(path.read_bytes(), encoding, path)
-    delimiter, width = guess_delimiter(text, ("\t",) if suffix == ".tsv" else DELIMITERS)
+    stated = _SEP_LINE.match(text)  # Excel's "sep=;" first line: the delimiter, not a row
+    if stated:
+        text = text[stated.end():]
+    delimiter, width = guess_delimiter(
+        text, (stated.group(1),) if stated else ("\t",) if suffix == ".tsv" else DELIMITERS)
     return read_rows(text, delimiter, width, limits.max_rows, str(path)), used
 
 
