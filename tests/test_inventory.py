@@ -44,6 +44,25 @@ def test_merged_element_down_rows_fills_each_case(make_xlsx):
     assert list(read_inventory(path).cases["source_service"]) == ["地域通貨", "地域通貨"]
 
 
+
+def test_a_header_of_two_rows_with_cells_merged_down_reads_its_cases(make_xlsx):
+    """Grouped headers as drawn in Excel. No and 自治体 merged down beside a group heading
+    over ①–④ lost those columns unsaid; ② and ④ merged down beside sub-headers under ① and
+    ③ made the sub-header row a second table (every case lost, exit 1)."""
+    grouped = make_xlsx([["No", "自治体", "データ連携の4要素"], [None, None, *JA_HEADER[2:6]],
+                         [1, "熊谷市", "地域通貨", "購買履歴", "ヘルスケアアプリ", "健康アドバイス"]],
+                        name="grouped.xlsx", merged={"Sheet1": ["A1:A2", "B1:B2", "C1:F1"]})
+    cases = read_inventory(grouped).cases
+    assert cases[["case_id", "municipality", "row"]].values.tolist() == [["1", "熊谷市", 3]]
+    split = make_xlsx([["No", "①データ共有元サービス", None, "②流通データ", "③データ共有先サービス",
+                        "④データ連携サービス"], [None, "サービス名", "種別", None, "サービス名", None],
+                       [1, "地域通貨", "ポイント", "購買履歴", "ヘルスケアアプリ", "健康アドバイス"],
+                       [2, "防災アプリ", "防災", "安否情報", "避難所", "避難支援"]],
+                      name="split.xlsx", merged={"Sheet1": ["A1:A2", "B1:C1", "D1:D2", "F1:F2"]})
+    inventory = read_inventory(split)
+    assert inventory.cases["source_service"].tolist() == ["地域通貨", "防災アプリ"]
+    assert inventory.cases["row"].tolist() == [3, 4] and not inventory.findings
+
 def test_blank_rows_and_rows_without_elements_are_not_cases(make_xlsx):
     path = make_xlsx([JA_HEADER, ROW1, [], [None] * 7, [None, "備考のみの行"], ROW2])
     inventory = read_inventory(path)

@@ -155,6 +155,12 @@ class _Header:
     mapping: dict[int, str]  # column index → canonical id
     duplicates: dict[str, list[int]]  # canonical id → column indexes, where more than one
     texts: dict[int, str]  # column index → header text as written
+    last_row: int = -1  # the header's last grid row: below grid_row when its cells are merged
+                        # down over a row of sub-headers (サービス名 | 種別 under ①)
+
+    @property
+    def first_data_row(self) -> int:
+        return max(self.grid_row, self.last_row) + 1
 
     @property
     def elements(self) -> list[str]:
@@ -163,15 +169,21 @@ class _Header:
 
 
 def _find_header(sheet: Sheet, aliases: HeaderAliases) -> _Header | None:
-    """The row within the first HEADER_SCAN_ROWS that names the most elements (then columns)."""
+    """The row within the first HEADER_SCAN_ROWS that names the most elements (then columns).
+    A header cell merged down from a row above (No, 自治体 beside a grouped 4要素 header) names
+    its column in each row it spans."""
     best: _Header | None = None
     best_score = (0, 0)
+    above = _merged_down(sheet)
     for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
         mapping: dict[int, str] = {}
         texts: dict[int, str] = {}
         positions: dict[str, list[int]] = {}
-        for column, value in enumerate(row):
+        spanned = above.get(index, {})
+        for column, value in enumerate([*row, *[None] * (max(spanned, default=-1) + 1 - len(row))]):
             text = cell_text(value)
+            if not text.strip() and column in spanned:
+                text = cell_text(spanned[column])
             canonical = aliases.match(text) if text.strip() else None
             if canonical:
                 positions.setdefault(canonical, []).append(column)
@@ -185,7 +197,21 @@ def _find_header(sheet: Sheet, aliases: HeaderAliases) -> _Header | None:
             best_score = score
             duplicates = {c: cols for c, cols in positions.items() if len(cols) > 1}
             best = _Header(index, mapping, duplicates, texts)
+    if best is not None:  # cells of the header merged down over the rows below it
+        best.last_row = max((r2 for r1, _, r2, _ in sheet.merged
+                             if r1 <= best.grid_row < r2 and r2 < HEADER_SCAN_ROWS), default=-1)
     return best
+
+
+def _merged_down(sheet: Sheet) -> dict[int, dict[int, object]]:
+    """Grid row → column → the value of a cell merged down into it from a row above, for the
+    rows a header is looked for in."""
+    spanned: dict[int, dict[int, object]] = {}
+    for r1, c1, r2, _ in sheet.merged:
+        if r2 > r1 and r1 < min(HEADER_SCAN_ROWS, len(sheet.rows)) and c1 < len(sheet.rows[r1]):
+            for r in range(r1 + 1, min(r2, HEADER_SCAN_ROWS - 1) + 1):
+                spanned.setdefault(r, {})[c1] = sheet.rows[r1][c1]
+    return spanned
 
 
 def _describe_header(header: _Header | None, sheet: Sheet) -> str:
@@ -286,7 +312,7 @@ def _choose_sheet(book, aliases: HeaderAliases,
 def _has_rows(sheet: Sheet, header: _Header) -> bool:
     """Whether a row under the header has one of the four elements."""
     columns = [c for c, canonical in header.mapping.items() if canonical in ELEMENTS]
-    return any(cell_text(row[c]).strip() for row in sheet.rows[header.grid_row + 1:]
+    return any(cell_text(row[c]).strip() for row in sheet.rows[header.first_data_row:]
                for c in columns if c < len(row))
 
 
@@ -327,7 +353,7 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
            encoding: str | None) -> Inventory:
     import pandas as pd
 
-    first = header.grid_row + 1
+    first = header.first_data_row
     rows = _fill_merged(sheet, first)
     canonical_at = header.mapping  # column index → canonical id
     used_names = set(CANONICAL_COLUMNS) | set(PROVENANCE_COLUMNS) | {
