@@ -167,3 +167,10 @@ def test_an_empty_form_sheet_is_passed_over_and_other_inventory_sheets_are_named
     assert "'令和6年度', '令和7年度'" in found["message"]
     ja = run(cli, path).output
     assert "シート「令和6年度」、「令和7年度」にも①〜④の見出しと事例があります" in ja
+    # a sheet after the one read that is no inventory, or cannot be read, is none of its
+    # business (one with ② named twice stopped the run)
+    path = write_xlsx(tmp_path / "more.xlsx", {"事例": good_rows(), "旧様式": [
+        ["①データ共有元サービス", "②流通データ", "②流通データ", "③データ共有先サービス",
+         "④データ連携サービス"], ["A", "B", "B", "C", "D"]], "ログ": [["x"]] * 50})
+    result = run(cli, path, "--max-rows", "20")
+    assert result.exit_code == 0 and "事例 1 件" in result.output

@@ -142,8 +142,8 @@ def test_cases_csv_written_column_by_column_keeps_every_cell_as_a_row_writer_wou
     table = case_columns(analyze(tmp_path / "cases.xlsx"))
     fields, headings, _ = table
     by_columns = b"".join(csv_column_chunks(table[2], fields, headings, batch=2))
-    records = [dict(zip(fields, case, strict=True)) for case in case_values(table)]
-    by_rows = b"".join(csv_chunks(records, headings, keys=fields))
+    records = [dict(zip(headings, case, strict=True)) for case in case_values(table)]
+    by_rows = b"".join(csv_chunks(records, headings))
     assert by_columns == by_rows
     rows = list(csv.reader(io.StringIO(by_columns.decode("utf-8-sig"))))
     at = {heading: i for i, heading in enumerate(rows[0])}

@@ -62,6 +62,10 @@ def test_a_header_of_two_rows_with_cells_merged_down_reads_its_cases(make_xlsx):
     inventory = read_inventory(split)
     assert inventory.cases["source_service"].tolist() == ["地域通貨", "防災アプリ"]
     assert inventory.cases["row"].tolist() == [3, 4] and not inventory.findings
+    noted = make_xlsx([["事例一覧", None, None, None, None, None, None, "記入上の注意"], JA_HEADER,
+                       *[[i, "市", f"A{i}", "B", "C", "D"] for i in range(1, 9)]],
+                      name="noted.xlsx", merged={"Sheet1": ["H1:H6", "A1:F1"]})
+    assert read_inventory(noted).cases["row"].tolist() == list(range(3, 11))  # a box beside
 
 def test_blank_rows_and_rows_without_elements_are_not_cases(make_xlsx):
     path = make_xlsx([JA_HEADER, ROW1, [], [None] * 7, [None, "備考のみの行"], ROW2])

@@ -328,3 +328,6 @@ def test_excels_sep_line_names_the_delimiter_and_is_not_a_row(cli, tmp_path):
 
     cases_read = read_inventory(path).cases
     assert cases_read["row"].tolist() == [2, 3, 4] and cases_read["case_id"][0] == "1"
+    lines = ["sep=,", ",".join(HEADER), *case_lines(31)]
+    lines[8] = '7,市,A7,B7,C7,"D7'  # line 9 of the file: a message counts the sep line
+    assert 'line 9: a quote (") opens a cell here' in refused(cli, write_csv(path, lines))

@@ -376,14 +376,16 @@ def test_an_ods_hidden_sheet_comment_and_line_break_read_as_libreoffice_shows_th
         f'<table:table table:name="旧" table:style-name="ta2">{row(*ELEMENTS)}'
         f'{row("古いアプリ", "古いデータ", "古い先", "古い連携")}</table:table>'
         f'<table:table table:name="事例一覧">{row(*ELEMENTS)}'
-        f'{row("公式LINE<text:line-break/>地域通貨", "購買履歴", "健康アプリ", "健康指導")}'
+        + row("公式LINE<text:span><text:line-break/></text:span>地域通貨", "購買<text:tab/>履歴",
+              "健康アプリ", '健康<text:s text:c="2"/>指導') +
         f"{commented}</table:table></office:spreadsheet></office:body></office:document-content>")
     path = tmp_path / "cases.ods"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("content.xml", content)
     inventory = read_inventory(path)
     assert inventory.sheet == "事例一覧" and len(inventory) == 1
-    assert inventory.cases["source_service_items"][0] == ("公式LINE", "地域通貨")
+    assert inventory.cases["source_service_items"][0] == ("公式LINE", "地域通貨")  # in a span
+    assert inventory.cases[["data", "linked_service"]].values.tolist() == [["購買\t履歴", "健康  指導"]]
     assert read_inventory(path, sheet="旧").cases["source_service"].tolist() == ["古いアプリ"]
 
 
@@ -396,3 +398,15 @@ def test_the_sparse_read_decodes_excels_escapes_as_calamine_does(tmp_path):
     sparse = read_inventory(raw_xlsx(tmp_path / "sparse.xlsx", {"事例一覧": rows}))
     assert sparse.cases["data"].tolist() == dense.cases["data"].tolist()
     assert dense.cases["data"][0] == "購買\r履歴 _x0041_ A"
+
+
+def test_an_ods_cell_cannot_claim_more_spaces_than_a_cell_holds():
+    """<text:s text:c="32767"/> again and again: a 1 KB file claimed 98 million spaces."""
+    from xml.etree.ElementTree import fromstring
+
+    from flowmatrix.io.ods import MAX_CELL_SPACES, _value
+
+    spaces = '<text:s text:c="32767"/>' * 300
+    cell = fromstring('<c xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+                      f"<text:p>a{spaces}b</text:p></c>")
+    assert _value(cell) == "a" + " " * MAX_CELL_SPACES + "b"

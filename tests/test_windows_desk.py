@@ -83,6 +83,14 @@ def test_a_usage_error_is_said_in_the_asked_language(entry_point, monkeypatch):
     from flowmatrix import __version__
 
     assert entry_point("--version")[:2] == (0, f"flowmatrix {__version__}\n")
+    import flowmatrix
+
+    def input_ended(*args, **kwargs):
+        raise EOFError  # what typer turns into Abort (input that ended), outside its own mode
+
+    monkeypatch.setattr(flowmatrix, "load_taxonomy", input_ended)
+    code, _, err = entry_point("themes")
+    assert code == 1 and "Aborted." in err and "internal error" not in err
 
 
 def test_a_japanese_report_has_no_english_words_but_the_inventorys(sample_report):

@@ -25,7 +25,9 @@ GUESS_LINES = 20  # non-empty lines the delimiter is guessed from
 # holds something (and at least twice the rows of an Excel sheet), so that a file of newlines
 # cannot take the memory.
 _BLANK: list[str] = []
-_FILLED_LINE = re.compile(r"[^\r\n]*[^\s][^\r\n]*")  # lines end in CR LF, LF or CR alone (a Mac's)
+# a line with content, from its start (lines end in CR LF, LF or CR alone, as a Mac's): tried
+# from the start of each line only, so a line of 16,383 tabs costs its length, not its square
+_FILLED_LINE = re.compile(r"(?<![^\r\n])[^\r\n]*[^\s][^\r\n]*")
 BLANK_ROWS_PER_ROW = 16
 _MIN_BLANK_ROWS = 2 * 1_048_576
 
@@ -48,13 +50,15 @@ def guess_delimiter(text: str, candidates: tuple[str, ...] = DELIMITERS) -> tupl
     return best, best_score[2]
 
 
-def read_rows(text: str, delimiter: str, width: int, max_rows: int, path: str) -> list[list[str]]:
+def read_rows(text: str, delimiter: str, width: int, max_rows: int, path: str, *,
+              skip: int = 0) -> list[list[str]]:
     """The file's records as Excel shows them (one row per record, a quoted cell with line
     breaks taking one row), without trailing empty fields. `width` is the usual number of
     fields of a row; raises InputFileError for a runaway quote, or as soon as the rows with
     content are more than `max_rows` cases and the rows above them can be (the header is
     looked for in the first settings.HEADER_SCAN_ROWS rows; the cases are counted exactly
-    once it is found)."""
+    once it is found). The first `skip` records are not rows (Excel's "sep=;" line), though
+    the lines a message names count them."""
     budget = max_rows + HEADER_SCAN_ROWS
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
@@ -69,6 +73,9 @@ def read_rows(text: str, delimiter: str, width: int, max_rows: int, path: str) -
     try:
         for record in reader:
             first_line, line = line + 1, reader.line_num
+            if skip:
+                skip -= 1
+                continue
             if line > first_line:
                 _check_runaway_quote(record, first_line, line, delimiter, width, path)
             end = len(record)

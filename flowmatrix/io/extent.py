@@ -392,7 +392,7 @@ _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 def _unescaped(match: re.Match) -> str:
     code = int(match.group(1), 16)
-    return "\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code)
+    return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)  # as calamine leaves it
 
 
 class _Decoder:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InventoryStructureError, SheetNotFoundError, shown_path, whole_text
+from ..errors import (
+    FlowmatrixError,
+    InventoryStructureError,
+    SheetNotFoundError,
+    shown_path,
+    whole_text,
+)
 from ..findings import Finding
 from ..settings import DEFAULTS, HEADER_SCAN_ROWS, Settings
 from .columns import (
@@ -197,9 +204,10 @@ def _find_header(sheet: Sheet, aliases: HeaderAliases) -> _Header | None:
             best_score = score
             duplicates = {c: cols for c, cols in positions.items() if len(cols) > 1}
             best = _Header(index, mapping, duplicates, texts)
-    if best is not None:  # cells of the header merged down over the rows below it
-        best.last_row = max((r2 for r1, _, r2, _ in sheet.merged
-                             if r1 <= best.grid_row < r2 and r2 < HEADER_SCAN_ROWS), default=-1)
+    if best is not None:  # header cells merged down over the row(s) of sub-headers below them
+        best.last_row = max((r2 for r1, c1, r2, _ in sheet.merged
+                             if r1 == best.grid_row < r2 < HEADER_SCAN_ROWS
+                             and c1 in best.mapping), default=-1)
     return best
 
 
@@ -274,21 +282,31 @@ def _choose_sheet(book, aliases: HeaderAliases,
     header; and the names of the other sheets with such a header and rows, which are not
     read (a workbook of one sheet a year): the caller says so."""
     tried, chosen, others = [], None, []
-    for name in book.sheet_names:
+    names = iter(book.sheet_names)
+    for name in names:
         sheet = book.load(name)
         header = _find_header(sheet, aliases)
         if header is not None and len(header.elements) == len(ELEMENTS):
             _require_elements(sheet, header, aliases, path)  # raises on duplicated columns
-            if not _has_rows(sheet, header):
-                chosen = chosen or (sheet, header)
-            elif chosen is None or not _has_rows(*chosen):
+            if _has_rows(sheet, header):
                 chosen = (sheet, header)
-            else:
-                others.append(name)
+                break
+            chosen = chosen or (sheet, header)
             continue
         if chosen is None:
             tried.append((sheet, header))
     if chosen is not None:
+        # The sheets after the one read are only looked at, for the warning: one that cannot
+        # be read, or is not an inventory, is none of its business; at most OTHER_SHEETS.
+        for name in islice(names, OTHER_SHEETS):
+            try:
+                sheet = book.load(name)
+            except FlowmatrixError:
+                continue
+            header = _find_header(sheet, aliases)
+            if header is not None and len(header.elements) == len(ELEMENTS) \
+                    and _has_rows(sheet, header):
+                others.append(name)
         return (*chosen, others)
     if len(tried) == 1:
         sheet, header = tried[0]
@@ -472,8 +490,8 @@ def _formulas_without_value(sheet: Sheet, header: _Header, first: int, count: in
     return found
 
 
-
 SHOWN_ROWS = 10  # rows a finding about many rows names
+OTHER_SHEETS = 50  # sheets after the one read looked at for other-inventory-sheets
 
 
 def _rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int, end: int,
@@ -493,6 +511,7 @@ def _rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int
     return [Finding("warning", "row-without-elements", message, file=path, sheet=sheet.name,
                     row=rows[0], params=(("where", where), ("count", f"{len(rows):,}"),
                                          ("rows", shown)))]
+
 
 def _header_rows(sheet: Sheet, header: _Header, aliases: HeaderAliases,
                  texts: dict[str, list[str]], first: int, path: str) -> dict[int, Finding]:

@@ -129,20 +129,36 @@ def _value(cell) -> object:
         except ValueError:
             return text
     # the cell's paragraphs, not a comment's (office:annotation holds its own)
-    return "\n".join(_text(p) for p in cell.findall(f"{_TEXT}p"))
+    spaces = [MAX_CELL_SPACES]  # what runs of spaces may add to the cell, in all
+    return "\n".join(_text(p, spaces) for p in cell.findall(f"{_TEXT}p"))
 
 
 _SPECIAL = {f"{_TEXT}line-break": "\n", f"{_TEXT}tab": "\t"}
+_SKIPPED = f"{_OFFICE}annotation"
+MAX_CELL_SPACES = 32_767  # a cell of Excel holds this many characters
 
 
-def _text(element) -> str:
-    """The text of a paragraph as LibreOffice shows it: a line break and a tab are
-    elements of their own, and runs of spaces one element with a count (text:s)."""
-    parts = [element.text or ""]
-    for child in element:
-        if child.tag == f"{_TEXT}s":  # bounded: a cell holds 32,767 characters at most
-            parts.append(" " * min(int(child.get(f"{_TEXT}c", "1")), 32_767))
-        else:
-            parts.append(_SPECIAL.get(child.tag) or "".join(child.itertext()))
-        parts.append(child.tail or "")
+def _text(paragraph, spaces: list[int]) -> str:
+    """The text of a paragraph as LibreOffice shows it, its spans and links included: a line
+    break and a tab are elements of their own, a run of spaces one element with a count
+    (text:s), bounded by `spaces` for the whole cell so that a small file cannot claim
+    gigabytes. Walked with a list, not recursion (spans may nest thousands deep)."""
+    parts: list[str] = []
+    stack = [(paragraph, True)]
+    while stack:
+        node, opening = stack.pop()
+        if not opening:
+            if node is not paragraph and node.tail:
+                parts.append(node.tail)
+            continue
+        stack.append((node, False))  # its tail, after what it holds
+        if node.tag == f"{_TEXT}s":
+            count = min(int(node.get(f"{_TEXT}c", "1")), spaces[0])
+            spaces[0] -= count
+            parts.append(" " * count)
+        elif node.tag in _SPECIAL:
+            parts.append(_SPECIAL[node.tag])
+        elif node.tag != _SKIPPED:
+            parts.append(node.text or "")
+            stack.extend((child, True) for child in reversed(node))
     return "".join(parts)

@@ -414,11 +414,10 @@ def _read_delimited(path: Path, suffix: str, encoding: str | None,
                     limits: Limits) -> tuple[list[list], str]:
     text, used = decode_text(path.read_bytes(), encoding, path)
     stated = _SEP_LINE.match(text)  # Excel's "sep=;" first line: the delimiter, not a row
-    if stated:
-        text = text[stated.end():]
     delimiter, width = guess_delimiter(
         text, (stated.group(1),) if stated else ("\t",) if suffix == ".tsv" else DELIMITERS)
-    return read_rows(text, delimiter, width, limits.max_rows, str(path)), used
+    return read_rows(text, delimiter, width, limits.max_rows, str(path),
+                     skip=1 if stated else 0), used
 
 
 def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook | None:

@@ -195,18 +195,16 @@ def _rows(rows: Rows, newline: str, out: _Pieces) -> None:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_chunks(rows, columns: list[str], batch: int = 2000, *,
-               keys: list[str] | None = None) -> Iterator[bytes]:
-    """csv_bytes as chunks, for long tables. `keys`: what to read each row by, in the order
-    of `columns` (the headings), when they differ; rows go to the C writer a batch at a time."""
+def csv_chunks(rows, columns: list[str], batch: int = 2000) -> Iterator[bytes]:
+    """csv_bytes as chunks, for long tables: rows go to the C writer a batch at a time."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise(str(c)) for c in columns])
-    keys = columns if keys is None else keys
     yield b"\xef\xbb\xbf"
     rows = iter(rows)
     while True:
-        writer.writerows([[_cell(row.get(key)) for key in keys] for row in islice(rows, batch)])
+        writer.writerows([[_cell(row.get(key)) for key in columns]
+                          for row in islice(rows, batch)])
         text = buffer.getvalue()
         if not text:
             return
