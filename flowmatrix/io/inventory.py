@@ -426,8 +426,10 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
     elements = [texts[e] for e in ELEMENTS if e in texts]
     keep = [i for i, values in enumerate(zip(*elements, strict=True))
             if i < end and i not in headers_at and (any(values) or i in formulas)]
-    findings += _rows_without_elements(sheet, texts, first, end, set(keep) | set(headers_at),
-                                       path)
+    if len(keep) < end:  # rows of the table that are not cases: any with text is said
+        read = set(keep) | set(headers_at)
+        findings += _rows_without_elements(sheet, texts, first,
+                                           [i for i in range(end) if i not in read], path)
     every = len(keep) == len(data)
     blank = [""] * len(keep)
 
@@ -494,13 +496,13 @@ SHOWN_ROWS = 10  # rows a finding about many rows names
 OTHER_SHEETS = 50  # sheets after the one read looked at for other-inventory-sheets
 
 
-def _rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int, end: int,
-                           read: set[int], path: str) -> list[Finding]:
-    """One warning naming the rows of the table with text in its other columns (a No, a
-    title, a note) but none of the four elements: not cases, and not lost without a word."""
+def _rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int,
+                           unread: list[int], path: str) -> list[Finding]:
+    """One warning naming the `unread` rows of the table (indexes from `first`) with text in
+    its other columns (a No, a title, a note) but none of the four elements: not cases, and
+    not lost without a word."""
     others = [column for canonical, column in texts.items() if canonical not in ELEMENTS]
-    rows = [sheet.row_number(first + i) for i, values in enumerate(zip(*others, strict=True))
-            if i < end and i not in read and any(values)] if others else []
+    rows = [sheet.row_number(first + i) for i in unread if any(c[i] for c in others)]
     if not rows:
         return []
     where = f"{sheet.name}!" if sheet.name else ""
