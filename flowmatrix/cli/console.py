@@ -54,10 +54,14 @@ def reader_gone(stream=None) -> None:
     last flush at exit cannot fail again; the command ends as it would have, with the job's
     exit code."""
     try:
+        target = (sys.stdout if stream is None else stream).fileno()
         null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, (sys.stdout if stream is None else stream).fileno())
     except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to flush
-        pass
+        return
+    try:
+        os.dup2(null, target)
+    finally:
+        os.close(null)
 
 
 def write_stdout(data) -> None:
