@@ -312,6 +312,12 @@ def test_a_second_table_with_other_columns_stops_reading_with_an_error(english_m
     assert result.exit_code == 1
     assert "事例一覧!row 5 looks like the header of a second table" in result.output
     assert "the 5 rows with data below it are not read as cases" in result.output
+    # data that happens to be header words of other columns (市区町村, 都道府県 as services)
+    # is a case, not a second table: three cases were lost behind a false error
+    rows = [JA_HEADER, *[[i, "A市", "観光アプリ", "位置情報", "交通事業者", "混雑回避", ""]
+                         for i in range(2)], [2, "A市", "市区町村", "住民情報", "都道府県", "報告", ""],
+            [3, "A市", "観光アプリ", "位置情報", "交通事業者", "混雑回避", ""]]
+    assert len(read_inventory(write_xlsx(tmp_path / "words.xlsx", {"事例一覧": rows}))) == 4
 
 
 def test_a_formula_saved_without_its_value_is_named_at_its_cell(english_messages, cli, tmp_path):

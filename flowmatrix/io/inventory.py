@@ -531,8 +531,8 @@ def _header_rows(sheet: Sheet, header: _Header, aliases: HeaderAliases,
         return found
     for i, values in enumerate(zip(*element_texts, strict=True)):
         matches = [named.get(text) for text in values]
-        if sum(1 for m in matches if m) < 2:
-            continue
+        if sum(1 for m in matches if m) < 2 or not any(m in ELEMENTS for m in matches):
+            continue  # a header names an element: 市区町村 and 都道府県 as services are data
         row = sheet.row_number(first + i)
         where = f"{sheet.name}!" if sheet.name else ""
         if matches == list(ELEMENTS):
