@@ -237,16 +237,17 @@ def test_a_reader_that_stops_early_gets_no_traceback_and_the_job_keeps_its_code(
     rows = [f"{i},健診システム{i},特定健診結果,PHRアプリ,生活改善アドバイス{i},健康"
             for i in range(1, 1001)]  # 1,000 notes, 200 kB: more than a pipe holds
     path.write_text(CSV_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
-    commands = [("validate", "--format", "lines"), ("validate", "--format", "github"),
-                ("tally",), ("matrix", "--format", "csv")]  # by rich, or written as bytes
-    children = [subprocess.Popen([sys.executable, "-m", "flowmatrix", command, str(path), *args],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-                for command, *args in commands]
+    sample = str(ROOT / "data" / "cases.csv")  # what the reader closes on needs no size
+    commands = [("validate", path, "--format", "lines"), ("validate", path, "--format", "json"),
+                ("tally", sample)]  # printed by rich, or written as bytes
+    children = [subprocess.Popen([sys.executable, "-m", "flowmatrix", command, str(inventory),
+                                  *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+                for command, inventory, *args in commands]
     for child in children:  # all at once: each is a second of start-up
         if child.args[3] == "validate":
             child.stdout.readline()
         child.stdout.close()
-    said = subprocess.Popen([sys.executable, "-m", "flowmatrix", "tally", str(path), "-o",
+    said = subprocess.Popen([sys.executable, "-m", "flowmatrix", "tally", sample, "-o",
                              str(tmp_path / "t.csv")], stderr=subprocess.PIPE, cwd=ROOT)
     said.stderr.close()  # and stderr's reader: "…を書き出しました" goes nowhere
     for child in children:
