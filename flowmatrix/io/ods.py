@@ -153,7 +153,7 @@ def _text(paragraph, spaces: list[int]) -> str:
             continue
         stack.append((node, False))  # its tail, after what it holds
         if node.tag == f"{_TEXT}s":
-            count = min(int(node.get(f"{_TEXT}c", "1")), spaces[0])
+            count = max(0, min(int(node.get(f"{_TEXT}c", "1")), spaces[0]))
             spaces[0] -= count
             parts.append(" " * count)
         elif node.tag in _SPECIAL:
