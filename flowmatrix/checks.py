@@ -47,6 +47,7 @@ def check(inventory: Inventory, cases: pd.DataFrame, taxonomies: Taxonomies) -> 
     coded = _Coded(inventory)
     found += _missing_elements(coded)
     found += _template_examples(coded)
+    found += _totals_rows(coded)
     found += _duplicate_case_ids(coded)
     found += _duplicate_cases(coded)
     found += _unknown_themes(coded, taxonomies.themes)
@@ -138,6 +139,28 @@ def _template_examples(coded: _Coded) -> list[Finding]:
                      f"row {row} is the example case of flowmatrix template (記入例): overwrite "
                      "it with a case or delete the row, or it is counted as one", row_number=row)
             for row in rows]
+
+
+_TOTALS = re.compile(r"\s*(?:合計|総計|小計|計|件数|total|subtotal|sum)\s*[:：]?\s*\Z",
+                     re.IGNORECASE)
+
+
+def _totals_rows(coded: _Coded) -> list[Finding]:
+    """A row whose No or title is 合計 (total), 小計 or 件数: a sum under the table, counted as
+    a case of its own."""
+    inventory = coded.inventory
+    found = []
+    for column in ("case_id", "title", "municipality"):
+        if column not in inventory.columns:
+            continue
+        rows, values = coded.where(column, _passes(_TOTALS.match, coded.column(column)[1]))
+        found += [_finding(inventory, "warning", "totals-row", column, row,
+                           f"row {row} looks like a totals row ({value.strip()!r}): it is counted "
+                           "as a case; move the sums out of the table", row_number=row,
+                           value=value.strip())
+                  for row, value in zip(rows, values, strict=True)
+                  if all(f.row != row for f in found)]
+    return found
 
 
 def _duplicate_case_ids(coded: _Coded) -> list[Finding]:

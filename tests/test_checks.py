@@ -139,3 +139,11 @@ def test_a_finding_holds_no_instance_dict():
                       row=3, params=(("row", 3),))
     assert not hasattr(finding, "__dict__")
     assert pickle.loads(pickle.dumps(finding)) == finding
+
+
+def test_a_totals_row_under_the_table_is_said(make_xlsx):
+    """A row of sums (合計 in the No column, counts in the elements) was counted as a case."""
+    path = make_xlsx([JA_HEADER, [1, "市", "A", "B", "C", "D"], [2, "市", "計画アプリ", "B", "C", "D"],
+                      ["合計", None, "2件", "2件", "2件", "2件"]])
+    found = [f for f in classify(path).findings if f.code == "totals-row"]
+    assert [(f.cell, f.severity) for f in found] == [("A4", "warning")]

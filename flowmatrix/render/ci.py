@@ -65,6 +65,8 @@ RULES = {
     "repeated-header": ("A row repeats the header row", "Nothing to do: the row is skipped."),
     "other-inventory-sheets": ("Other sheets also hold cases under the four element columns",
                                "Choose a sheet with --sheet, or put the cases on one sheet."),
+    "totals-row": ("A row of the table looks like a totals row (合計, 小計, 件数)",
+                   "Move the sums out of the table."),
     "template-example": ("The example case of flowmatrix template is still in the inventory",
                          "Overwrite it with a case, or delete the row."),
     "row-without-elements": ("Rows of the table have text but none of the four elements",

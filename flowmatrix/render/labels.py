@@ -264,6 +264,8 @@ FINDING_MESSAGES = {
         "other-inventory-sheets": "シート{sheets}にも①〜④の見出しと事例がありますが、読んだのはシート"
                                   "「{sheet}」だけです。ほかのシートは --sheet で選ぶか、事例を1つの"
                                   "シートにまとめてください",
+        "totals-row": "{row_number} 行目は合計の行のようです（「{value}」）。事例として数えられるため、"
+                      "合計は表の外に移してください",
         "template-example": "{row_number} 行目は flowmatrix template の記入例です。事例に書き換えるか行を"
                             "削除してください（このままでは 1 件と数えます）",
         "row-without-elements": "{where}①〜④ のどれも書かれていない行が {count} 行あります（{rows} 行目）。"
