@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .classification.kinds import KIND_OPTION, TYPED_ELEMENTS, declared_labels
 from .classification.taxonomy import Taxonomies, Taxonomy
 from .coded import Coded, factorize, factorize_keys, row_codes
-from .findings import Finding, sort_findings
+from .findings import Finding, row_list, sort_findings
 from .io.columns import CANONICAL_COLUMNS, ELEMENTS
 from .io.inventory import Inventory, item_column
 from .io.kpis import Kpi, name_key
@@ -31,6 +31,7 @@ _ONLY_PUNCTUATION = re.compile(r"[\W_]+")
 # What a suspicious cell other than a long one starts with: an error value's "#" (after spaces)
 # or nothing but punctuation. Tried on every distinct value before suspicious_reason.
 _DITTO = r"\s*(?:同上|同左|上に同じ|左に同じ|ditto|same as above)\s*\Z"  # "the cell above"
+_ONLY_DITTO = re.compile(_DITTO, re.IGNORECASE)
 _MAYBE_SUSPICIOUS = re.compile(r"\s*#|[\W_]+\Z|" + _DITTO, re.IGNORECASE)
 FORMULA_ERRORS = re.compile(
     r"^#(?:REF!|N/A|VALUE!|DIV/0!|NAME\?|NULL!|NUM!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!"
@@ -146,20 +147,21 @@ _TOTALS = re.compile(r"\s*(?:合計|総計|小計|計|件数|total|subtotal|sum)
 
 
 def _totals_rows(coded: _Coded) -> list[Finding]:
-    """A row whose No or title is 合計 (total), 小計 or 件数: a sum under the table, counted as
-    a case of its own."""
+    """A row whose No, title or municipality is 合計 (total), 小計 or 件数: a sum under the
+    table, counted as a case of its own. Once a row, at the first of those columns."""
     inventory = coded.inventory
-    found = []
+    found, said = [], set()
     for column in ("case_id", "title", "municipality"):
         if column not in inventory.columns:
             continue
         rows, values = coded.where(column, _passes(_TOTALS.match, coded.column(column)[1]))
-        found += [_finding(inventory, "warning", "totals-row", column, row,
-                           f"row {row} looks like a totals row ({value.strip()!r}): it is counted "
-                           "as a case; move the sums out of the table", row_number=row,
-                           value=value.strip())
-                  for row, value in zip(rows, values, strict=True)
-                  if all(f.row != row for f in found)]
+        for row, value in zip(rows, values, strict=True):
+            if row not in said:
+                said.add(row)
+                found.append(_finding(
+                    inventory, "warning", "totals-row", column, row,
+                    f"row {row} looks like a totals row ({value.strip()!r}): it is counted as a "
+                    "case; move the sums out of the table", row_number=row, value=value.strip()))
     return found
 
 
@@ -194,11 +196,8 @@ def _repeated(keys: np.ndarray, counted: np.ndarray) -> list[np.ndarray]:
 
 
 def _rows(rows: list[int], more: str = f" (the first {SHOWN_ROWS})") -> str:
-    """A group of rows named once: "2, 3" or "5, 6, 7, 8, 9, … (the first 5)".
-    Listing every other row in each row's finding grew as the square of the group (10,000
-    copies: 10,000 findings of 10,000 rows each, gigabytes)."""
-    shown = ", ".join(str(row) for row in rows[:SHOWN_ROWS])
-    return shown if len(rows) <= SHOWN_ROWS else f"{shown}, …{more}"
+    """A group of rows named once: "2, 3" or "5, 6, 7, 8, 9, … (the first 5)"."""
+    return row_list(rows, SHOWN_ROWS, more)
 
 
 def _duplicate_cases(coded: _Coded) -> list[Finding]:
@@ -276,7 +275,7 @@ def suspicious_reason(value: str) -> tuple[str, str] | None:
     if len(value) > MAX_CELL_CHARS:
         return ("too-long", f"is {len(value)} characters long (over {MAX_CELL_CHARS}): is it "
                 "several cells pasted into one?")
-    if re.match(_DITTO, value, re.IGNORECASE):
+    if _ONLY_DITTO.match(value):
         return ("ditto", f"says 'same as above' ({value.strip()!r}), which is counted as an "
                 "item of that name: write the value or merge the cells")
     if _ONLY_PUNCTUATION.fullmatch(value):

@@ -14,7 +14,7 @@ from ..errors import (
     shown_path,
     whole_text,
 )
-from ..findings import Finding
+from ..findings import Finding, row_list
 from ..settings import DEFAULTS, HEADER_SCAN_ROWS, Settings
 from .columns import (
     CANONICAL_COLUMNS,
@@ -286,7 +286,7 @@ def _choose_sheet(book, aliases: HeaderAliases,
     for name in names:
         sheet = book.load(name)
         header = _find_header(sheet, aliases)
-        if header is not None and len(header.elements) == len(ELEMENTS):
+        if _names_every_element(header):
             _require_elements(sheet, header, aliases, path)  # raises on duplicated columns
             if _has_rows(sheet, header):
                 chosen = (sheet, header)
@@ -304,8 +304,7 @@ def _choose_sheet(book, aliases: HeaderAliases,
             except FlowmatrixError:
                 continue
             header = _find_header(sheet, aliases)
-            if header is not None and len(header.elements) == len(ELEMENTS) \
-                    and _has_rows(sheet, header):
+            if _names_every_element(header) and _has_rows(sheet, header):
                 others.append(name)
         return (*chosen, others)
     if len(tried) == 1:
@@ -325,6 +324,10 @@ def _choose_sheet(book, aliases: HeaderAliases,
     finding = Finding("error", "missing-columns", message, file=path,
                       params=tuple(params.items()))
     raise InventoryStructureError(message, path=path, findings=[finding], params=params)
+
+
+def _names_every_element(header: _Header | None) -> bool:
+    return header is not None and len(header.elements) == len(ELEMENTS)
 
 
 def _has_rows(sheet: Sheet, header: _Header) -> bool:
@@ -506,7 +509,7 @@ def _rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int
     if not rows:
         return []
     where = f"{sheet.name}!" if sheet.name else ""
-    shown = ", ".join(map(str, rows[:SHOWN_ROWS])) + (", …" if len(rows) > SHOWN_ROWS else "")
+    shown = row_list(rows, SHOWN_ROWS)
     message = (f"{where}{len(rows):,} rows of the table have text but none of ①–④ (rows "
                f"{shown}): they are not read as cases. Fill in the four elements of a case; "
                "move a note out of the table")

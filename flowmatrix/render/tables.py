@@ -71,7 +71,7 @@ def case_values(table: tuple[list[str], list[str], dict[str, list]],
                 fields: list[str] | None = None) -> Iterator[tuple]:
     """The cases of a case_columns table one at a time, each the tuple of its `fields` (all by
     default): made as they are read, a case's values never sit in a dict of their own (at
-    100,000 cases those dicts took a second and 120 MB before any file was written)."""
+    100,000 cases those dicts took 0.68 s and 84 MB before any file was written)."""
     fields = table[0] if fields is None else fields
     return zip(*(table[2][f] for f in fields), strict=True)
 

@@ -90,13 +90,16 @@ def row_height(values, widths: list[float], wrapped: list[bool]) -> float | None
     Excel grows such rows when it opens the file, LibreOffice does not: it clips them."""
     lines = 1
     for value, width, wrap in zip(values, widths, wrapped, strict=False):
-        if wrap and value.__class__ is str and len(value) * 2 > width:
+        if wrap and value.__class__ is str:
             lines = max(lines, _lines(value, width))
     return None if lines == 1 else min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines)
 
 
 def _lines(text: str, width: float) -> int:
-    """The lines `text` takes in a wrapped cell `width` columns wide."""
+    """The lines `text` takes in a wrapped cell `width` columns wide (one, under half the
+    width: no character is wider than two columns)."""
+    if len(text) * 2 <= width:
+        return 1
     per_line = max(1, int(width) - 1)
     return sum(-(-text_width(part) // per_line) or 1 for part in text.split("\n"))
 
@@ -226,8 +229,7 @@ def _rows(sheet, first: int, rows, formats: list, widths: list[float] | None = N
                         or isinstance(value, float) and math.isfinite(value):
                     cells.append(f"{refs[column]}{row}{styles[column]}><v>{value:.16G}</v></c>")
                     continue
-                cells.append(f"{refs[column]}{row}{styles[column]} t=\"inlineStr\"><is>"
-                             f"{_xml_text(excel_text(str(value)))}</is></c>")
+                cells.append(f"{refs[column]}{row}{_inline(styles[column], str(value))}")
                 continue  # as row_height, a height for text only
             entry = known[column].get(value)
             if entry is None:
@@ -236,9 +238,8 @@ def _rows(sheet, first: int, rows, formats: list, widths: list[float] | None = N
                         texts.clear()
                     cached = 0
                 width = lines_in[column]
-                entry = known[column][value] = (
-                    f'{styles[column]} t="inlineStr"><is>{_xml_text(excel_text(value))}</is></c>',
-                    _lines(value, width) if width is not None and len(value) * 2 > width else 1)
+                entry = known[column][value] = (_inline(styles[column], value),
+                                                 1 if width is None else _lines(value, width))
                 cached += 1
             cells.append(f"{refs[column]}{row}{entry[0]}")
             if entry[1] > lines:
@@ -262,6 +263,11 @@ _CACHED = 200_000  # texts remembered while streaming rows, all columns together
 MAX_ROWS = 1_048_576  # Excel's last row; a bigger inventory's cases are all in cases.csv
 _ESCAPE_LIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")  # text Excel would read as an escape
 _XML_SPECIAL = re.compile(r"[&<>]|_x[0-9a-fA-F]{4}_")
+
+
+def _inline(style: str, text: str) -> str:
+    """A text cell's XML after its reference: its style, and the text as an inline string."""
+    return f'{style} t="inlineStr"><is>{_xml_text(excel_text(text))}</is></c>'
 
 
 def _xml_text(text: str) -> str:
