@@ -23,14 +23,14 @@ def write_index(results: list, combined: Path | None, out: Path, *,
 
     from ..io.output import write_atomic
     from .html import STYLE
-    from .labels import INDEX_WORDS, error_text
+    from .labels import INDEX_WORDS, error_words
 
     words = INDEX_WORDS[lang]
     rows = []
     for r in results:
-        if r.error is not None or r.analysis is None:
+        if r.error is not None or r.analysis is None:  # the file is named in the first cell
             rows.append(f"<tr><td>{escape(shown_path(r.path))}</td><td colspan=4 class=error>"
-                        f"{escape(error_text(r.error, lang) if r.error else '')}</td></tr>")
+                        f"{escape(error_words(r.error, lang) if r.error else '')}</td></tr>")
             continue
         counts = r.analysis.counts
         link = f"{escape(r.folder.name)}/{report_page(formats)}"

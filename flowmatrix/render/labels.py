@@ -449,14 +449,20 @@ def _in_words(code: str, params: dict, catalogues: tuple[dict, ...]) -> str | No
 
 
 def error_text(error, lang: str) -> str:
-    """A FlowmatrixError as the terminal shows it in `lang`: "path: message" — in the words of
-    ERROR_MESSAGES, else the kind of error in `lang` before the core's (English) details."""
+    """A FlowmatrixError as the terminal shows it in `lang`: "path: message" (error_words)."""
+    message = error_words(error, lang)
+    return f"{error.path}: {message}" if error.path else message
+
+
+def error_words(error, lang: str) -> str:
+    """What went wrong, without the file: in the words of ERROR_MESSAGES, else the kind of
+    error in `lang` before the core's (English) details."""
     message = _in_words(error.code, getattr(error, "params", {}) or {},
                         (ERROR_MESSAGES.get(lang, {}),))
     if message is None:
         kind = ERROR_KINDS.get(lang, {}).get(error.code)
         message = f"{kind}（{error.message}）" if kind is not None else error.message
-    return f"{error.path}: {message}" if error.path else message
+    return message
 
 
 def finding_text(finding, lang: str, taxonomies=None) -> str:
