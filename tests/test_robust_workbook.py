@@ -416,3 +416,76 @@ def test_an_ods_cell_cannot_claim_more_spaces_than_a_cell_holds():
     cell = fromstring('<c xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
                       f"<text:p>a{spaces}b</text:p></c>")
     assert _value(cell) == "a" + " " * MAX_CELL_SPACES + "b"
+
+
+def _hide_rows(path, rows):
+    """The workbook at `path` with `rows` hidden, as Excel writes a hidden row (<row … hidden>)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for r in rows:
+        sheet = sheet.replace(f'<row r="{r}">', f'<row r="{r}" spans="1:4" hidden="1">')
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_cases_in_hidden_and_filtered_rows_are_counted_and_named(tmp_path):
+    """Excel showed "4 of 6 records" (a row hidden by hand, one by an autofilter) and
+    flowmatrix counted 6 without a word: now one hidden-rows warning names them."""
+    import openpyxl
+
+    from flowmatrix import classify
+    from flowmatrix.render.labels import finding_text
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "一覧"
+    sheet.append(JA_HEADER)
+    for i in range(1, 7):
+        sheet.append([i, "甲市" if i != 5 else "乙市", f"事例{i}", f"アプリ{i}", "購買履歴",
+                      "健康アプリ", "健康指導"])
+    sheet.row_dimensions[3].hidden = True  # by hand
+    sheet.auto_filter.ref = "A1:G7"
+    sheet.auto_filter.add_filter_column(1, ["甲市"])
+    sheet.row_dimensions[6].hidden = True  # by the filter
+    book.save(tmp_path / "filtered.xlsx")
+    classified = classify(tmp_path / "filtered.xlsx")
+    assert len(classified.cases) == 6
+    (found,) = [f for f in classified.findings if f.code == "hidden-rows"]
+    assert (found.severity, found.sheet, found.row) == ("warning", "一覧", 3)
+    assert "2 cases are in hidden rows of sheet '一覧' (rows 3, 6:" in found.message
+    assert "シート「一覧」の非表示の行に事例が 2 件あります（3, 6 行目" in finding_text(found, "ja")
+
+    # the sparse read (a far-off cell) knows hidden rows too; a hidden blank row is no case
+    rows = far_value()
+    rows[9] = []
+    sparse = _hide_rows(raw_xlsx(tmp_path / "sparse.xlsx", {"事例一覧": rows}), [3, 9])
+    (found,) = [f for f in classify(sparse).findings if f.code == "hidden-rows"]
+    assert "1 case is in hidden rows of sheet '事例一覧' (rows 3:" in found.message
+    visible = raw_xlsx(tmp_path / "visible.xlsx", {"事例一覧": inventory_rows(3)})
+    assert not [f for f in classify(visible).findings if f.code == "hidden-rows"]
+
+
+def test_an_ods_hidden_or_filtered_row_is_named(tmp_path):
+    def row(*values, visibility=""):
+        return (f"<table:table-row{visibility}>" + "".join(
+            f'<table:table-cell office:value-type="string"><text:p>{v}</text:p>'
+            "</table:table-cell>" for v in values) + "</table:table-row>")
+    ns = " ".join(f'xmlns:{p}="urn:oasis:names:tc:opendocument:xmlns:{u}:1.0"' for p, u in (
+        ("office", "office"), ("table", "table"), ("text", "text")))
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}>'
+               '<office:body><office:spreadsheet><table:table table:name="一覧">'
+               + row(*ELEMENTS) + row("A", "B", "C", "D")
+               + row("E", "F", "G", "H", visibility=' table:visibility="filter"')
+               + row("I", "J", "K", "L", visibility=' table:visibility="collapse"')
+               + "</table:table></office:spreadsheet></office:body></office:document-content>")
+    path = tmp_path / "cases.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("content.xml", content)
+    inventory = read_inventory(path)
+    assert len(inventory) == 3
+    (found,) = [f for f in inventory.findings if f.code == "hidden-rows"]
+    assert "2 cases are in hidden rows of sheet '一覧' (rows 3, 4:" in found.message

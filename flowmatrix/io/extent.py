@@ -55,8 +55,10 @@ _HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v>[^<]|is\b)")
 _BYTES = re2.Options()
 _BYTES.encoding = re2.Options.Encoding.LATIN1  # a byte is a character, as re reads bytes
 _BYTES.log_errors = False  # a pattern RE2 refuses is an exception, not a line on stderr
-# Anything a piece may hold that scan_sheet looks at more closely: an error value or a formula
-_ERROR_OR_FORMULA = re2.compile(rb't="e"|<f|:f', _BYTES)
+# Anything a piece may hold that scan_sheet looks at more closely: an error value, a formula
+# or a hidden row (by hand or by a filter)
+_LOOK_CLOSER = re2.compile(rb't="e"|<f|:f|hidden="', _BYTES)
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
 # The start of a cell element, with or without a namespace prefix: <c>, <c r=…>, <x:c …/>.
 _CELL_START = re.compile(rb"<(?:\w+:)?c[\s/>]")
 
@@ -74,6 +76,7 @@ class SheetExtent:
     far_cells: list[tuple[int, int]] = field(default_factory=list)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # cell → "#N/A"
     formulas: list[tuple[int, int]] = field(default_factory=list)  # formulas without a value
+    hidden_rows: list[int] = field(default_factory=list)  # rows hidden, as Excel numbers them
 
     @property
     def counted(self) -> bool:
@@ -184,8 +187,13 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, max_rows: int)
         # reference). Only cell tags count: <cols>, <cfRule>, <color> … are not cells.
         if not unreferenced and _unreferenced_cells(piece):
             unreferenced = True
-        if not _ERROR_OR_FORMULA.search(piece):  # the usual piece: one scan, not three
+        if not _LOOK_CLOSER.search(piece):  # the usual piece: one scan, not four
             continue
+        if b'hidden="' in piece:
+            for match in _HIDDEN_ROW.finditer(piece):
+                number = _ROW_NUMBER.search(match.group(0))
+                if number:  # a row without its number is hidden where no cell can be told
+                    extent.hidden_rows.append(int(number.group(1)))
         if b't="e"' in piece:
             _find_errors(piece, extent.errors)
         if b"<f" in piece or b":f" in piece:

@@ -448,6 +448,8 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
     items = {item_column(e): list(map(split.__getitem__, records[e])) for e in ELEMENTS}
     provenance_rows = ([first + i + sheet.row_base for i in keep] if sheet.row_numbers is None
                        else [sheet.row_number(first + i) for i in keep])
+    if sheet.hidden_rows:
+        findings += _hidden_cases(sheet, provenance_rows, path)
 
     # file and sheet: one string for every case (as a column of its own, pandas would store a
     # copy per case, as Arrow text)
@@ -516,6 +518,22 @@ def _rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int
     return [Finding("warning", "row-without-elements", message, file=path, sheet=sheet.name,
                     row=rows[0], params=(("where", where), ("count", f"{len(rows):,}"),
                                          ("rows", shown)))]
+
+
+def _hidden_cases(sheet: Sheet, rows: list[int], path: str) -> list[Finding]:
+    """One warning naming the cases in rows the sheet hides (by hand, or a filter's): Excel
+    shows fewer rows than the cases counted, and a planner comparing the two is told why."""
+    hidden = [row for row in rows if row in sheet.hidden_rows]
+    if not hidden:
+        return []
+    shown = row_list(hidden, SHOWN_ROWS)
+    count = f"{len(hidden):,} case is" if len(hidden) == 1 else f"{len(hidden):,} cases are"
+    message = (f"{count} in hidden rows of sheet {sheet.name!r} (rows {shown}: hidden by hand "
+               "or by a filter); they are read and counted like the others. Show the rows to "
+               "see what is counted; delete those that are not cases")
+    return [Finding("warning", "hidden-rows", message, file=path, sheet=sheet.name,
+                    row=hidden[0], params=(("sheet", sheet.name), ("count", f"{len(hidden):,}"),
+                                           ("rows", shown)))]
 
 
 def _header_rows(sheet: Sheet, header: _Header, aliases: HeaderAliases,

@@ -34,6 +34,7 @@ class OdsSheet:
     row_numbers: list[int] = field(default_factory=list)  # as LibreOffice shows them
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # sheet positions
     hidden: bool = False  # a sheet LibreOffice hides (its table style: display false)
+    hidden_rows: list[int] = field(default_factory=list)  # rows with content hidden or filtered
 
 
 def read_ods(path: Path, limits: Limits) -> list[OdsSheet]:
@@ -82,6 +83,8 @@ def read_ods(path: Path, limits: Limits) -> list[OdsSheet]:
                         for i in range(repeat):
                             sheet.rows.append(values if i == 0 else list(values))
                             sheet.row_numbers.append(row + i + 1)
+                        if element.get(f"{_TABLE}visibility", "visible") != "visible":
+                            sheet.hidden_rows.extend(range(row + 1, row + repeat + 1))
                     row += repeat
                     element.clear()
                 elif tag == f"{_TABLE}table":

@@ -45,6 +45,8 @@ class Sheet:
     column_numbers: list[int] | None = None
     # Cells (0-based sheet row, column) holding a formula saved without its value.
     formulas: list[tuple[int, int]] = field(default_factory=list)
+    # Rows hidden in the sheet (by hand, or by a filter), as people number them.
+    hidden_rows: frozenset[int] = frozenset()
 
     def row_number(self, grid_row: int) -> int:
         """The row number people see (Excel's, or the CSV record number)."""
@@ -258,7 +260,8 @@ def _open_excel(path: Path, suffix: str, head: bytes, limits: Limits) -> Workboo
         _restore_error_values(rows, extent.errors)
         if extent.formulas:  # a row of formulas without values is still a row of the table
             rows.extend([] for _ in range(max(r for r, _ in extent.formulas) + 1 - len(rows)))
-        return Sheet(name, rows, spans, formulas=extent.formulas)
+        return Sheet(name, rows, spans, formulas=extent.formulas,
+                     hidden_rows=frozenset(extent.hidden_rows))
 
     return Workbook(path, usable, all_names, load)
 
@@ -309,7 +312,8 @@ def _open_ods(path: Path, limits: Limits) -> Workbook:
             top = bisect_right(numbers, r1 + 1) - 1
             if top >= 0 and numbers[top] == r1 + 1:
                 merged.append((top, c1, bisect_right(numbers, r2 + 1) - 1, c2))
-        return Sheet(name, sheet.rows, merged, row_numbers=numbers)
+        return Sheet(name, sheet.rows, merged, row_numbers=numbers,
+                     hidden_rows=frozenset(sheet.hidden_rows))
 
     return Workbook(path, visible, names, load)
 
@@ -344,7 +348,8 @@ def _sparse_sheet(path: Path, name: str, extent: SheetExtent) -> Sheet:
         raise InputFileError(f"cannot read sheet {name!r} (corrupt or truncated?): {exc}",
                              path=str(path), code="corrupt-workbook") from exc
     return Sheet(name, cells.rows, cells.merged, row_numbers=cells.row_numbers,
-                 column_numbers=cells.column_numbers, formulas=extent.formulas)
+                 column_numbers=cells.column_numbers, formulas=extent.formulas,
+                 hidden_rows=frozenset(extent.hidden_rows))
 
 
 def _restore_error_values(rows: list[list[object]], errors: dict[tuple[int, int], str]) -> None:

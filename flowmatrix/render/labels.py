@@ -268,6 +268,9 @@ FINDING_MESSAGES = {
                       "合計は表の外に移してください",
         "template-example": "{row_number} 行目は flowmatrix template の記入例です。事例に書き換えるか行を"
                             "削除してください（このままでは 1 件と数えます）",
+        "hidden-rows": "シート「{sheet}」の非表示の行に事例が {count} 件あります（{rows} 行目。手で隠したか、フィルターで"
+                       "隠れています）。ほかの事例と同じく読み込んで数えます。再表示して数える事例を確かめ、"
+                       "事例でない行は削除してください",
         "row-without-elements": "{where}①〜④ のどれも書かれていない行が {count} 行あります（{rows} 行目）。"
                                 "事例としては読みません。事例なら4要素を記入し、注記なら表の外に移してください",
         "repeated-header": "{where}{row} 行目は見出し行（{header_row} 行目）の繰り返しです。"
