@@ -489,3 +489,32 @@ def test_an_ods_hidden_or_filtered_row_is_named(tmp_path):
     assert len(inventory) == 3
     (found,) = [f for f in inventory.findings if f.code == "hidden-rows"]
     assert "2 cases are in hidden rows of sheet '一覧' (rows 3, 4:" in found.message
+
+
+def test_a_second_table_beside_the_first_is_an_error_not_lost(make_xlsx):
+    """Cases 1–3 in A1:G4 and another city's table with the same header in J2:P6 (its title
+    in J1): the four cases beside were lost with no finding and exit 0."""
+    from flowmatrix import classify
+    from flowmatrix.render.labels import finding_text
+
+    header = JA_HEADER[:1] + JA_HEADER[1:2] + ["事例名"] + JA_HEADER[2:6]
+    rows = [header + [None, None]] + [
+        [i, "甲市", f"事例{i}", f"元{i}", f"データ{i}", f"先{i}", f"連携{i}"] for i in (1, 2, 3)]
+    rows[0] += ["【乙市】"]
+    beside = [header] + [[i, "乙市", f"事例{i}", f"元{i}", f"データ{i}", f"先{i}", f"連携{i}"]
+                         for i in (11, 12, 13, 14)]
+    while len(rows) < 6:
+        rows.append([None] * 7)
+    for r, values in enumerate(beside, start=1):
+        rows[r] = (rows[r] + [None] * 9)[:9] + values
+    classified = classify(make_xlsx(rows))
+    assert len(classified.cases) == 3
+    (found,) = [f for f in classified.findings if f.code == "table-beside"]
+    assert (found.severity, found.cell, found.row) == ("error", "M2", 2)
+    assert "header M2:P2 names ①–④ again, and the 4 rows with data" in found.message
+    assert "シート「Sheet1」には、読み込んだ表の横に 2 つ目の表" in finding_text(found, "ja")
+
+    # an empty form beside the table loses nothing: no finding
+    empty = [row[:9] + (header if r == 1 else []) for r, row in enumerate(rows[:4])]
+    assert not [f for f in classify(make_xlsx(empty, name="form.xlsx")).findings
+                if f.code == "table-beside"]

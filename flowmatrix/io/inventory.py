@@ -164,6 +164,9 @@ class _Header:
     texts: dict[int, str]  # column index → header text as written
     last_row: int = -1  # the header's last grid row: below grid_row when its cells are merged
                         # down over a row of sub-headers (サービス名 | 種別 under ①)
+    # Other rows naming all four elements, none of them in this header's columns: the header
+    # of a second table beside this one (grid row, the columns of its elements).
+    beside: list[tuple[int, list[int]]] = field(default_factory=list)
 
     @property
     def first_data_row(self) -> int:
@@ -182,6 +185,7 @@ def _find_header(sheet: Sheet, aliases: HeaderAliases) -> _Header | None:
     best: _Header | None = None
     best_score = (0, 0)
     above = _merged_down(sheet)
+    every: list[tuple[int, list[int]]] = []  # rows naming all four elements, their columns
     for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
         mapping: dict[int, str] = {}
         texts: dict[int, str] = {}
@@ -199,6 +203,8 @@ def _find_header(sheet: Sheet, aliases: HeaderAliases) -> _Header | None:
             if text.strip():
                 texts[column] = text
         elements = sum(1 for e in ELEMENTS if e in positions)
+        if elements == len(ELEMENTS):
+            every.append((index, sorted(c for e in ELEMENTS for c in positions[e])))
         score = (elements, len(positions))
         if score > best_score:
             best_score = score
@@ -208,6 +214,10 @@ def _find_header(sheet: Sheet, aliases: HeaderAliases) -> _Header | None:
         best.last_row = max((r2 for r1, c1, r2, _ in sheet.merged
                              if r1 == best.grid_row < r2 < HEADER_SCAN_ROWS
                              and c1 in best.mapping), default=-1)
+        first, last = min(best.texts), max(best.texts)
+        best.beside = [(index, columns) for index, columns in every
+                       if index != best.grid_row
+                       and all(c < first or c > last for c in columns)]
     return best
 
 
@@ -417,6 +427,7 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
     findings = []
     formulas = _formulas_without_value(sheet, header, first, len(data), path)
     findings += formulas.values()
+    findings += _tables_beside(sheet, header, path)
     headers_at = _header_rows(sheet, header, aliases, texts, first, path)
     end = len(data)
     for i, finding in headers_at.items():
@@ -518,6 +529,30 @@ def _rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int
     return [Finding("warning", "row-without-elements", message, file=path, sheet=sheet.name,
                     row=rows[0], params=(("where", where), ("count", f"{len(rows):,}"),
                                          ("rows", shown)))]
+
+
+def _tables_beside(sheet: Sheet, header: _Header, path: str) -> list[Finding]:
+    """An error for the first table beside the one read (its own header naming ①–④ in other
+    columns, a row or more apart) with rows of data under it: those rows are not read, and a
+    table a planner sees must not be lost without a word."""
+    rows = sheet.rows
+    for grid_row, columns in header.beside:
+        count = sum(1 for row in rows[grid_row + 1:]
+                    if any(c < len(row) and cell_text(row[c]).strip() for c in columns))
+        if not count:
+            continue  # an empty form beside the table loses nothing
+        first = _cell_ref(sheet, columns[0], grid_row)
+        last = _cell_ref(sheet, columns[-1], grid_row)
+        read = _cell_ref(sheet, min(header.texts), header.grid_row)
+        message = (f"sheet {sheet.name!r} has a second table beside the one read: its header "
+                   f"{first}:{last} names ①–④ again, and the {count:,} rows with data under "
+                   f"it are not read as cases (only the table with its header at {read} is). "
+                   "Put the second table on a sheet of its own (and choose it with --sheet)")
+        return [Finding("error", "table-beside", message, file=path, sheet=sheet.name,
+                        cell=first, row=sheet.row_number(grid_row),
+                        params=(("sheet", sheet.name), ("cells", f"{first}:{last}"),
+                                ("count", f"{count:,}"), ("read", read)))]
+    return []
 
 
 def _hidden_cases(sheet: Sheet, rows: list[int], path: str) -> list[Finding]:

@@ -69,6 +69,8 @@ RULES = {
                    "Move the sums out of the table."),
     "template-example": ("The example case of flowmatrix template is still in the inventory",
                          "Overwrite it with a case, or delete the row."),
+    "table-beside": ("A second table beside the first one is not read",
+                     "Move the second table to a sheet of its own."),
     "hidden-rows": ("Cases in hidden or filtered rows are counted",
                     "Show the rows (clear the filter); delete those that are not cases."),
     "row-without-elements": ("Rows of the table have text but none of the four elements",
