@@ -57,7 +57,8 @@ def expand_inputs(arguments: list[str | Path], *, skip: tuple[str | Path, ...] =
                 if not matches:
                     raise InputFileError("no files match this pattern", path=text,
                                          code="no-match")
-                found += [m for m in matches if m.is_file() and kept(m.parent)]
+                found += [m for m in matches
+                          if m.is_file() and kept(m.parent) and not _report_file(m)]
             else:
                 found.append(path)
         except OSError as exc:  # a folder on the way that may not be read
@@ -104,22 +105,49 @@ def _inventory_files(folder: Path, skipped: set[Path]) -> list[Path]:
                       and (here / name).resolve() not in skipped
                       and not is_report_folder(here / name)]
         files += [here / name for name in names
-                  if Path(name).suffix.lower() in SUPPORTED_SUFFIXES
-                  and not name.startswith(("~$", ".")) and (here / name).is_file()]
+                  if _inventory_name(name) and (here / name).is_file()
+                  and not _report_file(here / name)]
     return files
+
+
+def _inventory_name(name: str) -> bool:
+    return Path(name).suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith(("~$", "."))
+
+
+# The files of a report that a folder or a glob would otherwise take for inventories.
+REPORT_FILES = frozenset({"report.xlsx", "summary.json", "cases.csv"})
 
 
 def is_report_folder(folder: Path) -> bool:
     """Whether flowmatrix wrote `folder`: a batch's (index.html beside _combined/) or one
-    report's (a summary.json whose first key is "flowmatrix"). Markers already in every
-    default report, so reports written before this check are recognised too."""
+    report's (a summary.json whose first key is "flowmatrix", and no file to read but the
+    report's own). Markers already in every default report, so reports written before this
+    check are recognised too. A folder of inventories that also holds a copied summary.json
+    is not a report: its inventories were skipped without a word."""
     try:
         if (folder / "index.html").is_file() and (folder / COMBINED).is_dir():
             return True
+        if not _holds_summary(folder):
+            return False
+        with os.scandir(folder) as entries:
+            return not any(_inventory_name(entry.name) and entry.name not in REPORT_FILES
+                           and entry.is_file() for entry in entries)
+    except OSError:
+        return False
+
+
+def _holds_summary(folder: Path) -> bool:
+    try:
         with open(folder / "summary.json", "rb") as summary:
             return summary.read(len(_SUMMARY_START)) == _SUMMARY_START
     except OSError:
         return False
+
+
+def _report_file(path: Path) -> bool:
+    """A file flowmatrix wrote beside its summary.json (report.xlsx, cases.csv, the summary
+    itself): never an inventory, wherever the folder is."""
+    return path.name in REPORT_FILES and _holds_summary(path.parent)
 
 
 _SUMMARY_START = b'{\n  "flowmatrix":'  # render/summary.py puts the version first

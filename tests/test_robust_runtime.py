@@ -61,6 +61,24 @@ def test_reports_inside_the_input_folder_are_not_inputs(english_messages, cli, t
     assert named.exit_code == 0, named.output
 
 
+def test_a_folder_of_inventories_with_a_copied_summary_is_still_read(cli, tmp_path):
+    """inv/2024/ held a.xlsx and a summary.json copied from a report: the folder was taken
+    for a report and its cases skipped without a word. The copy alone is passed over."""
+    inbox = two_file_inbox(tmp_path / "inv" / "2024")
+    report = tmp_path / "report"
+    assert cli("analyze", inbox / "aizu.xlsx", "--out", report, "--format", "json,csv"
+               ).exit_code == 0
+    (inbox / "summary.json").write_bytes((report / "aizu" / "summary.json").read_bytes())
+    (inbox / "cases.csv").write_bytes((report / "aizu" / "cases.csv").read_bytes())
+    checked = cli("validate", tmp_path / "inv")
+    assert checked.exit_code == 0 and checked.output.count("✓") == 2, checked.output
+    assert "summary.json" not in checked.output and "cases.csv" not in checked.output
+    found = cli("validate", str(tmp_path / "inv" / "**" / "*.*"))
+    assert found.output.count("✓") == 2, found.output
+    # the report itself is still no input: its folder holds nothing else
+    assert cli("validate", tmp_path / "report").exit_code == 2
+
+
 # 2. A report folder that is a link (to a share) stays a link
 
 
