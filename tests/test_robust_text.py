@@ -303,6 +303,26 @@ def test_a_runaway_quote_that_swallows_one_row(cli, tmp_path):
     assert "line 31: a quote" in message and "a line after it that looks like a row" in message
 
 
+def test_a_runaway_quote_in_a_ragged_csv_is_refused_and_a_note_over_lines_is_not(cli, tmp_path):
+    """Rows written by hand leave off their trailing empty fields: the swallowed rows had one
+    field fewer than most, so the check against the usual width let three cases vanish into
+    a cell with exit 0. The header says what a case needs (every element column filled)."""
+    header = "No,自治体,事例名,①データ共有元サービス,②流通データ,③データ共有先サービス,④データ連携サービス,テーマ,備考"
+    lines = [header, "1,甲市,事例1,地域通貨アプリ,購買履歴,ヘルスケアアプリ,健康アドバイス,健康",
+             '2,甲市,事例2,介護アプリ,安否情報,防災アプリ,"避難支援,防災',
+             "3,甲市,事例3,バスアプリ,乗降履歴,運行管理,ダイヤ最適化",
+             "4,甲市,事例4,母子手帳アプリ,健診記録,保育所,子育て支援",
+             '5,甲市,事例5,"センサー",気温,防災システム,熱中症アラート,防災',
+             *[f"{i},甲市,事例{i},A{i},B{i},C{i},D{i},行政" for i in (6, 7, 8)]]
+    message = refused(cli, write_csv(tmp_path / "ragged.csv", lines))
+    assert 'line 3: a quote (") opens a cell here that runs on to line 6' in message
+    # a note over lines with commas in it, a row apart from the elements, is a note
+    lines[2] = '2,甲市,事例2,介護アプリ,安否情報,防災アプリ,避難支援,防災,"確認先: 企画課, 情報課, 福祉課'
+    lines[3] = '次回: 4月, 5月, 6月, 7月"'
+    del lines[4:6]
+    assert cases(cli, write_csv(tmp_path / "note.csv", lines)) == (0, 5)
+
+
 def test_a_stray_tab_in_a_quoted_multiline_field_does_not_make_a_csv_a_tsv(tmp_path):
     """Found by test_properties: physical lines split a quoted record, and the two halves'
     tabs outvoted the commas of every line, so the header was not found."""

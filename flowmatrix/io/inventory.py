@@ -385,6 +385,8 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
     import pandas as pd
 
     first = header.first_data_row
+    if sheet.quoted:
+        _check_swallowed_rows(sheet, header, path)
     rows = _fill_merged(sheet, first)
     canonical_at = header.mapping  # column index → canonical id
     used_names = set(CANONICAL_COLUMNS) | set(PROVENANCE_COLUMNS) | {
@@ -529,6 +531,25 @@ def _rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int
     return [Finding("warning", "row-without-elements", message, file=path, sheet=sheet.name,
                     row=rows[0], params=(("where", where), ("count", f"{len(rows):,}"),
                                          ("rows", shown)))]
+
+
+def _check_swallowed_rows(sheet: Sheet, header: _Header, path: str) -> None:
+    """A CSV record over several lines whose cell holds lines that fill every element column
+    when split at the delimiter: a quote opened in it ran on over whole cases. The reader's
+    own check compares with the usual width of a row, which misses rows that leave off their
+    trailing empty fields (a file written by hand): here the header says what a case needs."""
+    from .delimited import swallowed_rows
+
+    columns = [c for c, canonical in header.mapping.items() if canonical in ELEMENTS]
+    need = max(columns) + 1
+
+    def case_line(text: str) -> bool:
+        fields = text.split(sheet.delimiter)
+        return len(fields) >= need and all(fields[c].strip(' "') for c in columns)
+
+    for grid_row, first_line, last_line in sheet.quoted:
+        if grid_row >= header.first_data_row:
+            swallowed_rows(sheet.rows[grid_row], first_line, last_line, case_line, path)
 
 
 def _tables_beside(sheet: Sheet, header: _Header, path: str) -> list[Finding]:

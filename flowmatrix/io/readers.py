@@ -43,6 +43,10 @@ class Sheet:
     # shown to people of each grid row, and the sheet column (0-based) of each grid column.
     row_numbers: list[int] | None = None
     column_numbers: list[int] | None = None
+    # A CSV's records over several lines with a cell holding delimiters (delimited.read_rows
+    # `quoted`), for the inventory to check against its header; and the delimiter.
+    quoted: list[tuple[int, int, int]] = field(default_factory=list)
+    delimiter: str = ","
     # Cells (0-based sheet row, column) holding a formula saved without its value.
     formulas: list[tuple[int, int]] = field(default_factory=list)
     # Rows hidden in the sheet (by hand, or by a filter), as people number them.
@@ -126,8 +130,8 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
         return _open_excel(path, suffix, head, limits)
     if suffix in JSON_SUFFIXES:
         return _single_sheet(path, _read_json(path, encoding, limits), None)
-    rows, used = _read_delimited(path, suffix, encoding, limits)
-    return _single_sheet(path, Sheet(None, rows), used)
+    sheet, used = _read_delimited(path, suffix, encoding, limits)
+    return _single_sheet(path, sheet, used)
 
 
 def _nearest_file(path: Path) -> str:
@@ -416,13 +420,20 @@ _SEP_LINE = re.compile(r'"?sep=([^\r\n"])"?[ \t]*(?:\r\n|\r|\n)')
 
 
 def _read_delimited(path: Path, suffix: str, encoding: str | None,
-                    limits: Limits) -> tuple[list[list], str]:
+                    limits: Limits) -> tuple[Sheet, str]:
     text, used = decode_text(path.read_bytes(), encoding, path)
     stated = _SEP_LINE.match(text)  # Excel's "sep=;" first line: the delimiter, not a row
     delimiter, width = guess_delimiter(
         text, (stated.group(1),) if stated else ("\t",) if suffix == ".tsv" else DELIMITERS)
-    return read_rows(text, delimiter, width, limits.max_rows, str(path),
-                     skip=1 if stated else 0), used
+    return _delimited_sheet(text, delimiter, width, limits, path, skip=1 if stated else 0), used
+
+
+def _delimited_sheet(text: str, delimiter: str, width: int, limits: Limits, path: Path, *,
+                     skip: int = 0) -> Sheet:
+    quoted: list[tuple[int, int, int]] = []
+    rows = read_rows(text, delimiter, width, limits.max_rows, str(path), skip=skip,
+                     quoted=quoted)
+    return Sheet(None, rows, quoted=quoted, delimiter=delimiter)
 
 
 def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook | None:
@@ -465,8 +476,7 @@ def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook
     delimiter, width = guess_delimiter(text)
     if width < 2:
         return None
-    return _single_sheet(path, Sheet(None, read_rows(text, delimiter, width, limits.max_rows,
-                                                     str(path))), used)
+    return _single_sheet(path, _delimited_sheet(text, delimiter, width, limits, path), used)
 
 
 # --- JSON ---------------------------------------------------------------------------------------
