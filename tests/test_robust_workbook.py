@@ -518,3 +518,26 @@ def test_a_second_table_beside_the_first_is_an_error_not_lost(make_xlsx):
     empty = [row[:9] + (header if r == 1 else []) for r, row in enumerate(rows[:4])]
     assert not [f for f in classify(make_xlsx(empty, name="form.xlsx")).findings
                 if f.code == "table-beside"]
+
+
+def test_a_case_written_over_rows_beside_a_merged_title_is_named(make_xlsx):
+    """自治体, 事例名, ③ and ④ merged over two rows, an item of ① and ② a row: a planner sees
+    one case, flowmatrix counted two without a word. It still counts each row (which row is
+    the case is not for it to guess), and says so once per merged cell."""
+    from flowmatrix import classify
+    from flowmatrix.render.labels import finding_text
+
+    header = ["自治体", "事例名", *JA_HEADER[2:6]]
+    rows = [header, ["甲市", "健康ポイント連携", "歩数計アプリ", "歩数データ", "健康管理システム", "健康指導"],
+            [None, None, "地域通貨アプリ", "購買履歴", None, None],
+            ["甲市", "防災連携", "介護アプリ", "安否情報", "防災アプリ", "避難支援"],
+            ["甲市", "見出し結合", "A", "B", "C", "D"], [None, None, None, None, None, None]]
+    merged = {"Sheet1": ["A2:A3", "B2:B3", "E2:E3", "F2:F3", "B5:B6"]}
+    classified = classify(make_xlsx(rows, merged=merged))
+    assert len(classified.cases) == 4
+    (found,) = [f for f in classified.findings if f.code == "case-over-rows"]
+    assert (found.severity, found.cell, found.column) == ("warning", "B2", "title")
+    assert "1 No or title cell is merged over rows that are each counted as a case (B2:B3)" \
+        in found.message  # B5:B6 spans a blank row: one case, nothing to say
+    assert "2 cases where Excel shows 1" in found.message
+    assert "Excel では 1 件に見える事例を 2 件と数えます" in finding_text(found, "ja")

@@ -463,6 +463,8 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
                        else [sheet.row_number(first + i) for i in keep])
     if sheet.hidden_rows:
         findings += _hidden_cases(sheet, provenance_rows, path)
+    if sheet.merged:
+        findings += _cases_over_rows(sheet, header, [first + i for i in keep], path)
 
     # file and sheet: one string for every case (as a column of its own, pandas would store a
     # copy per case, as Arrow text)
@@ -574,6 +576,41 @@ def _tables_beside(sheet: Sheet, header: _Header, path: str) -> list[Finding]:
                         params=(("sheet", sheet.name), ("cells", f"{first}:{last}"),
                                 ("count", f"{count:,}"), ("read", read)))]
     return []
+
+
+def _cases_over_rows(sheet: Sheet, header: _Header, case_rows: list[int],
+                     path: str) -> list[Finding]:
+    """One warning for the cells of the No or title column merged down over rows that are
+    each read as a case: Excel shows one case (one No, one title) where they count several.
+    A case written over rows (an item a row beside a merged title) is common in forms."""
+    from bisect import bisect_left, bisect_right
+
+    columns = {c: canonical for c, canonical in header.mapping.items()
+               if canonical in ("case_id", "title")}
+    by_rows: dict[tuple[int, int], tuple] = {}  # rows → (first row, column, last row, cases)
+    for r1, c1, r2, _ in sorted(sheet.merged):
+        if c1 in columns and r2 > r1 >= header.first_data_row and (r1, r2) not in by_rows:
+            inside = bisect_right(case_rows, r2) - bisect_left(case_rows, r1)
+            if inside > 1:  # No and title merged over the same rows: one case, said once
+                by_rows[r1, r2] = (r1, c1, r2, inside)
+    spans = sorted(by_rows.values())
+    if not spans:
+        return []
+    cells = [f"{_cell_ref(sheet, c1, r1)}:{_cell_ref(sheet, c1, r2)}" for r1, c1, r2, _ in spans]
+    shown = ", ".join(cells[:SHOWN_ROWS]) + (", …" if len(cells) > SHOWN_ROWS else "")
+    counted = sum(inside for *_, inside in spans)
+    cells_are = ("1 No or title cell is" if len(spans) == 1 else
+                 f"{len(spans):,} No or title cells are")
+    message = (f"sheet {sheet.name!r}: {cells_are} merged over rows that are each counted "
+               f"as a case ({shown}): {counted:,} cases where Excel "
+               f"shows {len(spans):,}. If the rows are one case, write its items in one cell "
+               "(separated by 、 or /); if not, unmerge the cells")
+    r1, c1, _, _ = spans[0]
+    return [Finding("warning", "case-over-rows", message, file=path, sheet=sheet.name,
+                    cell=_cell_ref(sheet, c1, r1), row=sheet.row_number(r1),
+                    column=columns[c1],
+                    params=(("sheet", sheet.name), ("spans", f"{len(spans):,}"),
+                            ("cells", shown), ("counted", f"{counted:,}")))]
 
 
 def _hidden_cases(sheet: Sheet, rows: list[int], path: str) -> list[Finding]:

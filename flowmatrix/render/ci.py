@@ -71,6 +71,8 @@ RULES = {
                          "Overwrite it with a case, or delete the row."),
     "table-beside": ("A second table beside the first one is not read",
                      "Move the second table to a sheet of its own."),
+    "case-over-rows": ("A case's No or title is merged over rows counted as cases",
+                       "Write one case's items in one cell, or unmerge the cells."),
     "hidden-rows": ("Cases in hidden or filtered rows are counted",
                     "Show the rows (clear the filter); delete those that are not cases."),
     "row-without-elements": ("Rows of the table have text but none of the four elements",
