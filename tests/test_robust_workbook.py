@@ -541,3 +541,25 @@ def test_a_case_written_over_rows_beside_a_merged_title_is_named(make_xlsx):
         in found.message  # B5:B6 spans a blank row: one case, nothing to say
     assert "2 cases where Excel shows 1" in found.message
     assert "Excel では 1 件に見える事例を 2 件と数えます" in finding_text(found, "ja")
+
+
+def test_an_element_heading_merged_over_two_columns_reads_both(make_xlsx):
+    """① over C1:D1, one source a column: D was not read (case 1 lost 公式LINE, case 2 got a
+    missing-element error though its source was there). Under a row of sub-headers that names
+    the second column (サービス名 | 種別), the second column is what it says, not a source."""
+    from flowmatrix import classify
+
+    header = ["No", "事例名", "①データ共有元サービス", None, "②流通データ", "③データ共有先サービス", "④データ連携サービス"]
+    rows = [header, [1, "事例1", "地域通貨アプリ", "公式LINE", "購買履歴", "健康アプリ", "健康指導"],
+            [2, "事例2", None, "介護アプリ", "安否情報", "防災アプリ", "避難支援"]]
+    classified = classify(make_xlsx(rows, merged={"Sheet1": ["C1:D1"]}))
+    assert classified.cases["source_service_items"].tolist() == [("地域通貨アプリ", "公式LINE"),
+                                                                 ("介護アプリ",)]
+    assert classified.cases["source_service"].tolist() == ["地域通貨アプリ/公式LINE", "介護アプリ"]
+    assert not classified.findings
+
+    grouped = [header, [None, None, "サービス名", "種別", None, None, None],
+               [1, "事例1", "地域通貨アプリ", "アプリ", "購買履歴", "健康アプリ", "健康指導"]]
+    merged = ["C1:D1", "A1:A2", "B1:B2", "E1:E2", "F1:F2", "G1:G2"]
+    cases = classify(make_xlsx(grouped, name="grouped.xlsx", merged={"Sheet1": merged})).cases
+    assert cases["source_service_items"].tolist() == [("地域通貨アプリ",)]

@@ -404,7 +404,9 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
 
     # Only the columns under a header are read: cells right of the table (a stray note in
     # XFD5) never widen the rows that are built below.
-    width = max(header.texts, default=-1) + 1
+    spans = _element_spans(sheet, header)
+    width = max([*header.texts, *(c for columns in spans.values() for c in columns)],
+                default=-1) + 1
     data = rows[first:]
     if any(len(row) != width for row in data):  # readers pad rows; merged fills may not
         data = [row[:width] if len(row) >= width else row + [""] * (width - len(row))
@@ -426,6 +428,13 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
         return list(map({}.setdefault, texts, texts))
 
     texts = {canonical: column_text(c) for c, canonical in canonical_at.items()}
+    joiner = separators[:1] or "\n"
+    for column, more in spans.items():  # an element's heading merged over more columns
+        canonical = canonical_at[column]
+        for other in more:
+            texts[canonical] = [a + joiner + b if a and b else a or b
+                                for a, b in zip(texts[canonical], column_text(other),
+                                                strict=True)]
     findings = []
     formulas = _formulas_without_value(sheet, header, first, len(data), path)
     findings += formulas.values()
@@ -576,6 +585,24 @@ def _tables_beside(sheet: Sheet, header: _Header, path: str) -> list[Finding]:
                         params=(("sheet", sheet.name), ("cells", f"{first}:{last}"),
                                 ("count", f"{count:,}"), ("read", read)))]
     return []
+
+
+def _element_spans(sheet: Sheet, header: _Header) -> dict[int, list[int]]:
+    """Column of an element → the columns its heading is merged over beside it (①
+    over C1:D1, a source a column): their cells are more items of the element, as Excel shows
+    them under one heading. A column a row of sub-headers names on its own (サービス名 | 種別)
+    is not: it says what it holds."""
+    spans: dict[int, list[int]] = {}
+    for r1, c1, r2, c2 in sheet.merged:
+        if c2 > c1 and r1 <= header.grid_row <= r2 and header.mapping.get(c1) in ELEMENTS:
+            spans[c1] = [c for c in range(c1 + 1, c2 + 1) if c not in header.texts
+                         and not _sub_header(sheet, header, c)]
+    return {c: more for c, more in spans.items() if more}
+
+
+def _sub_header(sheet: Sheet, header: _Header, column: int) -> bool:
+    return any(column < len(sheet.rows[r]) and cell_text(sheet.rows[r][column]).strip()
+               for r in range(header.grid_row + 1, header.first_data_row))
 
 
 def _cases_over_rows(sheet: Sheet, header: _Header, case_rows: list[int],
