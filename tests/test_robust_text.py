@@ -351,3 +351,22 @@ def test_excels_sep_line_names_the_delimiter_and_is_not_a_row(cli, tmp_path):
     lines = ["sep=,", ",".join(HEADER), *case_lines(31)]
     lines[8] = '7,市,A7,B7,C7,"D7'  # line 9 of the file: a message counts the sep line
     assert 'line 9: a quote (") opens a cell here' in refused(cli, write_csv(path, lines))
+
+
+def test_an_xls_page_of_two_tables_reads_both_as_excel_does(cli, tmp_path):
+    """A web system paged its export into two tables, each with the header: only the first
+    was read (3 of 5 cases, no finding). Excel shows them one below the other."""
+    from flowmatrix import classify
+
+    def table(lines):
+        return ("<table><tr>" + "".join(f"<th>{h}</th>" for h in HEADER) + "</tr>"
+                + "".join(f"<tr>{''.join(f'<td>{v}</td>' for v in line.split(','))}</tr>"
+                          for line in lines) + "</table>")
+    lines = case_lines(5)
+    path = tmp_path / "paged.xls"
+    path.write_text(f"<html><body>{table(lines[:3])}<p>2 / 2</p>{table(lines[3:])}</body></html>",
+                    encoding="utf-8")
+    classified = classify(path)
+    assert classified.cases["case_id"].tolist() == ["1", "2", "3", "4", "5"]
+    assert classified.cases["row"].tolist() == [2, 3, 4, 7, 8]  # a row apart, then the header
+    assert [(f.code, f.row) for f in classified.findings] == [("repeated-header", 6)]

@@ -1,7 +1,11 @@
-"""The first table of an HTML page, as rows of cell texts with its rowspans as merged ranges.
+"""The tables of an HTML page, one below the other as Excel opens it, as rows of cell texts with
+their rowspans as merged ranges.
 
 Japanese web systems export "Excel" files that are HTML pages with an .xls name; Excel opens
-them, so planners have them. A cell spanning rows becomes a merged range (its value belongs to
+them, so planners have them. A system that pages its export writes a table a page, each with
+its header: the tables are read one below the other, an empty row between them, so the
+inventory sees a repeated header (skipped) or a second table (an error), never a page lost
+without a word. A cell spanning rows becomes a merged range (its value belongs to
 every row it spans, as in a workbook); a cell spanning columns is followed by empty cells so the
 columns below it stay aligned. Tables inside a cell are read as that cell's text.
 """
@@ -42,24 +46,24 @@ class TableTooLarge(ValueError):
         self.rows = rows
 
 
-class _FirstTable(HTMLParser):
+class _Tables(HTMLParser):
     def __init__(self, max_rows: int) -> None:
         super().__init__(convert_charrefs=True)
         self.max_rows = max_rows
         self.filled = self.cells = self.padding = 0
         self.rows: list[list[str]] = []
         self.merged: list[tuple[int, int, int, int]] = []
-        self.depth = 0  # tables open; only depth 1 (the first table) makes rows
-        self.done = False
+        self.depth = 0  # tables open; only depth 1 (a table of the page) makes rows
         self.cell: list[str] | None = None
         self.spans: tuple[int, int] = (1, 1)
         self.below: dict[int, int] = {}  # column → last row a rowspan from above covers
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.done:
-            return
         if tag == "table":
             self.depth += 1
+            if self.depth == 1 and self.rows:  # the next table: below, a row apart
+                self._new_row()
+                self.below.clear()
         elif self.depth != 1:
             if tag == "br" and self.cell is not None:
                 self.cell.append("\n")
@@ -77,17 +81,16 @@ class _FirstTable(HTMLParser):
             self.cell.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if self.done or tag != "table":
+        if tag != "table":
             if tag in ("td", "th") and self.depth == 1:
                 self._end_cell()
             return
-        self.depth -= 1
-        if self.depth == 0:
+        if self.depth == 1:
             self._end_cell()
-            self.done = True
+        self.depth = max(self.depth - 1, 0)
 
     def handle_data(self, data: str) -> None:
-        if self.cell is not None and not self.done:
+        if self.cell is not None:
             self.cell.append(_HTML_SPACE.sub(" ", data))
 
     def _new_row(self) -> None:
@@ -134,11 +137,12 @@ def _span(value: str | None) -> int:
     return min(max(int(digits.group(1)), 1), MAX_SPAN) if digits else 1
 
 
-def first_table(text: str, max_rows: int
+def page_tables(text: str, max_rows: int
                 ) -> tuple[list[list[str]], list[tuple[int, int, int, int]]] | None:
-    """(rows, merged ranges) of the first <table> in `text`; None if it has no table. Raises
-    TableTooLarge past `max_rows` rows with content or when spans make a grid of holes."""
-    parser = _FirstTable(max_rows)
+    """(rows, merged ranges) of the <table>s in `text`, one below the other; None if it has no
+    table. Raises TableTooLarge past `max_rows` rows with content or when spans make a grid of
+    holes."""
+    parser = _Tables(max_rows)
     parser.feed(text)
     parser.close()
     if parser.depth:  # a table never closed: what was read is the table

@@ -20,7 +20,7 @@ from ..errors import InputFileError, SheetNotFoundError, shown_path, whole_text
 from ..settings import HEADER_SCAN_ROWS, Limits, MiB
 from .delimited import DELIMITERS, guess_delimiter, read_rows
 from .extent import SheetExtent, read_sparse, scan_sheet, sheet_member
-from .html_table import TableTooLarge, declared_charset, first_table
+from .html_table import TableTooLarge, declared_charset, page_tables
 from .ods import read_ods
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -438,8 +438,8 @@ def _delimited_sheet(text: str, delimiter: str, width: int, limits: Limits, path
 
 def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook | None:
     """Web systems save an HTML table or tab-separated text under an .xls name (Excel opens
-    both): read the first table of the page, or the text as TSV/CSV. None when it is neither,
-    for the workbook reader to report."""
+    both): read the tables of the page (one below the other, as Excel does), or the text as
+    TSV/CSV. None when it is neither, for the workbook reader to report."""
     data = path.read_bytes()
     start = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if b"\x00" in data[:4096]:
@@ -457,7 +457,7 @@ def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook
                 raise
             text, used = decode_text(data, None, path)  # the page's charset was wrong
         try:
-            table = first_table(text, row_budget(limits))
+            table = page_tables(text, row_budget(limits))
         except TableTooLarge as exc:
             if exc.rows is not None:
                 raise too_many_rows(path, exc.rows, limits, "this .xls (an HTML page)",
