@@ -77,6 +77,27 @@ def test_csv_in_another_encoding(english_messages, cli, tmp_path):
     assert "--encoding" in result.output
 
 
+def test_utf8_with_one_stray_cp932_character_is_refused_not_garbled(cli, tmp_path):
+    """One 「・」 pasted from a cp932 file into a UTF-8 CSV: the short Japanese words happened to
+    be valid cp932 too, so the whole file was read as cp932, every cell mojibake (健康 as
+    蛛･蠎ｷ), with no finding. A cp932 file is still read as cp932."""
+    from flowmatrix import read_inventory
+
+    text = ("case_id,municipality,title,source_service,data,target_service,linked_service,notes\n"
+            "1,甲,健康,歩数,健診,介護,支援,\n2,甲,防災,アプリ,安否,防災,避難,\n"
+            "3,甲,バス,バス,乗降,履歴,通知,").encode() + "・".encode("cp932") + b"\n"
+    path = tmp_path / "stray.csv"
+    path.write_bytes(text)
+    result = run(cli, path, "--lang", "en")
+    assert result.exit_code == 2
+    assert ("stray.csv: the text is UTF-8 except at 1 place (the first at byte 212, line 4"
+            in " ".join(result.output.split()))
+    japanese = " ".join(run(cli, path).output.split())
+    assert "UTF-8 でない箇所が 1 か所あります（最初は 4 行目、212 バイト目" in japanese
+    path.write_bytes(text.decode("utf-8", "replace").replace("\ufffd", "・").encode("cp932"))
+    assert read_inventory(path).cases["title"].tolist() == ["健康", "防災", "バス"]
+
+
 def test_sheet_that_does_not_exist_lists_the_sheets(cli, tmp_path):
     path = write_xlsx(tmp_path / "book.xlsx", {"事例": good_rows(), "集計": [["x"]]})
     result = run(cli, path, "--sheet", "Cases")

@@ -405,15 +405,47 @@ def decode_text(data: bytes, encoding: str | None, path: Path) -> tuple[str, str
     if data.count(b"\x00") > len(data) // 10:  # binary, or UTF-16 without a byte-order mark
         raise InputFileError("this is not a text file (it is full of NUL bytes; UTF-16 text "
                              "needs a byte-order mark)", path=str(path), code="bad-encoding")
-    for name in ("utf-8", "cp932"):
-        try:
-            return data.decode(name), name
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        _refuse_stray_bytes(data, exc.start, path)
+    try:
+        return data.decode("cp932"), "cp932"
+    except UnicodeDecodeError:
+        pass
     raise InputFileError(
         "the text is neither UTF-8 nor cp932 (Shift_JIS); save it as UTF-8 or pass "
         "--encoding (e.g. --encoding euc_jp)", path=str(path), code="bad-encoding",
         params={"reason": "undetected"})
+
+
+# A text that is UTF-8 but for a few places: its multi-byte UTF-8 characters, before the first
+# place and in all, outnumber the places this many times (cp932 text read as UTF-8 fails at
+# its first Japanese character or soon after).
+_UTF8_MAJORITY = 20
+_UTF8_MIN_CHARACTERS = 8
+
+
+def _refuse_stray_bytes(data: bytes, first_bad: int, path: Path) -> None:
+    """Refuse a UTF-8 text with a few bytes that are not UTF-8 (a character pasted in from a
+    cp932 file): decoded as cp932 it would be read whole, every Japanese cell mojibake. The
+    counts are made in C: bytes minus characters is the extra bytes of multi-byte ones."""
+    before = first_bad - len(data[:first_bad].decode("utf-8"))
+    if before < 2 * _UTF8_MIN_CHARACTERS:  # a cp932 file: few characters before it fails
+        return
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    if (len(data) - len(text)) // 2 < _UTF8_MAJORITY * bad:
+        return
+    line = (data.count(b"\n", 0, first_bad) or data.count(b"\r", 0, first_bad)) + 1
+    places = "1 place" if bad == 1 else f"{bad:,} places"
+    raise InputFileError(
+        f"the text is UTF-8 except at {places} (the first at byte {first_bad + 1:,}, line "
+        f"{line:,}: a character pasted from a file in another encoding?); read as cp932 "
+        "instead, every Japanese cell would be garbled. Retype that character and save the "
+        "file as UTF-8", path=str(path), code="bad-encoding",
+        params={"reason": "stray", "count": f"{bad:,}", "byte": f"{first_bad + 1:,}",
+                "line": f"{line:,}"})
 
 
 _SEP_LINE = re.compile(r'"?sep=([^\r\n"])"?[ \t]*(?:\r\n|\r|\n)')

@@ -300,6 +300,10 @@ ERROR_MESSAGES = {
                                 "指定してください",
         "bad-encoding/invalid": "{encoding} として読めません（{byte} バイト目がその文字コードにない"
                                 "並びです）。--encoding を外すと文字コードを判別します",
+        "bad-encoding/stray": "UTF-8 のテキストに、UTF-8 でない箇所が {count} か所あります（最初は {line} 行目、"
+                              "{byte} バイト目。別の文字コードのファイルから貼り付けた文字？）。cp932 として"
+                              "読むと日本語がすべて文字化けするため、読みません。その文字を打ち直し、UTF-8 で"
+                              "保存してください",
         "bad-encoding/undetected": "UTF-8 でも cp932（Shift_JIS）でもありません。UTF-8 で保存するか、"
                                    "--encoding で指定してください（例: --encoding euc_jp）",
         "file-not-found/dangling-link": "リンクですが、リンク先のファイルがありません",
