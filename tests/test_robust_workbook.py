@@ -362,6 +362,31 @@ def test_hundreds_of_sheets_without_the_header_are_named_briefly(english_message
     assert len(message) < 1200
 
 
+def test_a_workbook_of_many_sheets_is_opened_and_listed_once_per_read(tmp_path, monkeypatch):
+    """Each sheet looked at opened the zip again and parsed workbook.xml again: validating
+    an inventory followed by 1,000 small sheets took 13.9 s (now 0.9 s). The sheets' parts
+    are read once each time the workbook is opened (the cases, then the KPI table)."""
+    from flowmatrix import classify
+    from flowmatrix.io import readers
+
+    sheets = {"事例一覧": inventory_rows(3)}
+    sheets.update({f"メモ{i}": {1: [cell("A1", "メモ")]} for i in range(60)})
+    path = raw_xlsx(tmp_path / "many.xlsx", sheets)
+    listed, opened = [], []
+    real_members, real_zip = readers.sheet_members, readers.zipfile.ZipFile
+    monkeypatch.setattr(readers, "sheet_members", lambda *a: listed.append(1) or real_members(*a))
+
+    class CountedZip(real_zip):
+        def __init__(self, *args, **kwargs):
+            opened.append(args[0])
+            super().__init__(*args, **kwargs)
+    monkeypatch.setattr(readers.zipfile, "ZipFile", CountedZip)
+    classified = classify(path)
+    assert len(classified.cases) == 3
+    assert len(listed) == 2  # read_inventory, then read_kpis: each opens the workbook once
+    assert len(opened) == 4  # per open: _check_zip's look at the archive, the scans' zip
+
+
 def test_an_ods_hidden_sheet_comment_and_line_break_read_as_libreoffice_shows_them(tmp_path):
     """A hidden first sheet was read instead of the visible inventory; a cell's comment was
     read as its text (a row holding only a comment became a case); a line break inside a

@@ -107,8 +107,9 @@ def refuse_dtd(data: bytes, part: str, path: Path) -> None:
             path=str(path), code="corrupt-workbook")
 
 
-def sheet_member(archive: zipfile.ZipFile, name: str, path: Path) -> str | None:
-    """The zip member holding the sheet called `name`, from workbook.xml and its relations."""
+def sheet_members(archive: zipfile.ZipFile, path: Path) -> dict[str, str]:
+    """Sheet name → the zip member holding it, from workbook.xml and its relations (read once
+    per workbook: once per sheet, a workbook of 1,000 sheets parsed them a million times)."""
     from defusedxml import DefusedXmlException, ElementTree
 
     parts = {}
@@ -116,7 +117,7 @@ def sheet_member(archive: zipfile.ZipFile, name: str, path: Path) -> str | None:
         try:
             data = archive.read(part)
         except KeyError:
-            return None
+            return {}
         refuse_dtd(data, part, path)
         try:
             parts[part] = ElementTree.fromstring(data)
@@ -124,12 +125,13 @@ def sheet_member(archive: zipfile.ZipFile, name: str, path: Path) -> str | None:
             raise InputFileError(f"cannot read the workbook: {part} is not valid XML ({exc})",
                                  path=str(path), code="corrupt-workbook") from exc
     targets = {r.get("Id"): r.get("Target", "") for r in parts["xl/_rels/workbook.xml.rels"]}
-    sheet_id = next((s.get(f"{_REL}id") for s in parts["xl/workbook.xml"].iter(f"{_MAIN}sheet")
-                     if s.get("name") == name), None)
-    target = targets.get(sheet_id)
-    if not target:
-        return None
-    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    members: dict[str, str] = {}
+    for sheet in parts["xl/workbook.xml"].iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_REL}id"))
+        if target and sheet.get("name") not in members:
+            members[sheet.get("name")] = (target.lstrip("/") if target.startswith("/")
+                                          else f"xl/{target}")
+    return members
 
 
 def _chunks(archive: zipfile.ZipFile, member: str, path: Path):
