@@ -568,23 +568,35 @@ def test_a_case_written_over_rows_beside_a_merged_title_is_named(make_xlsx):
     assert "Excel では 1 件に見える事例を 2 件と数えます" in finding_text(found, "ja")
 
 
-def test_an_element_heading_merged_over_two_columns_reads_both(make_xlsx):
-    """① over C1:D1, one source a column: D was not read (case 1 lost 公式LINE, case 2 got a
-    missing-element error though its source was there). Under a row of sub-headers that names
-    the second column (サービス名 | 種別), the second column is what it says, not a source."""
+def test_an_element_heading_merged_over_two_columns_names_what_is_not_read(make_xlsx):
+    """① over C1:D1, one source a column: D was dropped without a word (case 2 got a
+    missing-element error though its source sat in D). Reading D as more items invents
+    sources where D holds a type or a code, so a warning names D's cells instead. Under a row
+    of sub-headers that names D (サービス名 | 種別), D says what it holds: nothing to say. An
+    empty form with such a heading crashed."""
     from flowmatrix import classify
+    from flowmatrix.render.labels import finding_text
 
     header = ["No", "事例名", "①データ共有元サービス", None, "②流通データ", "③データ共有先サービス", "④データ連携サービス"]
     rows = [header, [1, "事例1", "地域通貨アプリ", "公式LINE", "購買履歴", "健康アプリ", "健康指導"],
             [2, "事例2", None, "介護アプリ", "安否情報", "防災アプリ", "避難支援"]]
     classified = classify(make_xlsx(rows, merged={"Sheet1": ["C1:D1"]}))
-    assert classified.cases["source_service_items"].tolist() == [("地域通貨アプリ", "公式LINE"),
-                                                                 ("介護アプリ",)]
-    assert classified.cases["source_service"].tolist() == ["地域通貨アプリ/公式LINE", "介護アプリ"]
-    assert not classified.findings
+    assert classified.cases["source_service_items"].tolist() == [("地域通貨アプリ",), ()]
+    codes = [(f.code, f.cell) for f in classified.findings]
+    assert codes == [("missing-element", "C3"), ("merged-heading", "C1")]
+    found = classified.findings[1]
+    assert found.severity == "warning" and found.column == "source_service"
+    assert "merged over C1:D1, and 2 cells under it beside column C hold text (D2, D3)" \
+        in found.message
+    assert "見出し「①データ共有元サービス」は C1:D1 に結合されていて" in finding_text(found, "ja")
 
     grouped = [header, [None, None, "サービス名", "種別", None, None, None],
                [1, "事例1", "地域通貨アプリ", "アプリ", "購買履歴", "健康アプリ", "健康指導"]]
     merged = ["C1:D1", "A1:A2", "B1:B2", "E1:E2", "F1:F2", "G1:G2"]
-    cases = classify(make_xlsx(grouped, name="grouped.xlsx", merged={"Sheet1": merged})).cases
-    assert cases["source_service_items"].tolist() == [("地域通貨アプリ",)]
+    grouped_read = classify(make_xlsx(grouped, name="grouped.xlsx", merged={"Sheet1": merged}))
+    assert grouped_read.cases["source_service_items"].tolist() == [("地域通貨アプリ",)]
+    assert not grouped_read.findings
+
+    form = classify(make_xlsx(grouped[:1], name="form.xlsx",
+                              merged={"Sheet1": ["C1:D2", "A1:A2", "B1:B2", "E1:E2"]}))
+    assert len(form.cases) == 0

@@ -404,9 +404,7 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
 
     # Only the columns under a header are read: cells right of the table (a stray note in
     # XFD5) never widen the rows that are built below.
-    spans = _element_spans(sheet, header)
-    width = max([*header.texts, *(c for columns in spans.values() for c in columns)],
-                default=-1) + 1
+    width = max(header.texts, default=-1) + 1
     data = rows[first:]
     if any(len(row) != width for row in data):  # readers pad rows; merged fills may not
         data = [row[:width] if len(row) >= width else row + [""] * (width - len(row))
@@ -428,17 +426,11 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
         return list(map({}.setdefault, texts, texts))
 
     texts = {canonical: column_text(c) for c, canonical in canonical_at.items()}
-    joiner = separators[:1] or "\n"
-    for column, more in spans.items():  # an element's heading merged over more columns
-        canonical = canonical_at[column]
-        for other in more:
-            texts[canonical] = [a + joiner + b if a and b else a or b
-                                for a, b in zip(texts[canonical], column_text(other),
-                                                strict=True)]
     findings = []
     formulas = _formulas_without_value(sheet, header, first, len(data), path)
     findings += formulas.values()
     findings += _tables_beside(sheet, header, path)
+    findings += _headings_over_columns(sheet, header, path)
     headers_at = _header_rows(sheet, header, aliases, texts, first, path)
     end = len(data)
     for i, finding in headers_at.items():
@@ -587,22 +579,47 @@ def _tables_beside(sheet: Sheet, header: _Header, path: str) -> list[Finding]:
     return []
 
 
-def _element_spans(sheet: Sheet, header: _Header) -> dict[int, list[int]]:
-    """Column of an element → the columns its heading is merged over beside it (①
-    over C1:D1, a source a column): their cells are more items of the element, as Excel shows
-    them under one heading. A column a row of sub-headers names on its own (サービス名 | 種別)
-    is not: it says what it holds."""
-    spans: dict[int, list[int]] = {}
-    for r1, c1, r2, c2 in sheet.merged:
-        if c2 > c1 and r1 <= header.grid_row <= r2 and header.mapping.get(c1) in ELEMENTS:
-            spans[c1] = [c for c in range(c1 + 1, c2 + 1) if c not in header.texts
-                         and not _sub_header(sheet, header, c)]
-    return {c: more for c, more in spans.items() if more}
+def _headings_over_columns(sheet: Sheet, header: _Header, path: str) -> list[Finding]:
+    """A warning for each element whose heading is merged over more columns (① over C1:D1)
+    with text under the others: only the heading's own column is read as the element, and
+    what the others hold is not (a second source a column, or a type, a code, a helper column:
+    which, no reader can tell). A column a row of sub-headers names on its own (サービス名 |
+    種別) says what it holds and is left alone."""
+    found = []
+    rows = sheet.rows
+    first = header.first_data_row
+    for r1, c1, r2, c2 in sorted(sheet.merged):
+        canonical = header.mapping.get(c1)
+        if c2 <= c1 or not r1 <= header.grid_row <= r2 or canonical not in ELEMENTS:
+            continue
+        others = [c for c in range(c1 + 1, c2 + 1)
+                  if c not in header.texts and not _sub_header(sheet, header, c)]
+        filled = [(r, c) for r in range(first, len(rows)) for c in others
+                  if c < len(rows[r]) and cell_text(rows[r][c]).strip()]
+        if not filled:
+            continue
+        heading = _cell_ref(sheet, c1, header.grid_row)
+        span = f"{heading}:{_cell_ref(sheet, c2, r2)}"
+        cells = ", ".join(_cell_ref(sheet, c, r) for r, c in filled[:SHOWN_ROWS]) + (
+            ", …" if len(filled) > SHOWN_ROWS else "")
+        where = f"sheet {sheet.name!r}: " if sheet.name else ""
+        message = (f"{where}the heading {header.texts[c1].strip()!r} is merged over {span}, "
+                   f"and {len(filled):,} cells under it beside column "
+                   f"{column_letter(sheet.column_index(c1))} hold text ({cells}) that is not "
+                   "read: only the heading's own column is the element. Write the items in "
+                   "one cell (separated by 、 or /), or give the other column a heading")
+        found.append(Finding(
+            "warning", "merged-heading", message, file=path, sheet=sheet.name, cell=heading,
+            row=sheet.row_number(header.grid_row), column=canonical,
+            params=(("where", f"シート「{sheet.name}」の" if sheet.name else ""),
+                    ("heading", header.texts[c1].strip()), ("span", span),
+                    ("count", f"{len(filled):,}"), ("cells", cells))))
+    return found
 
 
 def _sub_header(sheet: Sheet, header: _Header, column: int) -> bool:
     return any(column < len(sheet.rows[r]) and cell_text(sheet.rows[r][column]).strip()
-               for r in range(header.grid_row + 1, header.first_data_row))
+               for r in range(header.grid_row + 1, min(header.first_data_row, len(sheet.rows))))
 
 
 def _cases_over_rows(sheet: Sheet, header: _Header, case_rows: list[int],

@@ -73,6 +73,8 @@ RULES = {
                      "Move the second table to a sheet of its own."),
     "case-over-rows": ("A case's No or title is merged over rows counted as cases",
                        "Write one case's items in one cell, or unmerge the cells."),
+    "merged-heading": ("An element's heading is merged over columns whose cells are not read",
+                       "Write the items in one cell, or give the other column a heading."),
     "hidden-rows": ("Cases in hidden or filtered rows are counted",
                     "Show the rows (clear the filter); delete those that are not cases."),
     "row-without-elements": ("Rows of the table have text but none of the four elements",
