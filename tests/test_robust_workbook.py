@@ -516,33 +516,53 @@ def test_an_ods_hidden_or_filtered_row_is_named(tmp_path):
     assert "2 cases are in hidden rows of sheet '一覧' (rows 3, 4:" in found.message
 
 
-def test_a_second_table_beside_the_first_is_an_error_not_lost(make_xlsx):
+def test_a_second_table_beside_the_first_is_named_not_lost(make_xlsx):
     """Cases 1–3 in A1:G4 and another city's table with the same header in J2:P6 (its title
-    in J1): the four cases beside were lost with no finding and exit 0."""
+    in J1): the four cases beside were lost with no finding and exit 0. A legend or a 記入例
+    row beside the table is no table of cases; of two tables side by side, the fuller is
+    the inventory (a 記入例 block above and beside it was read instead)."""
     from flowmatrix import classify
     from flowmatrix.render.labels import finding_text
 
-    header = JA_HEADER[:1] + JA_HEADER[1:2] + ["事例名"] + JA_HEADER[2:6]
-    rows = [header + [None, None]] + [
-        [i, "甲市", f"事例{i}", f"元{i}", f"データ{i}", f"先{i}", f"連携{i}"] for i in (1, 2, 3)]
-    rows[0] += ["【乙市】"]
-    beside = [header] + [[i, "乙市", f"事例{i}", f"元{i}", f"データ{i}", f"先{i}", f"連携{i}"]
-                         for i in (11, 12, 13, 14)]
-    while len(rows) < 6:
-        rows.append([None] * 7)
+    header = JA_HEADER[:2] + ["事例名"] + JA_HEADER[2:6]
+
+    def case(i, city):
+        return [i, city, f"事例{i}", f"元{i}アプリ", f"データ{i}", f"先{i}", f"連携{i}"]
+    rows = [header + [None, None, "【乙市】"]] + [case(i, "甲市") for i in (1, 2, 3)]
+    beside = [header] + [case(i, "乙市") for i in (11, 12, 13, 14)]
+    rows += [[None] * 7 for _ in range(2)]
     for r, values in enumerate(beside, start=1):
         rows[r] = (rows[r] + [None] * 9)[:9] + values
     classified = classify(make_xlsx(rows))
     assert len(classified.cases) == 3
     (found,) = [f for f in classified.findings if f.code == "table-beside"]
-    assert (found.severity, found.cell, found.row) == ("error", "M2", 2)
-    assert "header M2:P2 names ①–④ again, and the 4 rows with data" in found.message
+    assert (found.severity, found.cell, found.row) == ("warning", "M2", 2)
+    assert "header M2:P2 names ①–④ again, and the 4 rows of cases under it" in found.message
     assert "シート「Sheet1」には、読み込んだ表の横に 2 つ目の表" in finding_text(found, "ja")
 
-    # an empty form beside the table loses nothing: no finding
-    empty = [row[:9] + (header if r == 1 else []) for r, row in enumerate(rows[:4])]
-    assert not [f for f in classify(make_xlsx(empty, name="form.xlsx")).findings
+    # a legend of the columns (one row of explanations), an example row, an empty form with
+    # placeholders, a count table: nothing to say
+    legend = [row[:9] for row in rows[:4]]
+    legend[0] += ["【記入要領】"]
+    legend[1] += header[3:]
+    legend[2] += ["データを出すサービス", "流れるデータ", "受け取るサービス", "生まれるサービス"]
+    legend[3] += ["－", "－", "－", "－"]
+    assert not [f for f in classify(make_xlsx(legend, name="legend.xlsx")).findings
                 if f.code == "table-beside"]
+    counts = [row[:9] for row in rows[:4]]
+    counts[1] += ["件数", *header[3:]]
+    counts[2] += ["計", 3, 3, 3, 3]
+    assert not [f for f in classify(make_xlsx(counts, name="counts.xlsx")).findings
+                if f.code == "table-beside"]
+
+    # the example block above and beside, the inventory below: the inventory is read
+    example = [["調査票", *[None] * 7, "記入例"], [None] * 8 + header,
+               [None] * 8 + ["例", "○○市", "子育て支援", "母子手帳アプリ", "健診記録", "保育所", "連携基盤"],
+               header, *[case(i, "甲市") for i in (1, 2, 3, 4)]]
+    read = classify(make_xlsx(example, name="example.xlsx"))
+    assert read.cases["case_id"].tolist() == ["1", "2", "3", "4"]
+    assert not [f for f in read.findings if f.code == "table-beside"]
+
 
 
 def test_a_case_written_over_rows_beside_a_merged_title_is_named(make_xlsx):

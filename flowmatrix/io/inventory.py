@@ -185,7 +185,7 @@ def _find_header(sheet: Sheet, aliases: HeaderAliases) -> _Header | None:
     best: _Header | None = None
     best_score = (0, 0)
     above = _merged_down(sheet)
-    every: list[tuple[int, list[int]]] = []  # rows naming all four elements, their columns
+    complete: list[_Header] = []  # rows naming all four elements
     for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
         mapping: dict[int, str] = {}
         texts: dict[int, str] = {}
@@ -203,22 +203,68 @@ def _find_header(sheet: Sheet, aliases: HeaderAliases) -> _Header | None:
             if text.strip():
                 texts[column] = text
         elements = sum(1 for e in ELEMENTS if e in positions)
-        if elements == len(ELEMENTS):
-            every.append((index, sorted(c for e in ELEMENTS for c in positions[e])))
         score = (elements, len(positions))
-        if score > best_score:
-            best_score = score
+        if score > best_score or elements == len(ELEMENTS):
             duplicates = {c: cols for c, cols in positions.items() if len(cols) > 1}
-            best = _Header(index, mapping, duplicates, texts)
-    if best is not None:  # header cells merged down over the row(s) of sub-headers below them
-        best.last_row = max((r2 for r1, c1, r2, _ in sheet.merged
-                             if r1 == best.grid_row < r2 < HEADER_SCAN_ROWS
-                             and c1 in best.mapping), default=-1)
-        first, last = min(best.texts), max(best.texts)
-        best.beside = [(index, columns) for index, columns in every
-                       if index != best.grid_row
-                       and all(c < first or c > last for c in columns)]
+            header = _Header(index, mapping, duplicates, texts)
+            if elements == len(ELEMENTS):
+                complete.append(header)
+            if score > best_score:
+                best, best_score = header, score
+    if best is None:
+        return None
+    if len(complete) > 1:  # tables side by side: the one with the most cases is the inventory
+        best = _fullest(sheet, best, complete)
+    # header cells merged down over the row(s) of sub-headers below them
+    best.last_row = max((r2 for r1, c1, r2, _ in sheet.merged
+                         if r1 == best.grid_row < r2 < HEADER_SCAN_ROWS
+                         and c1 in best.mapping), default=-1)
+    best.beside = [(other.grid_row, _element_columns(other)) for other in complete
+                   if _apart(best, other)]
     return best
+
+
+def _element_columns(header: _Header) -> list[int]:
+    return sorted(c for c, canonical in header.mapping.items() if canonical in ELEMENTS)
+
+
+def _apart(header: _Header, other: _Header) -> bool:
+    """Whether `other` names the four elements in columns outside `header`'s table: the run
+    of header cells around its elements (a note far right of the header row is not part of
+    the table)."""
+    columns = _element_columns(header)
+    first, last = columns[0], columns[-1]
+    while first - 1 in header.texts:
+        first -= 1
+    while last + 1 in header.texts:
+        last += 1
+    return other.grid_row != header.grid_row and all(
+        c < first or c > last for c in _element_columns(other))
+
+
+def _fullest(sheet: Sheet, best: _Header, complete: list[_Header]) -> _Header:
+    """`best`, unless it has fewer than BESIDE_CASES rows of cases under it and a complete
+    header apart from it has more: a 記入例 block above and beside the inventory was read as
+    the inventory. Of two tables of cases, the first stays the one read."""
+    fullest, most = best, _case_rows(sheet, best.grid_row, _element_columns(best))
+    if most >= BESIDE_CASES:
+        return best
+    for other in complete:
+        if _apart(best, other):
+            rows = _case_rows(sheet, other.grid_row, _element_columns(other))
+            if rows > most:
+                fullest, most = other, rows
+    return fullest
+
+
+def _case_rows(sheet: Sheet, grid_row: int, columns: list[int]) -> int:
+    """Rows under `grid_row` whose `columns` all hold a word of two characters or more, with
+    a letter: a case; not a legend's explanations (one row), a count or a placeholder (－)."""
+    def word(row: list, column: int) -> bool:
+        text = cell_text(row[column]).strip() if column < len(row) else ""
+        return len(text) > 1 and any(ch.isalpha() for ch in text)
+
+    return sum(1 for row in sheet.rows[grid_row + 1:] if all(word(row, c) for c in columns))
 
 
 def _merged_down(sheet: Sheet) -> dict[int, dict[int, object]]:
@@ -514,6 +560,7 @@ def _formulas_without_value(sheet: Sheet, header: _Header, first: int, count: in
 
 
 SHOWN_ROWS = 10  # rows a finding about many rows names
+BESIDE_CASES = 2  # rows of cases that make a table beside another one a table of cases
 OTHER_SHEETS = 50  # sheets after the one read looked at for other-inventory-sheets
 
 
@@ -556,26 +603,29 @@ def _check_swallowed_rows(sheet: Sheet, header: _Header, path: str) -> None:
 
 
 def _tables_beside(sheet: Sheet, header: _Header, path: str) -> list[Finding]:
-    """An error for the first table beside the one read (its own header naming ①–④ in other
-    columns, a row or more apart) with rows of data under it: those rows are not read, and a
-    table a planner sees must not be lost without a word."""
-    rows = sheet.rows
+    """A warning for the first table beside the one read (its own header naming ①–④ in other
+    columns, in another row) with rows of cases under it: those rows are not read. One row is
+    passed over: a legend explaining the columns, a 記入例 block."""
     for grid_row, columns in header.beside:
-        count = sum(1 for row in rows[grid_row + 1:]
-                    if any(c < len(row) and cell_text(row[c]).strip() for c in columns))
-        if not count:
-            continue  # an empty form beside the table loses nothing
+        count = _case_rows(sheet, grid_row, columns)
+        if count < BESIDE_CASES:
+            continue
         first = _cell_ref(sheet, columns[0], grid_row)
         last = _cell_ref(sheet, columns[-1], grid_row)
         read = _cell_ref(sheet, min(header.texts), header.grid_row)
-        message = (f"sheet {sheet.name!r} has a second table beside the one read: its header "
-                   f"{first}:{last} names ①–④ again, and the {count:,} rows with data under "
-                   f"it are not read as cases (only the table with its header at {read} is). "
-                   "Put the second table on a sheet of its own (and choose it with --sheet)")
-        return [Finding("error", "table-beside", message, file=path, sheet=sheet.name,
+        where, apart = ((f"sheet {sheet.name!r} has", "on a sheet of its own (and choose it "
+                         "with --sheet)") if sheet.name else ("the file has", "in a file of "
+                                                               "its own"))
+        message = (f"{where} a second table beside the one read: its header {first}:{last} "
+                   f"names ①–④ again, and the {count:,} rows of cases under it are not read "
+                   f"(only the table with its header at {read} is). Put the second table "
+                   f"{apart}")
+        return [Finding("warning", "table-beside", message, file=path, sheet=sheet.name,
                         cell=first, row=sheet.row_number(grid_row),
-                        params=(("sheet", sheet.name), ("cells", f"{first}:{last}"),
-                                ("count", f"{count:,}"), ("read", read)))]
+                        params=(("where", f"シート「{sheet.name}」" if sheet.name else "ファイル"),
+                                ("cells", f"{first}:{last}"), ("count", f"{count:,}"),
+                                ("read", read),
+                                ("apart", "別のシート" if sheet.name else "別のファイル")))]
     return []
 
 

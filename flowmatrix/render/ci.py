@@ -69,7 +69,7 @@ RULES = {
                    "Move the sums out of the table."),
     "template-example": ("The example case of flowmatrix template is still in the inventory",
                          "Overwrite it with a case, or delete the row."),
-    "table-beside": ("A second table beside the first one is not read",
+    "table-beside": ("A second table beside the one read is not read",
                      "Move the second table to a sheet of its own."),
     "case-over-rows": ("A case's No or title is merged over rows counted as cases",
                        "Write one case's items in one cell, or unmerge the cells."),
