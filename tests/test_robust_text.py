@@ -321,6 +321,19 @@ def test_a_runaway_quote_in_a_ragged_csv_is_refused_and_a_note_over_lines_is_not
     lines[3] = '次回: 4月, 5月, 6月, 7月"'
     del lines[4:6]
     assert cases(cli, write_csv(tmp_path / "note.csv", lines)) == (0, 5)
+    # a note that lists words with commas over a row's width, and the elements first with a
+    # line of commas in ②: cells, not cases (found by the red-team pass on the first version)
+    listed = [header, '1,甲市,事例1,A1,B1,C1,D1,防災,"対象：\n高齢者, 障害者, 子育て世帯, 生活保護, '
+              'ひとり親, 外国人, 要介護"', "2,甲市,事例2,A2,B2,C2,D2"]
+    assert cases(cli, write_csv(tmp_path / "listed.csv", listed)) == (0, 2)
+    first = ["①データ共有元サービス,②流通データ,③データ共有先サービス,④データ連携サービス,備考",
+             '母子手帳アプリ,"基本4情報:\n氏名, 住所, 生年月日, 性別",保育所システム,連携基盤',
+             "健康アプリ,健診結果,保健指導システム,連携基盤"]
+    assert cases(cli, write_csv(tmp_path / "first.csv", first)) == (0, 2)
+    # swallowed rows that leave off ④ too are still rows
+    blank = [header, '1,甲市,事例1,"A1,B1,C1,D1', "2,甲市,事例2,A2,B2,C2", "3,甲市,事例3,A3,B3,C3",
+             '4,甲市,事例4,A4",B4,C4,D4', "5,甲市,事例5,A5,B5,C5,D5"]
+    assert "line 2: a quote" in refused(cli, write_csv(tmp_path / "blank.csv", blank))
 
 
 def test_a_stray_tab_in_a_quoted_multiline_field_does_not_make_a_csv_a_tsv(tmp_path):

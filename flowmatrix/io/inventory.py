@@ -584,22 +584,32 @@ def _rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int
 
 
 def _check_swallowed_rows(sheet: Sheet, header: _Header, path: str) -> None:
-    """A CSV record over several lines whose cell holds lines that fill every element column
-    when split at the delimiter: a quote opened in it ran on over whole cases. The reader's
-    own check compares with the usual width of a row, which misses rows that leave off their
-    trailing empty fields (a file written by hand): here the header says what a case needs."""
+    """A CSV record over several lines whose cell holds lines shaped like the cases: a quote
+    opened in it ran on over them. The reader's own check compares with the usual width of a
+    row, which misses rows that leave off their trailing empty fields (a file written by hand);
+    here the header and the rows say what a case looks like: a line is one when it reaches
+    the last element column but one, fills three element columns or more, and starts as the
+    rows do (with a value of the first column, or a number where the record starts with one).
+    A note listing words with commas starts otherwise."""
     from .delimited import swallowed_rows
 
     columns = [c for c, canonical in header.mapping.items() if canonical in ELEMENTS]
-    need = max(columns) + 1
+    need = max(columns)  # fields: the last element column may be what a ragged row leaves off
+    starts = {cell_text(row[0]).strip() for row in sheet.rows[header.first_data_row:] if row}
 
-    def case_line(text: str) -> bool:
+    def case_line(text: str, numbered: bool) -> bool:
         fields = text.split(sheet.delimiter)
-        return len(fields) >= need and all(fields[c].strip(' "') for c in columns)
+        first = fields[0].strip(' "')
+        return (len(fields) >= need
+                and sum(1 for c in columns if c < len(fields) and fields[c].strip(' "')) >= 3
+                and (first in starts or numbered and first.isdigit()))
 
     for grid_row, first_line, last_line in sheet.quoted:
         if grid_row >= header.first_data_row:
-            swallowed_rows(sheet.rows[grid_row], first_line, last_line, case_line, path)
+            record = sheet.rows[grid_row]
+            numbered = cell_text(record[0]).strip().isdigit()
+            swallowed_rows(record, first_line, last_line,
+                           lambda text, numbered=numbered: case_line(text, numbered), path)
 
 
 def _tables_beside(sheet: Sheet, header: _Header, path: str) -> list[Finding]:
