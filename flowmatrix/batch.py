@@ -30,15 +30,17 @@ class InputResult:
     error: FlowmatrixError | None = None
 
 
-def expand_inputs(arguments: list[str | Path], *, skip: tuple[str | Path, ...] = ()
-                  ) -> list[Path]:
+def expand_inputs(arguments: list[str | Path], *, skip: tuple[str | Path, ...] = (),
+                  passed_over: list[tuple[Path, list[str]]] | None = None) -> list[Path]:
     """Files as given; folders → every inventory file inside (recursively, sorted, skipping
     hidden files and Excel's ~$ lock files); 'reports-2024/*.xlsx' → the matching files.
 
     Reports are never read back as inventories: a folder or glob skips the folders in `skip`
     (the --out folder) and every folder flowmatrix wrote (is_report_folder), so a run with its
     --out inside the input folder reads the same inputs every time. A file named directly is
-    always read."""
+    always read. `passed_over` gets each report folder passed over that holds other files
+    that could be inventories (a summary.json copied into a folder of inventories; an edited
+    copy of a report), with their names: the caller says so, as they are not read."""
     skipped = {Path(s).resolve() for s in skip}
 
     def kept(path: Path) -> bool:
@@ -46,19 +48,25 @@ def expand_inputs(arguments: list[str | Path], *, skip: tuple[str | Path, ...] =
                        for p in (path.resolve(), *path.resolve().parents))
 
     found: list[Path] = []
+    notes: dict[Path, list[str]] = {}
     for argument in arguments:
         text = str(argument)
         path = Path(text)
         try:
             if path.is_dir():
-                found += sorted(_inventory_files(path, skipped))
+                found += sorted(_inventory_files(path, skipped, notes))
             elif not path.exists() and glob.has_magic(text):
                 matches = sorted(Path(m) for m in _matching(text))
                 if not matches:
                     raise InputFileError("no files match this pattern", path=text,
                                          code="no-match")
-                found += [m for m in matches
-                          if m.is_file() and kept(m.parent) and not _report_file(m)]
+                for match in matches:
+                    if not match.is_file():
+                        continue
+                    if kept(match.parent):
+                        found.append(match)
+                    elif match.name not in REPORT_FILES and match.parent.resolve() not in skipped:
+                        notes.setdefault(match.parent, []).append(match.name)
             else:
                 found.append(path)
         except OSError as exc:  # a folder on the way that may not be read
@@ -66,6 +74,8 @@ def expand_inputs(arguments: list[str | Path], *, skip: tuple[str | Path, ...] =
             raise InputFileError(f"cannot read {where}: {exc.strerror or exc}", path=text,
                                  code="unreadable-file",
                                  params={"reason": "folder", "name": where}) from exc
+    if passed_over is not None:
+        passed_over += [(folder, sorted(set(names))) for folder, names in notes.items()]
     # one file named twice (./a.csv and data/../a.csv, a link, a glob through a link) is read
     # once, under the first of its names
     unique: dict[Path, Path] = {}
@@ -89,9 +99,11 @@ def _matching(pattern: str) -> list[str]:
     return matches
 
 
-def _inventory_files(folder: Path, skipped: set[Path]) -> list[Path]:
+def _inventory_files(folder: Path, skipped: set[Path], notes: dict[Path, list[str]]
+                     ) -> list[Path]:
     """The inventory files under `folder`, not descending into hidden folders, the folders
-    in `skipped` and report folders."""
+    in `skipped` and report folders; `notes` gets the report folders passed over that hold
+    other files that could be inventories."""
     if folder.resolve() in skipped:
         return []
 
@@ -101,12 +113,19 @@ def _inventory_files(folder: Path, skipped: set[Path]) -> list[Path]:
     files = []
     for root, folders, names in os.walk(folder, onerror=unreadable):
         here = Path(root)
-        folders[:] = [name for name in folders if not name.startswith(".")
-                      and (here / name).resolve() not in skipped
-                      and not is_report_folder(here / name)]
+        kept = []
+        for name in folders:
+            if name.startswith(".") or (here / name).resolve() in skipped:
+                continue
+            if is_report_folder(here / name):
+                others = _other_files(here / name)
+                if others:
+                    notes[here / name] = others
+                continue
+            kept.append(name)
+        folders[:] = kept
         files += [here / name for name in names
-                  if _inventory_name(name) and (here / name).is_file()
-                  and not _report_file(here / name)]
+                  if _inventory_name(name) and (here / name).is_file()]
     return files
 
 
@@ -118,36 +137,27 @@ def _inventory_name(name: str) -> bool:
 REPORT_FILES = frozenset({"report.xlsx", "summary.json", "cases.csv"})
 
 
+def _other_files(folder: Path) -> list[str]:
+    """The files in a report folder that could be inventories but are not the report's own."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entry.name for entry in entries if _inventory_name(entry.name)
+                          and entry.name not in REPORT_FILES and entry.is_file())
+    except OSError:
+        return []
+
+
 def is_report_folder(folder: Path) -> bool:
     """Whether flowmatrix wrote `folder`: a batch's (index.html beside _combined/) or one
-    report's (a summary.json whose first key is "flowmatrix", and no file to read but the
-    report's own). Markers already in every default report, so reports written before this
-    check are recognised too. A folder of inventories that also holds a copied summary.json
-    is not a report: its inventories were skipped without a word."""
+    report's (a summary.json whose first key is "flowmatrix"). Markers already in every
+    default report, so reports written before this check are recognised too."""
     try:
         if (folder / "index.html").is_file() and (folder / COMBINED).is_dir():
             return True
-        if not _holds_summary(folder):
-            return False
-        with os.scandir(folder) as entries:
-            return not any(_inventory_name(entry.name) and entry.name not in REPORT_FILES
-                           and entry.is_file() for entry in entries)
-    except OSError:
-        return False
-
-
-def _holds_summary(folder: Path) -> bool:
-    try:
         with open(folder / "summary.json", "rb") as summary:
             return summary.read(len(_SUMMARY_START)) == _SUMMARY_START
     except OSError:
         return False
-
-
-def _report_file(path: Path) -> bool:
-    """A file flowmatrix wrote beside its summary.json (report.xlsx, cases.csv, the summary
-    itself): never an inventory, wherever the folder is."""
-    return path.name in REPORT_FILES and _holds_summary(path.parent)
 
 
 _SUMMARY_START = b'{\n  "flowmatrix":'  # render/summary.py puts the version first

@@ -61,22 +61,29 @@ def test_reports_inside_the_input_folder_are_not_inputs(english_messages, cli, t
     assert named.exit_code == 0, named.output
 
 
-def test_a_folder_of_inventories_with_a_copied_summary_is_still_read(cli, tmp_path):
-    """inv/2024/ held a.xlsx and a summary.json copied from a report: the folder was taken
-    for a report and its cases skipped without a word. The copy alone is passed over."""
+def test_a_report_folder_passed_over_with_other_files_in_it_is_said(cli, tmp_path):
+    """inv/2024/ held a.xlsx and a summary.json copied from a report: the folder was passed
+    over as a report, its cases lost without a word. It is still passed over (reading it
+    would count an edited copy of a report twice, or fail on a memo), and the run names it
+    and what it holds, by folder or by glob; a report folder of its own files only is
+    passed over quietly."""
     inbox = two_file_inbox(tmp_path / "inv" / "2024")
     report = tmp_path / "report"
     assert cli("analyze", inbox / "aizu.xlsx", "--out", report, "--format", "json,csv"
                ).exit_code == 0
     (inbox / "summary.json").write_bytes((report / "aizu" / "summary.json").read_bytes())
-    (inbox / "cases.csv").write_bytes((report / "aizu" / "cases.csv").read_bytes())
-    checked = cli("validate", tmp_path / "inv")
-    assert checked.exit_code == 0 and checked.output.count("✓") == 2, checked.output
-    assert "summary.json" not in checked.output and "cases.csv" not in checked.output
-    found = cli("validate", str(tmp_path / "inv" / "**" / "*.*"))
-    assert found.output.count("✓") == 2, found.output
-    # the report itself is still no input: its folder holds nothing else
-    assert cli("validate", tmp_path / "report").exit_code == 2
+    (inbox.parent / "b.csv").write_bytes((inbox / "kumagaya.csv").read_bytes())
+    checked = cli("validate", tmp_path / "inv", "--lang", "en")
+    assert checked.exit_code == 0 and checked.output.count("✓") == 1, checked.output
+    said = " ".join(checked.stderr.split())
+    assert ("2024: passed over as a flowmatrix report folder (it holds a summary.json), so "
+            "aizu.xlsx, kumagaya.csv in it were not read" in said)
+    japanese = " ".join(cli("validate", str(tmp_path / "inv" / "**" / "*.*")).stderr.split())
+    assert "2024: flowmatrix のレポートのフォルダー（summary.json があります）として読み飛ばした" in japanese
+    assert "aizu.xlsx、kumagaya.csv" in japanese
+    quiet = cli("validate", tmp_path / "report")
+    assert quiet.exit_code == 2 and "passed over" not in quiet.stderr \
+        and "読み飛ばした" not in quiet.stderr
 
 
 # 2. A report folder that is a link (to a share) stays a link

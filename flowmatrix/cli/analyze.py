@@ -12,7 +12,15 @@ from ..errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError
 from ..render.registry import DEFAULT_FORMATS, FORMATS
 from ..settings import DEFAULTS, FLOW_CHART_MIN_CASES, Settings
 from .app import command
-from .console import console, escape, fail, language, print_error, write_stdout
+from .console import (
+    console,
+    escape,
+    fail,
+    language,
+    print_error,
+    say_passed_over,
+    write_stdout,
+)
 from .options import FindingsFormat, settings_options
 from .summary import print_analysis
 
@@ -70,7 +78,9 @@ def analyze(
     quiet = quiet or findings is not None  # stdout carries the findings
     try:
         chosen = parse_formats(formats)
-        paths = expand_inputs(inputs, skip=(out,))
+        notes: list = []
+        paths = expand_inputs(inputs, skip=(out,), passed_over=notes)
+        say_passed_over(notes)
         if not paths:
             raise FlowmatrixError("no inventory files found in " + ", ".join(inputs),
                                   code="no-input")

@@ -12,7 +12,7 @@ import typer
 from ..errors import FlowmatrixError
 from ..settings import DEFAULT_NAME_THRESHOLD, Settings
 from .app import command
-from .console import console, emit, escape, fail, output_format, written
+from .console import console, emit, escape, fail, output_format, say_passed_over, written
 from .options import OutputOption, settings_options
 
 
@@ -75,7 +75,9 @@ def names(
     lang = settings.lang
     kinds = (element.value,) if element else ("service", "data")
     try:
-        paths = expand_inputs(inputs)
+        notes: list = []
+        paths = expand_inputs(inputs, passed_over=notes)
+        say_passed_over(notes)
         if not paths:
             raise FlowmatrixError("no inventory files found in " + ", ".join(inputs),
                                   code="no-input")

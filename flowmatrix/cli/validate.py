@@ -12,7 +12,7 @@ import typer
 from ..errors import EXIT_OK, FlowmatrixError
 from ..settings import Settings
 from .app import command
-from .console import console, escape, fail, usage, write_stdout, written
+from .console import console, escape, fail, say_passed_over, usage, write_stdout, written
 from .options import settings_options
 
 
@@ -73,7 +73,9 @@ def validate(
     if baseline is not None and write_baseline is not None:
         raise usage("--baseline and --write-baseline: give one (write the baseline first)")
     try:
-        paths = expand_inputs(files)
+        notes: list = []
+        paths = expand_inputs(files, passed_over=notes)
+        say_passed_over(notes)
         if not paths:
             raise FlowmatrixError("no inventory files found in " + ", ".join(files),
                                   code="no-input")

@@ -215,6 +215,20 @@ def wrote(path: str, what: str | None, lang: str = "ja") -> str:
     return text + (f"（{what}）" if lang == "ja" else f" ({what})") if what else text
 
 
+PASSED_OVER = {
+    "ja": "{folder}: flowmatrix のレポートのフォルダー（summary.json があります）として読み飛ばしたため、"
+          "中の {files} も読んでいません。読むにはファイルを指定するか、summary.json を移してください",
+    "en": "{folder}: passed over as a flowmatrix report folder (it holds a summary.json), so "
+          "{files} in it were not read; name them to read them, or move the summary.json away",
+}
+
+
+def passed_over(folder: str, files: list[str], lang: str = "ja") -> str:
+    """A report folder passed over with other files in it, in `lang`."""
+    shown = ("、" if lang == "ja" else ", ").join(files[:5]) + (" …" if len(files) > 5 else "")
+    return PASSED_OVER[lang].format(folder=folder, files=shown)
+
+
 def column_label(column: object, lang: str = "ja") -> str:
     """The heading of a tally column: "cases" → 事例数, "fiscal_year" → 年度, "file" →
     ファイル; theme labels and markers are already words and stay as they are."""
