@@ -366,9 +366,9 @@ def test_excels_sep_line_names_the_delimiter_and_is_not_a_row(cli, tmp_path):
     assert 'line 9: a quote (") opens a cell here' in refused(cli, write_csv(path, lines))
 
 
-def test_an_xls_page_of_two_tables_reads_both_as_excel_does(cli, tmp_path):
+def test_an_xls_page_of_two_tables_reads_both_as_libreoffice_shows_them(cli, tmp_path):
     """A web system paged its export into two tables, each with the header: only the first
-    was read (3 of 5 cases, no finding). Excel shows them one below the other."""
+    was read (3 of 5 cases, no finding). LibreOffice shows them one below the other."""
     from flowmatrix import classify
 
     def table(lines):
@@ -381,5 +381,13 @@ def test_an_xls_page_of_two_tables_reads_both_as_excel_does(cli, tmp_path):
                     encoding="utf-8")
     classified = classify(path)
     assert classified.cases["case_id"].tolist() == ["1", "2", "3", "4", "5"]
-    assert classified.cases["row"].tolist() == [2, 3, 4, 7, 8]  # a row apart, then the header
-    assert [(f.code, f.row) for f in classified.findings] == [("repeated-header", 6)]
+    assert classified.cases["row"].tolist() == [2, 3, 4, 6, 7]  # as LibreOffice shows them
+    assert [(f.code, f.row) for f in classified.findings] == [("repeated-header", 5)]
+    # a summary table under the data is no page of cases: not read, and said
+    summary = ("<table><tr><td>観光</td><td>3件</td><td>健康</td><td>2件</td></tr>"
+               "<tr><td>合計</td><td>5件</td></tr></table>")
+    path.write_text(f"<html><body>{table(lines)}{summary}</body></html>", encoding="utf-8")
+    classified = classify(path)
+    assert len(classified.cases) == 5
+    assert [(f.code, f.row) for f in classified.findings] == [("page-table", 7)]
+    assert "its 1 row with text under ①–④ is not read" in classified.findings[0].message

@@ -3,9 +3,9 @@ their rowspans as merged ranges.
 
 Japanese web systems export "Excel" files that are HTML pages with an .xls name; Excel opens
 them, so planners have them. A system that pages its export writes a table a page, each with
-its header: the tables are read one below the other, an empty row between them, so the
-inventory sees a repeated header (skipped) or a second table (an error), never a page lost
-without a word. A cell spanning rows becomes a merged range (its value belongs to
+its header: the tables are read one below the other, as LibreOffice shows adjacent tables,
+and where each starts is kept, so the inventory reads on over a repeated header and stops at a
+table of other rows (a summary). A cell spanning rows becomes a merged range (its value belongs to
 every row it spans, as in a workbook); a cell spanning columns is followed by empty cells so the
 columns below it stay aligned. Tables inside a cell are read as that cell's text.
 """
@@ -57,12 +57,14 @@ class _Tables(HTMLParser):
         self.cell: list[str] | None = None
         self.spans: tuple[int, int] = (1, 1)
         self.below: dict[int, int] = {}  # column → last row a rowspan from above covers
+        self.starts: list[int] = []  # the row each table starts at
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
             self.depth += 1
-            if self.depth == 1 and self.rows:  # the next table: below, a row apart
-                self._new_row()
+            if self.depth == 1:  # a table of the page: below the last, where it starts kept
+                self._end_cell()
+                self.starts.append(len(self.rows))
                 self.below.clear()
         elif self.depth != 1:
             if tag == "br" and self.cell is not None:
@@ -138,13 +140,13 @@ def _span(value: str | None) -> int:
 
 
 def page_tables(text: str, max_rows: int
-                ) -> tuple[list[list[str]], list[tuple[int, int, int, int]]] | None:
-    """(rows, merged ranges) of the <table>s in `text`, one below the other; None if it has no
-    table. Raises TableTooLarge past `max_rows` rows with content or when spans make a grid of
-    holes."""
+                ) -> tuple[list[list[str]], list[tuple[int, int, int, int]], list[int]] | None:
+    """(rows, merged ranges, the row each table starts at) of the <table>s in `text`, one below
+    the other; None if it has no table. Raises TableTooLarge past `max_rows` rows with content
+    or when spans make a grid of holes."""
     parser = _Tables(max_rows)
     parser.feed(text)
     parser.close()
     if parser.depth:  # a table never closed: what was read is the table
         parser._end_cell()
-    return (parser.rows, parser.merged) if parser.rows else None
+    return (parser.rows, parser.merged, parser.starts) if parser.rows else None

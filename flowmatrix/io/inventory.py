@@ -484,6 +484,9 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
         if finding.code == "second-table":
             end = i
             break
+    if sheet.table_starts:
+        end, other = _page_tables(sheet, texts, headers_at, first, end, path)
+        findings += other
     # A case has at least one of the four elements filled (or a formula saved without its
     # value, reported above); other rows (blank, notes, repeated headers) are not.
     elements = [texts[e] for e in ELEMENTS if e in texts]
@@ -715,6 +718,33 @@ def _cases_over_rows(sheet: Sheet, header: _Header, case_rows: list[int],
                     column=columns[c1],
                     params=(("sheet", sheet.name), ("spans", f"{len(spans):,}"),
                             ("cells", shown), ("counted", f"{counted:,}")))]
+
+
+def _page_tables(sheet: Sheet, texts: dict[str, list[str]], headers_at: dict[int, Finding],
+                 first: int, end: int, path: str) -> tuple[int, list[Finding]]:
+    """Where reading stops among an HTML page's tables: it reads on into a table that starts
+    with the header again (a page of a paged export), and stops at one that does not (a
+    summary under the data), naming it when its rows hold text under ①–④."""
+    for start in sheet.table_starts:
+        i = start - first
+        if not 0 < i < end:
+            continue
+        if i in headers_at and headers_at[i].code == "repeated-header":
+            continue
+        rest = sum(1 for values in zip(*(texts[e][i:end] for e in ELEMENTS), strict=True)
+                   if any(values))
+        if not rest:
+            return i, []
+        row = sheet.row_number(start)
+        rows = "its 1 row with text under ①–④ is" if rest == 1 else \
+            f"its {rest:,} rows with text under ①–④ are"
+        message = (f"row {row} starts another table of the page, whose first row is not the "
+                   f"header: {rows} not read as cases "
+                   "(a summary, or a table of other columns). If they are cases, give the table "
+                   "the inventory's header row")
+        return i, [Finding("warning", "page-table", message, file=path, row=row,
+                           params=(("row", row), ("rest", f"{rest:,}")))]
+    return end, []
 
 
 def _hidden_cases(sheet: Sheet, rows: list[int], path: str) -> list[Finding]:

@@ -47,6 +47,8 @@ class Sheet:
     # `quoted`), for the inventory to check against its header; and the delimiter.
     quoted: list[tuple[int, int, int]] = field(default_factory=list)
     delimiter: str = ","
+    # An HTML page's tables, read one below the other: the grid row each starts at.
+    table_starts: list[int] = field(default_factory=list)
     # Cells (0-based sheet row, column) holding a formula saved without its value.
     formulas: list[tuple[int, int]] = field(default_factory=list)
     # Rows hidden in the sheet (by hand, or by a filter), as people number them.
@@ -518,8 +520,8 @@ def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook
         if table is None:
             raise InputFileError("this .xls is an HTML page without a table; open it in Excel "
                                  "and save it as .xlsx", path=str(path), code="unsupported-format")
-        rows, merged = table
-        return _single_sheet(path, Sheet(None, rows, merged), used)
+        rows, merged, starts = table
+        return _single_sheet(path, Sheet(None, rows, merged, table_starts=starts), used)
     try:
         text, used = decode_text(data, encoding, path)
     except InputFileError:

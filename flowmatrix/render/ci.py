@@ -75,6 +75,8 @@ RULES = {
                        "Write one case's items in one cell, or unmerge the cells."),
     "merged-heading": ("An element's heading is merged over columns whose cells are not read",
                        "Write the items in one cell, or give the other column a heading."),
+    "page-table": ("Another table of an HTML page is not read",
+                   "Give the table the inventory's header row if its rows are cases."),
     "hidden-rows": ("Cases in hidden or filtered rows are counted",
                     "Show the rows (clear the filter); delete those that are not cases."),
     "row-without-elements": ("Rows of the table have text but none of the four elements",
