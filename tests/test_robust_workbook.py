@@ -489,7 +489,7 @@ def test_cases_in_hidden_and_filtered_rows_are_counted_and_named(tmp_path):
     rows[9] = []
     sparse = _hide_rows(raw_xlsx(tmp_path / "sparse.xlsx", {"事例一覧": rows}), [3, 9])
     (found,) = [f for f in classify(sparse).findings if f.code == "hidden-rows"]
-    assert "1 case is in hidden rows of sheet '事例一覧' (rows 3:" in found.message
+    assert "1 case is in hidden rows of sheet '事例一覧' (row 3:" in found.message
     visible = raw_xlsx(tmp_path / "visible.xlsx", {"事例一覧": inventory_rows(3)})
     assert not [f for f in classify(visible).findings if f.code == "hidden-rows"]
 
@@ -620,3 +620,22 @@ def test_an_element_heading_merged_over_two_columns_names_what_is_not_read(make_
     form = classify(make_xlsx(grouped[:1], name="form.xlsx",
                               merged={"Sheet1": ["C1:D2", "A1:A2", "B1:B2", "E1:E2"]}))
     assert len(form.cases) == 0
+
+
+def test_merged_cells_over_sub_cases_and_overlapping_merges_are_counted_right(make_xlsx):
+    """No merged over 事例a/b/c (sub-cases, each titled) was told 'Excel shows 1 … write its
+    items in one cell'; No over three rows and the title over two of them gave '5 cases where
+    Excel shows 2' (red-team pass on 29770df)."""
+    from flowmatrix import classify
+
+    header = ["No", "事例名", *JA_HEADER[2:6]]
+    rows = [header, [1, "事例a", "A", "B", "C", "D"], [None, "事例b", "E", "F", "G", "H"],
+            [None, "事例c", "I", "J", "K", "L"]]
+    grouped = classify(make_xlsx(rows, merged={"Sheet1": ["A2:A4"]}))
+    assert not [f for f in grouped.findings if f.code == "case-over-rows"]
+    rows = [header, [1, "事例a", "A", "B", "C", "D"], [None, None, "E", "F", "G", "H"],
+            [None, None, "I", "J", "K", "L"]]
+    overlapping = classify(make_xlsx(rows, name="overlap.xlsx",
+                                     merged={"Sheet1": ["A2:A4", "B2:B3"]}))
+    (found,) = [f for f in overlapping.findings if f.code == "case-over-rows"]
+    assert "(A2:A4): 3 cases where Excel shows 1" in found.message

@@ -514,7 +514,8 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
     if sheet.hidden_rows:
         findings += _hidden_cases(sheet, provenance_rows, path)
     if sheet.merged:
-        findings += _cases_over_rows(sheet, header, [first + i for i in keep], path)
+        findings += _cases_over_rows(sheet, header, [first + i for i in keep],
+                                     texts.get("title"), first, path)
 
     # file and sheet: one string for every case (as a column of its own, pandas would store a
     # copy per case, as Arrow text)
@@ -686,38 +687,51 @@ def _sub_header(sheet: Sheet, header: _Header, column: int) -> bool:
 
 
 def _cases_over_rows(sheet: Sheet, header: _Header, case_rows: list[int],
-                     path: str) -> list[Finding]:
+                     titles: list[str] | None, first: int, path: str) -> list[Finding]:
     """One warning for the cells of the No or title column merged down over rows that are
     each read as a case: Excel shows one case (one No, one title) where they count several.
-    A case written over rows (an item a row beside a merged title) is common in forms."""
+    A case written over rows (an item a row beside a merged title) is common in forms. A No
+    merged over rows whose titles differ groups sub-cases: nothing to say. Merged cells that
+    overlap (No over three rows, the title over two of them) are one case."""
     from bisect import bisect_left, bisect_right
 
     columns = {c: canonical for c, canonical in header.mapping.items()
                if canonical in ("case_id", "title")}
-    by_rows: dict[tuple[int, int], tuple] = {}  # rows → (first row, column, last row, cases)
+    merges = []
     for r1, c1, r2, _ in sorted(sheet.merged):
-        if c1 in columns and r2 > r1 >= header.first_data_row and (r1, r2) not in by_rows:
-            inside = bisect_right(case_rows, r2) - bisect_left(case_rows, r1)
-            if inside > 1:  # No and title merged over the same rows: one case, said once
-                by_rows[r1, r2] = (r1, c1, r2, inside)
-    spans = sorted(by_rows.values())
+        if c1 not in columns or not r2 > r1 >= header.first_data_row:
+            continue
+        if columns[c1] == "case_id" and titles is not None and len(
+                {t for t in titles[r1 - first:r2 - first + 1] if t}) > 1:
+            continue  # sub-cases grouped under one No, each with its title
+        merges.append((r1, r2, c1))
+    spans: list[list[int]] = []  # [first row, last row, column] of overlapping merges joined
+    for r1, r2, c1 in merges:
+        if spans and r1 <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], r2)
+        else:
+            spans.append([r1, r2, c1])
+    counts = [bisect_right(case_rows, r2) - bisect_left(case_rows, r1) for r1, r2, _ in spans]
+    spans = [(*span, n) for span, n in zip(spans, counts, strict=True) if n > 1]
     if not spans:
         return []
-    cells = [f"{_cell_ref(sheet, c1, r1)}:{_cell_ref(sheet, c1, r2)}" for r1, c1, r2, _ in spans]
+    cells = [f"{_cell_ref(sheet, c1, r1)}:{_cell_ref(sheet, c1, r2)}" for r1, r2, c1, _ in spans]
     shown = ", ".join(cells[:SHOWN_ROWS]) + (", …" if len(cells) > SHOWN_ROWS else "")
-    counted = sum(inside for *_, inside in spans)
+    counted = sum(n for *_, n in spans)
     cells_are = ("1 No or title cell is" if len(spans) == 1 else
                  f"{len(spans):,} No or title cells are")
-    message = (f"sheet {sheet.name!r}: {cells_are} merged over rows that are each counted "
-               f"as a case ({shown}): {counted:,} cases where Excel "
-               f"shows {len(spans):,}. If the rows are one case, write its items in one cell "
-               "(separated by 、 or /); if not, unmerge the cells")
-    r1, c1, _, _ = spans[0]
+    where = f"sheet {sheet.name!r}: " if sheet.name else ""
+    message = (f"{where}{cells_are} merged over rows that are each counted as a case "
+               f"({shown}): {counted:,} cases where Excel shows {len(spans):,}. If the rows "
+               "are one case, write its items in one cell (separated by 、 or /); if not, "
+               "unmerge the cells")
+    r1, _, c1, _ = spans[0]
     return [Finding("warning", "case-over-rows", message, file=path, sheet=sheet.name,
                     cell=_cell_ref(sheet, c1, r1), row=sheet.row_number(r1),
                     column=columns[c1],
-                    params=(("sheet", sheet.name), ("spans", f"{len(spans):,}"),
-                            ("cells", shown), ("counted", f"{counted:,}")))]
+                    params=(("where", f"シート「{sheet.name}」で、" if sheet.name else ""),
+                            ("spans", f"{len(spans):,}"), ("cells", shown),
+                            ("counted", f"{counted:,}")))]
 
 
 def _page_tables(sheet: Sheet, texts: dict[str, list[str]], headers_at: dict[int, Finding],
@@ -755,7 +769,8 @@ def _hidden_cases(sheet: Sheet, rows: list[int], path: str) -> list[Finding]:
         return []
     shown = row_list(hidden, SHOWN_ROWS)
     count = f"{len(hidden):,} case is" if len(hidden) == 1 else f"{len(hidden):,} cases are"
-    message = (f"{count} in hidden rows of sheet {sheet.name!r} (rows {shown}: hidden by hand "
+    rows = "row" if len(hidden) == 1 else "rows"
+    message = (f"{count} in hidden rows of sheet {sheet.name!r} ({rows} {shown}: hidden by hand "
                "or by a filter); they are read and counted like the others. Show the rows to "
                "see what is counted; delete those that are not cases")
     return [Finding("warning", "hidden-rows", message, file=path, sheet=sheet.name,
