@@ -96,6 +96,16 @@ def test_utf8_with_one_stray_cp932_character_is_refused_not_garbled(cli, tmp_pat
     assert "UTF-8 でない箇所が 1 か所あります（最初は 4 行目、212 バイト目" in japanese
     path.write_bytes(text.decode("utf-8", "replace").replace("\ufffd", "・").encode("cp932"))
     assert read_inventory(path).cases["title"].tolist() == ["健康", "防災", "バス"]
+    # the stray byte before any Japanese character (in the header), and a file cut off in
+    # the middle of a character: found by the red-team pass on the first version
+    early = "・".encode("cp932") + text[1:]
+    path.write_bytes(early)
+    assert "except at 2 places (the first at byte 1, line 1" in " ".join(
+        run(cli, path, "--lang", "en").output.split())
+    path.write_bytes(text[:-4] + "健".encode()[:2])
+    cut = " ".join(run(cli, path, "--lang", "en").output.split())
+    assert "the text is UTF-8 but ends in the middle of a character (line 4)" in cut
+    assert "文字の途中で終わっています（4 行目）" in " ".join(run(cli, path).output.split())
 
 
 def test_sheet_that_does_not_exist_lists_the_sheets(cli, tmp_path):

@@ -324,6 +324,8 @@ ERROR_MESSAGES = {
                               "{byte} バイト目。別の文字コードのファイルから貼り付けた文字？）。cp932 として"
                               "読むと日本語がすべて文字化けするため、読みません。その文字を打ち直し、UTF-8 で"
                               "保存してください",
+        "bad-encoding/truncated": "UTF-8 のテキストですが、文字の途中で終わっています（{line} 行目）。コピーの途中で"
+                                  "切れていませんか。もう一度コピーするか保存し直してください",
         "bad-encoding/undetected": "UTF-8 でも cp932（Shift_JIS）でもありません。UTF-8 で保存するか、"
                                    "--encoding で指定してください（例: --encoding euc_jp）",
         "file-not-found/dangling-link": "リンクですが、リンク先のファイルがありません",
