@@ -18,9 +18,9 @@ from .console import (
     fail,
     language,
     print_error,
-    say_passed_over,
     write_stdout,
 )
+from .inputs import input_files
 from .options import FindingsFormat, settings_options
 from .summary import print_analysis
 
@@ -70,7 +70,7 @@ def analyze(
     import datetime as dt
     import os
 
-    from .. import analyze_files, expand_inputs
+    from .. import analyze_files
     from ..render.labels import ANALYZE_WORDS
     from ..render.registry import parse_formats
 
@@ -78,12 +78,7 @@ def analyze(
     quiet = quiet or findings is not None  # stdout carries the findings
     try:
         chosen = parse_formats(formats)
-        notes: list = []
-        paths = expand_inputs(inputs, skip=(out,), passed_over=notes)
-        say_passed_over(notes)
-        if not paths:
-            raise FlowmatrixError("no inventory files found in " + ", ".join(inputs),
-                                  code="no-input")
+        paths = input_files(inputs, skip=(out,))
     except FlowmatrixError as exc:
         raise fail(exc) from exc
     when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z") if stamp else None

@@ -155,15 +155,6 @@ def written(path: Path, what: str | None, lang: str) -> None:
     console(stderr=True).print(escape(wrote(str(path), what, lang)))
 
 
-def say_passed_over(notes: list[tuple[Path, list[str]]]) -> None:
-    """Say on stderr which report folders were passed over with other files in them."""
-    from ..errors import shown_path
-    from ..render.labels import passed_over
-
-    for folder, files in notes:
-        console(stderr=True).print(escape(passed_over(shown_path(folder), files, language())))
-
-
 def print_frame(frame, *, title: str | None = None, index: bool = False,
                 lang: str | None = None) -> None:
     """A DataFrame as a terminal table: numbers right-aligned, shares as percentages; with

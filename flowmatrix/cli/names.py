@@ -12,7 +12,8 @@ import typer
 from ..errors import FlowmatrixError
 from ..settings import DEFAULT_NAME_THRESHOLD, Settings
 from .app import command
-from .console import console, emit, escape, fail, output_format, say_passed_over, written
+from .console import console, emit, escape, fail, output_format, written
+from .inputs import input_files
 from .options import OutputOption, settings_options
 
 
@@ -68,19 +69,14 @@ def names(
     settings: Settings,
 ) -> None:
     """List clusters of names that probably mean one service or one data."""
-    from .. import aliases_toml, expand_inputs, load_aliases, name_clusters, write_atomic
+    from .. import aliases_toml, load_aliases, name_clusters, write_atomic
     from ..render.labels import counted
 
     fmt = output_format(output_format_, output, NameFormat)
     lang = settings.lang
     kinds = (element.value,) if element else ("service", "data")
     try:
-        notes: list = []
-        paths = expand_inputs(inputs, passed_over=notes)
-        say_passed_over(notes)
-        if not paths:
-            raise FlowmatrixError("no inventory files found in " + ", ".join(inputs),
-                                  code="no-input")
+        paths = input_files(inputs)
         found = name_clusters(paths, settings, kinds=kinds, threshold=threshold)
         if write_aliases is not None:
             keep = load_aliases(settings.aliases) if settings.aliases is not None else None

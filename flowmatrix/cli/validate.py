@@ -12,7 +12,8 @@ import typer
 from ..errors import EXIT_OK, FlowmatrixError
 from ..settings import Settings
 from .app import command
-from .console import console, escape, fail, say_passed_over, usage, write_stdout, written
+from .console import console, escape, fail, usage, write_stdout, written
+from .inputs import input_files
 from .options import settings_options
 
 
@@ -67,18 +68,13 @@ def validate(
     settings: Settings,
 ) -> None:
     """Check inventories and list every problem with the sheet and cell it is in."""
-    from .. import check_files, expand_inputs
+    from .. import check_files
     from ..baseline import baseline_bytes, new_findings, read_baseline
 
     if baseline is not None and write_baseline is not None:
         raise usage("--baseline and --write-baseline: give one (write the baseline first)")
     try:
-        notes: list = []
-        paths = expand_inputs(files, passed_over=notes)
-        say_passed_over(notes)
-        if not paths:
-            raise FlowmatrixError("no inventory files found in " + ", ".join(files),
-                                  code="no-input")
+        paths = input_files(files)
         known = read_baseline(baseline) if baseline is not None else None
         results = check_files(paths, settings)
         if write_baseline is not None:
