@@ -109,7 +109,7 @@ def test_the_scans_searches_find_what_re_finds_in_any_bytes():
     from flowmatrix.io.extent import _LOOK_CLOSER, _columns_beyond, _rows_beyond, _search
 
     rng = random.Random(17)
-    parts = [b' r="A1"', b' r="XFD1048576"', b' r="C12"', b' r="AA7"', b'<f>', b'x:f', b't="e"', b'hidden="',
+    parts = [b' r="A1"', b' r="XFD1048576"', b' r="C12"', b' r="AA7"', b'<f>', b'x:f', b't="e"', b'hidden="', b'1"', b'true"',
              b'\xe3\x81\x82', b'\xff', b'\x80', b' r="', b'"', b'9', b'Z',
              b' r="B' + b"9" * 1002 + b'"']
     patterns = [_rows_beyond(n) for n in (0, 9, 12, 99, 1048575, 10**1001)] + \
@@ -120,7 +120,7 @@ def test_the_scans_searches_find_what_re_finds_in_any_bytes():
             found, expected = _search(pattern).search(piece), pattern.search(piece)
             assert (found and found.start()) == (expected and expected.start()), (pattern, piece)
         assert bool(_LOOK_CLOSER.search(piece)) == any(
-            s in piece for s in (b't="e"', b"<f", b":f", b'hidden="'))
+            s in piece for s in (b't="e"', b"<f", b":f", b'hidden="1"', b'hidden="true"'))
 
 
 def test_a_row_numbered_with_1002_digits_is_refused_as_before(tmp_path):

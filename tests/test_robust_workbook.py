@@ -378,13 +378,18 @@ def test_a_workbook_of_many_sheets_is_opened_and_listed_once_per_read(tmp_path, 
 
     class CountedZip(real_zip):
         def __init__(self, *args, **kwargs):
-            opened.append(args[0])
+            opened.append(self)
             super().__init__(*args, **kwargs)
     monkeypatch.setattr(readers.zipfile, "ZipFile", CountedZip)
     classified = classify(path)
     assert len(classified.cases) == 3
     assert len(listed) == 2  # read_inventory, then read_kpis: each opens the workbook once
     assert len(opened) == 4  # per open: _check_zip's look at the archive, the scans' zip
+    assert all(archive.fp is None for archive in opened)  # closed when the reading is done
+    opened.clear()
+    with pytest.raises(Exception):  # a sheet that is not there: the zip is closed all the same
+        read_inventory(path, sheet="ない")
+    assert opened and all(archive.fp is None for archive in opened)
 
 
 def test_an_ods_hidden_sheet_comment_and_line_break_read_as_libreoffice_shows_them(tmp_path):

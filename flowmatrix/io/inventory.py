@@ -90,18 +90,19 @@ def read_inventory(path: str | Path, settings: Settings | None = None,
     settings = (settings or DEFAULTS).replace(**reading)
     sheet = settings.sheet
     aliases = load_header_aliases(settings.headers)
-    book = open_workbook(path, encoding=settings.encoding, limits=settings.limits)
     display_path = shown_path(path)  # the file column, findings and messages
-    if sheet is not None and book.sheet_names == [""]:
-        raise SheetNotFoundError(f"--sheet {sheet!r} was given, but a "
-                                 f"{Path(path).suffix} file has no sheets", path=display_path)
-    others: list[str] = []
-    if sheet is not None:
-        chosen = book.load(sheet)
-        header = _find_header(chosen, aliases)
-        _require_elements(chosen, header, aliases, display_path)
-    else:
-        chosen, header, others = _choose_sheet(book, aliases, display_path)
+    with open_workbook(path, encoding=settings.encoding, limits=settings.limits) as book:
+        if sheet is not None and book.sheet_names == [""]:
+            raise SheetNotFoundError(f"--sheet {sheet!r} was given, but a "
+                                     f"{Path(path).suffix} file has no sheets",
+                                     path=display_path)
+        others: list[str] = []
+        if sheet is not None:
+            chosen = book.load(sheet)
+            header = _find_header(chosen, aliases)
+            _require_elements(chosen, header, aliases, display_path)
+        else:
+            chosen, header, others = _choose_sheet(book, aliases, display_path)
     inventory = _build(chosen, header, aliases, display_path, settings.separators, book.encoding)
     if others:
         inventory.findings.append(_other_sheets(others, chosen.name, display_path))

@@ -83,19 +83,19 @@ def read_kpis(path: str | Path, settings: Settings, *, skip_sheet: str | None = 
     if not required and Path(path).suffix.lower() not in EXCEL_SUFFIXES:
         return [], []  # a CSV or JSON inventory is its cases table only
     aliases = kpi_header_aliases()
-    book = open_workbook(path, encoding=settings.encoding, limits=settings.limits)
-    for name in book.sheet_names:
-        if skip_sheet is not None and name == skip_sheet:
-            continue
-        try:
-            sheet = book.load(name)
-        except FlowmatrixError:
-            if required:
-                raise
-            continue  # a sheet of raw data over the limits is not the KPI table
-        header = _header(sheet, aliases)
-        if header is not None:
-            return _rows(sheet, *header, shown_path(path))
+    with open_workbook(path, encoding=settings.encoding, limits=settings.limits) as book:
+        for name in book.sheet_names:
+            if skip_sheet is not None and name == skip_sheet:
+                continue
+            try:
+                sheet = book.load(name)
+            except FlowmatrixError:
+                if required:
+                    raise
+                continue  # a sheet of raw data over the limits is not the KPI table
+            header = _header(sheet, aliases)
+            if header is not None:
+                return _rows(sheet, *header, shown_path(path))
     if required:
         raise FlowmatrixError(
             "no KPI table: no sheet has a header row naming 指標 (indicator) and 目標 or 実績 "

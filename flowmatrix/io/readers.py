@@ -74,6 +74,13 @@ class Workbook:
     all_sheet_names: list[str]  # every sheet, for messages
     load: Callable[[str], Sheet]
     encoding: str | None = None  # the encoding a text file was decoded with
+    close: Callable[[], None] = lambda: None  # let go of the file (an xlsx's zip)
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def open_workbook(path: str | Path, *, encoding: str | None = None,
@@ -271,7 +278,10 @@ def _open_excel(path: Path, suffix: str, head: bytes, limits: Limits) -> Workboo
         return Sheet(name, rows, spans, formulas=extent.formulas,
                      hidden_rows=frozenset(extent.hidden_rows))
 
-    return Workbook(path, usable, all_names, load)
+    workbook = Workbook(path, usable, all_names, load)
+    if parts is not None:
+        workbook.close = parts.close
+    return workbook
 
 
 def _parsed(book, name: str):
@@ -329,12 +339,17 @@ def _open_ods(path: Path, limits: Limits) -> Workbook:
 class _XlsxParts:
     """An xlsx's zip, opened at the first sheet scanned and kept for the next, and its sheets'
     parts, read once from workbook.xml: a workbook of 1,000 sheets opened the zip and parsed
-    workbook.xml again for each sheet (validate took 13.9 s). Closed with the workbook."""
+    workbook.xml again for each sheet (validate took 13.9 s). Closed by Workbook.close."""
 
     def __init__(self, path: Path):
         self.path = path
         self.archive: zipfile.ZipFile | None = None
         self.members: dict[str, str] = {}
+
+    def close(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+            self.archive = None
 
     def extent(self, name: str, limits: Limits) -> SheetExtent | None:
         """Stream the sheet's XML before calamine reads it (see io/extent.py): refuse it when
@@ -343,8 +358,13 @@ class _XlsxParts:
         path = self.path
         try:
             if self.archive is None:
-                self.archive = zipfile.ZipFile(path)
-                self.members = sheet_members(self.archive, path)
+                archive = zipfile.ZipFile(path)
+                try:
+                    self.members = sheet_members(archive, path)
+                except BaseException:
+                    archive.close()
+                    raise
+                self.archive = archive
             member = self.members.get(name)
             if member is None:
                 return None
@@ -356,10 +376,6 @@ class _XlsxParts:
             raise too_many_rows(path, extent.content_rows, limits, f"sheet {name!r}",
                                 "rows with content")
         return extent
-
-    def __del__(self):
-        if self.archive is not None:
-            self.archive.close()
 
 
 def _sparse_sheet(path: Path, name: str, extent: SheetExtent) -> Sheet:
