@@ -391,3 +391,12 @@ def test_an_xls_page_of_two_tables_reads_both_as_libreoffice_shows_them(cli, tmp
     assert len(classified.cases) == 5
     assert [(f.code, f.row) for f in classified.findings] == [("page-table", 7)]
     assert "its 1 row with text under ①–④ is not read" in classified.findings[0].message
+    # each page under a title row (事例一覧 2/2), and a rowspan in page 1's last row: page 2 is
+    # read on, and the span ends with its table (it made case 4's No a 3: found by review)
+    spanned = table(lines[:3]).replace("<td>3</td>", '<td rowspan="3">3</td>')
+    titled = table(lines[3:]).replace("<table><tr>", "<table><tr><td>事例一覧 2/2</td></tr><tr>", 1)
+    path.write_text(f"<html><body>{spanned}{titled}</body></html>", encoding="utf-8")
+    classified = classify(path)
+    assert classified.cases["case_id"].tolist() == ["1", "2", "3", "4", "5"]
+    assert [(f.code, f.row) for f in classified.findings] == [("row-without-elements", 5),
+                                                              ("repeated-header", 6)]

@@ -1,5 +1,6 @@
-"""The tables of an HTML page, one below the other as Excel opens it, as rows of cell texts with
-their rowspans as merged ranges.
+"""The tables of an HTML page, one below the other as LibreOffice shows them, as rows of cell
+texts with their rowspans as merged ranges. Text outside the tables is not read (LibreOffice
+shows it in rows of its own, so row numbers differ on a page with a title above its table).
 
 Japanese web systems export "Excel" files that are HTML pages with an .xls name; Excel opens
 them, so planners have them. A system that pages its export writes a table a page, each with
@@ -87,8 +88,12 @@ class _Tables(HTMLParser):
             if tag in ("td", "th") and self.depth == 1:
                 self._end_cell()
             return
-        if self.depth == 1:
+        if self.depth == 1:  # a rowspan ends with its table, not in the next one
             self._end_cell()
+            last = len(self.rows) - 1
+            start = self.starts[-1] if self.starts else 0
+            self.merged = [(r1, c1, min(r2, last), c2) if r1 >= start else (r1, c1, r2, c2)
+                           for r1, c1, r2, c2 in self.merged]
         self.depth = max(self.depth - 1, 0)
 
     def handle_data(self, data: str) -> None:

@@ -479,15 +479,12 @@ def _build(sheet: Sheet, header: _Header, aliases: HeaderAliases, path: str, sep
     findings += _tables_beside(sheet, header, path)
     findings += _headings_over_columns(sheet, header, path)
     headers_at = _header_rows(sheet, header, aliases, texts, first, path)
-    end = len(data)
-    for i, finding in headers_at.items():
-        findings.append(finding)
-        if finding.code == "second-table":
-            end = i
-            break
+    end = next((i for i, f in headers_at.items() if f.code == "second-table"), len(data))
     if sheet.table_starts:
         end, other = _page_tables(sheet, texts, headers_at, first, end, path)
         findings += other
+    findings += [f for i, f in headers_at.items()
+                 if i < end or i == end and f.code == "second-table"]
     # A case has at least one of the four elements filled (or a formula saved without its
     # value, reported above); other rows (blank, notes, repeated headers) are not.
     elements = [texts[e] for e in ELEMENTS if e in texts]
@@ -566,6 +563,7 @@ def _formulas_without_value(sheet: Sheet, header: _Header, first: int, count: in
 
 SHOWN_ROWS = 10  # rows a finding about many rows names
 BESIDE_CASES = 2  # rows of cases that make a table beside another one a table of cases
+PAGE_TITLE_ROWS = 3  # rows a page's table may have above its repeated header (a title)
 OTHER_SHEETS = 50  # sheets after the one read looked at for other-inventory-sheets
 
 
@@ -738,16 +736,18 @@ def _cases_over_rows(sheet: Sheet, header: _Header, case_rows: list[int],
 def _page_tables(sheet: Sheet, texts: dict[str, list[str]], headers_at: dict[int, Finding],
                  first: int, end: int, path: str) -> tuple[int, list[Finding]]:
     """Where reading stops among an HTML page's tables: it reads on into a table that starts
-    with the header again (a page of a paged export), and stops at one that does not (a
-    summary under the data), naming it when its rows hold text under ①–④."""
+    with the header again, maybe under a title row (a page of a paged export), and stops at one
+    that does not (a summary under the data), naming it when its rows hold text under ①–④."""
     for start in sheet.table_starts:
         i = start - first
         if not 0 < i < end:
             continue
-        if i in headers_at and headers_at[i].code == "repeated-header":
-            continue
-        rest = sum(1 for values in zip(*(texts[e][i:end] for e in ELEMENTS), strict=True)
-                   if any(values))
+        if any(headers_at[j].code == "repeated-header" for j in range(i, i + PAGE_TITLE_ROWS)
+               if j in headers_at):
+            continue  # the header again, maybe under a title row (事例一覧 2/2)
+        rest = sum(1 for j, values in enumerate(zip(*(texts[e][i:end] for e in ELEMENTS),
+                                                    strict=True), start=i)
+                   if any(values) and j not in headers_at)
         if not rest:
             return i, []
         row = sheet.row_number(start)

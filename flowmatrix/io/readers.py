@@ -516,8 +516,8 @@ def _delimited_sheet(text: str, delimiter: str, width: int, limits: Limits, path
 
 def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook | None:
     """Web systems save an HTML table or tab-separated text under an .xls name (Excel opens
-    both): read the tables of the page (one below the other, as Excel does), or the text as
-    TSV/CSV. None when it is neither, for the workbook reader to report."""
+    both): read the tables of the page (one below the other, as LibreOffice shows them), or
+    the text as TSV/CSV. None when it is neither, for the workbook reader to report."""
     data = path.read_bytes()
     start = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if b"\x00" in data[:4096]:
