@@ -60,7 +60,7 @@ def read_rows(text: str, delimiter: str, width: int, max_rows: int, path: str, *
     looked for in the first settings.HEADER_SCAN_ROWS rows; the cases are counted exactly
     once it is found). The first `skip` records are not rows (Excel's "sep=;" line), though
     the lines a message names count them. `quoted` gets (row index, first line, last line) of
-    each record over several lines with a cell whose lines hold three delimiters or more: the
+    each record over several lines with a cell whose lines hold two delimiters or more: the
     inventory looks at those again once it knows the header (`swallowed_rows`)."""
     budget = max_rows + HEADER_SCAN_ROWS
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -106,7 +106,7 @@ def read_rows(text: str, delimiter: str, width: int, max_rows: int, path: str, *
             fields = record[:end] if end < len(record) else record
             rows.append(list(map(keep, fields, fields)))
             if line > first_line and quoted is not None and any(
-                    field.count(delimiter) >= 3 and ("\n" in field or "\r" in field)
+                    field.count(delimiter) >= 2 and ("\n" in field or "\r" in field)
                     for field in fields):
                 quoted.append((len(rows) - 1, first_line, line))
     except csv.Error as exc:

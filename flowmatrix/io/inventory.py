@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
@@ -592,27 +593,36 @@ def _check_swallowed_rows(sheet: Sheet, header: _Header, path: str) -> None:
     row, which misses rows that leave off their trailing empty fields (a file written by hand);
     here the header and the rows say what a case looks like: a line is one when it reaches
     the last element column but one, fills three element columns or more, and starts as the
-    rows do (with a value of the first column, or a number where the record starts with one).
-    A note listing words with commas starts otherwise."""
+    record does (its first field the same but for its digits: 3 and 12, R6-003 and R6-012) or
+    names a municipality or prefecture of the rows. A note listing words with commas does
+    neither."""
     from .delimited import swallowed_rows
 
-    columns = [c for c, canonical in header.mapping.items() if canonical in ELEMENTS]
+    columns = _element_columns(header)
     need = max(columns)  # fields: the last element column may be what a ragged row leaves off
-    starts = {cell_text(row[0]).strip() for row in sheet.rows[header.first_data_row:] if row}
+    filled = min(3, len(columns))
+    known = {c: {cell_text(row[c]).strip() for row in sheet.rows[header.first_data_row:]
+                 if c < len(row)} - {""}
+             for c, canonical in header.mapping.items()
+             if canonical in ("municipality", "prefecture")}
 
-    def case_line(text: str, numbered: bool) -> bool:
-        fields = text.split(sheet.delimiter)
-        first = fields[0].strip(' "')
+    def case_line(text: str, start: str) -> bool:
+        fields = [field.strip(' "') for field in text.split(sheet.delimiter)]
         return (len(fields) >= need
-                and sum(1 for c in columns if c < len(fields) and fields[c].strip(' "')) >= 3
-                and (first in starts or numbered and first.isdigit()))
+                and sum(1 for c in columns if c < len(fields) and fields[c]) >= filled
+                and (_DIGITS.sub("0", fields[0]) == start
+                     or any(c < len(fields) and fields[c] in names
+                            for c, names in known.items())))
 
     for grid_row, first_line, last_line in sheet.quoted:
         if grid_row >= header.first_data_row:
             record = sheet.rows[grid_row]
-            numbered = cell_text(record[0]).strip().isdigit()
+            start = _DIGITS.sub("0", cell_text(record[0]).strip())
             swallowed_rows(record, first_line, last_line,
-                           lambda text, numbered=numbered: case_line(text, numbered), path)
+                           lambda text, start=start: case_line(text, start), path)
+
+
+_DIGITS = re.compile(r"\d")
 
 
 def _tables_beside(sheet: Sheet, header: _Header, path: str) -> list[Finding]:
