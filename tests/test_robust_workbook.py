@@ -567,7 +567,8 @@ def test_a_second_table_beside_the_first_is_named_not_lost(make_xlsx):
                header, *[case(i, "甲市") for i in (1, 2, 3, 4)]]
     read = classify(make_xlsx(example, name="example.xlsx"))
     assert read.cases["case_id"].tolist() == ["1", "2", "3", "4"]
-    assert not [f for f in read.findings if f.code == "table-beside"]
+    (found,) = [f for f in read.findings if f.code == "table-beside"]  # the block passed over
+    assert found.cell == "L2" and "the row of a case under it is not read" in found.message
 
 
 
@@ -645,3 +646,19 @@ def test_merged_cells_over_sub_cases_and_overlapping_merges_are_counted_right(ma
                                      merged={"Sheet1": ["A2:A4", "B2:B3"]}))
     (found,) = [f for f in overlapping.findings if f.code == "case-over-rows"]
     assert "(A2:A4): 3 cases where Excel shows 1" in found.message
+
+
+def test_a_one_case_inventory_beside_a_legend_of_two_rows_stays_the_one_read(make_xlsx):
+    """A legend (①–④, then 説明 and 例 rows) one row below the header of a one-case inventory
+    was read instead of it: the case lost, two legend rows counted, no finding (review)."""
+    from flowmatrix import classify
+
+    rows = [["No", "事例名", *JA_HEADER[2:6], None, "【記入要領】"],
+            [1, "健康連携", "歩数アプリ", "歩数", "健康管理", "保健指導", None, *JA_HEADER[2:6]],
+            [None] * 7 + ["データを出すサービス", "流れるデータ", "受け取るサービス", "生まれるサービス"],
+            [None] * 7 + ["例：母子手帳アプリ", "例：健診記録", "例：保育所", "例：連携基盤"]]
+    classified = classify(make_xlsx(rows))
+    assert classified.cases["title"].tolist() == ["健康連携"]
+    # two rows of words under ①–④ look like cases: said, as what is not read
+    (found,) = [f for f in classified.findings if f.code == "table-beside"]
+    assert found.cell == "H2" and "the 2 rows of cases under it are not read" in found.message

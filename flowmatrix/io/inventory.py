@@ -169,6 +169,7 @@ class _Header:
     # Other rows naming all four elements, none of them in this header's columns: the header
     # of a second table beside this one (grid row, the columns of its elements).
     beside: list[tuple[int, list[int]]] = field(default_factory=list)
+    beside_read: int | None = None  # the grid row of a header passed over for this one
 
     @property
     def first_data_row(self) -> int:
@@ -245,28 +246,40 @@ def _apart(header: _Header, other: _Header) -> bool:
 
 
 def _fullest(sheet: Sheet, best: _Header, complete: list[_Header]) -> _Header:
-    """`best`, unless it has fewer than BESIDE_CASES rows of cases under it and a complete
-    header apart from it has more: a 記入例 block above and beside the inventory was read as
-    the inventory. Of two tables of cases, the first stays the one read."""
-    fullest, most = best, _case_rows(sheet, best.grid_row, _element_columns(best))
+    """`best`, unless it has fewer than BESIDE_CASES rows of cases, all above the header of a
+    table apart from it that has more: a 記入例 block above and beside the inventory was read
+    as the inventory. A one-case inventory beside a legend of two rows stays the one read; of
+    two tables of cases, the first does."""
+    columns = _element_columns(best)
+    most = _case_rows(sheet, best.grid_row, columns)
     if most >= BESIDE_CASES:
         return best
+    below = _last_case_row(sheet, best.grid_row, columns)
+    fullest = best
     for other in complete:
-        if _apart(best, other):
+        if _apart(best, other) and other.grid_row > below:
             rows = _case_rows(sheet, other.grid_row, _element_columns(other))
             if rows > most:
                 fullest, most = other, rows
+    if fullest is not best:
+        fullest.beside_read = best.grid_row  # the block passed over is named (table-beside)
     return fullest
+
+
+def _last_case_row(sheet: Sheet, grid_row: int, columns: list[int]) -> int:
+    return max((r for r in range(grid_row + 1, len(sheet.rows))
+                if all(_word(sheet.rows[r], c) for c in columns)), default=grid_row)
 
 
 def _case_rows(sheet: Sheet, grid_row: int, columns: list[int]) -> int:
     """Rows under `grid_row` whose `columns` all hold a word of two characters or more, with
     a letter: a case; not a legend's explanations (one row), a count or a placeholder (－)."""
-    def word(row: list, column: int) -> bool:
-        text = cell_text(row[column]).strip() if column < len(row) else ""
-        return len(text) > 1 and any(ch.isalpha() for ch in text)
+    return sum(1 for row in sheet.rows[grid_row + 1:] if all(_word(row, c) for c in columns))
 
-    return sum(1 for row in sheet.rows[grid_row + 1:] if all(word(row, c) for c in columns))
+
+def _word(row: list, column: int) -> bool:
+    text = cell_text(row[column]).strip() if column < len(row) else ""
+    return len(text) > 1 and any(ch.isalpha() for ch in text)
 
 
 def _merged_down(sheet: Sheet) -> dict[int, dict[int, object]]:
@@ -628,10 +641,11 @@ _DIGITS = re.compile(r"\d")
 def _tables_beside(sheet: Sheet, header: _Header, path: str) -> list[Finding]:
     """A warning for the first table beside the one read (its own header naming ①–④ in other
     columns, in another row) with rows of cases under it: those rows are not read. One row is
-    passed over: a legend explaining the columns, a 記入例 block."""
+    passed over (a legend explaining the columns, a 記入例 block) unless it is the block the
+    read table was chosen over."""
     for grid_row, columns in header.beside:
         count = _case_rows(sheet, grid_row, columns)
-        if count < BESIDE_CASES:
+        if count < (1 if grid_row == header.beside_read else BESIDE_CASES):
             continue
         first = _cell_ref(sheet, columns[0], grid_row)
         last = _cell_ref(sheet, columns[-1], grid_row)
@@ -639,16 +653,18 @@ def _tables_beside(sheet: Sheet, header: _Header, path: str) -> list[Finding]:
         where, apart = ((f"sheet {sheet.name!r} has", "on a sheet of its own (and choose it "
                          "with --sheet)") if sheet.name else ("the file has", "in a file of "
                                                                "its own"))
+        rows = "the row of a case under it is" if count == 1 else \
+            f"the {count:,} rows of cases under it are"
         message = (f"{where} a second table beside the one read: its header {first}:{last} "
-                   f"names ①–④ again, and the {count:,} rows of cases under it are not read "
-                   f"(only the table with its header at {read} is). Put the second table "
-                   f"{apart}")
+                   f"names ①–④ again, and {rows} not read (only the table with its header at "
+                   f"{read} is). Put the second table {apart}")
         return [Finding("warning", "table-beside", message, file=path, sheet=sheet.name,
                         cell=first, row=sheet.row_number(grid_row),
                         params=(("where", f"シート「{sheet.name}」" if sheet.name else "ファイル"),
                                 ("cells", f"{first}:{last}"), ("count", f"{count:,}"),
                                 ("read", read),
-                                ("apart", "別のシート" if sheet.name else "別のファイル")))]
+                                ("apart", "別のシートに移し、--sheet で選んで" if sheet.name
+                                 else "別のファイルに移して")))]
     return []
 
 
