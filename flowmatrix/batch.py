@@ -75,7 +75,7 @@ def expand_inputs(arguments: list[str | Path], *, skip: tuple[str | Path, ...] =
                                  code="unreadable-file",
                                  params={"reason": "folder", "name": where}) from exc
     if passed_over is not None:
-        passed_over += [(folder, sorted(set(names))) for folder, names in notes.items()]
+        passed_over += sorted((folder, sorted(set(names))) for folder, names in notes.items())
     # one file named twice (./a.csv and data/../a.csv, a link, a glob through a link) is read
     # once, under the first of its names
     unique: dict[Path, Path] = {}
@@ -138,13 +138,19 @@ REPORT_FILES = frozenset({"report.xlsx", "summary.json", "cases.csv"})
 
 
 def _other_files(folder: Path) -> list[str]:
-    """The files in a report folder that could be inventories but are not the report's own."""
-    try:
-        with os.scandir(folder) as entries:
-            return sorted(entry.name for entry in entries if _inventory_name(entry.name)
-                          and entry.name not in REPORT_FILES and entry.is_file())
-    except OSError:
-        return []
+    """The files in a report folder and its subfolders (at most OTHER_FILES of them) that could
+    be inventories but are not a report's own."""
+    found: list[str] = []
+    for root, _, names in os.walk(folder):
+        here = Path(root)
+        found += [str((here / name).relative_to(folder)) for name in sorted(names)
+                  if _inventory_name(name) and name not in REPORT_FILES]
+        if len(found) >= OTHER_FILES:
+            break
+    return sorted(found)[:OTHER_FILES]
+
+
+OTHER_FILES = 20  # files named in a note about a report folder passed over
 
 
 def is_report_folder(folder: Path) -> bool:

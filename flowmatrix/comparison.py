@@ -22,14 +22,16 @@ if TYPE_CHECKING:
 
 def compare(old: str | Path | list[str | Path], new: str | Path | list[str | Path],
             settings: Settings | None = None, *, key: str | None = None,
-            threshold: float = SIMILARITY_THRESHOLD) -> Comparison:
+            threshold: float = SIMILARITY_THRESHOLD,
+            passed_over: list[tuple[Path, list[str]]] | None = None) -> Comparison:
     """What changed from `old` to `new`: each a file, a folder, a glob or a list of them.
 
     Two files are compared with each other; otherwise the files are paired by name (without
     the extension, so cases.xls pairs with cases.xlsx) and a file only one side has counts as
     all its cases added or removed. Cases are matched by `key` (a column: its id, its header
     as written, or an alias; default the case id column, where both files have one), then by
-    their normalised title and four elements at least `threshold` alike."""
+    their normalised title and four elements at least `threshold` alike. `passed_over` gets
+    the report folders passed over with other files in them (batch.expand_inputs)."""
     from .classification.taxonomy import load_taxonomies
     from .io.columns import load_header_aliases
     from .model.compare import compare_cases
@@ -39,7 +41,7 @@ def compare(old: str | Path | list[str | Path], new: str | Path | list[str | Pat
     taxonomies = load_taxonomies(settings)  # a bad taxonomy or headers file fails up front
     load_header_aliases(settings.headers)
     old_args, new_args = _arguments(old), _arguments(new)
-    old_paths, new_paths = _expand(old_args), _expand(new_args)
+    old_paths, new_paths = _expand(old_args, passed_over), _expand(new_args, passed_over)
     if len(old_paths) == 1 and len(new_paths) == 1 and all(
             Path(str(a)).is_file() for a in (*old_args, *new_args)):
         files = [(new_paths[0].stem, old_paths[0], new_paths[0])]
@@ -64,8 +66,8 @@ def _arguments(value) -> list[str | Path]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _expand(arguments: list[str | Path]) -> list[Path]:
-    paths = expand_inputs(arguments)
+def _expand(arguments: list[str | Path], passed_over: list | None) -> list[Path]:
+    paths = expand_inputs(arguments, passed_over=passed_over)
     if not paths:
         raise FlowmatrixError("no inventory files found in "
                               + ", ".join(str(a) for a in arguments), code="no-input")

@@ -76,11 +76,14 @@ def test_a_report_folder_passed_over_with_other_files_in_it_is_said(cli, tmp_pat
     checked = cli("validate", tmp_path / "inv", "--lang", "en")
     assert checked.exit_code == 0 and checked.output.count("✓") == 1, checked.output
     said = " ".join(checked.stderr.split())
-    assert ("2024: passed over as a flowmatrix report folder (it holds a summary.json), so "
-            "aizu.xlsx, kumagaya.csv in it were not read" in said)
+    assert ("2024: passed over as a report folder flowmatrix wrote, so aizu.xlsx, kumagaya.csv "
+            "in it were not read" in said)
     japanese = " ".join(cli("validate", str(tmp_path / "inv" / "**" / "*.*")).stderr.split())
-    assert "2024: flowmatrix のレポートのフォルダー（summary.json があります）として読み飛ばした" in japanese
-    assert "aizu.xlsx、kumagaya.csv" in japanese
+    assert "2024: flowmatrix が書いたレポートのフォルダーとして読み飛ばしたため、中の aizu.xlsx、" \
+        "kumagaya.csv も" in japanese
+    compared = cli("compare", tmp_path / "inv", tmp_path / "inv", "--out", tmp_path / "cmp",
+                   "--lang", "en")
+    assert "2024: passed over as a report folder" in compared.stderr
     quiet = cli("validate", tmp_path / "report")
     assert quiet.exit_code == 2 and "passed over" not in quiet.stderr \
         and "読み飛ばした" not in quiet.stderr

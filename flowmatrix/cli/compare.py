@@ -11,6 +11,7 @@ from ..errors import EXIT_INVENTORY_ERRORS, EXIT_OK, FlowmatrixError
 from ..settings import SIMILARITY_THRESHOLD, Settings
 from .app import command
 from .console import console, escape, fail
+from .inputs import say_passed_over
 from .options import settings_options
 
 ALL_FORMATS = "md,html,xlsx,json"
@@ -75,7 +76,12 @@ def compare(
     try:
         chosen = parse_choices(formats, COMPARE_FORMATS, "--format")
         conditions = parse_fail_on(fail_on)
-        comparison = compare_versions(old, new, settings, key=key, threshold=threshold)
+        notes: list = []
+        try:
+            comparison = compare_versions(old, new, settings, key=key, threshold=threshold,
+                                          passed_over=notes)
+        finally:
+            say_passed_over(notes)
         folder = write_comparison(comparison, out, formats=chosen)
     except FlowmatrixError as exc:
         raise fail(exc) from exc

@@ -12,14 +12,20 @@ def input_files(arguments: list[str], skip: tuple[str | Path, ...] = ()) -> list
     """The inventory files of `arguments` (batch.expand_inputs). The report folders passed
     over with other files in them are said on stderr; none at all is an error."""
     from .. import expand_inputs
-    from ..errors import shown_path
-    from ..render.labels import passed_over
 
     notes: list[tuple[Path, list[str]]] = []
     paths = expand_inputs(arguments, skip=skip, passed_over=notes)
-    for folder, files in notes:
-        console(stderr=True).print(escape(passed_over(shown_path(folder), files, language())))
+    say_passed_over(notes)
     if not paths:
         raise FlowmatrixError("no inventory files found in " + ", ".join(map(str, arguments)),
                               code="no-input")
     return paths
+
+
+def say_passed_over(notes: list[tuple[Path, list[str]]]) -> None:
+    """Say on stderr which report folders were passed over with other files in them."""
+    from ..errors import shown_path
+    from ..render.labels import passed_over
+
+    for folder, files in notes:
+        console(stderr=True).print(escape(passed_over(shown_path(folder), files, language())))

@@ -216,17 +216,19 @@ def wrote(path: str, what: str | None, lang: str = "ja") -> str:
 
 
 PASSED_OVER = {
-    "ja": "{folder}: flowmatrix のレポートのフォルダー（summary.json があります）として読み飛ばしたため、"
-          "中の {files} も読んでいません。読むにはファイルを指定するか、summary.json を移してください",
-    "en": "{folder}: passed over as a flowmatrix report folder (it holds a summary.json), so "
-          "{files} in it were not read; name them to read them, or move the summary.json away",
+    "ja": "{folder}: flowmatrix が書いたレポートのフォルダーとして読み飛ばしたため、中の {files} も"
+          "読んでいません。読むにはファイルを指定するか、レポートでないフォルダーに移してください",
+    "en": "{folder}: passed over as a report folder flowmatrix wrote, so {files} in it {were} "
+          "not read; name {them} to read {them}, or move {them} to a folder that is no report",
 }
 
 
 def passed_over(folder: str, files: list[str], lang: str = "ja") -> str:
     """A report folder passed over with other files in it, in `lang`."""
     shown = ("、" if lang == "ja" else ", ").join(files[:5]) + (" …" if len(files) > 5 else "")
-    return PASSED_OVER[lang].format(folder=folder, files=shown)
+    one = len(files) == 1
+    return PASSED_OVER[lang].format(folder=folder, files=shown, were="was" if one else "were",
+                                    them="it" if one else "them")
 
 
 def column_label(column: object, lang: str = "ja") -> str:
