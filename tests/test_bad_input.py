@@ -90,7 +90,7 @@ def test_utf8_with_one_stray_cp932_character_is_refused_not_garbled(cli, tmp_pat
     path.write_bytes(text)
     result = run(cli, path, "--lang", "en")
     assert result.exit_code == 2
-    assert ("stray.csv: the text is UTF-8 except at 1 place (the first at byte 212, line 4"
+    assert ("stray.csv: the text is UTF-8 except at byte 212 (line 4): a character pasted"
             in " ".join(result.output.split()))
     japanese = " ".join(run(cli, path).output.split())
     assert "UTF-8 でない箇所が 1 か所あります（最初は 4 行目、212 バイト目" in japanese
@@ -100,7 +100,7 @@ def test_utf8_with_one_stray_cp932_character_is_refused_not_garbled(cli, tmp_pat
     # the middle of a character: found by the red-team pass on the first version
     early = "・".encode("cp932") + text[1:]
     path.write_bytes(early)
-    assert "except at 2 places (the first at byte 1, line 1" in " ".join(
+    assert "except at 2 places, the first at byte 1 (line 1): characters pasted" in " ".join(
         run(cli, path, "--lang", "en").output.split())
     path.write_bytes(text[:-4] + "健".encode()[:2])
     cut = " ".join(run(cli, path, "--lang", "en").output.split())

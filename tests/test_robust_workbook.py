@@ -495,7 +495,7 @@ def test_cases_in_hidden_and_filtered_rows_are_counted_and_named(tmp_path):
     rows[9] = []
     sparse = _hide_rows(raw_xlsx(tmp_path / "sparse.xlsx", {"事例一覧": rows}), [3, 9])
     (found,) = [f for f in classify(sparse).findings if f.code == "hidden-rows"]
-    assert "1 case is in hidden rows of sheet '事例一覧' (row 3:" in found.message
+    assert "1 case is in a hidden row of sheet '事例一覧' (row 3:" in found.message
     visible = raw_xlsx(tmp_path / "visible.xlsx", {"事例一覧": inventory_rows(3)})
     assert not [f for f in classify(visible).findings if f.code == "hidden-rows"]
 

@@ -692,11 +692,12 @@ def _headings_over_columns(sheet: Sheet, header: _Header, path: str) -> list[Fin
         cells = ", ".join(_cell_ref(sheet, c, r) for r, c in filled[:SHOWN_ROWS]) + (
             ", …" if len(filled) > SHOWN_ROWS else "")
         where = f"sheet {sheet.name!r}: " if sheet.name else ""
+        held = "1 cell under it beside column {} holds" if len(filled) == 1 else \
+            f"{len(filled):,} cells under it beside column {{}} hold"
         message = (f"{where}the heading {header.texts[c1].strip()!r} is merged over {span}, "
-                   f"and {len(filled):,} cells under it beside column "
-                   f"{column_letter(sheet.column_index(c1))} hold text ({cells}) that is not "
-                   "read: only the heading's own column is the element. Write the items in "
-                   "one cell (separated by 、 or /), or give the other column a heading")
+                   f"and {held.format(column_letter(sheet.column_index(c1)))} text ({cells}) "
+                   "that is not read: only the heading's own column is the element. Write the "
+                   "items in one cell (separated by 、 or /), or give the other column a heading")
         found.append(Finding(
             "warning", "merged-heading", message, file=path, sheet=sheet.name, cell=heading,
             row=sheet.row_number(header.grid_row), column=canonical,
@@ -795,9 +796,10 @@ def _hidden_cases(sheet: Sheet, rows: list[int], path: str) -> list[Finding]:
     if not hidden:
         return []
     shown = row_list(hidden, SHOWN_ROWS)
-    count = f"{len(hidden):,} case is" if len(hidden) == 1 else f"{len(hidden):,} cases are"
+    count = "1 case is in a hidden row" if len(hidden) == 1 else \
+        f"{len(hidden):,} cases are in hidden rows"
     rows = "row" if len(hidden) == 1 else "rows"
-    message = (f"{count} in hidden rows of sheet {sheet.name!r} ({rows} {shown}: hidden by hand "
+    message = (f"{count} of sheet {sheet.name!r} ({rows} {shown}: hidden by hand "
                "or by a filter); they are read and counted like the others. Show the rows to "
                "see what is counted; delete those that are not cases")
     return [Finding("warning", "hidden-rows", message, file=path, sheet=sheet.name,

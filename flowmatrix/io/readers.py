@@ -484,12 +484,14 @@ def _refuse_stray_bytes(data: bytes, error: UnicodeDecodeError, path: Path) -> N
         wide = (len(part) - len(text)) // 2
         if wide < _UTF8_MIN_CHARACTERS or wide < _UTF8_MAJORITY * bad:
             return
-    places = "1 place" if bad == 1 else f"{bad:,} places"
+    where = (f"at byte {first_bad + 1:,} (line {line:,}): a character" if bad == 1 else
+             f"at {bad:,} places, the first at byte {first_bad + 1:,} (line {line:,}): "
+             "characters")
     raise InputFileError(
-        f"the text is UTF-8 except at {places} (the first at byte {first_bad + 1:,}, line "
-        f"{line:,}: a character pasted from a file in another encoding?); read as cp932 "
-        "instead, every Japanese cell would be garbled. Retype that character and save the "
-        "file as UTF-8", path=str(path), code="bad-encoding",
+        f"the text is UTF-8 except {where} pasted from a file in another encoding? Read as "
+        "cp932 instead, every Japanese cell would be garbled. Retype "
+        f"{'that character' if bad == 1 else 'them'} and save the file as UTF-8",
+        path=str(path), code="bad-encoding",
         params={"reason": "stray", "count": f"{bad:,}", "byte": f"{first_bad + 1:,}",
                 "line": f"{line:,}"})
 
