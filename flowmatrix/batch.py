@@ -14,7 +14,7 @@ from .errors import FlowmatrixError, InputFileError, OutputError, shown_path
 from .io.readers import SUPPORTED_SUFFIXES
 from .processes import FORKS, ChildDied, ChildWorker
 from .render.index import COMBINED
-from .render.registry import DEFAULT_FORMATS, draws_charts
+from .render.registry import DEFAULT_FORMATS, FILE_NAMES, draws_charts
 from .settings import DEFAULTS, GLOB_MAX_PATHS, Settings
 
 if TYPE_CHECKING:
@@ -134,7 +134,8 @@ def _inventory_name(name: str) -> bool:
 
 
 # The files of a report that a folder or a glob would otherwise take for inventories.
-REPORT_FILES = frozenset({"report.xlsx", "summary.json", "cases.csv"})
+REPORT_FILES = frozenset(name for name in FILE_NAMES.values()
+                         if Path(name).suffix in SUPPORTED_SUFFIXES)
 
 
 def _other_files(folder: Path) -> list[str]:
@@ -160,7 +161,7 @@ def is_report_folder(folder: Path) -> bool:
     try:
         if (folder / "index.html").is_file() and (folder / COMBINED).is_dir():
             return True
-        with open(folder / "summary.json", "rb") as summary:
+        with open(folder / FILE_NAMES["json"], "rb") as summary:
             return summary.read(len(_SUMMARY_START)) == _SUMMARY_START
     except OSError:
         return False

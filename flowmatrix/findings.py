@@ -34,10 +34,10 @@ class Finding:
         return self.sheet or ""
 
 
-def row_list(rows: list[int], shown: int, more: str = "") -> str:
-    """Rows named once in a finding about many: "2, 3", or the first `shown` then ", …" and
-    `more`. Listing every row of a group in each of its findings grows as the square of the
-    group (10,000 copies: 10,000 findings of 10,000 rows each, gigabytes)."""
+def row_list(rows: list, shown: int, more: str = "") -> str:
+    """Rows (or cells) named once in a finding about many: "2, 3", or the first `shown` then
+    ", …" and `more`. Listing every row of a group in each of its findings grows as the square
+    of the group (10,000 copies: 10,000 findings of 10,000 rows each, gigabytes)."""
     named = ", ".join(str(row) for row in rows[:shown])
     return named if len(rows) <= shown else f"{named}, …{more}"
 

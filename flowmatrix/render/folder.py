@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 
 from ..errors import FlowmatrixError, OutputError, output_error
 from ..processes import signals_held
-from .registry import DEFAULT_FORMATS, chart_files, chart_keys, draw_chart, draws_charts
+from .registry import (
+    DEFAULT_FORMATS,
+    FILE_NAMES,
+    chart_files,
+    chart_keys,
+    draw_chart,
+    draws_charts,
+)
 
 if TYPE_CHECKING:
     from ..model.analysis import Analysis
@@ -64,22 +71,22 @@ def write_report(analysis: Analysis, folder: str | Path, *,
             finished = start(tasks)
             if "md" in formats:
                 links = {key: f"charts/{key}.{files[0]}" for key in keys} if files else {}
-                (work / "report.md").write_bytes(report_markdown(analysis, table, links,
+                (work / FILE_NAMES["md"]).write_bytes(report_markdown(analysis, table, links,
                                                                  stamp=stamp))
             if "json" in formats:
                 summary = summary_dict(analysis)
                 if stamp:
                     summary["generated"] = stamp
-                write_json(summary, work / "summary.json")
+                write_json(summary, work / FILE_NAMES["json"])
             if "csv" in formats:
                 fields, headings, columns = table
-                with (work / "cases.csv").open("wb") as out:
+                with (work / FILE_NAMES["csv"]).open("wb") as out:
                     for chunk in csv_column_chunks(columns, fields, headings):
                         out.write(chunk)
             finished()
             if "html" in formats:
                 svgs = {key: (charts / f"{key}.svg").read_bytes() for key in keys}
-                (work / "report.html").write_bytes(report_html(analysis, table, svgs,
+                (work / FILE_NAMES["html"]).write_bytes(report_html(analysis, table, svgs,
                                                                stamp=stamp))
         if "html" in formats and "svg" not in files:  # SVG drawn for report.html only
             for key in keys:
@@ -138,7 +145,7 @@ def _task(key: str) -> str:
 
     analysis, table, work, formats = _SHARED
     if key == "xlsx":
-        write_report_workbook(analysis, table, work / "report.xlsx")
+        write_report_workbook(analysis, table, work / FILE_NAMES["xlsx"])
         return key
     figure = draw_chart(analysis, key)
     embedded = ("svg",) if "html" in formats else ()

@@ -22,6 +22,9 @@ FORMATS = ("xlsx", "html", "md", "json", "csv", "png", "svg")
 # shows no SVG): report.xlsx draws its chart natively and needs no picture.
 DEFAULT_FORMATS = tuple(f for f in FORMATS if f != "png")
 CHART_FILES = ("svg", "png")  # the formats that are chart files, the one report.md prefers first
+# The file of each format in a report folder (the charts go in charts/).
+FILE_NAMES = {"xlsx": "report.xlsx", "html": "report.html", "md": "report.md",
+              "json": "summary.json", "csv": "cases.csv"}
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
