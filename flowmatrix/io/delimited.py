@@ -13,7 +13,6 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Callable
 from itertools import islice
 
 from ..errors import InputFileError
@@ -52,16 +51,14 @@ def guess_delimiter(text: str, candidates: tuple[str, ...] = DELIMITERS) -> tupl
 
 
 def read_rows(text: str, delimiter: str, width: int, max_rows: int, path: str, *,
-              skip: int = 0, quoted: list | None = None) -> list[list[str]]:
+              skip: int = 0) -> list[list[str]]:
     """The file's records as Excel shows them (one row per record, a quoted cell with line
     breaks taking one row), without trailing empty fields. `width` is the usual number of
     fields of a row; raises InputFileError for a runaway quote, or as soon as the rows with
     content are more than `max_rows` cases and the rows above them can be (the header is
     looked for in the first settings.HEADER_SCAN_ROWS rows; the cases are counted exactly
     once it is found). The first `skip` records are not rows (Excel's "sep=;" line), though
-    the lines a message names count them. `quoted` gets (row index, first line, last line) of
-    each record over several lines with a cell whose lines hold two delimiters or more: the
-    inventory looks at those again once it knows the header (`swallowed_rows`)."""
+    the lines a message names count them."""
     budget = max_rows + HEADER_SCAN_ROWS
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
@@ -105,10 +102,6 @@ def read_rows(text: str, delimiter: str, width: int, max_rows: int, path: str, *
             pending_blank = 0
             fields = record[:end] if end < len(record) else record
             rows.append(list(map(keep, fields, fields)))
-            if line > first_line and quoted is not None and any(
-                    field.count(delimiter) >= 2 and ("\n" in field or "\r" in field)
-                    for field in fields):
-                quoted.append((len(rows) - 1, first_line, line))
     except csv.Error as exc:
         raise InputFileError(f"cannot parse as CSV at line {reader.line_num:,}: {exc}",
                              path=path, code="bad-csv") from exc
@@ -121,18 +114,10 @@ def _check_runaway_quote(record: list[str], first_line: int, last_line: int, del
     a row has) is a quote that was never closed where it should have been."""
     if width < 3:
         return
-    swallowed_rows(record, first_line, last_line, lambda text: text.count(delimiter) >= width - 1,
-                   path)
-
-
-def swallowed_rows(record: list[str], first_line: int, last_line: int,
-                   looks_like_row: Callable[[str], bool], path: str) -> None:
-    """Raise for the first field of `record` (lines first_line to last_line of the file)
-    whose lines after its first look like rows of their own: a runaway quote."""
     line = first_line
     for field in record:
         inner = field.splitlines()
-        rowlike = sum(1 for text in inner[1:] if looks_like_row(text))
+        rowlike = sum(1 for text in inner[1:] if text.count(delimiter) >= width - 1)
         if rowlike:
             raise InputFileError(
                 f'line {line:,}: a quote (") opens a cell here that runs on to line '

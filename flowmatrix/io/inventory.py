@@ -26,7 +26,6 @@ from .extent import column_letter
 from .header import Header, cell_ref, find_header, has_rows, names_every_element, require_elements
 from .layout import (
     cases_over_rows,
-    check_swallowed_rows,
     formulas_without_value,
     header_rows,
     headings_over_columns,
@@ -248,8 +247,6 @@ def _build(sheet: Sheet, header: Header, aliases: HeaderAliases, path: str, sepa
     import pandas as pd
 
     first = header.first_data_row
-    if sheet.quoted:
-        check_swallowed_rows(sheet, header, path)
     rows = _fill_merged(sheet, first)
     canonical_at = header.mapping  # column index → canonical id
     used_names = set(CANONICAL_COLUMNS) | set(PROVENANCE_COLUMNS) | {

@@ -1,16 +1,14 @@
 """What the layout of a sheet says about its cases: rows that are not cases (a repeated
 header, a second table, rows without the elements), tables beside or after the one read,
-merged cells over rows or columns, hidden rows, formulas without a value, a CSV quote that ran
-on over cases. Each is a finding, so no case is lost or invented without a word."""
+merged cells over rows or columns, hidden rows, formulas without a value. Each is a finding, so
+no case is lost or invented without a word."""
 
 from __future__ import annotations
-
-import re
 
 from ..findings import Finding, row_list
 from .columns import ELEMENTS, HeaderAliases
 from .extent import column_letter
-from .header import BESIDE_CASES, Header, case_rows, cell_ref, element_columns
+from .header import BESIDE_CASES, Header, case_rows, cell_ref
 from .readers import Sheet
 from .text import cell_text
 
@@ -61,44 +59,6 @@ def rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int,
     return [Finding("warning", "row-without-elements", message, file=path, sheet=sheet.name,
                     row=rows[0], params=(("where", where), ("count", f"{len(rows):,}"),
                                          ("rows", shown)))]
-
-
-def check_swallowed_rows(sheet: Sheet, header: Header, path: str) -> None:
-    """A CSV record over several lines whose cell holds lines shaped like the cases: a quote
-    opened in it ran on over them. The reader's own check compares with the usual width of a
-    row, which misses rows that leave off their trailing empty fields (a file written by hand);
-    here the header and the rows say what a case looks like: a line is one when it reaches
-    the last element column but one, fills three element columns or more, and starts as the
-    record does (its first field the same but for its digits: 3 and 12, R6-003 and R6-012) or
-    names a municipality or prefecture of the rows. A note listing words with commas does
-    neither."""
-    from .delimited import swallowed_rows
-
-    columns = element_columns(header)
-    need = max(columns)  # fields: the last element column may be what a ragged row leaves off
-    filled = min(3, len(columns))
-    known = {c: {cell_text(row[c]).strip() for row in sheet.rows[header.first_data_row:]
-                 if c < len(row)} - {""}
-             for c, canonical in header.mapping.items()
-             if canonical in ("municipality", "prefecture")}
-
-    def case_line(text: str, start: str) -> bool:
-        fields = [field.strip(' "') for field in text.split(sheet.delimiter)]
-        return (len(fields) >= need
-                and sum(1 for c in columns if c < len(fields) and fields[c]) >= filled
-                and (_DIGITS.sub("0", fields[0]) == start
-                     or any(c < len(fields) and fields[c] in names
-                            for c, names in known.items())))
-
-    for grid_row, first_line, last_line in sheet.quoted:
-        if grid_row >= header.first_data_row:
-            record = sheet.rows[grid_row]
-            start = _DIGITS.sub("0", cell_text(record[0]).strip())
-            swallowed_rows(record, first_line, last_line,
-                           lambda text, start=start: case_line(text, start), path)
-
-
-_DIGITS = re.compile(r"\d")
 
 
 def tables_beside(sheet: Sheet, header: Header, path: str) -> list[Finding]:

@@ -43,10 +43,6 @@ class Sheet:
     # shown to people of each grid row, and the sheet column (0-based) of each grid column.
     row_numbers: list[int] | None = None
     column_numbers: list[int] | None = None
-    # A CSV's records over several lines with a cell holding delimiters (delimited.read_rows
-    # `quoted`), for the inventory to check against its header; and the delimiter.
-    quoted: list[tuple[int, int, int]] = field(default_factory=list)
-    delimiter: str = ","
     # An HTML page's tables, read one below the other: the grid row each starts at.
     table_starts: list[int] = field(default_factory=list)
     # Cells (0-based sheet row, column) holding a formula saved without its value.
@@ -510,10 +506,7 @@ def _read_delimited(path: Path, suffix: str, encoding: str | None,
 
 def _delimited_sheet(text: str, delimiter: str, width: int, limits: Limits, path: Path, *,
                      skip: int = 0) -> Sheet:
-    quoted: list[tuple[int, int, int]] = []
-    rows = read_rows(text, delimiter, width, limits.max_rows, str(path), skip=skip,
-                     quoted=quoted)
-    return Sheet(None, rows, quoted=quoted, delimiter=delimiter)
+    return Sheet(None, read_rows(text, delimiter, width, limits.max_rows, str(path), skip=skip))
 
 
 def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook | None:
