@@ -13,8 +13,6 @@ from .extent import column_letter
 from .readers import Sheet
 from .text import cell_text
 
-BESIDE_CASES = 2  # rows of cases that make a table beside another one a table of cases
-
 
 @dataclass
 class Header:
@@ -27,7 +25,6 @@ class Header:
     # Other rows naming all four elements, none of them in this header's columns: the header
     # of a second table beside this one (grid row, the columns of its elements).
     beside: list[tuple[int, list[int]]] = field(default_factory=list)
-    beside_read: int | None = None  # the grid row of a header passed over for this one
 
     @property
     def first_data_row(self) -> int:
@@ -74,8 +71,6 @@ def find_header(sheet: Sheet, aliases: HeaderAliases) -> Header | None:
                 best, best_score = header, score
     if best is None:
         return None
-    if len(complete) > 1:  # tables side by side: the one with the most cases is the inventory
-        best = _fullest(sheet, best, complete)
     # header cells merged down over the row(s) of sub-headers below them
     best.last_row = max((r2 for r1, c1, r2, _ in sheet.merged
                          if r1 == best.grid_row < r2 < HEADER_SCAN_ROWS
@@ -103,36 +98,13 @@ def _apart(header: Header, other: Header) -> bool:
         c < first or c > last for c in element_columns(other))
 
 
-def _fullest(sheet: Sheet, best: Header, complete: list[Header]) -> Header:
-    """`best`, unless it has fewer than BESIDE_CASES rows of cases, all above the header of a
-    table apart from it that has more: a 記入例 block above and beside the inventory was read
-    as the inventory. A one-case inventory beside a legend of two rows stays the one read; of
-    two tables of cases, the first does."""
-    columns = element_columns(best)
-    most = case_rows(sheet, best.grid_row, columns)
-    if most >= BESIDE_CASES:
-        return best
-    below = _last_case_row(sheet, best.grid_row, columns)
-    fullest = best
-    for other in complete:
-        if _apart(best, other) and other.grid_row > below:
-            rows = case_rows(sheet, other.grid_row, element_columns(other))
-            if rows > most:
-                fullest, most = other, rows
-    if fullest is not best:
-        fullest.beside_read = best.grid_row  # the block passed over is named (table-beside)
-    return fullest
-
-
-def _last_case_row(sheet: Sheet, grid_row: int, columns: list[int]) -> int:
-    return max((r for r in range(grid_row + 1, len(sheet.rows))
-                if all(_word(sheet.rows[r], c) for c in columns)), default=grid_row)
-
-
 def case_rows(sheet: Sheet, grid_row: int, columns: list[int]) -> int:
-    """Rows under `grid_row` whose `columns` all hold a word of two characters or more, with
-    a letter: a case; not a legend's explanations (one row), a count or a placeholder (－)."""
-    return sum(1 for row in sheet.rows[grid_row + 1:] if all(_word(row, c) for c in columns))
+    """Rows under `grid_row` with a word (two characters or more, with a letter) in all but one
+    of `columns` at least: cases, one element maybe still open (検討中); not a count, a
+    placeholder (－) or an empty form."""
+    least = len(columns) - 1
+    return sum(1 for row in sheet.rows[grid_row + 1:]
+               if sum(1 for c in columns if _word(row, c)) >= least)
 
 
 def _word(row: list, column: int) -> bool:

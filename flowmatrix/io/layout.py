@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..findings import Finding, row_list
 from .columns import ELEMENTS, HeaderAliases
 from .extent import column_letter
-from .header import BESIDE_CASES, Header, case_rows, cell_ref
+from .header import Header, case_rows, cell_ref, element_columns
 from .readers import Sheet
 from .text import cell_text
 
@@ -61,14 +61,19 @@ def rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int,
                                          ("rows", shown)))]
 
 
+BESIDE_CASES = 2  # rows of cases that make a table beside the one read worth a word
+
+
 def tables_beside(sheet: Sheet, header: Header, path: str) -> list[Finding]:
-    """A warning for the first table beside the one read (its own header naming ①–④ in other
-    columns, in another row) with rows of cases under it: those rows are not read. One row is
-    passed over (a legend explaining the columns, a 記入例 block) unless it is the block the
-    read table was chosen over."""
+    """A finding for the first table beside the one read (its own header naming ①–④ in other
+    columns, in another row) with rows of cases under it, which are not read: an error when it
+    holds as many as the table read or more (the inventory itself may be the one left: a 記入例
+    block above it was read), else a warning. One row beside a table of more is passed over:
+    a legend explaining the columns, a 記入例 block."""
+    read_rows = case_rows(sheet, header.grid_row, element_columns(header))
     for grid_row, columns in header.beside:
         count = case_rows(sheet, grid_row, columns)
-        if count < (1 if grid_row == header.beside_read else BESIDE_CASES):
+        if not count or count < BESIDE_CASES and count < read_rows:
             continue
         first = cell_ref(sheet, columns[0], grid_row)
         last = cell_ref(sheet, columns[-1], grid_row)
@@ -80,12 +85,12 @@ def tables_beside(sheet: Sheet, header: Header, path: str) -> list[Finding]:
             f"the {count:,} rows of cases under it are"
         message = (f"{where} a second table beside the one read: its header {first}:{last} "
                    f"names ①–④ again, and {rows} not read (only the table with its header at "
-                   f"{read} is). Put the second table {apart}")
-        return [Finding("warning", "table-beside", message, file=path, sheet=sheet.name,
-                        cell=first, row=sheet.row_number(grid_row),
+                   f"{read} is, with {read_rows:,}). Put the second table {apart}")
+        return [Finding("error" if count >= read_rows else "warning", "table-beside", message,
+                        file=path, sheet=sheet.name, cell=first, row=sheet.row_number(grid_row),
                         params=(("where", f"シート「{sheet.name}」" if sheet.name else "ファイル"),
                                 ("cells", f"{first}:{last}"), ("count", f"{count:,}"),
-                                ("read", read),
+                                ("read", read), ("read_rows", f"{read_rows:,}"),
                                 ("apart", "別のシートに移し、--sheet で選んで" if sheet.name
                                  else "別のファイルに移して")))]
     return []
