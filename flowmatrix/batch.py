@@ -103,7 +103,8 @@ def _inventory_files(folder: Path, skipped: set[Path], notes: dict[Path, list[st
                      ) -> list[Path]:
     """The inventory files under `folder`, not descending into hidden folders, the folders
     in `skipped` and report folders; `notes` gets the report folders passed over that hold
-    other files that could be inventories."""
+    other files that could be inventories. A report folder named itself gives its other
+    files, never the report's own."""
     if folder.resolve() in skipped:
         return []
 
@@ -124,8 +125,9 @@ def _inventory_files(folder: Path, skipped: set[Path], notes: dict[Path, list[st
                 continue
             kept.append(name)
         folders[:] = kept
+        own = REPORT_FILES if is_report_folder(here) else ()  # a report folder named itself
         files += [here / name for name in names
-                  if _inventory_name(name) and (here / name).is_file()]
+                  if _inventory_name(name) and name not in own and (here / name).is_file()]
     return files
 
 

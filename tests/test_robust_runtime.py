@@ -84,6 +84,8 @@ def test_a_report_folder_passed_over_with_other_files_in_it_is_said(cli, tmp_pat
     compared = cli("compare", tmp_path / "inv", tmp_path / "inv", "--out", tmp_path / "cmp",
                    "--lang", "en")
     assert "2024: passed over as a report folder" in compared.stderr
+    named = cli("validate", report / "aizu")  # a report folder named: not its own files
+    assert named.exit_code == 2 and "cases.csv" not in named.output
     quiet = cli("validate", tmp_path / "report")
     assert quiet.exit_code == 2 and "passed over" not in quiet.stderr \
         and "読み飛ばした" not in quiet.stderr

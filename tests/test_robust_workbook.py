@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from conftest import JA_HEADER, ROOT, write_xlsx
@@ -671,3 +672,37 @@ def test_a_one_case_inventory_beside_a_legend_of_two_rows_stays_the_one_read(mak
     # errs on the side of saying it (no reader can tell a legend's words from cases)
     (found,) = [f for f in classified.findings if f.code == "table-beside"]
     assert found.cell == "H2" and "the 2 rows of cases under it are not read" in found.message
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files in /proc")
+def test_a_failed_read_keeps_no_file_open_while_its_error_is_kept(tmp_path):
+    """A stored error's traceback kept the workbook, and with it calamine's handle on the file:
+    an in-process batch held every failed workbook open (review, red-team pass)."""
+    import os
+
+    from flowmatrix import classify
+
+    path = raw_xlsx(tmp_path / "cases.xlsx", {"事例一覧": inventory_rows(3)})
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = b"\x00\x01garbage<<<"  # calamine fails on it
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    kept = []
+    for _ in range(3):
+        try:
+            classify(path)
+        except Exception as exc:  # noqa: BLE001  (the error is what is kept)
+            kept.append(exc)
+
+    def open_on(target):
+        names = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                names.append(os.readlink(f"/proc/self/fd/{fd}"))
+            except OSError:
+                continue
+        return names.count(str(target))
+
+    assert len(kept) == 3 and open_on(path) == 0

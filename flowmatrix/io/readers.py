@@ -274,10 +274,12 @@ def _open_excel(path: Path, suffix: str, head: bytes, limits: Limits) -> Workboo
         return Sheet(name, rows, spans, formulas=extent.formulas,
                      hidden_rows=frozenset(extent.hidden_rows))
 
-    workbook = Workbook(path, usable, all_names, load)
-    if parts is not None:
-        workbook.close = parts.close
-    return workbook
+    def close() -> None:  # calamine's file too: a stored error's traceback keeps `book`
+        book.close()
+        if parts is not None:
+            parts.close()
+
+    return Workbook(path, usable, all_names, load, close=close)
 
 
 def _parsed(book, name: str):
