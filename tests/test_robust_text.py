@@ -365,5 +365,20 @@ def test_an_xls_page_of_two_tables_reads_both_as_libreoffice_shows_them(cli, tmp
     path.write_text(f"<html><body>{spanned}{titled}</body></html>", encoding="utf-8")
     classified = classify(path)
     assert classified.cases["case_id"].tolist() == ["1", "2", "3", "4", "5"]
-    assert [(f.code, f.row) for f in classified.findings] == [("row-without-elements", 5),
-                                                              ("repeated-header", 6)]
+    assert [(f.code, f.row) for f in classified.findings] == [("repeated-header", 6)]
+    # a 小計 table of its own just above the next page is no title row of that page: reading
+    # stops there (found by the second red-team pass)
+    subtotal = ("<table><tr><td>小計</td><td>3件</td><td>A</td><td>B</td><td>C</td><td>D</td>"
+                "</tr></table>")
+    path.write_text(f"<html><body>{table(lines[:3])}{subtotal}{table(lines[3:])}</body></html>",
+                    encoding="utf-8")
+    classified = classify(path)
+    assert classified.cases["case_id"].tolist() == ["1", "2", "3"]
+    assert [(f.code, f.row) for f in classified.findings] == [("page-table", 5)]
+    # a heading over two columns (colspan) is a merged heading, as in a workbook
+    wide = table(lines[:2]).replace("<th>①データ共有元サービス</th>",
+                                    '<th colspan="2">①データ共有元サービス</th>')
+    wide = wide.replace("<td>A1</td>", "<td>A1</td><td>公式LINE</td>")
+    wide = wide.replace("<td>A2</td>", "<td>A2</td><td></td>")
+    path.write_text(f"<html><body>{wide}</body></html>", encoding="utf-8")
+    assert [(f.code, f.cell) for f in classify(path).findings] == [("merged-heading", "C1")]

@@ -133,8 +133,9 @@ class _Tables(HTMLParser):
         if colspan > 1:
             row.extend([""] * (colspan - 1))
         self._pad(len(row) - start - 1)
-        if rowspan > 1:
+        if rowspan > 1 or colspan > 1:  # a heading over two columns is a merged cell too
             self.merged.append((r, c, r + rowspan - 1, c + colspan - 1))
+        if rowspan > 1:
             for column in range(c, c + colspan):
                 self.below[column] = r + rowspan - 1
 

@@ -293,8 +293,9 @@ def _build(sheet: Sheet, header: Header, aliases: HeaderAliases, path: str, sepa
     findings += headings_over_columns(sheet, header, path)
     headers_at = header_rows(sheet, header, aliases, texts, first, path)
     end = next((i for i, f in headers_at.items() if f.code == "second-table"), len(data))
+    titles: set[int] = set()  # title rows above a page's repeated header (HTML pages)
     if sheet.table_starts:
-        end, other = page_tables(sheet, texts, headers_at, first, end, path)
+        end, titles, other = page_tables(sheet, texts, headers_at, first, end, path)
         findings += other
     findings += [f for i, f in headers_at.items()
                  if i < end or i == end and f.code == "second-table"]
@@ -302,9 +303,10 @@ def _build(sheet: Sheet, header: Header, aliases: HeaderAliases, path: str, sepa
     # value, reported above); other rows (blank, notes, repeated headers) are not.
     elements = [texts[e] for e in ELEMENTS if e in texts]
     keep = [i for i, values in enumerate(zip(*elements, strict=True))
-            if i < end and i not in headers_at and (any(values) or i in formulas)]
+            if i < end and i not in headers_at and i not in titles
+            and (any(values) or i in formulas)]
     if len(keep) < end:  # rows of the table that are not cases: any with text is said
-        read = set(keep) | set(headers_at)
+        read = set(keep) | set(headers_at) | titles
         findings += rows_without_elements(sheet, texts, first,
                                            [i for i in range(end) if i not in read], path)
     every = len(keep) == len(data)

@@ -189,32 +189,36 @@ def cases_over_rows(sheet: Sheet, header: Header, case_rows: list[int],
 
 
 def page_tables(sheet: Sheet, texts: dict[str, list[str]], headers_at: dict[int, Finding],
-                 first: int, end: int, path: str) -> tuple[int, list[Finding]]:
-    """Where reading stops among an HTML page's tables: it reads on into a table that starts
-    with the header again, maybe under a title row (a page of a paged export), and stops at one
-    that does not (a summary under the data), naming it when its rows hold text under ①–④."""
-    for start in sheet.table_starts:
-        i = start - first
+                 first: int, end: int, path: str) -> tuple[int, set[int], list[Finding]]:
+    """Where reading stops among an HTML page's tables, and the title rows passed over: it
+    reads on into a table that starts with the header again, maybe under a title row of its
+    own (事例一覧 2/2, a page of a paged export), and stops at one that does not (a summary
+    under the data), naming it when its rows hold text under ①–④."""
+    starts = [start - first for start in sheet.table_starts]
+    titles: set[int] = set()
+    for i, after in zip(starts, [*starts[1:], end], strict=True):
         if not 0 < i < end:
             continue
-        if any(headers_at[j].code == "repeated-header" for j in range(i, i + PAGE_TITLE_ROWS)
-               if j in headers_at):
-            continue  # the header again, maybe under a title row (事例一覧 2/2)
+        again = next((j for j in range(i, min(i + PAGE_TITLE_ROWS, after))
+                      if j in headers_at and headers_at[j].code == "repeated-header"), None)
+        if again is not None:
+            titles.update(range(i, again))
+            continue
         rest = sum(1 for j, values in enumerate(zip(*(texts[e][i:end] for e in ELEMENTS),
                                                     strict=True), start=i)
                    if any(values) and j not in headers_at)
         if not rest:
-            return i, []
-        row = sheet.row_number(start)
+            return i, titles, []
+        row = sheet.row_number(first + i)
         rows = "its 1 row with text under ①–④ is" if rest == 1 else \
             f"its {rest:,} rows with text under ①–④ are"
         message = (f"row {row} starts another table of the page, whose first row is not the "
                    f"header: {rows} not read as cases "
                    "(a summary, or a table of other columns). If they are cases, give the table "
                    "the inventory's header row")
-        return i, [Finding("warning", "page-table", message, file=path, row=row,
-                           params=(("row", row), ("rest", f"{rest:,}")))]
-    return end, []
+        return i, titles, [Finding("warning", "page-table", message, file=path, row=row,
+                                   params=(("row", row), ("rest", f"{rest:,}")))]
+    return end, titles, []
 
 
 def hidden_cases(sheet: Sheet, rows: list[int], path: str) -> list[Finding]:
