@@ -106,6 +106,9 @@ def test_utf8_with_one_stray_cp932_character_is_refused_not_garbled(cli, tmp_pat
     cut = " ".join(run(cli, path, "--lang", "en").output.split())
     assert "the text is UTF-8 but ends in the middle of a character (line 4)" in cut
     assert "文字の途中で終わっています（4 行目）" in " ".join(run(cli, path).output.split())
+    path.write_bytes(b"\xef\xbb\xbf" + text)  # Excel's "CSV UTF-8", with a byte-order mark
+    assert "except at byte 215 (line 4): a character pasted" in " ".join(
+        run(cli, path, "--lang", "en").output.split())
 
 
 def test_sheet_that_does_not_exist_lists_the_sheets(cli, tmp_path):

@@ -455,8 +455,9 @@ def _hide_rows(path, rows):
     with zipfile.ZipFile(path) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
-    for r in rows:
-        sheet = sheet.replace(f'<row r="{r}">', f'<row r="{r}" spans="1:4" hidden="1">')
+    for r in rows:  # one hidden in single quotes, which LibreOffice reads too
+        hidden = "hidden='true'" if r == rows[-1] else 'hidden="1"'
+        sheet = sheet.replace(f'<row r="{r}">', f'<row r="{r}" spans="1:4" {hidden}>')
     parts["xl/worksheets/sheet1.xml"] = sheet.encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
@@ -494,9 +495,9 @@ def test_cases_in_hidden_and_filtered_rows_are_counted_and_named(tmp_path):
     # the sparse read (a far-off cell) knows hidden rows too; a hidden blank row is no case
     rows = far_value()
     rows[9] = []
-    sparse = _hide_rows(raw_xlsx(tmp_path / "sparse.xlsx", {"事例一覧": rows}), [3, 9])
+    sparse = _hide_rows(raw_xlsx(tmp_path / "sparse.xlsx", {"事例一覧": rows}), [9, 3, 4])
     (found,) = [f for f in classify(sparse).findings if f.code == "hidden-rows"]
-    assert "1 case is in a hidden row of sheet '事例一覧' (row 3:" in found.message
+    assert "2 cases are in hidden rows of sheet '事例一覧' (rows 3, 4:" in found.message
     visible = raw_xlsx(tmp_path / "visible.xlsx", {"事例一覧": inventory_rows(3)})
     assert not [f for f in classify(visible).findings if f.code == "hidden-rows"]
 
@@ -706,3 +707,15 @@ def test_a_failed_read_keeps_no_file_open_while_its_error_is_kept(tmp_path):
         return names.count(str(target))
 
     assert len(kept) == 3 and open_on(path) == 0
+
+
+def test_a_title_merged_over_cases_with_their_own_nos_says_nothing(make_xlsx):
+    """One title over three rows each with its No: Excel shows three cases (three Nos), and
+    case-over-rows said 'Excel shows 1' (second red-team pass)."""
+    from flowmatrix import classify
+
+    rows = [["No", "事例名", *JA_HEADER[2:6]], [1, "見守り", "A", "B", "C", "D"],
+            [2, None, "E", "F", "G", "H"], [3, None, "I", "J", "K", "L"]]
+    classified = classify(make_xlsx(rows, merged={"Sheet1": ["B2:B4"]}))
+    assert len(classified.cases) == 3
+    assert not [f for f in classified.findings if f.code == "case-over-rows"]

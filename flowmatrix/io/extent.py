@@ -57,8 +57,9 @@ _BYTES.encoding = re2.Options.Encoding.LATIN1  # a byte is a character, as re re
 _BYTES.log_errors = False  # a pattern RE2 refuses is an exception, not a line on stderr
 # Anything a piece may hold that scan_sheet looks at more closely: an error value, a formula
 # or a hidden row (by hand or by a filter)
-_LOOK_CLOSER = re2.compile(rb't="e"|<f|:f|hidden="(?:1|true)"', _BYTES)
-_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_LOOK_CLOSER = re2.compile(rb't="e"|<f|:f|hidden=["\'](?:1|true)["\']', _BYTES)
+_QUOTED_ROW_NUMBER = re.compile(rb"""\sr=["']([0-9]+)["']""")
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden=["\'](?:1|true)["\'][^>]*>')
 # The start of a cell element, with or without a namespace prefix: <c>, <c r=…>, <x:c …/>.
 _CELL_START = re.compile(rb"<(?:\w+:)?c[\s/>]")
 
@@ -191,11 +192,10 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, max_rows: int)
             unreferenced = True
         if not _LOOK_CLOSER.search(piece):  # the usual piece: one scan, not four
             continue
-        if b'hidden="1"' in piece or b'hidden="true"' in piece:  # LibreOffice: "false" on all
-            for match in _HIDDEN_ROW.finditer(piece):
-                number = _ROW_NUMBER.search(match.group(0))
-                if number:  # a row without its number is hidden where no cell can be told
-                    extent.hidden_rows.append(int(number.group(1)))
+        for match in _HIDDEN_ROW.finditer(piece):  # not hidden="false" (LibreOffice: all)
+            number = _QUOTED_ROW_NUMBER.search(match.group(0))
+            if number:  # a row without its number is hidden where no cell can be told
+                extent.hidden_rows.append(int(number.group(1)))
         if b't="e"' in piece:
             _find_errors(piece, extent.errors)
         if b"<f" in piece or b":f" in piece:

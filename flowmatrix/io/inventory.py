@@ -327,8 +327,8 @@ def _build(sheet: Sheet, header: Header, aliases: HeaderAliases, path: str, sepa
     if sheet.hidden_rows:
         findings += hidden_cases(sheet, provenance_rows, path)
     if sheet.merged:
-        findings += cases_over_rows(sheet, header, [first + i for i in keep],
-                                     texts.get("title"), first, path)
+        findings += cases_over_rows(sheet, header, [first + i for i in keep], texts, first,
+                                    path)
 
     # file and sheet: one string for every case (as a column of its own, pandas would store a
     # copy per case, as Arrow text)

@@ -51,13 +51,16 @@ def rows_without_elements(sheet: Sheet, texts: dict[str, list[str]], first: int,
     rows = [sheet.row_number(first + i) for i in unread if any(c[i] for c in others)]
     if not rows:
         return []
-    where = f"{sheet.name}!" if sheet.name else ""
     shown = row_list(rows, SHOWN_ROWS)
-    message = (f"{where}{len(rows):,} rows of the table have text but none of ①–④ (rows "
-               f"{shown}): they are not read as cases. Fill in the four elements of a case; "
+    where = f"sheet {sheet.name!r}: " if sheet.name else ""
+    rows_have = (f"1 row of the table has text but none of ①–④ (row {shown}): it is" if
+                 len(rows) == 1 else f"{len(rows):,} rows of the table have text but none of "
+                 f"①–④ (rows {shown}): they are")
+    message = (f"{where}{rows_have} not read as cases. Fill in the four elements of a case; "
                "move a note out of the table")
     return [Finding("warning", "row-without-elements", message, file=path, sheet=sheet.name,
-                    row=rows[0], params=(("where", where), ("count", f"{len(rows):,}"),
+                    row=rows[0], params=(("where", f"シート「{sheet.name}」の" if sheet.name
+                                          else ""), ("count", f"{len(rows):,}"),
                                          ("rows", shown)))]
 
 
@@ -141,23 +144,25 @@ def _sub_header(sheet: Sheet, header: Header, column: int) -> bool:
 
 
 def cases_over_rows(sheet: Sheet, header: Header, case_rows: list[int],
-                     titles: list[str] | None, first: int, path: str) -> list[Finding]:
+                     texts: dict[str, list[str]], first: int, path: str) -> list[Finding]:
     """One warning for the cells of the No or title column merged down over rows that are
     each read as a case: Excel shows one case (one No, one title) where they count several.
     A case written over rows (an item a row beside a merged title) is common in forms. A No
-    merged over rows whose titles differ groups sub-cases: nothing to say. Merged cells that
-    overlap (No over three rows, the title over two of them) are one case."""
+    merged over rows whose titles differ, or a title over rows whose Nos differ, groups cases
+    that Excel shows apart: nothing to say. Merged cells that overlap (No over three rows, the
+    title over two of them) are one case."""
     from bisect import bisect_left, bisect_right
 
     columns = {c: canonical for c, canonical in header.mapping.items()
                if canonical in ("case_id", "title")}
+    other = {"case_id": texts.get("title"), "title": texts.get("case_id")}
     merges = []
     for r1, c1, r2, _ in sorted(sheet.merged):
         if c1 not in columns or not r2 > r1 >= header.first_data_row:
             continue
-        if columns[c1] == "case_id" and titles is not None and len(
-                {t for t in titles[r1 - first:r2 - first + 1] if t}) > 1:
-            continue  # sub-cases grouped under one No, each with its title
+        beside = other[columns[c1]]
+        if beside is not None and len({t for t in beside[r1 - first:r2 - first + 1] if t}) > 1:
+            continue  # cases grouped under one No (or title), each with a title (or No)
         merges.append((r1, r2, c1))
     spans: list[list[int]] = []  # [first row, last row, column] of overlapping merges joined
     for r1, r2, c1 in merges:
@@ -283,8 +288,10 @@ def header_rows(sheet: Sheet, header: Header, aliases: HeaderAliases,
 
 
 def other_sheets(names: list[str], read: str, path: str) -> Finding:
-    sheets = ", ".join(repr(name) for name in names)
-    message = (f"the sheets {sheets} also hold cases under the four element columns, but only "
+    sheets = ("the sheet " if len(names) == 1 else "the sheets ") + ", ".join(
+        repr(name) for name in names)
+    holds = "also holds" if len(names) == 1 else "also hold"
+    message = (f"{sheets} {holds} cases under the four element columns, but only "
                f"sheet {read!r} is read: choose another with --sheet, or put the cases on one "
                "sheet")
     return Finding("warning", "other-inventory-sheets", message, file=path, sheet=read,

@@ -219,7 +219,7 @@ PASSED_OVER = {
     "ja": "{folder}: flowmatrix が書いたレポートのフォルダーとして読み飛ばしたため、中の {files} も"
           "読んでいません。読むにはファイルを指定するか、レポートでないフォルダーに移してください",
     "en": "{folder}: passed over as a report folder flowmatrix wrote, so {files} in it {were} "
-          "not read; name {them} to read {them}, or move {them} to a folder that is no report",
+          "not read; name {them} to read {them}, or move {them} to a folder that holds no report",
 }
 
 
