@@ -73,6 +73,8 @@ def tables_beside(sheet: Sheet, header: Header, path: str) -> list[Finding]:
     holds as many as the table read or more (the inventory itself may be the one left: a 記入例
     block above it was read), else a warning. One row beside a table of more is passed over:
     a legend explaining the columns, a 記入例 block."""
+    if not header.beside:  # the usual sheet: no row of the table read is looked at
+        return []
     read_rows = case_rows(sheet, header.grid_row, element_columns(header))
     for grid_row, columns in header.beside:
         count = case_rows(sheet, grid_row, columns)
