@@ -1,5 +1,5 @@
-"""The header row of an inventory sheet: which row names the columns, which table of the
-sheet is the inventory when several stand side by side, and what a header must name."""
+"""The header row of an inventory sheet: which row names the columns, the headers of other
+tables beside it, and what a header must name."""
 
 from __future__ import annotations
 
@@ -96,20 +96,6 @@ def _apart(header: Header, other: Header) -> bool:
         last += 1
     return other.grid_row != header.grid_row and all(
         c < first or c > last for c in element_columns(other))
-
-
-def case_rows(sheet: Sheet, grid_row: int, columns: list[int]) -> int:
-    """Rows under `grid_row` with a word (two characters or more, with a letter) in all but one
-    of `columns` at least: cases, one element maybe still open (検討中); not a count, a
-    placeholder (－) or an empty form."""
-    least = len(columns) - 1
-    return sum(1 for row in sheet.rows[grid_row + 1:]
-               if sum(1 for c in columns if _word(row, c)) >= least)
-
-
-def _word(row: list, column: int) -> bool:
-    text = cell_text(row[column]).strip() if column < len(row) else ""
-    return len(text) > 1 and any(ch.isalpha() for ch in text)
 
 
 def _merged_down(sheet: Sheet) -> dict[int, dict[int, object]]:

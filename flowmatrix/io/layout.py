@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..findings import Finding, row_list
 from .columns import ELEMENTS, HeaderAliases
 from .extent import column_letter
-from .header import Header, case_rows, cell_ref, element_columns
+from .header import Header, cell_ref, element_columns
 from .readers import Sheet
 from .text import cell_text
 
@@ -99,6 +99,20 @@ def tables_beside(sheet: Sheet, header: Header, path: str) -> list[Finding]:
                                 ("apart", "別のシートに移し、--sheet で選んで" if sheet.name
                                  else "別のファイルに移して")))]
     return []
+
+
+def case_rows(sheet: Sheet, grid_row: int, columns: list[int]) -> int:
+    """Rows under `grid_row` with a word (two characters or more, with a letter) in all but one
+    of `columns` at least: cases, one element maybe still open (検討中); not a count, a
+    placeholder (－) or an empty form."""
+    least = len(columns) - 1
+    return sum(1 for row in sheet.rows[grid_row + 1:]
+               if sum(1 for c in columns if _word(row, c)) >= least)
+
+
+def _word(row: list, column: int) -> bool:
+    text = cell_text(row[column]).strip() if column < len(row) else ""
+    return len(text) > 1 and any(ch.isalpha() for ch in text)
 
 
 def headings_over_columns(sheet: Sheet, header: Header, path: str) -> list[Finding]:
