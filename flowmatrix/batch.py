@@ -102,8 +102,8 @@ def _matching(pattern: str) -> list[str]:
 def _inventory_files(folder: Path, skipped: set[Path], notes: dict[Path, list[str]]
                      ) -> list[Path]:
     """The inventory files under `folder`, not descending into hidden folders, the folders
-    in `skipped` and report folders; `notes` gets the report folders passed over that hold
-    other files that could be inventories. A report folder named itself gives its other
+    in `skipped` (the --out folder) and report folders; `notes` gets those passed over that
+    hold other files that could be inventories. A report folder named itself gives its other
     files, never the report's own."""
     if folder.resolve() in skipped:
         return []
@@ -116,9 +116,9 @@ def _inventory_files(folder: Path, skipped: set[Path], notes: dict[Path, list[st
         here = Path(root)
         kept = []
         for name in folders:
-            if name.startswith(".") or (here / name).resolve() in skipped:
+            if name.startswith("."):
                 continue
-            if is_report_folder(here / name):
+            if (here / name).resolve() in skipped or is_report_folder(here / name):
                 others = _other_files(here / name)
                 if others:
                     notes[here / name] = others

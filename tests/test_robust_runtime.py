@@ -84,6 +84,13 @@ def test_a_report_folder_passed_over_with_other_files_in_it_is_said(cli, tmp_pat
     compared = cli("compare", tmp_path / "inv", tmp_path / "inv", "--out", tmp_path / "cmp",
                    "--lang", "en")
     assert "2024: passed over as a report folder" in compared.stderr
+    # an inventory copied into the --out folder, which the next run passes over: said
+    (inbox.parent / "reports").mkdir()
+    (inbox.parent / "reports" / "c.csv").write_bytes((inbox / "kumagaya.csv").read_bytes())
+    again = cli("analyze", inbox.parent, "--out", inbox.parent / "reports", "--format", "json",
+                "--lang", "en")
+    assert "reports: passed over as a report folder flowmatrix wrote, so c.csv in it was not " \
+        "read" in " ".join(again.stderr.split())
     named = cli("validate", report / "aizu")  # a report folder named: not its own files
     assert named.exit_code == 2 and "cases.csv" not in named.output
     quiet = cli("validate", tmp_path / "report")
