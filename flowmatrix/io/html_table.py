@@ -6,9 +6,10 @@ Japanese web systems export "Excel" files that are HTML pages with an .xls name;
 them, so planners have them. A system that pages its export writes a table a page, each with
 its header: the tables are read one below the other, as LibreOffice shows adjacent tables,
 and where each starts is kept, so the inventory reads on over a repeated header and stops at a
-table of other rows (a summary). A cell spanning rows becomes a merged range (its value belongs to
-every row it spans, as in a workbook); a cell spanning columns is followed by empty cells so the
-columns below it stay aligned. Tables inside a cell are read as that cell's text.
+table of other rows (a summary). A cell spanning rows becomes a merged range (its value belongs
+to every row it spans, as in a workbook); a cell spanning columns is followed by empty cells so
+the columns below it stay aligned, and is a merged range too. Tables inside a cell are read as
+that cell's text.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class _Tables(HTMLParser):
         self.spans: tuple[int, int] = (1, 1)
         self.below: dict[int, int] = {}  # column → last row a rowspan from above covers
         self.starts: list[int] = []  # the row each table starts at
+        self.spanned_from = 0  # the first of `merged` that the table read now made
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
@@ -66,6 +68,7 @@ class _Tables(HTMLParser):
             if self.depth == 1:  # a table of the page: below the last, where it starts kept
                 self._end_cell()
                 self.starts.append(len(self.rows))
+                self.spanned_from = len(self.merged)
                 self.below.clear()
         elif self.depth != 1:
             if tag == "br" and self.cell is not None:
@@ -91,9 +94,8 @@ class _Tables(HTMLParser):
         if self.depth == 1:  # a rowspan ends with its table, not in the next one
             self._end_cell()
             last = len(self.rows) - 1
-            start = self.starts[-1] if self.starts else 0
-            self.merged = [(r1, c1, min(r2, last), c2) if r1 >= start else (r1, c1, r2, c2)
-                           for r1, c1, r2, c2 in self.merged]
+            self.merged[self.spanned_from:] = [(r1, c1, min(r2, last), c2) for r1, c1, r2, c2
+                                               in self.merged[self.spanned_from:]]
         self.depth = max(self.depth - 1, 0)
 
     def handle_data(self, data: str) -> None:
