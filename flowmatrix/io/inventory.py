@@ -40,8 +40,9 @@ from .text import cell_text, display, split_cells
 
 if TYPE_CHECKING:
     import pandas as pd
-SHEETS_NAMED = 5  # a message about sheets without the header names this many of them
 
+SHEETS_NAMED = 5  # a message about sheets without the header names this many of them
+OTHER_SHEETS = 50  # sheets after the one read looked at for other-inventory-sheets
 PROVENANCE_COLUMNS = ("file", "sheet", "row")
 
 
@@ -348,6 +349,3 @@ def _build(sheet: Sheet, header: Header, aliases: HeaderAliases, path: str, sepa
     return Inventory(path=path, sheet=sheet.name, cases=cases, header_row=header_row,
                      columns=columns, headers=headers, extra_columns=list(extras.values()),
                      encoding=encoding, duplicate_headers=duplicates, findings=findings)
-
-
-OTHER_SHEETS = 50  # sheets after the one read looked at for other-inventory-sheets

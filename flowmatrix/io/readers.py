@@ -135,8 +135,8 @@ def open_workbook(path: str | Path, *, encoding: str | None = None,
         return _open_excel(path, suffix, head, limits)
     if suffix in JSON_SUFFIXES:
         return _single_sheet(path, _read_json(path, encoding, limits), None)
-    sheet, used = _read_delimited(path, suffix, encoding, limits)
-    return _single_sheet(path, sheet, used)
+    rows, used = _read_delimited(path, suffix, encoding, limits)
+    return _single_sheet(path, Sheet(None, rows), used)
 
 
 def _nearest_file(path: Path) -> str:
@@ -504,17 +504,13 @@ _SEP_LINE = re.compile(r'"?sep=([^\r\n"])"?[ \t]*(?:\r\n|\r|\n)')
 
 
 def _read_delimited(path: Path, suffix: str, encoding: str | None,
-                    limits: Limits) -> tuple[Sheet, str]:
+                    limits: Limits) -> tuple[list[list], str]:
     text, used = decode_text(path.read_bytes(), encoding, path)
     stated = _SEP_LINE.match(text)  # Excel's "sep=;" first line: the delimiter, not a row
     delimiter, width = guess_delimiter(
         text, (stated.group(1),) if stated else ("\t",) if suffix == ".tsv" else DELIMITERS)
-    return _delimited_sheet(text, delimiter, width, limits, path, skip=1 if stated else 0), used
-
-
-def _delimited_sheet(text: str, delimiter: str, width: int, limits: Limits, path: Path, *,
-                     skip: int = 0) -> Sheet:
-    return Sheet(None, read_rows(text, delimiter, width, limits.max_rows, str(path), skip=skip))
+    return read_rows(text, delimiter, width, limits.max_rows, str(path),
+                     skip=1 if stated else 0), used
 
 
 def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook | None:
@@ -557,7 +553,8 @@ def _open_xls_text(path: Path, encoding: str | None, limits: Limits) -> Workbook
     delimiter, width = guess_delimiter(text)
     if width < 2:
         return None
-    return _single_sheet(path, _delimited_sheet(text, delimiter, width, limits, path), used)
+    return _single_sheet(path, Sheet(None, read_rows(text, delimiter, width, limits.max_rows,
+                                                     str(path))), used)
 
 
 # --- JSON ---------------------------------------------------------------------------------------
