@@ -65,7 +65,7 @@ def expand_inputs(arguments: list[str | Path], *, skip: tuple[str | Path, ...] =
                         continue
                     if kept(match.parent):
                         found.append(match)
-                    elif match.name not in REPORT_FILES and match.parent.resolve() not in skipped:
+                    elif match.name not in REPORT_FILES:  # as a folder's walk says them
                         notes.setdefault(match.parent, []).append(match.name)
             else:
                 found.append(path)
@@ -111,6 +111,9 @@ def _inventory_files(folder: Path, skipped: set[Path], notes: dict[Path, list[st
     def unreadable(exc: OSError) -> None:  # a subfolder that may not be read: not skipped
         raise exc
 
+    # a report folder named itself: its own files are never inventories (the folders walked
+    # below it are none: report folders are not descended into)
+    own = REPORT_FILES if is_report_folder(folder) else frozenset()
     files = []
     for root, folders, names in os.walk(folder, onerror=unreadable):
         here = Path(root)
@@ -125,7 +128,6 @@ def _inventory_files(folder: Path, skipped: set[Path], notes: dict[Path, list[st
                 continue
             kept.append(name)
         folders[:] = kept
-        own = REPORT_FILES if is_report_folder(here) else ()  # a report folder named itself
         files += [here / name for name in names
                   if _inventory_name(name) and name not in own and (here / name).is_file()]
     return files
@@ -144,7 +146,8 @@ def _other_files(folder: Path) -> list[str]:
     """The files in a report folder and its subfolders (at most OTHER_FILES of them) that could
     be inventories but are not a report's own."""
     found: list[str] = []
-    for root, _, names in os.walk(folder):
+    for root, folders, names in os.walk(folder):
+        folders.sort()  # the same first files every run, when there are more than are named
         here = Path(root)
         found += [str((here / name).relative_to(folder)) for name in sorted(names)
                   if _inventory_name(name) and name not in REPORT_FILES]
