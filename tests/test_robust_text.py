@@ -382,3 +382,20 @@ def test_an_xls_page_of_two_tables_reads_both_as_libreoffice_shows_them(cli, tmp
     wide = wide.replace("<td>A2</td>", "<td>A2</td><td></td>")
     path.write_text(f"<html><body>{wide}</body></html>", encoding="utf-8")
     assert [(f.code, f.cell) for f in classify(path).findings] == [("merged-heading", "C1")]
+
+
+def test_a_row_is_named_in_japanese_where_a_file_has_no_cells(cli, tmp_path):
+    """A finding about a row of an HTML page (no cell to name) was placed "row 3" in the
+    Japanese lines, the report and the terminal summary."""
+    page = ("<html><body><table><tr>" + "".join(f"<th>{h}</th>" for h in HEADER) + "</tr>"
+            + "<tr><td>1</td><td>甲市</td><td>A</td><td>B</td><td>C</td><td>D</td></tr></table>"
+            "<table><tr><td>観光</td><td>3件</td><td>健康</td><td>2件</td></tr></table>"
+            "</body></html>")
+    path = tmp_path / "page.xls"
+    path.write_text(page, encoding="utf-8")
+    japanese = cli("validate", path).output
+    assert "page.xls:3 行目: 警告 [page-table]" in japanese and "row 3" not in japanese
+    assert "page.xls:row 3: Warning [page-table]" in cli("validate", path, "--lang", "en").output
+    analyzed = cli("analyze", path, "--out", tmp_path / "out", "--format", "md")
+    assert "row 3" not in analyzed.output
+    assert "3 行目" in (tmp_path / "out" / "page" / "report.md").read_text("utf-8")

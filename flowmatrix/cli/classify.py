@@ -105,13 +105,14 @@ def _print_classification(cases, records, themes, lang: str, explain: bool) -> N
 
 
 def _print_warnings(findings, lang: str, taxonomies, shown: int = 5) -> None:
-    from ..render.labels import CLASSIFY_WORDS, counted, finding_text
+    from ..render.labels import CLASSIFY_WORDS, counted, finding_place, finding_text
 
     if not findings:
         return
     err = console(stderr=True)
     err.print(f"[yellow]{escape(counted(len(findings), 'warning', lang))}[/yellow]:")
     for f in findings[:shown]:
-        err.print(f"  {escape(f.location)}: {escape(finding_text(f, lang, taxonomies))}")
+        err.print(f"  {escape(finding_place(f, lang))}: "
+                  f"{escape(finding_text(f, lang, taxonomies))}")
     if len(findings) > shown:
         err.print(escape(CLASSIFY_WORDS[lang]["more"].format(n=len(findings) - shown)))

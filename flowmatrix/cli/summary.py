@@ -13,7 +13,14 @@ def print_analysis(analysis, folder) -> None:
     the first findings."""
     from rich.table import Table
 
-    from ..render.labels import ANALYZE_WORDS, LIST_SEPARATOR, SEVERITY_WORDS, counted, finding_text
+    from ..render.labels import (
+        ANALYZE_WORDS,
+        LIST_SEPARATOR,
+        SEVERITY_WORDS,
+        counted,
+        finding_place,
+        finding_text,
+    )
     from ..render.tables import matrix_frames, shown_findings, theme_tally_frame
 
     lang = analysis.settings.lang
@@ -57,7 +64,7 @@ def print_analysis(analysis, folder) -> None:
                                                                           lang), rows=rows)))
     problems = [f for f in shown_findings(analysis) if f.severity != "info"]
     for finding in problems[:5]:
-        where = finding.location  # a finding about another file (--kpis) names it
+        where = finding_place(finding, lang)  # a finding about another file (--kpis) names it
         if finding.file and (several or finding.file not in analysis.sources):
             where = f"{Path(finding.file).name} {where}".strip()
         out.print(f"  [yellow]{SEVERITY_WORDS[lang][finding.severity]}[/yellow] "

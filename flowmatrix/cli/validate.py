@@ -111,6 +111,7 @@ def _print_results(results, fmt: ValidateFormat, limit: int, settings: Settings)
         VALIDATE_WORDS,
         counted,
         error_text,
+        finding_place,
         finding_text,
     )
 
@@ -151,11 +152,11 @@ def _print_results(results, fmt: ValidateFormat, limit: int, settings: Settings)
             table.add_column(FINDING_COLUMNS[lang][3], overflow="fold")
             for f in shown:
                 table.add_row(f"[{COLOURS[f.severity]}]{severity[f.severity]}[/]", f.code,
-                              escape(f.location), message(f))
+                              escape(finding_place(f, lang)), message(f))
             out.print(table)
         else:
             for f in shown:
-                location = f":{f.location}" if f.location else ""
+                location = f":{finding_place(f, lang)}" if f.location else ""
                 out.print(f"{escape(result.path)}{escape(location)}: "
                           f"[{COLOURS[f.severity]}]{severity[f.severity]}[/] "
                           f"{escape(f'[{f.code}]')} {message(f)}")

@@ -503,6 +503,14 @@ def error_words(error, lang: str) -> str:
     return message
 
 
+def finding_place(finding, lang: str = "ja") -> str:
+    """Where a finding is, as people read it: Sheet1!E12, or a row of a file without cells
+    ("3 行目" / "row 3"), or its sheet."""
+    if lang == "ja" and not finding.cell and finding.row is not None:
+        return f"{finding.row} 行目"
+    return finding.location
+
+
 def finding_text(finding, lang: str, taxonomies=None) -> str:
     """The finding's message in `lang`: from FINDING_MESSAGES (or ERROR_MESSAGES, for the
     findings of an error) where its code has words there, else as the core wrote it."""

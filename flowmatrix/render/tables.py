@@ -24,6 +24,7 @@ from .labels import (
     THEME_SOURCE_WORDS,
     column_label,
     explain_terms,
+    finding_place,
     finding_text,
     merged_text,
     value_label,
@@ -152,14 +153,14 @@ def shown_findings(analysis: Analysis) -> list:
 def finding_rows(analysis: Analysis) -> list[list]:
     lang = analysis.settings.lang
     words = SEVERITY_WORDS[lang]
-    return [[words[f.severity], f.code, _where(f), finding_text(f, lang, analysis.taxonomies)]
-            for f in shown_findings(analysis)]
+    return [[words[f.severity], f.code, _where(f, lang),
+             finding_text(f, lang, analysis.taxonomies)] for f in shown_findings(analysis)]
 
 
-def _where(finding) -> str:
+def _where(finding, lang: str) -> str:
     from pathlib import Path
 
-    place = finding.location
+    place = finding_place(finding, lang)
     name = Path(finding.file).name if finding.file else ""
     return f"{name} {place}".strip() if name else place
 
